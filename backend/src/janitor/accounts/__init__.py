@@ -1,0 +1,1 @@
+"""Accounts: one account is one tenant."""

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Response, status
+
+from janitor.accounts.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    WrongPassword,
+)
+from janitor.accounts.schemas import (
+    AccountOut,
+    ChangePasswordIn,
+    Credentials,
+    DeleteAccountIn,
+    Session,
+    SignupIn,
+)
+from janitor.accounts.service import AuthService, IssuedSession
+from janitor.core.config import Settings
+from janitor.core.deps import ClientIP, ContextDep, CurrentAccount, SessionDep
+from janitor.core.errors import RateLimited, Unauthorized, error_responses
+
+REFRESH_COOKIE = "mj_refresh"
+COOKIE_PATH = "/api/v1/auth"
+
+auth = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+account_router = APIRouter(prefix="/api/v1/account", tags=["account"])
+
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
+
+
+def _service(session: SessionDep, ctx: ContextDep) -> AuthService:
+    return AuthService(session, settings=ctx.settings, limiter=ctx.limiter)
+
+
+def _set_cookie(response: Response, issued: IssuedSession, settings: Settings) -> Session:
+    response.set_cookie(
+        REFRESH_COOKIE,
+        issued.refresh_token,
+        max_age=settings.refresh_token_ttl_days * 86_400,
+        path=COOKIE_PATH,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="strict",
+    )
+    return issued.session
+
+
+def _clear_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        REFRESH_COOKIE, path=COOKIE_PATH, httponly=True, secure=settings.secure_cookies, samesite="strict"
+    )
+
+
+@auth.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(EmailTaken, RateLimited),
+)
+async def signup(body: SignupIn, session: SessionDep, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
+    """Create an account and sign in. Sets the refresh-token cookie."""
+    issued = await _service(session, ctx).signup(email=body.email, password=body.password, ip=ip)
+    return _set_cookie(response, issued, ctx.settings)
+
+
+@auth.post("/login", responses=error_responses(InvalidCredentials, RateLimited))
+async def login(body: Credentials, session: SessionDep, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
+    """Sign in with email and password. Sets the refresh-token cookie."""
+    issued = await _service(session, ctx).login(email=body.email, password=body.password, ip=ip)
+    return _set_cookie(response, issued, ctx.settings)
+
+
+@auth.post("/refresh", responses=error_responses(InvalidRefreshToken))
+async def refresh(session: SessionDep, ctx: ContextDep, response: Response, token: RefreshCookie = None) -> Session:
+    """Exchange the refresh-token cookie for a new access token; the cookie is rotated."""
+    issued = await _service(session, ctx).refresh(token=token)
+    return _set_cookie(response, issued, ctx.settings)
+
+
+@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(session: SessionDep, ctx: ContextDep, response: Response, token: RefreshCookie = None) -> None:
+    """End this sign-in: its refresh tokens are revoked and the cookie is cleared."""
+    await _service(session, ctx).logout(token=token)
+    _clear_cookie(response, ctx.settings)
+
+
+@account_router.get("", responses=error_responses(Unauthorized))
+async def me(account: CurrentAccount) -> AccountOut:
+    """The signed-in account."""
+    return AccountOut.model_validate(account)
+
+
+@account_router.post("/password", responses=error_responses(Unauthorized, WrongPassword))
+async def change_password(
+    body: ChangePasswordIn, account: CurrentAccount, session: SessionDep, ctx: ContextDep, response: Response
+) -> Session:
+    """Change the password. Every other session is signed out; this one gets fresh tokens."""
+    issued = await _service(session, ctx).change_password(
+        account, current=body.current_password, new=body.new_password
+    )
+    return _set_cookie(response, issued, ctx.settings)
+
+
+@account_router.post(
+    "/delete", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(Unauthorized, WrongPassword)
+)
+async def delete_account(
+    body: DeleteAccountIn, account: CurrentAccount, session: SessionDep, ctx: ContextDep, response: Response
+) -> None:
+    """Delete the account and every piece of data it owns. Asks for the password again."""
+    await _service(session, ctx).delete_account(account, password=body.password)
+    _clear_cookie(response, ctx.settings)

@@ -1,0 +1,145 @@
+"""Sign-up, sign-in, sessions and credentials. Services never commit: the unit of work does."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.accounts.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    WrongPassword,
+)
+from janitor.accounts.models import Account, RefreshToken
+from janitor.accounts.repository import AccountRepository, RefreshTokenRepository
+from janitor.accounts.schemas import AccountOut, Session
+from janitor.core.config import Settings
+from janitor.core.ratelimit import Limit, RateLimiter
+from janitor.core.security import (
+    hash_password,
+    hash_refresh_token,
+    issue_access_token,
+    new_refresh_token,
+    verify_password,
+)
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    session: Session
+    refresh_token: str
+
+
+def _subject(*parts: str) -> str:
+    # Keys in Redis never hold an email in clear.
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+class AuthService:
+    def __init__(self, session: AsyncSession, *, settings: Settings, limiter: RateLimiter) -> None:
+        self.db = session
+        self.settings = settings
+        self.limiter = limiter
+        self.accounts = AccountRepository(session)
+        self.tokens = RefreshTokenRepository(session)
+        s = settings
+        self.login_ip_limit = Limit("login-ip", s.login_attempts_per_ip, s.login_window_seconds)
+        self.login_fail_limit = Limit("login-fail", s.login_failures_per_account_ip, s.login_window_seconds)
+        self.signup_ip_limit = Limit("signup-ip", s.signups_per_ip, s.signup_window_seconds)
+
+    async def _issue(self, account: Account, *, family_id: uuid.UUID | None = None) -> IssuedSession:
+        now = datetime.now(UTC)
+        plain = new_refresh_token()
+        await self.tokens.add(
+            RefreshToken(
+                account_id=account.id,
+                family_id=family_id or uuid.uuid4(),
+                token_hash=hash_refresh_token(plain),
+                expires_at=now + timedelta(days=self.settings.refresh_token_ttl_days),
+            )
+        )
+        ttl = self.settings.access_token_ttl_seconds
+        access = issue_access_token(account.id, key=self.settings.secret_key.get_secret_value(), ttl_seconds=ttl)
+        return IssuedSession(
+            Session(access_token=access, expires_in=ttl, account=AccountOut.model_validate(account)), plain
+        )
+
+    async def signup(self, *, email: str, password: str, ip: str) -> IssuedSession:
+        await self.limiter.consume(self.signup_ip_limit, _subject(ip))
+        if await self.accounts.by_email(email) is not None:
+            raise EmailTaken()
+        hashed = await hash_password(password, rounds=self.settings.bcrypt_rounds)
+        account = Account(email=email, password_hash=hashed, credentials_changed_at=datetime.now(UTC))
+        try:
+            async with self.db.begin_nested():
+                await self.accounts.add(account)
+        except IntegrityError:  # a concurrent signup with the same email won the race
+            raise EmailTaken() from None
+        await self.db.refresh(account)
+        log.info("account_created", account_id=str(account.id))
+        return await self._issue(account)
+
+    async def login(self, *, email: str, password: str, ip: str) -> IssuedSession:
+        # Per address for everything, and per (account, address) for failures: a stranger
+        # elsewhere can exhaust only their own budget, never lock the owner out.
+        await self.limiter.consume(self.login_ip_limit, _subject(ip))
+        pair = _subject(email, ip)
+        await self.limiter.check(self.login_fail_limit, pair)
+        account = await self.accounts.by_email(email)
+        if not await verify_password(password, account.password_hash if account else None) or account is None:
+            await self.limiter.hit(self.login_fail_limit, pair)
+            raise InvalidCredentials()
+        await self.limiter.reset(self.login_fail_limit, pair)
+        return await self._issue(account)
+
+    async def refresh(self, *, token: str | None) -> IssuedSession:
+        if not token:
+            raise InvalidRefreshToken()
+        row = await self.tokens.by_hash(hash_refresh_token(token))
+        if row is None:
+            raise InvalidRefreshToken()
+        now = datetime.now(UTC)
+        if row.used_at is not None or row.revoked_at is not None or not await self.tokens.mark_used(row.id, now):
+            await self.tokens.revoke_family(row.account_id, row.family_id, now)
+            log.warning("refresh_token_reuse", account_id=str(row.account_id))
+            raise RefreshTokenReused()
+        if row.expires_at <= now:
+            raise InvalidRefreshToken()
+        account = await self.accounts.get(row.account_id)
+        if account is None:
+            raise InvalidRefreshToken()
+        return await self._issue(account, family_id=row.family_id)
+
+    async def logout(self, *, token: str | None) -> None:
+        if not token:
+            return
+        row = await self.tokens.by_hash(hash_refresh_token(token))
+        if row is not None:
+            await self.tokens.revoke_family(row.account_id, row.family_id, datetime.now(UTC))
+
+    async def change_password(self, account: Account, *, current: str, new: str) -> IssuedSession:
+        if not await verify_password(current, account.password_hash):
+            raise WrongPassword()
+        now = datetime.now(UTC)
+        account.password_hash = await hash_password(new, rounds=self.settings.bcrypt_rounds)
+        account.credentials_changed_at = now
+        await self.tokens.revoke_all(account.id, now)
+        await self.db.flush()
+        log.info("password_changed", account_id=str(account.id))
+        return await self._issue(account)
+
+    async def delete_account(self, account: Account, *, password: str) -> None:
+        if not await verify_password(password, account.password_hash):
+            raise WrongPassword("The password is not correct; the account was not deleted.")
+        await self.accounts.delete(account)
+        log.info("account_deleted", account_id=str(account.id))

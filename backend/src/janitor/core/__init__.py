@@ -1,0 +1,1 @@
+"""Shared kernel: configuration, database, errors, security and plumbing. No business rules."""

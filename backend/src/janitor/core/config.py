@@ -1,0 +1,82 @@
+"""One settings class for the API, the worker and the CLI (env prefix ``JANITOR_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values shipped in .env.example; the app refuses to run in production with any of them.
+PLACEHOLDER_SECRET = "change-me-to-a-long-random-string"
+PLACEHOLDER_FERNET_KEY = "change-me-generate-with-task-gen-key"
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="JANITOR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/janitor"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    fernet_keys: SecretStr = SecretStr(PLACEHOLDER_FERNET_KEY)
+
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    cookie_secure: bool | None = None  # None: secure in production only
+
+    login_attempts_per_ip: int = Field(default=30, ge=1)
+    login_failures_per_account_ip: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    signups_per_ip: int = Field(default=10, ge=1)
+    signup_window_seconds: int = Field(default=3600, ge=1)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    spa_dir: Path = REPO_ROOT / "frontend" / "build"
+    db_pool_size: int = Field(default=10, ge=1)
+
+    worker_poll_delay: float = Field(default=0.1, gt=0)
+    worker_max_jobs: int = Field(default=10, ge=1)
+    worker_job_timeout_seconds: int = Field(default=3600, ge=1)
+    worker_max_tries: int = Field(default=5, ge=1)
+    heartbeat_cron_minutes: int = Field(default=15, ge=1, le=60)
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str) -> str:
+        # Accept the plain URL people copy from their provider and use the async driver.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholders_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = []
+        secret = self.secret_key.get_secret_value()
+        if secret == PLACEHOLDER_SECRET or len(secret) < 32:
+            problems.append("JANITOR_SECRET_KEY must be set to a random string of at least 32 characters")
+        if PLACEHOLDER_FERNET_KEY in self.fernet_keys.get_secret_value():
+            problems.append("JANITOR_FERNET_KEYS must hold real Fernet keys (task gen:key prints one)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production" if self.cookie_secure is None else self.cookie_secure
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,131 @@
+"""Typed errors rendered as ``{"error": code, "detail": message}``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: str
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ValidationErrorBody(ErrorBody):
+    fields: list[FieldError]
+
+
+class AppError(Exception):
+    """Base for every error a client may see. Subclasses fix the status and the stable code."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    message: ClassVar[str] = "The request could not be processed."
+    # True for errors that record something (a revoked token family): the unit of work commits
+    # what the service wrote before the error is sent, instead of rolling it back.
+    keeps_changes: ClassVar[bool] = False
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        self.detail = detail or self.message
+        self.headers = headers
+        super().__init__(self.detail)
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    message = "Sign in to continue."
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    message = "That conflicts with the current state."
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+    message = "Too many attempts."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many attempts. Try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entry listing the typed errors a route can answer."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for err in errors:
+        entry = out.setdefault(err.status_code, {"model": ErrorBody, "description": ""})
+        entry["description"] = ", ".join(filter(None, [entry["description"], f"`{err.code}`"]))
+    return out
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", "is invalid"))
+    # pydantic prefixes messages of custom validators with "Value error, "
+    return msg.removeprefix("Value error, ")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        body = ErrorBody(error=exc.code, detail=exc.detail)
+        return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [FieldError(field=_field_name(tuple(e["loc"])), message=_message(e)) for e in exc.errors()]
+        detail = "; ".join(f"{f.field}: {f.message}" for f in fields) or "The request is invalid."
+        body = ValidationErrorBody(error="validation_error", detail=detail, fields=fields)
+        return JSONResponse(body.model_dump(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
+        code = codes.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        return JSONResponse(
+            ErrorBody(error=code, detail=detail).model_dump(),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        request_id = request.headers.get("x-request-id") or structlog.contextvars.get_contextvars().get(
+            "request_id", "-"
+        )
+        log.exception("unhandled_error", error_type=type(exc).__name__)
+        body = ErrorBody(
+            error="internal_error",
+            detail=f"Something went wrong on our side. Reference: {request_id}.",
+        )
+        return JSONResponse(body.model_dump(), status_code=500)

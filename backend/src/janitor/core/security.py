@@ -1,0 +1,85 @@
+"""Password hashing and token primitives. No storage here: the accounts domain owns that."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import bcrypt
+import jwt
+from anyio import to_thread
+
+JWT_ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm are rejected
+ACCESS = "access"
+BCRYPT_MAX_BYTES = 72
+
+# A real bcrypt hash of a random password, checked when the email is unknown so that
+# response time does not reveal which emails have accounts.
+_DUMMY_HASH = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=4))
+
+
+async def hash_password(password: str, *, rounds: int) -> str:
+    raw = password.encode()
+    hashed = await to_thread.run_sync(lambda: bcrypt.hashpw(raw, bcrypt.gensalt(rounds=rounds)))
+    return hashed.decode()
+
+
+async def verify_password(password: str, hashed: str | None) -> bool:
+    raw = password.encode()
+    if len(raw) > BCRYPT_MAX_BYTES:
+        return False
+    target = hashed.encode() if hashed else _DUMMY_HASH
+    ok = await to_thread.run_sync(lambda: bcrypt.checkpw(raw, target))
+    return ok and hashed is not None
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    account_id: uuid.UUID
+    issued_at: datetime
+
+
+def issue_access_token(account_id: uuid.UUID, *, key: str, ttl_seconds: int, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    claims = {
+        "sub": str(account_id),
+        "type": ACCESS,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+        "jti": secrets.token_hex(8),
+    }
+    return jwt.encode(claims, key, algorithm=JWT_ALGORITHM)
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def decode_access_token(token: str, *, key: str) -> AccessClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["exp", "iat", "sub", "type"]},
+        )
+        if claims["type"] != ACCESS:
+            raise InvalidToken("wrong token type")
+        return AccessClaims(
+            account_id=uuid.UUID(str(claims["sub"])),
+            issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidToken(type(exc).__name__) from None
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    # Refresh tokens are 256-bit random values: a fast hash is enough and lets us look them up.
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""Background job plumbing shared by the API (enqueue) and the worker (run)."""

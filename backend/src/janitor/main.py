@@ -1,0 +1,92 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from janitor.accounts.router import account_router, auth
+from janitor.core import health
+from janitor.core.config import Settings, get_settings
+from janitor.core.context import build_context, close_context
+from janitor.core.errors import FieldError, ValidationErrorBody, install_error_handlers
+from janitor.core.logging import RequestContextMiddleware, configure_logging
+from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from janitor.core.spa import SPAStaticFiles, spa_available
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ctx = await build_context(settings)
+        try:
+            yield
+        finally:
+            await close_context(app.state.ctx)
+
+    app = FastAPI(
+        title="Media Janitor API",
+        version="0.1.0",
+        description="Clean-up reports and safe deletions for Plex, Jellyfin and Jellyseerr.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(auth)
+    app.include_router(account_router)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestContextMiddleware)
+    _document_validation_errors(app)
+    if spa_available(settings.spa_dir):
+        # Mounted last: API routes win, everything else is the SPA.
+        app.mount("/", SPAStaticFiles(directory=settings.spa_dir, html=True), name="spa")
+    return app
+
+
+def _document_validation_errors(app: FastAPI) -> None:
+    """Describe 422s as our ``ValidationErrorBody``, which is what the handler sends."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (ValidationErrorBody, FieldError):
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            model_schema.pop("$defs", None)
+            components[model.__name__] = model_schema
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        ref = {"$ref": "#/components/schemas/ValidationErrorBody"}
+        for path in schema.get("paths", {}).values():
+            for op in path.values():
+                if "422" in op.get("responses", {}):
+                    op["responses"]["422"] = {
+                        "description": "Validation error",
+                        "content": {"application/json": {"schema": ref}},
+                    }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app() -> FastAPI:
+    """Entry point for ``uvicorn --factory janitor.main:app``."""
+    return create_app()

@@ -1,0 +1,2 @@
+export { default as Alert } from './alert.svelte';
+export type { AlertVariant } from './alert.svelte';
