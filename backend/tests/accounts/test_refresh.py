@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from janitor.devtools.pytest_plugin import SignupFn
 
 pytestmark = pytest.mark.asyncio

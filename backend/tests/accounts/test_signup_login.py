@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignupFn
 
 pytestmark = pytest.mark.asyncio
 
 
 async def test_signup_returns_session_and_sets_httponly_cookie(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/auth/signup", json={"email": "  Alice@Example.COM ", "password": TEST_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/signup", json={"email": "  Alice@Example.COM ", "password": TEST_PASSWORD}
+    )
     assert r.status_code == 201
     body = r.json()
     assert body["token_type"] == "bearer"
@@ -29,7 +30,9 @@ async def test_signup_returns_session_and_sets_httponly_cookie(client: httpx.Asy
 async def test_email_is_unique_after_normalisation(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/auth/signup", json={"email": "bob@example.com", "password": TEST_PASSWORD})
     assert r.status_code == 201
-    r = await client.post("/api/v1/auth/signup", json={"email": "BOB@EXAMPLE.com ", "password": TEST_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/signup", json={"email": "BOB@EXAMPLE.com ", "password": TEST_PASSWORD}
+    )
     assert r.status_code == 409
     assert r.json() == {
         "error": "email_taken",
@@ -83,7 +86,9 @@ async def test_login_success_and_wrong_password(client: httpx.AsyncClient, signu
 
 
 async def test_unknown_email_gets_the_same_answer_as_wrong_password(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/auth/login", json={"email": "nobody@example.com", "password": TEST_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.com", "password": TEST_PASSWORD}
+    )
     assert r.status_code == 401
     assert r.json()["error"] == "invalid_credentials"
 

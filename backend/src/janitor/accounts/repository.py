@@ -21,6 +21,10 @@ class AccountRepository:
     async def by_email(self, email: str) -> Account | None:
         return await self.session.scalar(select(Account).where(Account.email == email))
 
+    async def all_ids(self) -> list[uuid.UUID]:
+        """Every tenant's id: for system fan-out jobs only, never for a request."""
+        return list((await self.session.scalars(select(Account.id).order_by(Account.id))).all())
+
     async def add(self, account: Account) -> Account:
         self.session.add(account)
         await self.session.flush()
@@ -48,7 +52,9 @@ class RefreshTokenRepository:
         """Compare-and-set: only one of two concurrent refreshes with the same token wins."""
         result = await self.session.execute(
             update(RefreshToken)
-            .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+            .where(
+                RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None)
+            )
             .values(used_at=now)
             .returning(RefreshToken.id)
         )

@@ -19,6 +19,7 @@ from janitor.core.queue import JobBuffer
 from janitor.core.ratelimit import RateLimiter
 from janitor.core.security import InvalidToken, decode_access_token
 
+
 @dataclass
 class AppContext:
     """Process-wide resources, built the same way by the API and the worker."""

@@ -129,3 +129,11 @@ def install_error_handlers(app: FastAPI) -> None:
             detail=f"Something went wrong on our side. Reference: {request_id}.",
         )
         return JSONResponse(body.model_dump(), status_code=500)
+
+
+class TransientError(Exception):
+    """An upstream or infrastructure hiccup worth retrying (timeouts, 5xx, 429, dropped connections)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import structlog
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from janitor.core.deps import ContextDep
 from janitor.core.migrations import schema_is_current
 
+log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api", tags=["health"])
 
 
@@ -39,12 +41,14 @@ async def readyz(ctx: ContextDep) -> Readiness | JSONResponse:
             await conn.execute(text("SELECT 1"))
         database = True
         schema = await schema_is_current(ctx.engine)
-    except Exception:  # noqa: BLE001 - readiness reports, it does not raise
-        pass
+    except Exception as exc:  # readiness reports failures, it does not raise them
+        log.warning("readyz_database_unavailable", error=type(exc).__name__)
     try:
         redis = bool(await ctx.redis.ping())
-    except Exception:  # noqa: BLE001
-        pass
+    except Exception as exc:
+        log.warning("readyz_redis_unavailable", error=type(exc).__name__)
     ready = database and redis and schema
-    body = Readiness(status="ready" if ready else "not_ready", database=database, redis=redis, schema_current=schema)
+    body = Readiness(
+        status="ready" if ready else "not_ready", database=database, redis=redis, schema_current=schema
+    )
     return body if ready else JSONResponse(body.model_dump(), status_code=503)

@@ -78,5 +78,3 @@ class RequestContextMiddleware:
             if not scope["path"].startswith(("/api/healthz", "/metrics")):
                 self.log.info("request", method=scope["method"], path=scope["path"], status=status)
             structlog.contextvars.clear_contextvars()
-
-

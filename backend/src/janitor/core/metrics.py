@@ -15,10 +15,15 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "janitor_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+            "janitor_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "janitor_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+            "janitor_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
             registry=self.registry,
         )
 

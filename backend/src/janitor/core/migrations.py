@@ -36,7 +36,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         exists = await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
         if not exists:
             return None
-        return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        return str(version) if version is not None else None
 
 
 async def schema_is_current(engine: AsyncEngine) -> bool:

@@ -85,7 +85,7 @@ def run_in_thread(fn: Callable[[], Any]) -> None:
     def target() -> None:
         try:
             fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
+        except BaseException as exc:
             errors.append(exc)
 
     t = threading.Thread(target=target)

@@ -41,7 +41,9 @@ def pg_bindir() -> Path:
     found = shutil.which("initdb")
     if found:
         return Path(found).parent
-    raise RuntimeError("PostgreSQL server binaries not found: install postgresql (apt-get install postgresql)")
+    raise RuntimeError(
+        "PostgreSQL server binaries not found: install postgresql (apt-get install postgresql)"
+    )
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
@@ -79,23 +81,54 @@ class PostgresServer:
         _give_to_postgres(self.base)
         if not (self.data / "PG_VERSION").exists():
             subprocess.run(
-                _as_postgres([str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
-                check=True, capture_output=True,
+                _as_postgres(
+                    [
+                        str(bindir / "initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        "postgres",
+                        "-A",
+                        "trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                        "--no-sync",
+                    ]
+                ),
+                check=True,
+                capture_output=True,
             )
-        opts = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "log"),
-                          "-w", "-t", "60", "-o", opts, "start"]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.base / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    opts,
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
         return self
 
     def stop(self) -> None:
         subprocess.run(
             _as_postgres([str(pg_bindir() / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
-            check=False, capture_output=True,
+            check=False,
+            capture_output=True,
         )
 
 
@@ -115,9 +148,23 @@ class RedisServer:
             raise RuntimeError("redis-server not found: install it (apt-get install redis-server)")
         self.base.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.base), "--logfile", str(self.base / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.base),
+                "--logfile",
+                str(self.base / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 15
         while not port_open("127.0.0.1", self.port):

@@ -1,0 +1,45 @@
+"""Runs left ``running`` by a worker that died are marked failed, never left stuck."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.jobs.models import JobRun, RunStatus
+
+log = structlog.get_logger(__name__)
+
+ALIVE_PREFIX = "worker:alive:"
+ALIVE_TTL_SECONDS = 30
+
+
+async def mark_alive(redis: Redis, worker_id: str) -> None:
+    await redis.set(ALIVE_PREFIX + worker_id, "1", ex=ALIVE_TTL_SECONDS)
+
+
+async def mark_gone(redis: Redis, worker_id: str) -> None:
+    await redis.delete(ALIVE_PREFIX + worker_id)
+
+
+async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
+    """Fail every running run whose worker no longer reports itself alive. Returns how many."""
+    running = (
+        await session.execute(select(JobRun.id, JobRun.worker_id).where(JobRun.status == RunStatus.RUNNING))
+    ).all()
+    dead = [run_id for run_id, worker in running if not await redis.exists(ALIVE_PREFIX + worker)]
+    if dead:
+        await session.execute(
+            update(JobRun)
+            .where(JobRun.id.in_(dead), JobRun.status == RunStatus.RUNNING)
+            .values(
+                status=RunStatus.FAILED,
+                error="The worker running this job stopped before it finished.",
+                finished_at=datetime.now(UTC),
+            )
+        )
+        log.warning("orphaned_runs_failed", count=len(dead))
+    return len(dead)

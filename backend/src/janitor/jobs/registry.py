@@ -1,0 +1,20 @@
+"""Maps every ``JobName`` to its handler. The worker refuses to start if one is missing."""
+
+from __future__ import annotations
+
+from janitor.jobs.heartbeat import record_heartbeat
+from janitor.jobs.names import JobName
+from janitor.jobs.runner import TenantHandler
+
+TENANT_HANDLERS: dict[JobName, TenantHandler] = {
+    JobName.HEARTBEAT: record_heartbeat,
+}
+
+
+def dedupe_id(name: JobName, account_id: object) -> str:
+    return f"{name.value}:{account_id}"
+
+
+def missing_handlers(handlers: dict[JobName, TenantHandler] | None = None) -> list[JobName]:
+    handlers = TENANT_HANDLERS if handlers is None else handlers
+    return [name for name in JobName if name not in handlers]

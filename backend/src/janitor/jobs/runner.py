@@ -1,0 +1,103 @@
+"""The shared job wrapper: a session per job, a bound logger, commit or rollback, retries.
+
+Every tenant job is ``handler(session, account, *, jobs)``, the same service code the API calls.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from arq import Retry
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.accounts.models import Account
+from janitor.core.deps import AppContext
+from janitor.core.errors import TransientError
+from janitor.core.queue import JobBuffer
+from janitor.jobs.models import JobRun, RunStatus
+from janitor.jobs.names import JobName
+
+TenantHandler = Callable[[AsyncSession, Account, JobBuffer], Awaitable[None]]
+ArqJob = Callable[..., Awaitable[str]]
+
+log = structlog.get_logger(__name__)
+
+
+def backoff_seconds(
+    attempt: int, *, base: float = 2.0, cap: float = 300.0, retry_after: float | None = None
+) -> float:
+    """Exponential back-off with full jitter; an upstream ``Retry-After`` is a floor."""
+    delay = random.uniform(0, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not crypto
+    return max(delay, retry_after or 0.0)
+
+
+async def _finish(ctx: AppContext, run_id: uuid.UUID, status: RunStatus, error: str | None) -> None:
+    # Written in its own transaction: a rolled-back job still records how it ended.
+    async with ctx.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id)
+            .values(status=status, error=error, finished_at=datetime.now(UTC))
+        )
+
+
+def tenant_job(name: JobName, handler: TenantHandler) -> ArqJob:
+    """Wrap a tenant handler as an arq job function taking the account id only."""
+
+    async def job(arq_ctx: dict[str, Any], account_id: str) -> str:
+        ctx: AppContext = arq_ctx["app"]
+        worker_id: str = arq_ctx["worker_id"]
+        attempt = int(arq_ctx.get("job_try", 1))
+        job_id = str(arq_ctx.get("job_id", ""))
+        bound = log.bind(job=name.value, job_id=job_id, account_id=account_id, attempt=attempt)
+        async with ctx.sessionmaker() as session:
+            account = await session.get(Account, uuid.UUID(account_id))
+            if account is None:
+                bound.info("job_skipped_account_gone")
+                return "account_gone"
+            run = JobRun(
+                account_id=account.id,
+                job_name=name.value,
+                job_id=job_id,
+                attempt=attempt,
+                worker_id=worker_id,
+                status=RunStatus.RUNNING,
+            )
+            session.add(run)
+            await session.commit()
+            run_id = run.id
+            jobs = JobBuffer()
+            bound.info("job_started")
+            try:
+                await handler(session, account, jobs)
+                await session.commit()
+            except TransientError as exc:
+                await session.rollback()
+                max_tries = ctx.settings.worker_max_tries
+                if attempt < max_tries:
+                    delay = backoff_seconds(attempt, retry_after=exc.retry_after)
+                    await _finish(ctx, run_id, RunStatus.FAILED, f"{exc} (retrying in {delay:.0f}s)")
+                    bound.warning("job_retry", error=str(exc), delay=round(delay, 1))
+                    raise Retry(defer=delay) from exc
+                await _finish(ctx, run_id, RunStatus.FAILED, f"{exc} (gave up after {attempt} tries)")
+                bound.error("job_failed", error=str(exc))
+                raise
+            except BaseException as exc:
+                await session.rollback()
+                await _finish(ctx, run_id, RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
+                bound.exception("job_failed")
+                raise
+        await _finish(ctx, run_id, RunStatus.SUCCEEDED, None)
+        await jobs.flush(ctx.redis)
+        bound.info("job_succeeded")
+        return "ok"
+
+    job.__name__ = name.value
+    job.__qualname__ = name.value
+    return job

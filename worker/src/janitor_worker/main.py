@@ -1,0 +1,120 @@
+"""The arq worker: ``arq janitor_worker.main.WorkerSettings``. No business logic lives here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from typing import Any, ClassVar
+
+import structlog
+from arq import cron
+from arq.connections import RedisSettings
+from arq.cron import CronJob
+from janitor.core.config import get_settings
+from janitor.core.context import build_context, close_context
+from janitor.core.logging import configure_logging
+from janitor.core.migrations import head_revision, schema_is_current
+from janitor.jobs.fanout import fan_out
+from janitor.jobs.names import JobName
+from janitor.jobs.recovery import ALIVE_TTL_SECONDS, fail_orphaned_runs, mark_alive, mark_gone
+from janitor.jobs.registry import TENANT_HANDLERS, missing_handlers
+from janitor.jobs.runner import ArqJob, tenant_job
+
+log = structlog.get_logger("janitor.worker")
+
+
+class WorkerRefusedToStart(RuntimeError):
+    pass
+
+
+async def _keep_alive(ctx: dict[str, Any]) -> None:
+    while True:
+        await mark_alive(ctx["app"].redis, ctx["worker_id"])
+        await asyncio.sleep(ALIVE_TTL_SECONDS / 3)
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    missing = missing_handlers()
+    if missing:
+        raise WorkerRefusedToStart(f"jobs without a handler: {', '.join(m.value for m in missing)}")
+    app = await build_context(settings)
+    if not await schema_is_current(app.engine):
+        await close_context(app)
+        raise WorkerRefusedToStart(
+            f"database schema is not at {head_revision()}: run the migrate step (task db:migrate) first"
+        )
+    ctx["app"] = app
+    ctx["worker_id"] = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    await mark_alive(app.redis, ctx["worker_id"])
+    ctx["keep_alive"] = asyncio.create_task(_keep_alive(ctx))
+    async with app.sessionmaker() as session, session.begin():
+        failed = await fail_orphaned_runs(session, app.redis)
+    log.info("worker_started", worker_id=ctx["worker_id"], orphaned_runs_failed=failed)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    task = ctx.get("keep_alive")
+    if task:
+        task.cancel()
+    app = ctx.get("app")
+    if app is not None:
+        await mark_gone(app.redis, ctx["worker_id"])
+        await close_context(app)
+    log.info("worker_stopped", worker_id=ctx.get("worker_id"))
+
+
+async def heartbeat_fan_out(ctx: dict[str, Any]) -> int:
+    app = ctx["app"]
+    async with app.sessionmaker() as session:
+        queued = await fan_out(
+            session, app.redis, JobName.HEARTBEAT, spread_seconds=app.settings.heartbeat_cron_minutes * 60
+        )
+    log.info("fan_out", job=JobName.HEARTBEAT.value, queued=queued)
+    return queued
+
+
+async def recover_orphans(ctx: dict[str, Any]) -> int:
+    app = ctx["app"]
+    async with app.sessionmaker() as session, session.begin():
+        return await fail_orphaned_runs(session, app.redis)
+
+
+def job_functions() -> list[ArqJob]:
+    return [tenant_job(name, handler) for name, handler in TENANT_HANDLERS.items()]
+
+
+def _settings_attrs() -> dict[str, Any]:
+    s = get_settings()
+    return {
+        "redis_settings": RedisSettings.from_dsn(s.redis_url),
+        "poll_delay": s.worker_poll_delay,
+        "max_jobs": s.worker_max_jobs,
+        "job_timeout": s.worker_job_timeout_seconds,
+        "max_tries": s.worker_max_tries,
+        "minutes": set(range(0, 60, s.heartbeat_cron_minutes)),
+    }
+
+
+_attrs = _settings_attrs()
+
+
+class WorkerSettings:
+    functions: ClassVar[list[ArqJob]] = job_functions()
+    cron_jobs: ClassVar[list[CronJob]] = [
+        cron(heartbeat_fan_out, minute=_attrs["minutes"], second=0, unique=True),
+        cron(recover_orphans, second=30, unique=True),
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = _attrs["redis_settings"]
+    poll_delay = _attrs["poll_delay"]
+    max_jobs = _attrs["max_jobs"]
+    job_timeout = _attrs["job_timeout"]
+    max_tries = _attrs["max_tries"]
+    keep_result = 0  # job ids are dedupe keys: free them as soon as the job ends
+    handle_signals = True
+    job_completion_wait = 30  # on SIGTERM, let running jobs finish (up to 30 s) before cancelling
