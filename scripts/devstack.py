@@ -1,0 +1,202 @@
+"""Run the whole app locally: Postgres, Redis, migrations, API (serving the SPA), worker, simulator.
+
+    uv run python scripts/devstack.py              # dev: reuse running Postgres/Redis, else start them under .local/
+    uv run python scripts/devstack.py --ephemeral  # tests: throwaway servers in a temp dir, removed on exit
+
+Ctrl-C (or SIGTERM) stops everything this script started, and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+
+import asyncpg
+from cryptography.fernet import Fernet
+from sqlalchemy.engine import make_url
+
+from janitor.devtools.services import PostgresServer, RedisServer, free_port, port_open
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCAL = ROOT / ".local"
+
+
+def log(msg: str) -> None:
+    print(f"[devstack] {msg}", flush=True)
+
+
+def _dev_secrets() -> dict[str, str]:
+    """Stable development secrets kept in .local/dev.env (never used in production)."""
+    LOCAL.mkdir(exist_ok=True)
+    path = LOCAL / "dev.env"
+    if not path.exists():
+        path.write_text(
+            f"JANITOR_SECRET_KEY={Fernet.generate_key().decode()}{Fernet.generate_key().decode()}\n"
+            f"JANITOR_FERNET_KEYS={Fernet.generate_key().decode()}\n"
+        )
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k: v for k, v in pairs}
+
+
+async def _ensure_database(url: str) -> None:
+    parsed = make_url(url)
+    server = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(server)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database):
+            await conn.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await conn.close()
+
+
+async def _reachable(url: str) -> bool:
+    try:
+        await _ensure_database(url)
+        return True
+    except (OSError, asyncpg.PostgresError):
+        return False
+
+
+class Stack:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.servers: list[PostgresServer | RedisServer] = []
+        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.tmp: Path | None = None
+
+    def postgres(self) -> str:
+        wanted = os.environ.get("JANITOR_DATABASE_URL")
+        if not self.args.ephemeral:
+            candidates = [wanted] if wanted else ["postgresql+asyncpg://postgres@127.0.0.1:5432/janitor"]
+            for url in candidates:
+                if asyncio.run(_reachable(url)):
+                    log(f"using running Postgres at {make_url(url).render_as_string(hide_password=True)}")
+                    return url
+            base = LOCAL / "pg"
+            port = 54329
+        else:
+            assert self.tmp is not None
+            base, port = self.tmp / "pg", free_port()
+        server = PostgresServer(base, port=port).start()
+        self.servers.append(server)
+        url = make_url(server.url).set(database="janitor").render_as_string(hide_password=False)
+        asyncio.run(_ensure_database(url))
+        log(f"started Postgres on port {port} (data in {base})")
+        return url
+
+    def redis(self) -> str:
+        wanted = os.environ.get("JANITOR_REDIS_URL")
+        if not self.args.ephemeral:
+            url = wanted or "redis://127.0.0.1:6379/0"
+            parsed = make_url(url.replace("redis://", "postgresql://", 1))
+            if port_open(parsed.host or "127.0.0.1", parsed.port or 6379):
+                log(f"using running Redis at {parsed.host}:{parsed.port}")
+                return url
+            base, port = LOCAL / "redis", 63799
+        else:
+            assert self.tmp is not None
+            base, port = self.tmp / "redis", free_port()
+        server = RedisServer(base, port=port).start()
+        self.servers.append(server)
+        log(f"started Redis on port {port}")
+        return server.url
+
+    def spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+        self.procs.append((name, proc))
+
+    def run(self) -> int:
+        if self.args.ephemeral:
+            self.tmp = Path(tempfile.mkdtemp(prefix="janitor-stack-"))
+        env = dict(os.environ)
+        env.update({k: v for k, v in _dev_secrets().items() if k not in os.environ})
+        env["JANITOR_DATABASE_URL"] = self.postgres()
+        env["JANITOR_REDIS_URL"] = self.redis()
+        env.setdefault("JANITOR_ENV", "development")
+        env.setdefault("JANITOR_LOG_JSON", "false")
+        if self.args.ephemeral:
+            # e2e suites sign up many accounts from one address
+            env.setdefault("JANITOR_SIGNUPS_PER_IP", "1000")
+            env.setdefault("JANITOR_LOGIN_ATTEMPTS_PER_IP", "1000")
+        if not (ROOT / "frontend" / "build" / "index.html").exists():
+            log("frontend/build is missing: the API runs without the SPA (build it: task fe:build)")
+        log("applying migrations")
+        subprocess.run([sys.executable, "-m", "janitor.cli", "migrate"], env=env, cwd=ROOT, check=True)
+        if not self.args.no_sim and importlib.util.find_spec("mediasim.__main__") is not None:
+            sim_port = self.args.sim_port or free_port()
+            self.spawn("simulator", [sys.executable, "-m", "mediasim", "--host", "127.0.0.1",
+                                     "--port", str(sim_port), "--size", self.args.sim_size], env)
+            log(f"simulator on http://127.0.0.1:{sim_port}")
+        if not self.args.no_worker:
+            self.spawn("worker", [sys.executable, "-m", "arq", "janitor_worker.main.WorkerSettings"], env)
+        self.spawn("api", [sys.executable, "-m", "uvicorn", "janitor.main:app", "--factory",
+                           "--host", self.args.host, "--port", str(self.args.port), "--no-access-log"], env)
+        deadline = time.monotonic() + 60
+        while not port_open(self.args.host, self.args.port):
+            if time.monotonic() > deadline or any(p.poll() is not None for _, p in self.procs):
+                log("a process failed to start")
+                return 1
+            time.sleep(0.1)
+        log(f"Media Janitor is running at http://{self.args.host}:{self.args.port}  (Ctrl-C stops it)")
+        while True:
+            for name, proc in self.procs:
+                if proc.poll() is not None:
+                    log(f"{name} exited with code {proc.returncode}; stopping")
+                    return proc.returncode or 1
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        # A second Ctrl-C must not abandon children or servers half-stopped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for _, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for _, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=35)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for server in reversed(self.servers):
+            server.stop()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        log("stopped")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--ephemeral", action="store_true", help="throwaway Postgres/Redis (for e2e tests)")
+    parser.add_argument("--no-worker", action="store_true")
+    parser.add_argument("--no-sim", action="store_true", help="do not start the media-server simulator")
+    parser.add_argument("--sim-port", type=int, default=0)
+    parser.add_argument("--sim-size", default="medium")
+    args = parser.parse_args()
+    stack = Stack(args)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        return stack.run()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
