@@ -1,7 +1,7 @@
 """Run the whole app locally: Postgres, Redis, migrations, API (serving the SPA), worker, simulator.
 
-    uv run python scripts/devstack.py              # dev: reuse running Postgres/Redis, else start them under .local/
-    uv run python scripts/devstack.py --ephemeral  # tests: throwaway servers in a temp dir, removed on exit
+    uv run python scripts/devstack.py              # reuse running Postgres/Redis, else start them in .local/
+    uv run python scripts/devstack.py --ephemeral  # throwaway servers in a temp dir, removed on exit
 
 Ctrl-C (or SIGTERM) stops everything this script started, and nothing else.
 """
@@ -134,13 +134,40 @@ class Stack:
         subprocess.run([sys.executable, "-m", "janitor.cli", "migrate"], env=env, cwd=ROOT, check=True)
         if not self.args.no_sim and importlib.util.find_spec("mediasim.__main__") is not None:
             sim_port = self.args.sim_port or free_port()
-            self.spawn("simulator", [sys.executable, "-m", "mediasim", "--host", "127.0.0.1",
-                                     "--port", str(sim_port), "--size", self.args.sim_size], env)
+            self.spawn(
+                "simulator",
+                [
+                    sys.executable,
+                    "-m",
+                    "mediasim",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(sim_port),
+                    "--size",
+                    self.args.sim_size,
+                ],
+                env,
+            )
             log(f"simulator on http://127.0.0.1:{sim_port}")
         if not self.args.no_worker:
             self.spawn("worker", [sys.executable, "-m", "arq", "janitor_worker.main.WorkerSettings"], env)
-        self.spawn("api", [sys.executable, "-m", "uvicorn", "janitor.main:app", "--factory",
-                           "--host", self.args.host, "--port", str(self.args.port), "--no-access-log"], env)
+        self.spawn(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "janitor.main:app",
+                "--factory",
+                "--host",
+                self.args.host,
+                "--port",
+                str(self.args.port),
+                "--no-access-log",
+            ],
+            env,
+        )
         deadline = time.monotonic() + 60
         while not port_open(self.args.host, self.args.port):
             if time.monotonic() > deadline or any(p.poll() is not None for _, p in self.procs):
@@ -175,7 +202,9 @@ class Stack:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--ephemeral", action="store_true", help="throwaway Postgres/Redis (for e2e tests)")

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from arq import Worker
 from arq.connections import RedisSettings
+from sqlalchemy import select
+
 from janitor.accounts.models import Account
 from janitor.core.config import Settings, get_settings
 from janitor.core.deps import AppContext, unit_of_work
@@ -26,7 +28,6 @@ from janitor.jobs.recovery import fail_orphaned_runs, mark_alive
 from janitor.jobs.registry import dedupe_id, missing_handlers
 from janitor.jobs.runner import tenant_job
 from janitor_worker import main as worker_main
-from sqlalchemy import select
 
 pytestmark = pytest.mark.asyncio
 

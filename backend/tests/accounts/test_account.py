@@ -5,9 +5,10 @@ import asyncio
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
+
 from janitor.core.config import Settings
 from janitor.devtools.pytest_plugin import SignupFn
-from sqlalchemy.engine import make_url
 
 pytestmark = pytest.mark.asyncio
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from janitor.core.config import Settings
 from janitor.devtools.pytest_plugin import SignupFn
 

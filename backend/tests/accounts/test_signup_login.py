@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignupFn
 
 pytestmark = pytest.mark.asyncio

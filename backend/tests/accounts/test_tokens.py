@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
+
 from janitor.core.config import Settings
 from janitor.core.security import issue_access_token
 from janitor.devtools.pytest_plugin import SignupFn

@@ -12,6 +12,7 @@ import structlog
 from arq import cron
 from arq.connections import RedisSettings
 from arq.cron import CronJob
+
 from janitor.core.config import get_settings
 from janitor.core.context import build_context, close_context
 from janitor.core.logging import configure_logging

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from arq import create_pool
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis
 
 from janitor.core.config import Settings
 from janitor.core.db import create_engine, create_sessionmaker
@@ -12,7 +11,8 @@ from janitor.core.deps import AppContext
 
 async def build_context(settings: Settings) -> AppContext:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    # No connection is made here: the API must start (and report not-ready) while Redis is down.
+    redis = ArqRedis.from_url(settings.redis_url)
     return AppContext(settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine), redis=redis)
 
 

@@ -7,7 +7,6 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -32,13 +31,10 @@ class Metrics:
 
 
 def _route_template(scope: Scope) -> str:
-    # Label by route template, never the raw path: ids in paths would explode the series count.
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "other"))
-    return "other"
+    # Label by route template (set on the scope by the router), never the raw path: ids in
+    # paths would explode the number of series.
+    route = scope.get("route")
+    return str(getattr(route, "path", "other")) if route is not None else "other"
 
 
 class MetricsMiddleware:

@@ -13,6 +13,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -205,3 +206,15 @@ def signup(app: FastAPI, clean_state: None) -> SignupFn:
 def pytest_configure(config: pytest.Config) -> None:
     # Keep an accidental production env from leaking into tests.
     os.environ.setdefault("JANITOR_ENV", "test")
+
+
+@asynccontextmanager
+async def running_client(application: FastAPI, **transport: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for an app built inside a test (its lifespan runs for the duration)."""
+    async with (
+        LifespanManager(application),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application, **transport), base_url="http://testserver"
+        ) as c,
+    ):
+        yield c

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import structlog
+from fastapi import APIRouter, FastAPI
+from pydantic import ValidationError
+from sqlalchemy import text
+
+from janitor.core.config import PLACEHOLDER_FERNET_KEY, PLACEHOLDER_SECRET, Settings
+from janitor.core.deps import SessionDep
+from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignupFn, running_client
+from janitor.main import create_app
+from janitor.openapi import render
+
+pytestmark = pytest.mark.asyncio
+REPO = Path(__file__).resolve().parents[3]
+
+
+async def test_healthz(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/healthz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok"}
+    assert r.headers["x-request-id"]
+
+
+async def test_request_id_is_echoed_when_sane(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/healthz", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    r = await client.get("/api/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert r.headers["x-request-id"] != "bad id\nwith newline"
+
+
+async def test_readyz_reports_ready(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/readyz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ready", "database": True, "redis": True, "schema_current": True}
+
+
+async def test_readyz_is_503_when_redis_is_down(settings: Settings) -> None:
+    broken = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    app = create_app(broken)
+    async with running_client(app) as c:
+        r = await c.get("/api/readyz")
+    assert r.status_code == 503
+    assert r.json()["redis"] is False
+    assert r.json()["database"] is True
+
+
+async def test_readyz_is_503_when_schema_is_behind(settings: Settings, app: FastAPI) -> None:
+    ctx = app.state.ctx
+    async with ctx.engine.begin() as conn:
+        old = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+        await conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            r = await c.get("/api/readyz")
+        assert r.status_code == 503
+        assert r.json()["schema_current"] is False
+    finally:
+        async with ctx.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": old})
+
+
+async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.get("/api/healthz")
+    await client.get("/api/v1/account")
+    r = await client.get("/metrics")
+    assert r.status_code == 200
+    assert 'janitor_http_requests_total{method="GET",route="/api/healthz",status="200"}' in r.text
+    assert 'route="/api/v1/account",status="401"' in r.text
+
+
+async def test_unknown_api_route_is_json_404(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/v1/nope")
+    assert r.status_code == 404
+    assert r.json()["error"] == "not_found"
+
+
+async def test_unhandled_error_is_a_generic_500_without_details(settings: Settings) -> None:
+    app = create_app(settings)
+    router = APIRouter()
+
+    @router.get("/api/v1/_boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    app.include_router(router)
+    async with running_client(app, raise_app_exceptions=False) as c:
+        r = await c.get("/api/v1/_boom", headers={"X-Request-ID": "req-42"})
+    assert r.status_code == 500
+    assert r.json() == {
+        "error": "internal_error",
+        "detail": "Something went wrong on our side. Reference: req-42.",
+    }
+
+
+async def test_a_failed_commit_is_an_error_response_not_a_success(settings: Settings) -> None:
+    """The unit of work commits before the response is sent."""
+    app = create_app(settings)
+    router = APIRouter()
+
+    @router.post("/api/v1/_deferred_violation")
+    async def deferred(session: SessionDep) -> dict[str, str]:
+        await session.execute(text("CREATE TEMP TABLE t (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)"))
+        await session.execute(text("INSERT INTO t VALUES (1), (1)"))  # fails only at COMMIT
+        return {"status": "saved"}
+
+    app.include_router(router)
+    async with running_client(app, raise_app_exceptions=False) as c:
+        r = await c.post("/api/v1/_deferred_violation")
+    assert r.status_code == 500
+    assert "saved" not in r.text
+
+
+async def test_logs_are_json_with_request_id_and_never_hold_secrets(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str], signup: SignupFn
+) -> None:
+    user = await signup(password=TEST_PASSWORD)
+    await client.post("/api/v1/auth/login", json={"email": user.email, "password": TEST_PASSWORD})
+    await client.get("/api/v1/account", headers={**user.headers, "X-Request-ID": "trace-me"})
+    structlog.get_logger("t").info("probe", password="hunter2", api_key="k", token="t")
+    out = capsys.readouterr().out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert any(line.get("request_id") == "trace-me" and line["event"] == "request" for line in lines)
+    probe = next(line for line in lines if line["event"] == "probe")
+    assert probe["password"] == probe["api_key"] == probe["token"] == "[redacted]"
+    for secret in (TEST_PASSWORD, user.access_token, user.refresh_cookie, "hunter2"):
+        assert secret not in out
+
+
+async def test_production_refuses_placeholder_secrets() -> None:
+    with pytest.raises(ValidationError, match="JANITOR_SECRET_KEY"):
+        Settings(env="production")
+    with pytest.raises(ValidationError, match="JANITOR_FERNET_KEYS"):
+        Settings(env="production", secret_key="x" * 40, fernet_keys=PLACEHOLDER_FERNET_KEY)
+    ok = Settings(env="production", secret_key="x" * 40, fernet_keys="a-real-key-list")
+    assert ok.secure_cookies is True
+    assert Settings(env="development").secret_key.get_secret_value() == PLACEHOLDER_SECRET
+    assert Settings(database_url="postgres://u@h/db").database_url == "postgresql+asyncpg://u@h/db"
+
+
+async def test_spa_is_served_with_client_route_fallback(settings: Settings, tmp_path: Path) -> None:
+    (tmp_path / "_app" / "immutable").mkdir(parents=True)
+    (tmp_path / "index.html").write_text("<html>spa shell</html>")
+    (tmp_path / "_app" / "immutable" / "app.js").write_text("console.log(1)")
+    app = create_app(settings.model_copy(update={"spa_dir": tmp_path}))
+    async with running_client(app) as c:
+        deep = await c.get("/settings")
+        asset = await c.get("/_app/immutable/app.js")
+        api_missing = await c.get("/api/v1/does-not-exist")
+        health = await c.get("/api/healthz")
+    assert deep.status_code == 200
+    assert "spa shell" in deep.text
+    assert deep.headers["cache-control"] == "no-cache"
+    assert asset.headers["cache-control"].endswith("immutable")
+    assert api_missing.status_code == 404
+    assert api_missing.json()["error"] == "not_found"
+    assert health.json() == {"status": "ok"}
+
+
+async def test_openapi_lists_typed_errors_and_the_frontend_copy_is_current() -> None:
+    spec = json.loads(render())
+    login = spec["paths"]["/api/v1/auth/login"]["post"]
+    assert set(login["responses"]) >= {"200", "401", "422", "429"}
+    assert login["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "ValidationErrorBody"
+    )
+    committed = (REPO / "frontend" / "src" / "lib" / "api" / "openapi.json").read_text()
+    assert committed == render(), "frontend/src/lib/api/openapi.json is stale: run `task gen:api`"
