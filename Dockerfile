@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1.7
+# One image for the API, the worker and the migrate step (they differ by command).
+
+FROM node:22-bookworm-slim AS frontend
+WORKDIR /src/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
+FROM python:3.11-slim-bookworm AS python-deps
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_FROZEN=1
+RUN pip install --no-cache-dir uv
+WORKDIR /app
+COPY pyproject.toml uv.lock .python-version ./
+COPY backend/pyproject.toml backend/pyproject.toml
+COPY worker/pyproject.toml worker/pyproject.toml
+COPY sim/pyproject.toml sim/pyproject.toml
+COPY backend/src backend/src
+COPY worker/src worker/src
+COPY sim/src sim/src
+RUN uv sync --frozen --no-dev --no-editable
+
+FROM python:3.11-slim-bookworm AS runtime
+RUN groupadd --system janitor && useradd --system --gid janitor --home /app --shell /usr/sbin/nologin janitor
+WORKDIR /app
+COPY --from=python-deps /app/.venv /app/.venv
+COPY alembic.ini ./
+COPY alembic ./alembic
+COPY --from=frontend /src/frontend/build ./frontend/build
+ENV PATH="/app/.venv/bin:$PATH" \
+    PYTHONUNBUFFERED=1 \
+    JANITOR_SPA_DIR=/app/frontend/build \
+    JANITOR_ALEMBIC_INI=/app/alembic.ini
+USER janitor
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/healthz', timeout=2).status != 200)"
+CMD ["uvicorn", "janitor.main:app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--no-access-log"]

@@ -1,0 +1,69 @@
+"""Nothing here can run Docker: check the deployment files for what a VPS needs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from janitor.core.config import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    return data
+
+
+def test_compose_has_the_services_with_health_checks_and_restart_policies(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "migrate", "api", "worker"}
+    for name in ("postgres", "redis", "api", "worker"):
+        assert "healthcheck" in services[name], name
+        assert services[name]["restart"] == "unless-stopped", name
+    assert services["migrate"]["restart"] == "no"
+    assert services["migrate"]["command"] == ["python", "-m", "janitor.cli", "migrate"]
+
+
+def test_api_and_worker_start_only_after_a_successful_migration(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert services[name]["env_file"] == ".env"
+
+
+def test_ports_volumes_and_commands(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["api"]["ports"] == ["${JANITOR_HTTP_PORT:-8000}:8000"]
+    assert "/api/readyz" in " ".join(services["api"]["healthcheck"]["test"])
+    assert services["worker"]["command"] == ["arq", "janitor_worker.main.WorkerSettings"]
+    assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert set(compose["volumes"]) == {"pgdata", "redisdata"}
+    assert not any("ports" in services[s] for s in ("postgres", "redis")), "databases must not be published"
+
+
+def test_dockerfile_is_multi_stage_and_runs_as_non_root() -> None:
+    text = (REPO / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", text, re.M)) >= 3
+    users = re.findall(r"^USER (\S+)", text, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert "HEALTHCHECK" in text
+    assert "uv sync --frozen --no-dev" in text
+
+
+def test_env_example_documents_every_setting() -> None:
+    lines = (REPO / ".env.example").read_text().splitlines()
+    documented = {line.split("=", 1)[0] for line in lines if line.startswith("JANITOR_")}
+    expected = {f"JANITOR_{name.upper()}" for name in Settings.model_fields}
+    assert expected - documented == set(), "settings missing from .env.example"
+    assert documented - expected - {"JANITOR_HTTP_PORT"} == set(), "unknown settings in .env.example"
+    for i, line in enumerate(lines):
+        if line.startswith("JANITOR_"):
+            assert lines[i - 1].startswith("#") or lines[i - 1].startswith("JANITOR_"), line
