@@ -53,7 +53,8 @@ def test_dockerfile_is_multi_stage_and_runs_as_non_root() -> None:
     text = (REPO / "Dockerfile").read_text()
     assert len(re.findall(r"^FROM ", text, re.M)) >= 3
     users = re.findall(r"^USER (\S+)", text, re.M)
-    assert users and users[-1] not in ("root", "0")
+    assert users
+    assert users[-1] not in ("root", "0")
     assert "HEALTHCHECK" in text
     assert "uv sync --frozen --no-dev" in text
 

@@ -29,8 +29,6 @@ from janitor.jobs.registry import dedupe_id, missing_handlers
 from janitor.jobs.runner import tenant_job
 from janitor_worker import main as worker_main
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.fixture
 def worker_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:

@@ -4,13 +4,10 @@ import asyncio
 
 import asyncpg
 import httpx
-import pytest
 from sqlalchemy.engine import make_url
 
 from janitor.core.config import Settings
 from janitor.devtools.pytest_plugin import SignupFn
-
-pytestmark = pytest.mark.asyncio
 
 NEW_PASSWORD = "an entirely new passphrase"
 

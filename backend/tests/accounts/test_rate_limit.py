@@ -1,13 +1,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from janitor.core.config import Settings
 from janitor.devtools.pytest_plugin import SignupFn
-
-pytestmark = pytest.mark.asyncio
 
 
 def _client_from(app: FastAPI, ip: str) -> httpx.AsyncClient:

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from janitor.devtools.pytest_plugin import SignupFn
-
-pytestmark = pytest.mark.asyncio
 
 
 async def _refresh(client: httpx.AsyncClient, cookie: str) -> httpx.Response:

@@ -5,8 +5,6 @@ import pytest
 
 from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignupFn
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_signup_returns_session_and_sets_httponly_cookie(client: httpx.AsyncClient) -> None:
     r = await client.post(

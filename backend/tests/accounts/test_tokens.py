@@ -8,13 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
-import pytest
 
 from janitor.core.config import Settings
 from janitor.core.security import issue_access_token
 from janitor.devtools.pytest_plugin import SignupFn
-
-pytestmark = pytest.mark.asyncio
 
 
 def _b64(data: dict[str, object]) -> str:

@@ -16,7 +16,6 @@ from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignupFn, running_clie
 from janitor.main import create_app
 from janitor.openapi import render
 
-pytestmark = pytest.mark.asyncio
 REPO = Path(__file__).resolve().parents[3]
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,8 +12,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from janitor.core.migrations import alembic_config, head_revision
 from janitor.devtools.pytest_plugin import Services, create_database, run_in_thread
 from janitor.models import Base
-
-pytestmark = pytest.mark.asyncio
 
 
 def _diff(connection: Connection) -> list[Any]:

@@ -1,0 +1,54 @@
+"""Tenant isolation sweeps: they grow with every domain and fail when a new table or route skips them."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from janitor.models import Base
+
+# Tables that are not tenant data (global or the tenant itself).
+NOT_TENANT_TABLES = {"accounts"}
+
+# Every route with an id in its path, with a factory that creates that object for a tenant.
+# A new route that takes an id must be added here, so the sweep proves it answers 404 across tenants.
+ID_ROUTES: dict[str, object] = {}
+
+PUBLIC_ROUTES = {
+    "/api/healthz",
+    "/api/readyz",
+    "/api/v1/auth/signup",
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/logout",
+}
+
+
+def _operations(app: FastAPI) -> list[tuple[str, str]]:
+    return [(path, method.upper()) for path, ops in app.openapi()["paths"].items() for method in ops]
+
+
+def test_every_tenant_table_is_keyed_by_account_with_cascade() -> None:
+    for table in Base.metadata.sorted_tables:
+        if table.name in NOT_TENANT_TABLES:
+            continue
+        assert "account_id" in table.c, f"{table.name} holds tenant data but has no account_id"
+        fks = [fk for fk in table.c.account_id.foreign_keys if fk.column.table.name == "accounts"]
+        assert fks, f"{table.name}.account_id must reference accounts"
+        assert fks[0].ondelete == "CASCADE", f"{table.name}: deleting an account must delete its rows"
+        assert not table.c.account_id.nullable, f"{table.name}.account_id must be NOT NULL"
+
+
+async def test_every_route_with_an_id_is_in_the_cross_tenant_sweep(app: FastAPI) -> None:
+    with_ids = {path for path, _ in _operations(app) if "{" in path}
+    assert with_ids == set(ID_ROUTES), "add the new id routes to ID_ROUTES with a factory"
+
+
+async def test_every_non_public_route_needs_a_token(app: FastAPI, client: httpx.AsyncClient) -> None:
+    operations = [(p, m) for p, m in _operations(app) if p not in PUBLIC_ROUTES]
+    assert {p for p, _ in _operations(app)} >= PUBLIC_ROUTES
+    assert len(operations) >= 3
+    for path, method in operations:
+        r = await client.request(method, path.replace("{", "").replace("}", ""), json={})
+        assert r.status_code == 401, f"{method} {path} answered {r.status_code} without a token"
+        assert r.json()["error"] == "not_authenticated"
