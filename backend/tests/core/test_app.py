@@ -165,8 +165,6 @@ async def test_openapi_lists_typed_errors_and_the_frontend_copy_is_current() -> 
     spec = json.loads(render())
     login = spec["paths"]["/api/v1/auth/login"]["post"]
     assert set(login["responses"]) >= {"200", "401", "422", "429"}
-    assert login["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "ValidationErrorBody"
-    )
+    assert login["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ValidationErrorBody")
     committed = (REPO / "frontend" / "src" / "lib" / "api" / "openapi.json").read_text()
     assert committed == render(), "frontend/src/lib/api/openapi.json is stale: run `task gen:api`"

@@ -17,9 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="JANITOR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="JANITOR_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/janitor"
@@ -37,6 +35,12 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     signups_per_ip: int = Field(default=10, ge=1)
     signup_window_seconds: int = Field(default=3600, ge=1)
+
+    # Hosted mode (the default) may only reach public addresses; a self-hosted install sets this
+    # to reach servers on its own network (private ranges and loopback; never cloud metadata).
+    allow_private_networks: bool = False
+    plex_tv_url: str = "https://plex.tv"
+    plex_auth_url: str = "https://app.plex.tv/auth"
 
     log_level: str = "INFO"
     log_json: bool = True

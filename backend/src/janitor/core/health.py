@@ -48,7 +48,5 @@ async def readyz(ctx: ContextDep) -> Readiness | JSONResponse:
     except Exception as exc:
         log.warning("readyz_redis_unavailable", error=type(exc).__name__)
     ready = database and redis and schema
-    body = Readiness(
-        status="ready" if ready else "not_ready", database=database, redis=redis, schema_current=schema
-    )
+    body = Readiness(status="ready" if ready else "not_ready", database=database, redis=redis, schema_current=schema)
     return body if ready else JSONResponse(body.model_dump(), status_code=503)

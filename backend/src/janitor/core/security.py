@@ -42,9 +42,7 @@ class AccessClaims:
     issued_at: datetime
 
 
-def issue_access_token(
-    account_id: uuid.UUID, *, key: str, ttl_seconds: int, now: datetime | None = None
-) -> str:
+def issue_access_token(account_id: uuid.UUID, *, key: str, ttl_seconds: int, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     claims = {
         "sub": str(account_id),
