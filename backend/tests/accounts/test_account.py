@@ -14,9 +14,7 @@ NEW_PASSWORD = "an entirely new passphrase"
 
 async def test_change_password(client: httpx.AsyncClient, signup: SignupFn) -> None:
     user = await signup()
-    other_login = await client.post(
-        "/api/v1/auth/login", json={"email": user.email, "password": user.password}
-    )
+    other_login = await client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     other_cookie = other_login.cookies["mj_refresh"]
     await asyncio.sleep(1.05)  # tokens carry whole seconds: the old one must predate the change
     r = await client.post(
@@ -26,9 +24,7 @@ async def test_change_password(client: httpx.AsyncClient, signup: SignupFn) -> N
     )
     assert r.status_code == 200, r.text
     fresh = r.json()["access_token"]
-    assert (
-        await client.get("/api/v1/account", headers={"Authorization": f"Bearer {fresh}"})
-    ).status_code == 200
+    assert (await client.get("/api/v1/account", headers={"Authorization": f"Bearer {fresh}"})).status_code == 200
     # tokens issued before the change are dead: access and every other refresh token
     assert (await client.get("/api/v1/account", headers=user.headers)).status_code == 401
     client.cookies.clear()
@@ -62,9 +58,7 @@ async def test_change_password_needs_the_current_one(client: httpx.AsyncClient, 
 
 
 async def test_change_password_needs_auth(client: httpx.AsyncClient) -> None:
-    r = await client.post(
-        "/api/v1/account/password", json={"current_password": "x", "new_password": NEW_PASSWORD}
-    )
+    r = await client.post("/api/v1/account/password", json={"current_password": "x", "new_password": NEW_PASSWORD})
     assert r.status_code == 401
 
 
@@ -73,15 +67,12 @@ async def _tenant_rows(settings: Settings, account_id: object) -> dict[str, int]
     conn = await asyncpg.connect(dsn)
     try:
         tables = await conn.fetch(
-            "SELECT table_name FROM information_schema.columns "
-            "WHERE table_schema='public' AND column_name='account_id'"
+            "SELECT table_name FROM information_schema.columns WHERE table_schema='public' AND column_name='account_id'"
         )
         counts = {}
         for t in tables:
             name = t["table_name"]
-            counts[name] = await conn.fetchval(
-                f'SELECT count(*) FROM "{name}" WHERE account_id = $1', account_id
-            )
+            counts[name] = await conn.fetchval(f'SELECT count(*) FROM "{name}" WHERE account_id = $1', account_id)
         counts["accounts"] = await conn.fetchval("SELECT count(*) FROM accounts WHERE id = $1", account_id)
         return counts
     finally:

@@ -8,9 +8,7 @@ from janitor.devtools.pytest_plugin import SignupFn
 
 
 def _client_from(app: FastAPI, ip: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, client=(ip, 1)), base_url="http://testserver"
-    )
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 1)), base_url="http://testserver")
 
 
 async def test_failed_logins_are_limited_per_account_and_address(
@@ -20,9 +18,7 @@ async def test_failed_logins_are_limited_per_account_and_address(
     limit = settings.login_failures_per_account_ip
     async with _client_from(app, "192.0.2.10") as attacker, _client_from(app, "192.0.2.20") as owner:
         for _ in range(limit):
-            r = await attacker.post(
-                "/api/v1/auth/login", json={"email": user.email, "password": "guess guess"}
-            )
+            r = await attacker.post("/api/v1/auth/login", json={"email": user.email, "password": "guess guess"})
             assert r.status_code == 401
         r = await attacker.post("/api/v1/auth/login", json={"email": user.email, "password": "guess guess"})
         assert r.status_code == 429
@@ -49,16 +45,12 @@ async def test_success_resets_the_failure_count(app: FastAPI, signup: SignupFn, 
             assert r.status_code == 401
 
 
-async def test_login_attempts_are_limited_per_address(
-    app: FastAPI, settings: Settings, signup: SignupFn
-) -> None:
+async def test_login_attempts_are_limited_per_address(app: FastAPI, settings: Settings, signup: SignupFn) -> None:
     await signup()
     async with _client_from(app, "192.0.2.40") as c:
         codes = []
         for i in range(settings.login_attempts_per_ip + 1):
-            r = await c.post(
-                "/api/v1/auth/login", json={"email": f"spray{i}@example.com", "password": "x" * 12}
-            )
+            r = await c.post("/api/v1/auth/login", json={"email": f"spray{i}@example.com", "password": "x" * 12})
             codes.append(r.status_code)
         assert codes[:-1] == [401] * settings.login_attempts_per_ip
         assert codes[-1] == 429
@@ -73,7 +65,5 @@ async def test_signups_are_limited_per_address(app: FastAPI, settings: Settings,
         r = await c.post("/api/v1/auth/signup", json={"email": "one-more@example.com", "password": "x" * 12})
         assert r.status_code == 429
         # and the refused signup wrote nothing
-        login = await c.post(
-            "/api/v1/auth/login", json={"email": "one-more@example.com", "password": "x" * 12}
-        )
+        login = await c.post("/api/v1/auth/login", json={"email": "one-more@example.com", "password": "x" * 12})
         assert login.status_code == 401

@@ -21,9 +21,7 @@ async def test_refresh_rotates_the_cookie(client: httpx.AsyncClient, signup: Sig
     assert (await _refresh(client, new_cookie)).status_code == 200
 
 
-async def test_reusing_a_rotated_token_revokes_the_whole_family(
-    client: httpx.AsyncClient, signup: SignupFn
-) -> None:
+async def test_reusing_a_rotated_token_revokes_the_whole_family(client: httpx.AsyncClient, signup: SignupFn) -> None:
     user = await signup()
     first = await _refresh(client, user.refresh_cookie)
     current = first.cookies["mj_refresh"]
@@ -34,9 +32,7 @@ async def test_reusing_a_rotated_token_revokes_the_whole_family(
     assert (await _refresh(client, current)).status_code == 401
 
 
-async def test_reuse_in_one_family_leaves_other_sign_ins_alone(
-    client: httpx.AsyncClient, signup: SignupFn
-) -> None:
+async def test_reuse_in_one_family_leaves_other_sign_ins_alone(client: httpx.AsyncClient, signup: SignupFn) -> None:
     user = await signup()
     other = await client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     other_cookie = other.cookies["mj_refresh"]

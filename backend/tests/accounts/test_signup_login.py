@@ -7,9 +7,7 @@ from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignupFn
 
 
 async def test_signup_returns_session_and_sets_httponly_cookie(client: httpx.AsyncClient) -> None:
-    r = await client.post(
-        "/api/v1/auth/signup", json={"email": "  Alice@Example.COM ", "password": TEST_PASSWORD}
-    )
+    r = await client.post("/api/v1/auth/signup", json={"email": "  Alice@Example.COM ", "password": TEST_PASSWORD})
     assert r.status_code == 201
     body = r.json()
     assert body["token_type"] == "bearer"
@@ -29,9 +27,7 @@ async def test_signup_returns_session_and_sets_httponly_cookie(client: httpx.Asy
 async def test_email_is_unique_after_normalisation(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/auth/signup", json={"email": "bob@example.com", "password": TEST_PASSWORD})
     assert r.status_code == 201
-    r = await client.post(
-        "/api/v1/auth/signup", json={"email": "BOB@EXAMPLE.com ", "password": TEST_PASSWORD}
-    )
+    r = await client.post("/api/v1/auth/signup", json={"email": "BOB@EXAMPLE.com ", "password": TEST_PASSWORD})
     assert r.status_code == 409
     assert r.json() == {
         "error": "email_taken",
@@ -85,16 +81,12 @@ async def test_login_success_and_wrong_password(client: httpx.AsyncClient, signu
 
 
 async def test_unknown_email_gets_the_same_answer_as_wrong_password(client: httpx.AsyncClient) -> None:
-    r = await client.post(
-        "/api/v1/auth/login", json={"email": "nobody@example.com", "password": TEST_PASSWORD}
-    )
+    r = await client.post("/api/v1/auth/login", json={"email": "nobody@example.com", "password": TEST_PASSWORD})
     assert r.status_code == 401
     assert r.json()["error"] == "invalid_credentials"
 
 
 async def test_malformed_json_is_a_422_not_a_500(client: httpx.AsyncClient) -> None:
-    r = await client.post(
-        "/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    r = await client.post("/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422
     assert r.json()["error"] == "validation_error"

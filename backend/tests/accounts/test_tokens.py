@@ -58,14 +58,10 @@ async def test_other_algorithm_with_right_key_is_rejected(
     assert (await _me(client, token)).status_code == 401
 
 
-async def test_expired_token_is_rejected(
-    client: httpx.AsyncClient, signup: SignupFn, settings: Settings
-) -> None:
+async def test_expired_token_is_rejected(client: httpx.AsyncClient, signup: SignupFn, settings: Settings) -> None:
     user = await signup()
     key = settings.secret_key.get_secret_value()
-    old = issue_access_token(
-        user.account_id, key=key, ttl_seconds=60, now=datetime.now(UTC) - timedelta(hours=1)
-    )
+    old = issue_access_token(user.account_id, key=key, ttl_seconds=60, now=datetime.now(UTC) - timedelta(hours=1))
     r = await _me(client, old)
     assert r.status_code == 401
     assert "expired" in r.json()["detail"]
@@ -79,15 +75,11 @@ async def test_wrong_type_and_missing_claims_are_rejected(
     now = int(time.time())
     base = {"sub": str(user.account_id), "type": "access", "iat": now, "exp": now + 600}
     assert (await _me(client, jwt.encode(base, key, algorithm="HS256"))).status_code == 200
-    assert (
-        await _me(client, jwt.encode({**base, "type": "refresh"}, key, algorithm="HS256"))
-    ).status_code == 401
+    assert (await _me(client, jwt.encode({**base, "type": "refresh"}, key, algorithm="HS256"))).status_code == 401
     for claim in ("exp", "iat", "sub", "type"):
         partial = {k: v for k, v in base.items() if k != claim}
         assert (await _me(client, jwt.encode(partial, key, algorithm="HS256"))).status_code == 401, claim
-    assert (
-        await _me(client, jwt.encode({**base, "sub": "not-a-uuid"}, key, algorithm="HS256"))
-    ).status_code == 401
+    assert (await _me(client, jwt.encode({**base, "sub": "not-a-uuid"}, key, algorithm="HS256"))).status_code == 401
     assert (await _me(client, jwt.encode(base, "another-key-entirely", algorithm="HS256"))).status_code == 401
 
 

@@ -52,9 +52,7 @@ class RefreshTokenRepository:
         """Compare-and-set: only one of two concurrent refreshes with the same token wins."""
         result = await self.session.execute(
             update(RefreshToken)
-            .where(
-                RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None)
-            )
+            .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
             .values(used_at=now)
             .returning(RefreshToken.id)
         )

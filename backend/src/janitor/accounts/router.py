@@ -60,36 +60,28 @@ def _clear_cookie(response: Response, settings: Settings) -> None:
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(EmailTaken, RateLimited),
 )
-async def signup(
-    body: SignupIn, session: SessionDep, ctx: ContextDep, ip: ClientIP, response: Response
-) -> Session:
+async def signup(body: SignupIn, session: SessionDep, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
     """Create an account and sign in. Sets the refresh-token cookie."""
     issued = await _service(session, ctx).signup(email=body.email, password=body.password, ip=ip)
     return _set_cookie(response, issued, ctx.settings)
 
 
 @auth.post("/login", responses=error_responses(InvalidCredentials, RateLimited))
-async def login(
-    body: Credentials, session: SessionDep, ctx: ContextDep, ip: ClientIP, response: Response
-) -> Session:
+async def login(body: Credentials, session: SessionDep, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
     """Sign in with email and password. Sets the refresh-token cookie."""
     issued = await _service(session, ctx).login(email=body.email, password=body.password, ip=ip)
     return _set_cookie(response, issued, ctx.settings)
 
 
 @auth.post("/refresh", responses=error_responses(InvalidRefreshToken))
-async def refresh(
-    session: SessionDep, ctx: ContextDep, response: Response, token: RefreshCookie = None
-) -> Session:
+async def refresh(session: SessionDep, ctx: ContextDep, response: Response, token: RefreshCookie = None) -> Session:
     """Exchange the refresh-token cookie for a new access token; the cookie is rotated."""
     issued = await _service(session, ctx).refresh(token=token)
     return _set_cookie(response, issued, ctx.settings)
 
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(
-    session: SessionDep, ctx: ContextDep, response: Response, token: RefreshCookie = None
-) -> None:
+async def logout(session: SessionDep, ctx: ContextDep, response: Response, token: RefreshCookie = None) -> None:
     """End this sign-in: its refresh tokens are revoked and the cookie is cleared."""
     await _service(session, ctx).logout(token=token)
     _clear_cookie(response, ctx.settings)
@@ -106,9 +98,7 @@ async def change_password(
     body: ChangePasswordIn, account: CurrentAccount, session: SessionDep, ctx: ContextDep, response: Response
 ) -> Session:
     """Change the password. Every other session is signed out; this one gets fresh tokens."""
-    issued = await _service(session, ctx).change_password(
-        account, current=body.current_password, new=body.new_password
-    )
+    issued = await _service(session, ctx).change_password(account, current=body.current_password, new=body.new_password)
     return _set_cookie(response, issued, ctx.settings)
 
 

@@ -69,9 +69,7 @@ class AuthService:
             )
         )
         ttl = self.settings.access_token_ttl_seconds
-        access = issue_access_token(
-            account.id, key=self.settings.secret_key.get_secret_value(), ttl_seconds=ttl
-        )
+        access = issue_access_token(account.id, key=self.settings.secret_key.get_secret_value(), ttl_seconds=ttl)
         return IssuedSession(
             Session(access_token=access, expires_in=ttl, account=AccountOut.model_validate(account)), plain
         )
@@ -111,11 +109,7 @@ class AuthService:
         if row is None:
             raise InvalidRefreshToken()
         now = datetime.now(UTC)
-        if (
-            row.used_at is not None
-            or row.revoked_at is not None
-            or not await self.tokens.mark_used(row.id, now)
-        ):
+        if row.used_at is not None or row.revoked_at is not None or not await self.tokens.mark_used(row.id, now):
             await self.tokens.revoke_family(row.account_id, row.family_id, now)
             log.warning("refresh_token_reuse", account_id=str(row.account_id))
             raise RefreshTokenReused()

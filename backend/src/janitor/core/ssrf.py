@@ -72,7 +72,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         *,
         allow_private: bool,
         verify: bool = True,
-        resolver: Resolver = system_resolver,
+        resolver: Resolver | None = None,
         inner: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.allow_private = allow_private
@@ -85,7 +85,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         if request.url.scheme not in ("http", "https") or not host:
             raise BlockedAddress("Only http and https URLs are supported.", request=request)
         try:
-            addresses = await self.resolver(host, port)
+            addresses = await (self.resolver or system_resolver)(host, port)
         except (OSError, UnicodeError):
             raise httpx.ConnectError(f"The name {host} could not be resolved.", request=request) from None
         if not addresses:
@@ -115,7 +115,7 @@ def upstream_http(
     verify: bool = True,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     max_connections: int = 4,
-    resolver: Resolver = system_resolver,
+    resolver: Resolver | None = None,
 ) -> httpx.AsyncClient:
     """The one way the product builds an HTTP client for a user's server."""
     return httpx.AsyncClient(

@@ -41,9 +41,7 @@ def pg_bindir() -> Path:
     found = shutil.which("initdb")
     if found:
         return Path(found).parent
-    raise RuntimeError(
-        "PostgreSQL server binaries not found: install postgresql (apt-get install postgresql)"
-    )
+    raise RuntimeError("PostgreSQL server binaries not found: install postgresql (apt-get install postgresql)")
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:

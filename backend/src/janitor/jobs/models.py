@@ -43,8 +43,6 @@ class TenantHeartbeat(Base):
 
     __tablename__ = "tenant_heartbeats"
 
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     beats: Mapped[int] = mapped_column(Integer, default=0)

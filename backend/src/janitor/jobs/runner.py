@@ -29,9 +29,7 @@ ArqJob = Callable[..., Awaitable[str]]
 log = structlog.get_logger(__name__)
 
 
-def backoff_seconds(
-    attempt: int, *, base: float = 2.0, cap: float = 300.0, retry_after: float | None = None
-) -> float:
+def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 300.0, retry_after: float | None = None) -> float:
     """Exponential back-off with full jitter; an upstream ``Retry-After`` is a floor."""
     delay = random.uniform(0, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not crypto
     return max(delay, retry_after or 0.0)
@@ -41,9 +39,7 @@ async def _finish(ctx: AppContext, run_id: uuid.UUID, status: RunStatus, error: 
     # Written in its own transaction: a rolled-back job still records how it ended.
     async with ctx.sessionmaker() as session, session.begin():
         await session.execute(
-            update(JobRun)
-            .where(JobRun.id == run_id)
-            .values(status=status, error=error, finished_at=datetime.now(UTC))
+            update(JobRun).where(JobRun.id == run_id).values(status=status, error=error, finished_at=datetime.now(UTC))
         )
 
 
