@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from fastapi import FastAPI
 
@@ -10,9 +12,17 @@ from janitor.models import Base
 # Tables that are not tenant data (global or the tenant itself).
 NOT_TENANT_TABLES = {"accounts"}
 
-# Every route with an id in its path, with a factory that creates that object for a tenant.
-# A new route that takes an id must be added here, so the sweep proves it answers 404 across tenants.
-ID_ROUTES: dict[str, object] = {}
+# Every route with an id in its path, and the test that proves another tenant gets 404 from it.
+# A new route that takes an id must be added here (and to that test).
+ID_ROUTES: dict[str, str] = {
+    "/api/v1/connections/{connection_id}": "connections/test_connections_api.py::test_another_tenant_sees_nothing",
+    "/api/v1/connections/{connection_id}/test": "connections/test_connections_api.py::test_another_tenant_sees_nothing",
+    "/api/v1/libraries/{library_id}": "connections/test_connections_api.py::test_another_tenant_sees_nothing",
+    "/api/v1/connections/plex/pins/{pin_id}": "connections/test_plex_signin.py::test_another_tenant_cannot_use_my_pin",
+    "/api/v1/connections/plex/pins/{pin_id}/connect": (
+        "connections/test_plex_signin.py::test_another_tenant_cannot_use_my_pin"
+    ),
+}
 
 PUBLIC_ROUTES = {
     "/api/healthz",
@@ -41,7 +51,11 @@ def test_every_tenant_table_is_keyed_by_account_with_cascade() -> None:
 
 async def test_every_route_with_an_id_is_in_the_cross_tenant_sweep(app: FastAPI) -> None:
     with_ids = {path for path, _ in _operations(app) if "{" in path}
-    assert with_ids == set(ID_ROUTES), "add the new id routes to ID_ROUTES with a factory"
+    assert with_ids == set(ID_ROUTES), "add the new id routes to ID_ROUTES and to a cross-tenant test"
+    here = Path(__file__).parent
+    for path, where in ID_ROUTES.items():
+        file, test = where.split("::")
+        assert f"def {test}" in (here / file).read_text(), f"{path}: {where} does not exist"
 
 
 async def test_every_non_public_route_needs_a_token(app: FastAPI, client: httpx.AsyncClient) -> None:

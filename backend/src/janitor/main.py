@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from janitor.accounts.router import account_router, auth
+from janitor.connections.router import router as connections_router
 from janitor.core import health
 from janitor.core.config import Settings, get_settings
 from janitor.core.context import build_context, close_context
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth)
     app.include_router(account_router)
+    app.include_router(connections_router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
@@ -62,9 +64,7 @@ def _document_validation_errors(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
-        )
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for model in (ValidationErrorBody, FieldError):
             model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -44,6 +44,8 @@ class Connection(Base):
     verify_tls: Mapped[bool] = mapped_column(Boolean, default=True)
     # Kind-specific settings: Plex candidate URIs, the Jellyfin user the app acts as, ...
     options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # Sync bookkeeping: history cursor, last full pass, last complete run.
+    sync_state: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     status: Mapped[str] = mapped_column(String(20), default=ConnectionStatus.OK)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
