@@ -4,5 +4,21 @@ from janitor.accounts.models import Account, RefreshToken
 from janitor.connections.models import Connection, Library
 from janitor.core.db import Base
 from janitor.jobs.models import JobRun, TenantHeartbeat
+from janitor.library.models import MediaItem, MediaRequest, RemoteUser, UserItemState, WatchEvent
+from janitor.sync.models import SyncRun
 
-__all__ = ["Account", "Base", "Connection", "JobRun", "Library", "RefreshToken", "TenantHeartbeat"]
+__all__ = [
+    "Account",
+    "Base",
+    "Connection",
+    "JobRun",
+    "Library",
+    "MediaItem",
+    "MediaRequest",
+    "RefreshToken",
+    "RemoteUser",
+    "SyncRun",
+    "TenantHeartbeat",
+    "UserItemState",
+    "WatchEvent",
+]

@@ -7,3 +7,4 @@ from enum import StrEnum
 
 class JobName(StrEnum):
     HEARTBEAT = "heartbeat"
+    SYNC = "sync"

@@ -1,6 +1,7 @@
 """The shared job wrapper: a session per job, a bound logger, commit or rollback, retries.
 
-Every tenant job is ``handler(session, account, *, jobs)``, the same service code the API calls.
+Every tenant job is ``handler(job)`` with a ``TenantJob``: the session, the account, a buffer of
+follow-up jobs and the process context, calling the same service code the API calls.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +25,20 @@ from janitor.core.queue import JobBuffer
 from janitor.jobs.models import JobRun, RunStatus
 from janitor.jobs.names import JobName
 
-TenantHandler = Callable[[AsyncSession, Account, JobBuffer], Awaitable[None]]
+
+@dataclass
+class TenantJob:
+    session: AsyncSession
+    account: Account
+    jobs: JobBuffer
+    app: AppContext
+    job_id: str
+    worker_id: str
+    attempt: int
+    log: Any
+
+
+TenantHandler = Callable[[TenantJob], Awaitable[None]]
 ArqJob = Callable[..., Awaitable[str]]
 
 log = structlog.get_logger(__name__)
@@ -71,7 +86,7 @@ def tenant_job(name: JobName, handler: TenantHandler) -> ArqJob:
             jobs = JobBuffer()
             bound.info("job_started")
             try:
-                await handler(session, account, jobs)
+                await handler(TenantJob(session, account, jobs, ctx, job_id, worker_id, attempt, bound))
                 await session.commit()
             except TransientError as exc:
                 await session.rollback()

@@ -1,0 +1,157 @@
+"""Synced upstream data. Keys are the servers' stable ids (Plex ratingKey, Jellyfin Id), never paths.
+
+Items carry ``last_seen_run`` and ``missing_runs``: only a complete sync may count an item as
+missing, and an item is gone only after two complete runs without it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from janitor.core.db import Base
+
+
+class MediaItem(Base):
+    __tablename__ = "media_items"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "upstream_id", name="uq_media_items_connection_upstream"),
+        Index("ix_media_items_account_kind", "account_id", "kind"),
+        Index("ix_media_items_library", "library_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    library_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"))
+    upstream_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # movie show season episode artist album track
+    parent_id: Mapped[str | None] = mapped_column(String(100))
+    grandparent_id: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    parent_title: Mapped[str | None] = mapped_column(Text)
+    grandparent_title: Mapped[str | None] = mapped_column(Text)
+    original_title: Mapped[str | None] = mapped_column(Text)
+    index: Mapped[int | None] = mapped_column(Integer)
+    parent_index: Mapped[int | None] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(SmallInteger)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    upstream_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_on: Mapped[date | None] = mapped_column(Date)
+    guids: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    bitrate_kbps: Mapped[int | None] = mapped_column(Integer)
+    container: Mapped[str | None] = mapped_column(String(32))
+    video_resolution: Mapped[str | None] = mapped_column(String(16))
+    video_codec: Mapped[str | None] = mapped_column(String(32))
+    audio_codec: Mapped[str | None] = mapped_column(String(32))
+    # One entry per version/file: ids, path, size, codecs and (once known) streams.
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    audio_languages: Mapped[list[str] | None] = mapped_column(ARRAY(String(8)))
+    subtitle_languages: Mapped[list[str] | None] = mapped_column(ARRAY(String(8)))
+    untagged_audio: Mapped[int | None] = mapped_column(SmallInteger)
+    untagged_subtitles: Mapped[int | None] = mapped_column(SmallInteger)
+    streams_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    missing_runs: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    gone: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class RemoteUser(Base):
+    """A person on a media server: Plex owner/home/friend accounts, Jellyfin users."""
+
+    __tablename__ = "remote_users"
+    __table_args__ = (UniqueConstraint("connection_id", "upstream_id", name="uq_remote_users_connection_upstream"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    upstream_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16))  # owner, user
+    last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class WatchEvent(Base):
+    """One play from Plex history. Plays of since-deleted media have no item id."""
+
+    __tablename__ = "watch_events"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "upstream_id", name="uq_watch_events_connection_upstream"),
+        Index("ix_watch_events_item", "connection_id", "item_upstream_id"),
+        Index("ix_watch_events_account_viewed", "account_id", "viewed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    upstream_id: Mapped[str] = mapped_column(String(100))
+    item_upstream_id: Mapped[str | None] = mapped_column(String(100))
+    user_upstream_id: Mapped[str] = mapped_column(String(100))
+    viewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserItemState(Base):
+    """Per-user played state (Jellyfin UserData): the last play and how many."""
+
+    __tablename__ = "user_item_states"
+    __table_args__ = (Index("ix_user_item_states_account", "account_id"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
+    item_upstream_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_upstream_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    play_count: Mapped[int] = mapped_column(Integer, default=0)
+    played: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_played_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class MediaRequest(Base):
+    """A Jellyseerr request with its media's state; the title comes from Jellyseerr's TMDB proxy."""
+
+    __tablename__ = "media_requests"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "upstream_id", name="uq_media_requests_connection_upstream"),
+        Index("ix_media_requests_account_status", "account_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    upstream_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    media_status: Mapped[int | None] = mapped_column(SmallInteger)
+    media_type: Mapped[str] = mapped_column(String(8))
+    is_4k: Mapped[bool] = mapped_column(Boolean, default=False)
+    tmdb_id: Mapped[int | None] = mapped_column(Integer)
+    tvdb_id: Mapped[int | None] = mapped_column(Integer)
+    imdb_id: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str | None] = mapped_column(String(300))
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    upstream_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    media_added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plex_rating_key: Mapped[str | None] = mapped_column(String(100))
+    jellyfin_media_id: Mapped[str | None] = mapped_column(String(64))
+    last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    missing_runs: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")

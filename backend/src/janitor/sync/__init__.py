@@ -1,0 +1,1 @@
+"""Per-tenant sync runs: stream every enabled library, users, watch state and requests into Postgres."""

@@ -1,0 +1,156 @@
+"""Jellyfin: items of every enabled library (streams come with the listing), users, per-user played state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from janitor.connections.clients.base import Page, with_retries
+from janitor.connections.clients.jellyfin import JellyfinClient
+from janitor.connections.models import Library
+from janitor.core.ssrf import upstream_http
+from janitor.sync.base import SourceResult, SyncContext, upsert_remote_users
+from janitor.sync.mapping import JELLYFIN_FIELDS, JELLYFIN_TYPES, _iso, jellyfin_row
+from janitor.sync.paging import IncompleteListing, Listing, pages
+from janitor.sync.upsert import driver_connection, mark_missing, upsert_items
+
+STABLE_SORT = {"SortBy": "SortName,Id", "SortOrder": "Ascending"}
+
+
+async def sync_jellyfin(ctx: SyncContext) -> SourceResult:
+    result = SourceResult(complete=True)
+    conn = ctx.connection
+    async with upstream_http(
+        allow_private=ctx.app.settings.allow_private_networks, verify=conn.verify_tls, max_connections=ctx.concurrency
+    ) as http:
+        client = JellyfinClient(http, base_url=conn.base_url, api_key=ctx.secret)
+        public = await with_retries(client.public_info)
+        if conn.server_id and public.id != conn.server_id:
+            return SourceResult(False, ["a different Jellyfin server now answers at this address"])
+        users = await with_retries(client.users)
+        await upsert_remote_users(
+            ctx, [{"upstream_id": u.id, "name": u.name, "role": "owner" if u.is_admin else "user"} for u in users]
+        )
+        acting_user = conn.options.get("user_id")
+        complete_libraries: list[Library] = []
+        for library in ctx.libraries:
+            types = JELLYFIN_TYPES.get(library.kind)
+            if not types:
+                continue
+            if await _sync_library(ctx, client, library, types, acting_user, result):
+                complete_libraries.append(library)
+        for user in users:
+            if not await _sync_played(ctx, client, user.id):
+                result.complete = False
+                result.reasons.append(f"played state of {user.name} could not be read completely")
+        ctx.source.requests = client.request_count
+    synced_kinds = [lib for lib in ctx.libraries if lib.kind in JELLYFIN_TYPES]
+    result.complete = result.complete and len(complete_libraries) == len(synced_kinds)
+    if ctx.full and complete_libraries and result.complete:
+        async with ctx.app.sessionmaker() as session, session.begin():
+            await mark_missing(
+                session,
+                account_id=ctx.account_id,
+                connection_id=conn.id,
+                library_ids=[lib.id for lib in complete_libraries],
+                run_id=ctx.run_id,
+            )
+    return result
+
+
+async def _sync_library(
+    ctx: SyncContext,
+    client: JellyfinClient,
+    library: Library,
+    types: tuple[str, ...],
+    user_id: str | None,
+    result: SourceResult,
+) -> bool:
+    item_ctx = ctx.item_ctx(library)
+    listing = Listing()
+
+    async def fetch(offset: int, size: int) -> Page:
+        return await client.list_items(
+            user_id=user_id,
+            parent_id=library.upstream_key,
+            include_item_types=types,
+            fields=JELLYFIN_FIELDS,
+            start=offset,
+            limit=size,
+            extra={**STABLE_SORT, "EnableUserData": "false", "EnableImages": "false"},
+        )
+
+    try:
+        async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
+            rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
+            async with ctx.app.sessionmaker() as session, session.begin():
+                await upsert_items(session, rows)
+            if listing.pages == 1:
+                ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
+            await ctx.step(library.title, requests=client.request_count, pages=1, items=len(rows))
+    except IncompleteListing as exc:
+        result.reasons.append(f"{library.title}: {exc}")
+        return False
+    return listing.complete
+
+
+STATE_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS _stage_states (account_id uuid, connection_id uuid, item_upstream_id text, "
+    "user_upstream_id text, play_count int, played bool, last_played_at timestamptz, last_seen_run uuid) "
+    "ON COMMIT DELETE ROWS"
+)
+STATE_UPSERT = (
+    "INSERT INTO user_item_states (account_id, connection_id, item_upstream_id, user_upstream_id, play_count, played, "
+    "last_played_at, last_seen_run) SELECT * FROM _stage_states "
+    "ON CONFLICT (connection_id, item_upstream_id, user_upstream_id) DO UPDATE SET play_count = EXCLUDED.play_count, "
+    "played = EXCLUDED.played, last_played_at = EXCLUDED.last_played_at, last_seen_run = EXCLUDED.last_seen_run"
+)
+STATE_FORGET = (
+    "DELETE FROM user_item_states WHERE account_id = $1 AND connection_id = $2 AND user_upstream_id = $3 "
+    "AND last_seen_run IS DISTINCT FROM $4"
+)
+
+
+async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str) -> bool:
+    """Items the user has played, with play count and last play. Only a complete read forgets old rows."""
+    listing = Listing()
+
+    async def fetch(offset: int, size: int) -> Page:
+        return await client.list_items(
+            user_id=user_id,
+            parent_id=None,
+            include_item_types=("Movie", "Episode", "Audio"),
+            fields=(),
+            start=offset,
+            limit=size,
+            extra={**STABLE_SORT, "Filters": "IsPlayed", "EnableImages": "false"},
+        )
+
+    try:
+        async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
+            rows: list[tuple[Any, ...]] = []
+            for item in page.items:
+                data = item.get("UserData") or {}
+                rows.append(
+                    (
+                        ctx.account_id,
+                        ctx.connection.id,
+                        item["Id"],
+                        user_id,
+                        int(data.get("PlayCount") or 0),
+                        bool(data.get("Played")),
+                        _iso(data.get("LastPlayedDate")),
+                        ctx.run_id,
+                    )
+                )
+            async with ctx.app.sessionmaker() as session, session.begin():
+                conn = await driver_connection(session)
+                await conn.execute(STATE_STAGE)
+                await conn.copy_records_to_table("_stage_states", records=rows)
+                await conn.execute(STATE_UPSERT)
+            await ctx.step("played state", requests=client.request_count, pages=1)
+    except IncompleteListing:
+        return False
+    async with ctx.app.sessionmaker() as session, session.begin():
+        conn = await driver_connection(session)
+        await conn.execute(STATE_FORGET, ctx.account_id, ctx.connection.id, user_id, ctx.run_id)
+    return True

@@ -1,0 +1,146 @@
+"""Jellyseerr: every request with its media state; titles from Jellyseerr's TMDB proxy, cached."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from janitor.connections.clients.base import Page, with_retries
+from janitor.connections.clients.errors import UpstreamError
+from janitor.connections.clients.jellyseerr import JellyseerrClient
+from janitor.core.ssrf import upstream_http
+from janitor.sync.base import SourceResult, SyncContext
+from janitor.sync.mapping import _iso
+from janitor.sync.paging import IncompleteListing, Listing, pages
+from janitor.sync.upsert import driver_connection
+
+COLUMNS = (
+    "account_id",
+    "connection_id",
+    "upstream_id",
+    "status",
+    "media_status",
+    "media_type",
+    "is_4k",
+    "tmdb_id",
+    "tvdb_id",
+    "imdb_id",
+    "title",
+    "requested_by",
+    "requested_at",
+    "upstream_updated_at",
+    "media_added_at",
+    "plex_rating_key",
+    "jellyfin_media_id",
+    "last_seen_run",
+)
+STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS _stage_requests ON COMMIT DELETE ROWS AS SELECT "
+    + ", ".join(COLUMNS)
+    + " FROM media_requests WITH NO DATA"
+)
+UPSERT = (
+    f"INSERT INTO media_requests AS r ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM _stage_requests "
+    "ON CONFLICT (connection_id, upstream_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[3:] if c != "title")
+    + ", title = COALESCE(EXCLUDED.title, r.title), missing_runs = 0"
+)
+UNTITLED = (
+    "SELECT DISTINCT media_type, tmdb_id FROM media_requests WHERE connection_id = $1 AND title IS NULL "
+    "AND tmdb_id IS NOT NULL"
+)
+SET_TITLE = "UPDATE media_requests SET title = $3 WHERE connection_id = $1 AND tmdb_id = $2 AND title IS NULL"
+MARK_MISSING = (
+    "UPDATE media_requests SET missing_runs = missing_runs + 1 WHERE connection_id = $1 "
+    "AND last_seen_run IS DISTINCT FROM $2"
+)
+FORGET_GONE = "DELETE FROM media_requests WHERE connection_id = $1 AND missing_runs >= 2"
+
+
+def _row(ctx: SyncContext, req: dict[str, Any]) -> tuple[Any, ...]:
+    media = req.get("media") or {}
+    user = req.get("requestedBy") or {}
+    return (
+        ctx.account_id,
+        ctx.connection.id,
+        int(req["id"]),
+        int(req.get("status") or 0),
+        media.get("status4k") if req.get("is4k") else media.get("status"),
+        str(req.get("type") or media.get("mediaType") or ""),
+        bool(req.get("is4k")),
+        media.get("tmdbId"),
+        media.get("tvdbId"),
+        media.get("imdbId"),
+        None,
+        user.get("displayName") or user.get("username") or user.get("email"),
+        _iso(req.get("createdAt")),
+        _iso(req.get("updatedAt")),
+        _iso(media.get("mediaAddedAt")),
+        media.get("ratingKey4k") if req.get("is4k") else media.get("ratingKey"),
+        media.get("jellyfinMediaId4k") if req.get("is4k") else media.get("jellyfinMediaId"),
+        ctx.run_id,
+    )
+
+
+async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
+    result = SourceResult(complete=True)
+    conn = ctx.connection
+    async with upstream_http(
+        allow_private=ctx.app.settings.allow_private_networks, verify=conn.verify_tls, max_connections=ctx.concurrency
+    ) as http:
+        client = JellyseerrClient(http, base_url=conn.base_url, api_key=ctx.secret)
+        listing = Listing()
+
+        async def fetch(offset: int, size: int) -> Page:
+            return await client.requests(take=size, skip=offset, filter="all", sort="added")
+
+        try:
+            async for page in pages(fetch, size=min(ctx.page_size, 100), concurrency=ctx.concurrency, listing=listing):
+                rows = [_row(ctx, r) for r in page.items if "id" in r]
+                async with ctx.app.sessionmaker() as session, session.begin():
+                    db = await driver_connection(session)
+                    await db.execute(STAGE)
+                    await db.copy_records_to_table("_stage_requests", records=rows, columns=list(COLUMNS))
+                    await db.execute(UPSERT)
+                if listing.pages == 1:
+                    ctx.source.total = listing.total
+                await ctx.step("requests", requests=client.request_count, pages=1, items=len(rows))
+        except IncompleteListing as exc:
+            result.complete = False
+            result.reasons.append(f"requests: {exc}")
+        await _titles(ctx, client)
+        ctx.source.requests = client.request_count
+    if result.complete and ctx.full:
+        async with ctx.app.sessionmaker() as session, session.begin():
+            db = await driver_connection(session)
+            await db.execute(MARK_MISSING, conn.id, ctx.run_id)
+            await db.execute(FORGET_GONE, conn.id)
+    return result
+
+
+async def _titles(ctx: SyncContext, client: JellyseerrClient) -> None:
+    """Titles live in TMDB details, not in requests; a failure leaves the title empty, never the run."""
+    async with ctx.app.sessionmaker() as session:
+        db = await driver_connection(session)
+        missing = await db.fetch(UNTITLED, ctx.connection.id)
+    sem = asyncio.Semaphore(ctx.concurrency)
+
+    async def one(media_type: str, tmdb_id: int) -> tuple[int, str | None]:
+        async with sem:
+            try:
+                if media_type == "tv":
+                    details = await with_retries(lambda: client.tv(tmdb_id), attempts=2)
+                    return tmdb_id, details.get("name") or details.get("originalName")
+                details = await with_retries(lambda: client.movie(tmdb_id), attempts=2)
+                return tmdb_id, details.get("title") or details.get("originalTitle")
+            except UpstreamError:
+                return tmdb_id, None
+
+    found = await asyncio.gather(*(one(r["media_type"], r["tmdb_id"]) for r in missing))
+    titled = [(ctx.connection.id, tmdb, title) for tmdb, title in found if title]
+    if titled:
+        async with ctx.app.sessionmaker() as session, session.begin():
+            db = await driver_connection(session)
+            await db.executemany(SET_TITLE, titled)
+    if missing:
+        await ctx.step("titles", requests=client.request_count)

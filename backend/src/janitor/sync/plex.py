@@ -1,0 +1,182 @@
+"""Plex: items of every enabled section at every level, stream languages in batches, accounts, history."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from janitor.connections.clients.base import Page, with_retries
+from janitor.connections.clients.plex import PlexServerClient
+from janitor.connections.models import Library
+from janitor.connections.probes import plex_client_id
+from janitor.core.ssrf import upstream_http
+from janitor.sync.base import SourceResult, SyncContext, upsert_remote_users
+from janitor.sync.history import store_history
+from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
+from janitor.sync.paging import IncompleteListing, Listing, pages
+from janitor.sync.upsert import mark_missing, upsert_items
+
+HISTORY_OVERLAP_SECONDS = 3600
+
+
+async def sync_plex(ctx: SyncContext) -> SourceResult:
+    result = SourceResult(complete=True)
+    conn = ctx.connection
+    async with upstream_http(
+        allow_private=ctx.app.settings.allow_private_networks, verify=conn.verify_tls, max_connections=ctx.concurrency
+    ) as http:
+        client = PlexServerClient(
+            http, base_url=conn.base_url, token=ctx.secret, client_id=plex_client_id(ctx.account_id)
+        )
+        identity = await with_retries(client.identity)
+        if conn.server_id and identity.machine_identifier != conn.server_id:
+            return SourceResult(False, ["a different Plex server now answers at this address"])
+        accounts = await with_retries(client.accounts)
+        await upsert_remote_users(
+            ctx,
+            [
+                {
+                    "upstream_id": str(a.id),
+                    "name": a.name or f"Account {a.id}",
+                    "role": "owner" if a.id == 1 else "user",
+                }
+                for a in accounts
+            ],
+        )
+        complete_libraries: list[Library] = []
+        for library in ctx.libraries:
+            levels = PLEX_LEVELS.get(library.kind)
+            if not levels:
+                continue
+            library_complete = True
+            for level in levels:
+                ok = await _sync_level(ctx, client, library, level, result)
+                library_complete = library_complete and ok
+            if library_complete:
+                complete_libraries.append(library)
+        history_ok = await _sync_history(ctx, client, result)
+        ctx.source.requests = client.request_count
+    result.complete = (
+        result.complete
+        and history_ok
+        and len(complete_libraries) == len([lib for lib in ctx.libraries if lib.kind in PLEX_LEVELS])
+    )
+    if ctx.full and complete_libraries and result.complete:
+        async with ctx.app.sessionmaker() as session, session.begin():
+            await mark_missing(
+                session,
+                account_id=ctx.account_id,
+                connection_id=conn.id,
+                library_ids=[lib.id for lib in complete_libraries],
+                run_id=ctx.run_id,
+            )
+    return result
+
+
+async def _sync_level(
+    ctx: SyncContext, client: PlexServerClient, library: Library, level: int, result: SourceResult
+) -> bool:
+    kind = PLEX_KINDS[level]
+    item_ctx = ctx.item_ctx(library)
+    listing = Listing()
+    pending_details: list[str] = []
+
+    async def fetch(offset: int, size: int) -> Page:
+        return await client.list_items(library.upstream_key, type=level, start=offset, size=size)
+
+    try:
+        async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
+            rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
+            async with ctx.app.sessionmaker() as session, session.begin():
+                needs = await upsert_items(session, rows)
+            if kind in NEEDS_STREAMS:
+                pending_details.extend(needs)
+            if listing.pages == 1:
+                ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
+            await ctx.step(f"{library.title}: {kind}s", requests=client.request_count, pages=1, items=len(rows))
+            chunk = ctx.detail_batch * ctx.concurrency
+            while len(pending_details) >= chunk:
+                batch, pending_details = pending_details[:chunk], pending_details[chunk:]
+                await _details(ctx, client, library, batch)
+    except IncompleteListing as exc:
+        result.reasons.append(f"{library.title} ({kind}s): {exc}")
+        return False
+    if pending_details:
+        await _details(ctx, client, library, pending_details)
+    return listing.complete
+
+
+async def _details(ctx: SyncContext, client: PlexServerClient, library: Library, ids: list[str]) -> None:
+    """Stream languages: one request per batch of ids (``/library/metadata/1,2,3``)."""
+    item_ctx = ctx.item_ctx(library)
+    batches = [ids[i : i + ctx.detail_batch] for i in range(0, len(ids), ctx.detail_batch)]
+    sem = asyncio.Semaphore(ctx.concurrency)
+
+    async def one(batch: list[str]) -> list[dict[str, Any]]:
+        async with sem:
+            return await with_retries(lambda: client.metadata(batch))
+
+    for details in await asyncio.gather(*(one(b) for b in batches)):
+        rows = [
+            plex_row(item, item_ctx, PLEX_KINDS.get(_type_number(item), "movie"))
+            for item in details
+            if "ratingKey" in item
+        ]
+        async with ctx.app.sessionmaker() as session, session.begin():
+            await upsert_items(session, rows)
+    await ctx.step(f"{library.title}: languages", requests=client.request_count)
+
+
+_TYPE_NUMBERS = {v: k for k, v in PLEX_KINDS.items()}
+
+
+def _type_number(item: dict[str, Any]) -> int:
+    return _TYPE_NUMBERS.get(str(item.get("type")), 1)
+
+
+async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: SourceResult) -> bool:
+    state = ctx.connection.sync_state or {}
+    cursor = None if ctx.full else state.get("history_cursor")
+    viewed_after = int(cursor) - HISTORY_OVERLAP_SECONDS if cursor else None
+    listing = Listing()
+    newest: int | None = None
+
+    async def fetch(offset: int, size: int) -> Page:
+        return await client.history(start=offset, size=size, viewed_after=viewed_after)
+
+    try:
+        async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
+            rows = []
+            for row in page.items:
+                viewed = row.get("viewedAt")
+                if not isinstance(viewed, int):
+                    continue
+                newest = max(newest or viewed, viewed)
+                key = str(row.get("historyKey") or "").rsplit("/", 1)[-1] or f"{row.get('accountID')}:{viewed}"
+                rows.append(
+                    (
+                        ctx.account_id,
+                        ctx.connection.id,
+                        key,
+                        str(row["ratingKey"]) if row.get("ratingKey") is not None else None,
+                        str(row.get("accountID", "")),
+                        datetime.fromtimestamp(viewed, UTC),
+                    )
+                )
+            await store_history(ctx, rows)
+            await ctx.step("history", requests=client.request_count, pages=1)
+    except IncompleteListing as exc:
+        result.reasons.append(f"history: {exc}")
+        return False
+    previous_total = state.get("history_total")
+    if ctx.full and previous_total and listing.total is not None and listing.total < previous_total:
+        ctx.source.warnings.append(
+            f"Plex history shrank from {previous_total} to {listing.total} plays; recorded plays are kept."
+        )
+    ctx.connection.sync_state = {
+        **state,
+        "history_cursor": max(newest or 0, int(cursor or 0)) or None,
+        **({"history_total": listing.total} if ctx.full else {}),
+    }
+    return True

@@ -1,0 +1,154 @@
+"""The sync job: one run per tenant, every connection as an independent source."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import select, update
+
+from janitor.connections.clients.errors import UpstreamAuthError, UpstreamError
+from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus, Library
+from janitor.core.crypto import CredentialError, TokenCipher
+from janitor.jobs.runner import TenantJob
+from janitor.sync.base import SourceResult, SyncContext
+from janitor.sync.jellyfin import sync_jellyfin
+from janitor.sync.jellyseerr import sync_jellyseerr
+from janitor.sync.models import SyncRun, SyncStatus
+from janitor.sync.plex import sync_plex
+from janitor.sync.progress import Cancelled, RunProgress
+
+log = structlog.get_logger(__name__)
+
+SYNCERS: dict[str, Callable[[SyncContext], Awaitable[SourceResult]]] = {
+    ConnectionKind.PLEX: sync_plex,
+    ConnectionKind.JELLYFIN: sync_jellyfin,
+    ConnectionKind.JELLYSEERR: sync_jellyseerr,
+}
+
+
+async def run_sync(job: TenantJob) -> None:
+    app, account_id = job.app, job.account.id
+    async with app.sessionmaker() as session, session.begin():
+        run = await session.scalar(
+            update(SyncRun)
+            .where(SyncRun.account_id == account_id, SyncRun.status == SyncStatus.QUEUED)
+            .values(status=SyncStatus.RUNNING, started_at=datetime.now(UTC), worker_id=job.worker_id)
+            .returning(SyncRun)
+        )
+        if run is None:
+            job.log.info("sync_nothing_queued")
+            return
+        run_id, full = run.id, run.full
+        connections = (
+            await session.scalars(
+                select(Connection).where(Connection.account_id == account_id).order_by(Connection.created_at)
+            )
+        ).all()
+        libraries = (
+            await session.scalars(select(Library).where(Library.account_id == account_id, Library.enabled.is_(True)))
+        ).all()
+    progress = RunProgress(app, run_id, account_id)
+    for conn in connections:
+        progress.add(str(conn.id), conn.kind, conn.name)
+    cipher = TokenCipher.from_settings(app.settings)
+    results: dict[str, SourceResult] = {}
+    status = SyncStatus.COMPLETE
+    try:
+        await progress.flush(force=True)
+        for conn in connections:
+            results[str(conn.id)] = await _sync_source(
+                job, conn, [lib for lib in libraries if lib.connection_id == conn.id], run_id, full, progress, cipher
+            )
+        done = [r.complete for r in results.values()]
+        status = SyncStatus.COMPLETE if all(done) else SyncStatus.PARTIAL if any(done) else SyncStatus.FAILED
+        progress.phase = "done" if status == SyncStatus.COMPLETE else "finished with problems"
+    except Cancelled:
+        status = SyncStatus.CANCELLED
+        progress.phase = "cancelled"
+        for source in progress.sources.values():
+            if source.status in ("pending", "running"):
+                source.status = "cancelled"
+    reasons = [f"{progress.sources[k].name}: {r}" for k, res in results.items() for r in res.reasons]
+    async with app.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(
+                status=status,
+                phase=progress.phase,
+                sources=progress.snapshot(),
+                items=progress.items,
+                upstream_requests=progress.requests,
+                finished_at=datetime.now(UTC),
+                error="; ".join(reasons)[:4000] or None,
+            )
+        )
+    await progress.publish(status=status.value, finished=True)
+    job.log.info(
+        "sync_finished", run_id=str(run_id), status=status.value, items=progress.items, requests=progress.requests
+    )
+
+
+async def _sync_source(
+    job: TenantJob,
+    conn: Connection,
+    libraries: list[Library],
+    run_id: uuid.UUID,
+    full: bool,
+    progress: RunProgress,
+    cipher: TokenCipher,
+) -> SourceResult:
+    source = progress.sources[str(conn.id)]
+    source.status, source.phase = "running", "connecting"
+    await progress.flush(force=True)
+    try:
+        secret = cipher.decrypt(conn.token_ciphertext, account_id=conn.account_id, connection_id=conn.id)
+        ctx = SyncContext(
+            app=job.app,
+            account_id=conn.account_id,
+            connection=conn,
+            libraries=libraries,
+            run_id=run_id,
+            secret=secret,
+            progress=progress,
+            source=source,
+            full=full,
+        )
+        result = await SYNCERS[conn.kind](ctx)
+    except Cancelled:
+        raise
+    except CredentialError:
+        result = SourceResult(False, ["the stored token can no longer be read; enter it again"])
+    except UpstreamAuthError:
+        result = SourceResult(False, ["the server rejected the token; update it on the Connections page"])
+        await _mark_connection(job, conn.id, "The server rejected the token during the last sync.")
+    except UpstreamError as exc:
+        result = SourceResult(False, [exc.message])
+    source.status = "complete" if result.complete else "failed" if source.items == 0 else "partial"
+    source.phase = "done" if result.complete else "stopped"
+    source.error = "; ".join(result.reasons) or None
+    async with job.app.sessionmaker() as session, session.begin():
+        values: dict[str, object] = {"sync_state": conn.sync_state}
+        if result.complete:
+            values.update(status=ConnectionStatus.OK, last_error=None, last_checked_at=datetime.now(UTC))
+        await session.execute(update(Connection).where(Connection.id == conn.id).values(**values))
+        if result.complete:
+            await session.execute(
+                update(Library)
+                .where(Library.connection_id == conn.id, Library.id.in_([lib.id for lib in libraries]))
+                .values(last_synced_at=datetime.now(UTC))
+            )
+    await progress.flush(force=True)
+    return result
+
+
+async def _mark_connection(job: TenantJob, connection_id: uuid.UUID, error: str) -> None:
+    async with job.app.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Connection)
+            .where(Connection.id == connection_id)
+            .values(status=ConnectionStatus.ERROR, last_error=error, last_checked_at=datetime.now(UTC))
+        )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SourceProgressOut(BaseModel):
+    kind: str
+    name: str
+    status: Literal["pending", "running", "complete", "partial", "failed", "cancelled"]
+    phase: str
+    pages: int
+    items: int
+    total: int | None
+    requests: int
+    error: str | None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class SyncRunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    trigger: Literal["manual", "schedule"]
+    status: Literal["queued", "running", "complete", "partial", "failed", "cancelled"]
+    phase: str | None
+    sources: dict[str, SourceProgressOut]
+    items: int
+    upstream_requests: int
+    error: str | None
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_seconds: float | None = None

@@ -1,0 +1,118 @@
+"""Bulk writes: COPY a page into a per-connection temp table, then one INSERT ... ON CONFLICT.
+
+asyncpg's binary COPY is several times faster than executemany and keeps the ORM out of the hot
+path (see docs/toolchain.md §6 for the measurements).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.sync.mapping import ITEM_COLUMNS
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, inside the session's transaction.
+
+    SQLAlchemy opens the asyncpg transaction lazily on its first statement; without one, raw
+    statements would autocommit one by one (and ON COMMIT DELETE ROWS would empty the stage).
+    """
+    conn = await session.connection()
+    await conn.exec_driver_sql("SELECT 1")
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+_COLS = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
+
+_PLAIN = [
+    c
+    for c in ITEM_COLUMNS
+    if c
+    not in (
+        "account_id",
+        "connection_id",
+        "upstream_id",
+        "parts",
+        "audio_languages",
+        "subtitle_languages",
+        "untagged_audio",
+        "untagged_subtitles",
+        "streams_synced_at",
+        "last_seen_run",
+        "upstream_updated_at",
+    )
+]
+_STREAM_FIELDS = ("audio_languages", "subtitle_languages", "untagged_audio", "untagged_subtitles", "streams_synced_at")
+_CHANGED = "m.upstream_updated_at IS DISTINCT FROM EXCLUDED.upstream_updated_at"
+
+# When an item changed upstream since its streams were fetched, its languages are unknown again
+# (NULL) until details are fetched; an unchanged item keeps what we know. Built from constants only.
+_SET = ",\n    ".join(
+    [f'"{c}" = EXCLUDED."{c}"' for c in _PLAIN]
+    + [f"parts = CASE WHEN EXCLUDED.streams_synced_at IS NOT NULL OR {_CHANGED} THEN EXCLUDED.parts ELSE m.parts END"]
+    + [
+        f"{c} = CASE WHEN EXCLUDED.streams_synced_at IS NOT NULL THEN EXCLUDED.{c} "
+        f"WHEN {_CHANGED} THEN NULL ELSE m.{c} END"
+        for c in _STREAM_FIELDS
+    ]
+    + [
+        "upstream_updated_at = EXCLUDED.upstream_updated_at",
+        "last_seen_run = EXCLUDED.last_seen_run",
+        "missing_runs = 0",
+        "gone = false",
+    ]
+)
+UPSERT_ITEMS = (
+    f"INSERT INTO media_items AS m ({_COLS}) SELECT {_COLS} FROM _stage_items "
+    f"ON CONFLICT (connection_id, upstream_id) DO UPDATE SET\n    {_SET}\n"
+    "RETURNING upstream_id, kind, streams_synced_at IS NULL AS needs_streams"
+)
+CREATE_STAGE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS _stage_items ON COMMIT DELETE ROWS AS SELECT {_COLS} FROM media_items "
+    "WITH NO DATA"
+)
+
+
+async def upsert_items(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+    """Upsert a page of item rows. Returns the upstream ids whose streams are unknown."""
+    if not rows:
+        return []
+    conn = await driver_connection(session)
+    await conn.execute(CREATE_STAGE)
+    await conn.execute("TRUNCATE _stage_items")
+    await conn.copy_records_to_table("_stage_items", records=rows, columns=list(ITEM_COLUMNS))
+    result = await conn.fetch(UPSERT_ITEMS)
+    return [r["upstream_id"] for r in result if r["needs_streams"]]
+
+
+async def update_streams(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Detail rows (with streams) for items already present: same upsert, streams now known."""
+    await upsert_items(session, rows)
+
+
+MARK_MISSING = """
+UPDATE media_items SET missing_runs = missing_runs + 1, gone = (missing_runs + 1 >= 2)
+WHERE account_id = $1 AND connection_id = $2 AND library_id = ANY($3::uuid[])
+  AND last_seen_run IS DISTINCT FROM $4 AND NOT gone
+"""
+
+
+async def mark_missing(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    library_ids: list[uuid.UUID],
+    run_id: uuid.UUID,
+) -> int:
+    """After a complete pass only: items not seen count one more missing run; two make them gone."""
+    if not library_ids:
+        return 0
+    conn = await driver_connection(session)
+    status = await conn.execute(MARK_MISSING, account_id, connection_id, library_ids, run_id)
+    return int(status.split()[-1])

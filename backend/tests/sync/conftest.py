@@ -1,0 +1,96 @@
+"""Sync tests run the real API, the real job wrapper and the simulator on a real socket."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from janitor.core.config import Settings
+from janitor.core.context import build_context, close_context
+from janitor.core.deps import AppContext
+from janitor.devtools.pytest_plugin import SignedUp, running_client
+from janitor.jobs.names import JobName
+from janitor.jobs.runner import tenant_job
+from janitor.main import create_app
+from janitor.sync.runner import run_sync
+from mediasim import SimServer, generate_world
+
+
+@pytest.fixture
+def sim() -> Iterator[SimServer]:
+    with SimServer(generate_world(seed=11, size="tiny")) as server:
+        yield server
+
+
+@pytest.fixture
+def self_hosted(settings: Settings, sim: SimServer) -> Settings:
+    """Self-hosted mode reaches the simulator on loopback; the guard itself is unchanged."""
+    return settings.model_copy(
+        update={
+            "allow_private_networks": True,
+            "plex_tv_url": sim.info["plextv"]["base_url"],
+            "plex_auth_url": sim.info["plextv"]["auth_app_url"],
+        }
+    )
+
+
+@pytest.fixture
+async def api(self_hosted: Settings, clean_state: None) -> AsyncIterator[httpx.AsyncClient]:
+    app: FastAPI = create_app(self_hosted)
+    async with running_client(app) as c:
+        yield c
+
+
+@pytest.fixture
+async def job_ctx(self_hosted: Settings) -> AsyncIterator[AppContext]:
+    ctx = await build_context(self_hosted)
+    try:
+        yield ctx
+    finally:
+        await close_context(ctx)
+
+
+RunJob = Callable[[SignedUp], Awaitable[None]]
+
+
+@pytest.fixture
+def run_job(job_ctx: AppContext) -> RunJob:
+    """Runs the queued sync job of an account the way the worker does (same wrapper)."""
+    job = tenant_job(JobName.SYNC, run_sync)
+
+    async def run(user: SignedUp) -> None:
+        arq_ctx: dict[str, Any] = {"app": job_ctx, "worker_id": "test-worker", "job_try": 1, "job_id": uuid.uuid4().hex}
+        await job(arq_ctx, str(user.account_id))
+
+    return run
+
+
+async def connect_all(api: httpx.AsyncClient, user: SignedUp, sim: SimServer) -> dict[str, str]:
+    info = sim.info
+    pms = info["pms"]["home"]
+    plex = await api.post(
+        "/api/v1/connections/plex/manual",
+        json={"url": pms["base_url"], "token": pms["owner_token"]},
+        headers=user.headers,
+    )
+    assert plex.status_code == 201, plex.text
+    jf = info["jellyfin"]
+    admin = next(u for u in jf["users"] if u["admin"])
+    jelly = await api.post(
+        "/api/v1/connections/jellyfin",
+        json={"url": jf["base_url"], "api_key": jf["api_key"], "user_id": admin["id"]},
+        headers=user.headers,
+    )
+    assert jelly.status_code == 201, jelly.text
+    seerr = await api.post(
+        "/api/v1/connections/jellyseerr",
+        json={"url": info["jellyseerr"]["base_url"], "api_key": info["jellyseerr"]["api_key"]},
+        headers=user.headers,
+    )
+    assert seerr.status_code == 201, seerr.text
+    return {"plex": plex.json()["id"], "jellyfin": jelly.json()["id"], "jellyseerr": seerr.json()["id"]}

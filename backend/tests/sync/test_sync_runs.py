@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from janitor.core.deps import AppContext
+from janitor.devtools.pytest_plugin import SignupFn
+from mediasim import SimServer
+
+from .conftest import RunJob, connect_all
+
+
+async def _scalar(ctx: AppContext, sql: str, **params: Any) -> Any:
+    async with ctx.sessionmaker() as s:
+        return (await s.execute(text(sql), params)).scalar()
+
+
+async def test_refresh_syncs_every_source_completely(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    started = await api.post("/api/v1/sync/runs", headers=user.headers)
+    assert started.status_code == 202, started.text
+    run = started.json()
+    assert run["status"] == "queued"
+    # a second click returns the same run instead of starting another
+    again = await api.post("/api/v1/sync/runs", headers=user.headers)
+    assert again.status_code == 200
+    assert again.json()["id"] == run["id"]
+    await run_job(user)
+    done = (await api.get(f"/api/v1/sync/runs/{run['id']}", headers=user.headers)).json()
+    assert done["status"] == "complete", done
+    assert done["error"] is None
+    assert {s["status"] for s in done["sources"].values()} == {"complete"}
+    assert done["upstream_requests"] > 0
+    world = sim.state.world.summary()
+    plex_items = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"])
+    assert plex_items > 0
+    assert done["sources"][ids["plex"]]["items"] == plex_items
+    # every movie and episode has its languages (fetched in batches)
+    unknown = await _scalar(
+        job_ctx,
+        "SELECT count(*) FROM media_items WHERE kind IN ('movie','episode') AND streams_synced_at IS NULL",
+    )
+    assert unknown == 0
+    assert await _scalar(job_ctx, "SELECT count(*) FROM watch_events") > 0
+    assert await _scalar(job_ctx, "SELECT count(*) FROM remote_users") > 0
+    assert await _scalar(job_ctx, "SELECT count(*) FROM user_item_states") > 0
+    assert await _scalar(job_ctx, "SELECT count(*) FROM media_requests") > 0
+    assert await _scalar(job_ctx, "SELECT count(*) FROM media_requests WHERE title IS NULL") == 0
+    assert world  # the simulator describes its world
+    libs = (await api.get("/api/v1/libraries", headers=user.headers)).json()
+    assert all(lib["last_synced_at"] for lib in libs if lib["enabled"])
+
+
+async def test_an_unchanged_library_stays_put_over_runs(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    await connect_all(api, user, sim)
+    counts = []
+    for _ in range(2):
+        await api.post("/api/v1/sync/runs", headers=user.headers)
+        await run_job(user)
+        counts.append(await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE NOT gone AND missing_runs = 0"))
+    assert counts[0] == counts[1] > 0
+    runs = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()
+    assert [r["status"] for r in runs] == ["complete", "complete"]
+
+
+async def test_a_failing_source_makes_the_run_partial_and_marks_nothing_missing(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    before = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"])
+    # Plex listings now fail for good; Jellyfin and Jellyseerr still answer.
+    httpx.post(sim.info["admin"] + "/faults", json={"server": "pms:*", "route": "/library/sections/*", "status": 500})
+    for _ in range(2):
+        await api.post("/api/v1/sync/runs", headers=user.headers)
+        await run_job(user)
+    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert run["status"] == "partial", run
+    assert run["sources"][ids["plex"]]["status"] in ("failed", "partial")
+    assert run["sources"][ids["jellyfin"]]["status"] == "complete"
+    assert run["error"]
+    missing = await _scalar(
+        job_ctx,
+        "SELECT count(*) FROM media_items WHERE connection_id = :c AND (missing_runs > 0 OR gone)",
+        c=ids["plex"],
+    )
+    assert missing == 0
+    assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == before
+    # the next healthy run repairs everything
+    httpx.delete(sim.info["admin"] + "/faults")
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    assert (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]["status"] == "complete"
+
+
+async def test_cancel_and_other_tenants(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    owner, other = await signup(), await signup()
+    await connect_all(api, owner, sim)
+    run = (await api.post("/api/v1/sync/runs", headers=owner.headers)).json()
+    assert (await api.get(f"/api/v1/sync/runs/{run['id']}", headers=other.headers)).status_code == 404
+    assert (await api.post(f"/api/v1/sync/runs/{run['id']}/cancel", headers=other.headers)).status_code == 404
+    assert (await api.get("/api/v1/sync/runs", headers=other.headers)).json() == []
+    cancelled = await api.post(f"/api/v1/sync/runs/{run['id']}/cancel", headers=owner.headers)
+    assert cancelled.json()["status"] == "cancelled"
+    await run_job(owner)  # the worker finds nothing queued
+    assert (await api.get(f"/api/v1/sync/runs/{run['id']}", headers=owner.headers)).json()["status"] == "cancelled"
+    # a new run can start after a cancelled one
+    assert (await api.post("/api/v1/sync/runs", headers=owner.headers)).status_code == 202
+
+
+async def test_an_item_is_gone_only_after_two_complete_runs_without_it(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    movie = await _scalar(
+        job_ctx,
+        "SELECT upstream_id FROM media_items WHERE connection_id = :c AND kind = 'movie' LIMIT 1",
+        c=ids["plex"],
+    )
+    pms = sim.info["pms"]["home"]
+    deleted = httpx.delete(f"{pms['base_url']}/library/metadata/{movie}", headers={"X-Plex-Token": pms["owner_token"]})
+    assert deleted.status_code == 200
+    states = []
+    for _ in range(2):
+        await api.post("/api/v1/sync/runs", headers=user.headers)
+        await run_job(user)
+        async with job_ctx.sessionmaker() as s:
+            row = (
+                await s.execute(
+                    text("SELECT missing_runs, gone FROM media_items WHERE connection_id = :c AND upstream_id = :u"),
+                    {"c": ids["plex"], "u": movie},
+                )
+            ).one()
+        states.append(tuple(row))
+    assert states == [(1, False), (2, True)]
+
+
+async def test_an_empty_answer_after_a_failure_is_not_taken_for_an_empty_library(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    admin = sim.info["admin"]
+    # totalSize says items exist but the pages come back short: the listing is incomplete
+    httpx.post(admin + "/faults", json={"server": "pms:*", "route": "/library/sections/*/all", "short_page": 1})
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert run["status"] == "partial"
+    assert "server counts" in (run["sources"][ids["plex"]]["error"] or "")
+    flagged = await _scalar(
+        job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c AND missing_runs > 0", c=ids["plex"]
+    )
+    assert flagged == 0
