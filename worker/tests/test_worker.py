@@ -15,7 +15,6 @@ from arq import Worker
 from arq.connections import RedisSettings
 from sqlalchemy import select
 
-from janitor.accounts.models import Account
 from janitor.core.config import Settings, get_settings
 from janitor.core.deps import AppContext, unit_of_work
 from janitor.core.errors import TransientError
@@ -26,7 +25,7 @@ from janitor.jobs.models import JobRun, RunStatus, TenantHeartbeat
 from janitor.jobs.names import JobName
 from janitor.jobs.recovery import fail_orphaned_runs, mark_alive
 from janitor.jobs.registry import dedupe_id, missing_handlers
-from janitor.jobs.runner import tenant_job
+from janitor.jobs.runner import TenantJob, tenant_job
 from janitor_worker import main as worker_main
 
 
@@ -77,9 +76,7 @@ async def test_job_enqueued_after_commit_runs_and_records_heartbeat(
     user = await signup()
     uow_gen = unit_of_work(ctx)
     uow = await anext(uow_gen)
-    uow.jobs.enqueue(
-        JobName.HEARTBEAT, str(user.account_id), dedupe_id=dedupe_id(JobName.HEARTBEAT, user.account_id)
-    )
+    uow.jobs.enqueue(JobName.HEARTBEAT, str(user.account_id), dedupe_id=dedupe_id(JobName.HEARTBEAT, user.account_id))
     assert await ctx.redis.queued_jobs() == []  # nothing published before the commit
     with pytest.raises(StopAsyncIteration):
         await anext(uow_gen)
@@ -90,9 +87,7 @@ async def test_job_enqueued_after_commit_runs_and_records_heartbeat(
     assert beat is not None
     assert beat.beats == 1
     runs = await _runs(ctx)
-    assert [(r.job_name, r.status, r.account_id) for r in runs] == [
-        ("heartbeat", "succeeded", user.account_id)
-    ]
+    assert [(r.job_name, r.status, r.account_id) for r in runs] == [("heartbeat", "succeeded", user.account_id)]
 
 
 async def test_rolled_back_request_publishes_no_job(ctx: AppContext, signup: SignupFn) -> None:
@@ -109,16 +104,12 @@ async def test_dedupe_id_never_stacks_jobs(ctx: AppContext, signup: SignupFn) ->
     user = await signup()
     buffer = JobBuffer()
     for _ in range(3):
-        buffer.enqueue(
-            JobName.HEARTBEAT, str(user.account_id), dedupe_id=dedupe_id(JobName.HEARTBEAT, user.account_id)
-        )
+        buffer.enqueue(JobName.HEARTBEAT, str(user.account_id), dedupe_id=dedupe_id(JobName.HEARTBEAT, user.account_id))
     await buffer.flush(ctx.redis)
     assert len(await ctx.redis.queued_jobs()) == 1
 
 
-async def test_fan_out_enqueues_one_job_per_tenant(
-    worker_env: Settings, ctx: AppContext, signup: SignupFn
-) -> None:
+async def test_fan_out_enqueues_one_job_per_tenant(worker_env: Settings, ctx: AppContext, signup: SignupFn) -> None:
     users = [await signup() for _ in range(3)]
     async with ctx.sessionmaker() as s:
         assert await fan_out(s, ctx.redis, JobName.HEARTBEAT, spread_seconds=0) == 3
@@ -135,7 +126,7 @@ async def test_transient_errors_are_retried_then_succeed(
     user = await signup()
     calls: list[int] = []
 
-    async def flaky(session: Any, account: Account, jobs: JobBuffer) -> None:
+    async def flaky(job: TenantJob) -> None:
         calls.append(1)
         if len(calls) < 3:
             raise TransientError("upstream timed out", retry_after=0)
@@ -150,14 +141,12 @@ async def test_transient_errors_are_retried_then_succeed(
     assert "retrying" in (runs[0].error or "")
 
 
-async def test_a_failing_job_rolls_back_its_writes(
-    worker_env: Settings, ctx: AppContext, signup: SignupFn
-) -> None:
+async def test_a_failing_job_rolls_back_its_writes(worker_env: Settings, ctx: AppContext, signup: SignupFn) -> None:
     user = await signup()
 
-    async def half_then_crash(session: Any, account: Account, jobs: JobBuffer) -> None:
-        session.add(TenantHeartbeat(account_id=account.id, last_seen_at=account.created_at, beats=99))
-        await session.flush()
+    async def half_then_crash(job: TenantJob) -> None:
+        job.session.add(TenantHeartbeat(account_id=job.account.id, last_seen_at=job.account.created_at, beats=99))
+        await job.session.flush()
         raise ValueError("boom")
 
     await ctx.redis.enqueue_job("heartbeat", str(user.account_id), _job_id="crash")
@@ -230,9 +219,7 @@ async def test_worker_refuses_to_start_when_a_job_has_no_handler(
 
 @pytest.fixture
 async def worker_process(worker_env: Settings) -> AsyncIterator[subprocess.Popen[bytes]]:
-    env = dict(
-        os.environ, JANITOR_DATABASE_URL=worker_env.database_url, JANITOR_REDIS_URL=worker_env.redis_url
-    )
+    env = dict(os.environ, JANITOR_DATABASE_URL=worker_env.database_url, JANITOR_REDIS_URL=worker_env.redis_url)
     proc = subprocess.Popen(
         [sys.executable, "-m", "arq", "janitor_worker.main.WorkerSettings"],
         env=env,

@@ -17,11 +17,13 @@ from janitor.core.config import get_settings
 from janitor.core.context import build_context, close_context
 from janitor.core.logging import configure_logging
 from janitor.core.migrations import head_revision, schema_is_current
+from janitor.core.queue import JobBuffer
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
 from janitor.jobs.recovery import ALIVE_TTL_SECONDS, fail_orphaned_runs, mark_alive, mark_gone
 from janitor.jobs.registry import TENANT_HANDLERS, missing_handlers
 from janitor.jobs.runner import ArqJob, tenant_job
+from janitor.sync.schedule import schedule_daily, utcnow
 
 log = structlog.get_logger("janitor.worker")
 
@@ -78,6 +80,20 @@ async def heartbeat_fan_out(ctx: dict[str, Any]) -> int:
     return queued
 
 
+SCHEDULE_WINDOW_SECONDS = 600
+
+
+async def schedule_syncs(ctx: dict[str, Any]) -> int:
+    """Every 10 minutes: start the daily run of the accounts whose slot fell in the last window."""
+    app = ctx["app"]
+    jobs = JobBuffer()
+    async with app.sessionmaker() as session, session.begin():
+        started = await schedule_daily(session, jobs, now=utcnow(), window_seconds=SCHEDULE_WINDOW_SECONDS)
+    await jobs.flush(app.redis)
+    log.info("scheduled_syncs", started=started)
+    return started
+
+
 async def recover_orphans(ctx: dict[str, Any]) -> int:
     app = ctx["app"]
     async with app.sessionmaker() as session, session.begin():
@@ -108,6 +124,7 @@ class WorkerSettings:
     cron_jobs: ClassVar[list[CronJob]] = [
         cron(heartbeat_fan_out, minute=_attrs["minutes"], second=0, unique=True),
         cron(recover_orphans, second=30, unique=True),
+        cron(schedule_syncs, minute=set(range(0, 60, 10)), second=5, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.jobs.models import JobRun, RunStatus
+from janitor.sync.models import SyncRun, SyncStatus
 
 log = structlog.get_logger(__name__)
 
@@ -42,4 +43,23 @@ async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
             )
         )
         log.warning("orphaned_runs_failed", count=len(dead))
-    return len(dead)
+    running_syncs = (
+        await session.execute(select(SyncRun.id, SyncRun.worker_id).where(SyncRun.status == SyncStatus.RUNNING))
+    ).all()
+    dead_syncs = [
+        run_id for run_id, worker in running_syncs if not worker or not await redis.exists(ALIVE_PREFIX + worker)
+    ]
+    if dead_syncs:
+        await session.execute(
+            update(SyncRun)
+            .where(SyncRun.id.in_(dead_syncs), SyncRun.status == SyncStatus.RUNNING)
+            .values(
+                status=SyncStatus.FAILED,
+                phase="stopped",
+                error="The worker running this sync stopped before it finished; nothing it left unfinished was "
+                "marked missing. Start a new sync.",
+                finished_at=datetime.now(UTC),
+            )
+        )
+        log.warning("orphaned_syncs_failed", count=len(dead_syncs))
+    return len(dead) + len(dead_syncs)
