@@ -3,11 +3,44 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from pydantic import ValidationError
+from sqlalchemy import select, update
 
+from janitor.connections.models import Connection
 from janitor.core.config import Settings
+from janitor.core.crypto import TokenCipher
+from janitor.core.db import create_engine, create_sessionmaker
+
+
+async def rotate_keys(settings: Settings, *, batch: int = 500) -> int:
+    """Re-encrypt every connection token with the newest key, in batches, each its own transaction."""
+    cipher = TokenCipher.from_settings(settings)
+    engine = create_engine(settings.database_url, pool_size=1)
+    sessions = create_sessionmaker(engine)
+    done = 0
+    try:
+        last = None
+        while True:
+            async with sessions() as session, session.begin():
+                stmt = select(Connection.id, Connection.token_ciphertext).order_by(Connection.id).limit(batch)
+                if last is not None:
+                    stmt = stmt.where(Connection.id > last)
+                rows = (await session.execute(stmt)).all()
+                for conn_id, ciphertext in rows:
+                    await session.execute(
+                        update(Connection)
+                        .where(Connection.id == conn_id)
+                        .values(token_ciphertext=cipher.rotate(ciphertext))
+                    )
+            if not rows:
+                return done
+            done += len(rows)
+            last = rows[-1][0]
+    finally:
+        await engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,12 +48,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply every Alembic migration (run before the API and the worker)")
     sub.add_parser("check-config", help="validate the settings from the environment and .env")
+    sub.add_parser(
+        "rotate-keys",
+        help="re-encrypt every stored server token with the newest key of JANITOR_FERNET_KEYS",
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings()
     except ValidationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "rotate-keys":
+        count = asyncio.run(rotate_keys(settings))
+        print(f"re-encrypted {count} stored tokens with the newest key; older keys can now be removed")
+        return 0
     if args.command == "migrate":
         from janitor.core.migrations import upgrade_to_head
 
