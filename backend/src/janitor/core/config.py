@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # Hosted mode (the default) may only reach public addresses; a self-hosted install sets this
     # to reach servers on its own network (private ranges and loopback; never cloud metadata).
     allow_private_networks: bool = False
+    upstream_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    sync_page_size: int = Field(default=1000, ge=10, le=10_000)
+    sync_concurrency: int = Field(default=3, ge=1, le=16)
     plex_tv_url: str = "https://plex.tv"
     plex_auth_url: str = "https://app.plex.tv/auth"
 

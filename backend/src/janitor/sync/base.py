@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from sqlalchemy.dialects.postgresql import insert
 
 from janitor.connections.models import Connection, Library
 from janitor.core.deps import AppContext
+from janitor.core.ssrf import upstream_http
 from janitor.library.models import RemoteUser
 from janitor.sync.progress import RunProgress, SourceProgress
+from janitor.sync.upsert import mark_missing
 
 
 @dataclass
@@ -35,6 +38,16 @@ class SyncContext:
     page_size: int = 1000
     detail_batch: int = 100
     concurrency: int = 3
+
+    def http(self) -> httpx.AsyncClient:
+        settings = self.app.settings
+        timeout = settings.upstream_timeout_seconds
+        return upstream_http(
+            allow_private=settings.allow_private_networks,
+            verify=self.connection.verify_tls,
+            max_connections=self.concurrency,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        )
 
     def item_ctx(self, library: Library) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
         return (self.account_id, self.connection.id, library.id, self.run_id)
@@ -62,3 +75,22 @@ async def upsert_remote_users(ctx: SyncContext, users: list[dict[str, Any]]) -> 
     )
     async with ctx.app.sessionmaker() as session, session.begin():
         await session.execute(stmt)
+
+
+async def settle_missing(ctx: SyncContext, libraries: Sequence[Library], result: SourceResult) -> None:
+    """Count unseen items of fully read libraries as missing, unless too many vanished at once."""
+    async with ctx.app.sessionmaker() as session, session.begin():
+        outcome = await mark_missing(
+            session,
+            account_id=ctx.account_id,
+            connection_id=ctx.connection.id,
+            library_ids=[lib.id for lib in libraries],
+            run_id=ctx.run_id,
+        )
+    titles = {lib.id: lib.title for lib in libraries}
+    for library_id, (vanished, known) in outcome.held_back.items():
+        result.complete = False
+        result.reasons.append(
+            f"{titles.get(library_id, 'a library')}: {vanished} of {known} items vanished at once; nothing was "
+            "marked missing (a server answering with an empty or cut library looks like this)"
+        )

@@ -7,11 +7,10 @@ from typing import Any
 from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.jellyfin import JellyfinClient
 from janitor.connections.models import Library
-from janitor.core.ssrf import upstream_http
-from janitor.sync.base import SourceResult, SyncContext, upsert_remote_users
+from janitor.sync.base import SourceResult, SyncContext, settle_missing, upsert_remote_users
 from janitor.sync.mapping import JELLYFIN_FIELDS, JELLYFIN_TYPES, _iso, jellyfin_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
-from janitor.sync.upsert import driver_connection, mark_missing, upsert_items
+from janitor.sync.upsert import driver_connection, upsert_items
 
 STABLE_SORT = {"SortBy": "SortName,Id", "SortOrder": "Ascending"}
 
@@ -19,9 +18,7 @@ STABLE_SORT = {"SortBy": "SortName,Id", "SortOrder": "Ascending"}
 async def sync_jellyfin(ctx: SyncContext) -> SourceResult:
     result = SourceResult(complete=True)
     conn = ctx.connection
-    async with upstream_http(
-        allow_private=ctx.app.settings.allow_private_networks, verify=conn.verify_tls, max_connections=ctx.concurrency
-    ) as http:
+    async with ctx.http() as http:
         client = JellyfinClient(http, base_url=conn.base_url, api_key=ctx.secret)
         public = await with_retries(client.public_info)
         if conn.server_id and public.id != conn.server_id:
@@ -46,14 +43,7 @@ async def sync_jellyfin(ctx: SyncContext) -> SourceResult:
     synced_kinds = [lib for lib in ctx.libraries if lib.kind in JELLYFIN_TYPES]
     result.complete = result.complete and len(complete_libraries) == len(synced_kinds)
     if ctx.full and complete_libraries and result.complete:
-        async with ctx.app.sessionmaker() as session, session.begin():
-            await mark_missing(
-                session,
-                account_id=ctx.account_id,
-                connection_id=conn.id,
-                library_ids=[lib.id for lib in complete_libraries],
-                run_id=ctx.run_id,
-            )
+        await settle_missing(ctx, complete_libraries, result)
     return result
 
 

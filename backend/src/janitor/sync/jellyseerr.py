@@ -8,7 +8,6 @@ from typing import Any
 from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.errors import UpstreamError
 from janitor.connections.clients.jellyseerr import JellyseerrClient
-from janitor.core.ssrf import upstream_http
 from janitor.sync.base import SourceResult, SyncContext
 from janitor.sync.mapping import _iso
 from janitor.sync.paging import IncompleteListing, Listing, pages
@@ -85,9 +84,7 @@ def _row(ctx: SyncContext, req: dict[str, Any]) -> tuple[Any, ...]:
 async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
     result = SourceResult(complete=True)
     conn = ctx.connection
-    async with upstream_http(
-        allow_private=ctx.app.settings.allow_private_networks, verify=conn.verify_tls, max_connections=ctx.concurrency
-    ) as http:
+    async with ctx.http() as http:
         client = JellyseerrClient(http, base_url=conn.base_url, api_key=ctx.secret)
         listing = Listing()
 

@@ -10,12 +10,11 @@ from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.plex import PlexServerClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
-from janitor.core.ssrf import upstream_http
-from janitor.sync.base import SourceResult, SyncContext, upsert_remote_users
+from janitor.sync.base import SourceResult, SyncContext, settle_missing, upsert_remote_users
 from janitor.sync.history import store_history
 from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
-from janitor.sync.upsert import mark_missing, upsert_items
+from janitor.sync.upsert import upsert_items
 
 HISTORY_OVERLAP_SECONDS = 3600
 
@@ -23,9 +22,7 @@ HISTORY_OVERLAP_SECONDS = 3600
 async def sync_plex(ctx: SyncContext) -> SourceResult:
     result = SourceResult(complete=True)
     conn = ctx.connection
-    async with upstream_http(
-        allow_private=ctx.app.settings.allow_private_networks, verify=conn.verify_tls, max_connections=ctx.concurrency
-    ) as http:
+    async with ctx.http() as http:
         client = PlexServerClient(
             http, base_url=conn.base_url, token=ctx.secret, client_id=plex_client_id(ctx.account_id)
         )
@@ -63,14 +60,7 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
         and len(complete_libraries) == len([lib for lib in ctx.libraries if lib.kind in PLEX_LEVELS])
     )
     if ctx.full and complete_libraries and result.complete:
-        async with ctx.app.sessionmaker() as session, session.begin():
-            await mark_missing(
-                session,
-                account_id=ctx.account_id,
-                connection_id=conn.id,
-                library_ids=[lib.id for lib in complete_libraries],
-                run_id=ctx.run_id,
-            )
+        await settle_missing(ctx, complete_libraries, result)
     return result
 
 

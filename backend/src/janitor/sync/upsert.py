@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,11 +96,29 @@ async def update_streams(session: AsyncSession, rows: Sequence[tuple[Any, ...]])
     await upsert_items(session, rows)
 
 
+VANISHED = """
+SELECT library_id, count(*) FILTER (WHERE last_seen_run IS DISTINCT FROM $4) AS vanished, count(*) AS known
+FROM media_items
+WHERE account_id = $1 AND connection_id = $2 AND library_id = ANY($3::uuid[]) AND NOT gone
+GROUP BY library_id
+"""
 MARK_MISSING = """
 UPDATE media_items SET missing_runs = missing_runs + 1, gone = (missing_runs + 1 >= 2)
 WHERE account_id = $1 AND connection_id = $2 AND library_id = ANY($3::uuid[])
   AND last_seen_run IS DISTINCT FROM $4 AND NOT gone
 """
+
+
+@dataclass
+class MissingOutcome:
+    marked: int
+    # Libraries where too much vanished at once to believe it: nothing was marked there.
+    held_back: dict[uuid.UUID, tuple[int, int]]
+
+
+def looks_like_mass_vanish(vanished: int, known: int, *, ratio: float = 0.5, minimum: int = 10) -> bool:
+    """Everything gone at once, or more than half (and more than a handful): more likely a broken server."""
+    return known > 0 and (vanished == known or (vanished > minimum and vanished > ratio * known))
 
 
 async def mark_missing(
@@ -109,10 +128,22 @@ async def mark_missing(
     connection_id: uuid.UUID,
     library_ids: list[uuid.UUID],
     run_id: uuid.UUID,
-) -> int:
-    """After a complete pass only: items not seen count one more missing run; two make them gone."""
+) -> MissingOutcome:
+    """After a complete pass only: items not seen count one more missing run; two make them gone.
+
+    A library where most items vanished at once is held back (nothing marked) and reported.
+    """
     if not library_ids:
-        return 0
+        return MissingOutcome(0, {})
     conn = await driver_connection(session)
-    status = await conn.execute(MARK_MISSING, account_id, connection_id, library_ids, run_id)
-    return int(status.split()[-1])
+    counts = await conn.fetch(VANISHED, account_id, connection_id, library_ids, run_id)
+    held = {
+        r["library_id"]: (r["vanished"], r["known"])
+        for r in counts
+        if looks_like_mass_vanish(r["vanished"], r["known"])
+    }
+    trusted = [lib for lib in library_ids if lib not in held]
+    if not trusted:
+        return MissingOutcome(0, held)
+    status = await conn.execute(MARK_MISSING, account_id, connection_id, trusted, run_id)
+    return MissingOutcome(int(status.split()[-1]), held)

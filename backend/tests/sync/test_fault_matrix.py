@@ -1,0 +1,153 @@
+"""Every fault mode of the simulator: each run ends in its true state, an incomplete run marks
+nothing missing, and the next healthy run repairs everything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from janitor.core.config import Settings
+from janitor.core.deps import AppContext
+from janitor.devtools.pytest_plugin import SignedUp, SignupFn
+from mediasim import SimServer
+
+from .conftest import RunJob, connect_all
+
+
+@pytest.fixture
+def self_hosted(settings: Settings, sim: SimServer) -> Settings:
+    # Short timeouts so a hanging server costs seconds, not minutes.
+    return settings.model_copy(
+        update={
+            "allow_private_networks": True,
+            "plex_tv_url": sim.info["plextv"]["base_url"],
+            "upstream_timeout_seconds": 1.0,
+            "sync_page_size": 50,
+        }
+    )
+
+
+async def _count(ctx: AppContext, sql: str, **params: Any) -> int:
+    async with ctx.sessionmaker() as s:
+        return int((await s.execute(text(sql), params)).scalar() or 0)
+
+
+async def _sync(api: httpx.AsyncClient, user: SignedUp, run_job: RunJob) -> dict[str, Any]:
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    run: dict[str, Any] = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    return run
+
+
+def _fault(sim: SimServer, **spec: Any) -> None:
+    r = httpx.post(sim.info["admin"] + "/faults", json=spec)
+    assert r.status_code == 201, r.text
+
+
+CASES: dict[str, tuple[dict[str, Any], str, str]] = {
+    # name: (fault on the Plex server, expected run status, expected Plex source status; an incomplete
+    # source is "failed" when it stored nothing this run and "partial" otherwise)
+    "transient 503 then recovery": (
+        {"status": 503, "times": 2, "route": "/library/sections/*"},
+        "complete",
+        "complete",
+    ),
+    "429 with Retry-After": (
+        {"status": 429, "retry_after": 1, "times": 1, "route": "/library/sections/*"},
+        "complete",
+        "complete",
+    ),
+    "some 500s (retried)": ({"status": 500, "error_rate": 1.0, "times": 3}, "complete", "complete"),
+    "every listing 502": ({"status": 502, "route": "/library/sections/*"}, "partial", "failed"),
+    "connection resets": ({"reset": True, "route": "/library/sections/*"}, "partial", "failed"),
+    "timeouts": ({"timeout": True, "timeout_s": 3, "route": "/library/sections/*/all"}, "partial", "failed"),
+    "truncated page": ({"truncate": True, "route": "/library/sections/*/all", "after": 1}, "partial", "partial"),
+    "totalSize disagrees": ({"total_size_delta": 5, "route": "/library/sections/*/all"}, "partial", "partial"),
+    "401 in the middle": ({"unauthorized_after": 4}, "partial", "partial"),
+    "empty library": ({"empty": True, "route": "/library/sections/*/all"}, "partial", "partial"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_plex_fault_modes(
+    case: str, api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    fault, run_status, plex_status = CASES[case]
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    healthy = await _sync(api, user, run_job)
+    assert healthy["status"] == "complete"
+    items = await _count(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"])
+    _fault(sim, server="pms:*", **fault)
+    run = await _sync(api, user, run_job)
+    assert run["status"] == run_status, run
+    plex = run["sources"][ids["plex"]]
+    assert plex["status"] == plex_status or (plex_status != "complete" and plex["status"] in ("failed", "partial")), (
+        plex
+    )
+    assert run["sources"][ids["jellyfin"]]["status"] == "complete"
+    if run_status != "complete":
+        assert run["error"], "an incomplete run says why"
+    # nothing is ever marked missing by the faulty run
+    assert (
+        await _count(
+            job_ctx,
+            "SELECT count(*) FROM media_items WHERE connection_id = :c AND (missing_runs > 0 OR gone)",
+            c=ids["plex"],
+        )
+        == 0
+    )
+    httpx.delete(sim.info["admin"] + "/faults")
+    repaired = await _sync(api, user, run_job)
+    assert repaired["status"] == "complete", repaired
+    assert await _count(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == items
+    assert (
+        await _count(
+            job_ctx,
+            "SELECT count(*) FROM media_items WHERE connection_id = :c AND (missing_runs > 0 OR gone)",
+            c=ids["plex"],
+        )
+        == 0
+    )
+
+
+async def test_server_restart_mid_run_is_ridden_out(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await signup()
+    await connect_all(api, user, sim)
+    httpx.post(sim.info["admin"] + "/servers/pms:home/restart", json={"down_ms": 300})
+    run = await _sync(api, user, run_job)
+    assert run["status"] == "complete", run
+
+
+async def test_shrinking_history_keeps_recorded_plays_and_warns(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await _sync(api, user, run_job)
+    plays = await _count(job_ctx, "SELECT count(*) FROM watch_events")
+    assert plays > 0
+    _fault(sim, server="pms:*", route="/status/sessions/history/all", history_shrink=0.5)
+    run = await _sync(api, user, run_job)
+    assert run["status"] == "complete"
+    assert any("history shrank" in w for w in run["sources"][ids["plex"]]["warnings"])
+    assert await _count(job_ctx, "SELECT count(*) FROM watch_events") == plays
+
+
+async def test_jellyfin_and_jellyseerr_failures_are_independent(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    _fault(sim, server="jellyfin", route="/Items*", status=500)
+    _fault(sim, server="jellyseerr", route="/api/v1/request*", status=503)
+    run = await _sync(api, user, run_job)
+    assert run["status"] == "partial"
+    assert run["sources"][ids["plex"]]["status"] == "complete"
+    assert run["sources"][ids["jellyfin"]]["status"] in ("failed", "partial")
+    assert run["sources"][ids["jellyseerr"]]["status"] == "failed"
