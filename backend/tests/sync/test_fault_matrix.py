@@ -36,7 +36,7 @@ async def _count(ctx: AppContext, sql: str, **params: Any) -> int:
 
 
 async def _sync(api: httpx.AsyncClient, user: SignedUp, run_job: RunJob) -> dict[str, Any]:
-    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     run: dict[str, Any] = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     return run

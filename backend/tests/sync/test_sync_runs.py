@@ -22,12 +22,12 @@ async def test_refresh_syncs_every_source_completely(
 ) -> None:
     user = await signup()
     ids = await connect_all(api, user, sim)
-    started = await api.post("/api/v1/sync/runs", headers=user.headers)
+    started = await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     assert started.status_code == 202, started.text
     run = started.json()
     assert run["status"] == "queued"
     # a second click returns the same run instead of starting another
-    again = await api.post("/api/v1/sync/runs", headers=user.headers)
+    again = await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     assert again.status_code == 200
     assert again.json()["id"] == run["id"]
     await run_job(user)
@@ -63,7 +63,7 @@ async def test_an_unchanged_library_stays_put_over_runs(
     await connect_all(api, user, sim)
     counts = []
     for _ in range(2):
-        await api.post("/api/v1/sync/runs", headers=user.headers)
+        await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
         await run_job(user)
         counts.append(await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE NOT gone AND missing_runs = 0"))
     assert counts[0] == counts[1] > 0
@@ -76,13 +76,13 @@ async def test_a_failing_source_makes_the_run_partial_and_marks_nothing_missing(
 ) -> None:
     user = await signup()
     ids = await connect_all(api, user, sim)
-    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     before = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"])
     # Plex listings now fail for good; Jellyfin and Jellyseerr still answer.
     httpx.post(sim.info["admin"] + "/faults", json={"server": "pms:*", "route": "/library/sections/*", "status": 500})
     for _ in range(2):
-        await api.post("/api/v1/sync/runs", headers=user.headers)
+        await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
         await run_job(user)
     run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert run["status"] == "partial", run
@@ -98,7 +98,7 @@ async def test_a_failing_source_makes_the_run_partial_and_marks_nothing_missing(
     assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == before
     # the next healthy run repairs everything
     httpx.delete(sim.info["admin"] + "/faults")
-    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     assert (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]["status"] == "complete"
 
@@ -125,7 +125,7 @@ async def test_an_item_is_gone_only_after_two_complete_runs_without_it(
 ) -> None:
     user = await signup()
     ids = await connect_all(api, user, sim)
-    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     movie = await _scalar(
         job_ctx,
@@ -137,7 +137,7 @@ async def test_an_item_is_gone_only_after_two_complete_runs_without_it(
     assert deleted.status_code == 200
     states = []
     for _ in range(2):
-        await api.post("/api/v1/sync/runs", headers=user.headers)
+        await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
         await run_job(user)
         async with job_ctx.sessionmaker() as s:
             row = (
@@ -155,12 +155,12 @@ async def test_an_empty_answer_after_a_failure_is_not_taken_for_an_empty_library
 ) -> None:
     user = await signup()
     ids = await connect_all(api, user, sim)
-    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     admin = sim.info["admin"]
     # totalSize says items exist but the pages come back short: the listing is incomplete
     httpx.post(admin + "/faults", json={"server": "pms:*", "route": "/library/sections/*/all", "short_page": 1})
-    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert run["status"] == "partial"
@@ -169,3 +169,38 @@ async def test_an_empty_answer_after_a_failure_is_not_taken_for_an_empty_library
         job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c AND missing_runs > 0", c=ids["plex"]
     )
     assert flagged == 0
+
+
+async def test_a_refresh_reads_only_what_changed_and_falls_back_when_counts_differ(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    full = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    quick = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert quick["status"] == "complete"
+    assert quick["full"] is False
+    plex_full = full["sources"][ids["plex"]]
+    plex_quick = quick["sources"][ids["plex"]]
+    assert plex_quick["items"] < plex_full["items"]
+    items = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"])
+    # a removed movie makes the counts disagree: that level is listed in full, but a refresh
+    # never marks anything missing (only a full pass may)
+    movie = await _scalar(
+        job_ctx,
+        "SELECT upstream_id FROM media_items WHERE connection_id = :c AND kind = 'movie' LIMIT 1",
+        c=ids["plex"],
+    )
+    pms = sim.info["pms"]["home"]
+    httpx.delete(f"{pms['base_url']}/library/metadata/{movie}", headers={"X-Plex-Token": pms["owner_token"]})
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    again = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert again["status"] == "complete"
+    assert again["sources"][ids["plex"]]["items"] > plex_quick["items"]
+    assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE missing_runs > 0") == 0
+    assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == items

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from janitor.connections.models import Connection, Library
 from janitor.core.deps import AppContext
 from janitor.core.ssrf import upstream_http
-from janitor.library.models import RemoteUser
+from janitor.library.models import MediaItem, RemoteUser
 from janitor.sync.progress import RunProgress, SourceProgress
 from janitor.sync.upsert import mark_missing
 
@@ -48,6 +49,11 @@ class SyncContext:
             max_connections=self.concurrency,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         )
+
+    def incremental_since(self) -> int | None:
+        """Epoch seconds of the start of the last complete pass, if any (incremental runs list from there)."""
+        value = (self.connection.sync_state or {}).get("last_complete_started")
+        return int(value) if isinstance(value, int | float) else None
 
     def item_ctx(self, library: Library) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
         return (self.account_id, self.connection.id, library.id, self.run_id)
@@ -94,3 +100,18 @@ async def settle_missing(ctx: SyncContext, libraries: Sequence[Library], result:
             f"{titles.get(library_id, 'a library')}: {vanished} of {known} items vanished at once; nothing was "
             "marked missing (a server answering with an empty or cut library looks like this)"
         )
+
+
+async def count_items(ctx: SyncContext, library: Library, kind: str) -> int:
+    async with ctx.app.sessionmaker() as session:
+        value = await session.scalar(
+            select(func.count())
+            .select_from(MediaItem)
+            .where(
+                MediaItem.account_id == ctx.account_id,
+                MediaItem.library_id == library.id,
+                MediaItem.kind == kind,
+                MediaItem.gone.is_(False),
+            )
+        )
+    return int(value or 0)

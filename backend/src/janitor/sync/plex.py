@@ -10,13 +10,16 @@ from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.plex import PlexServerClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
-from janitor.sync.base import SourceResult, SyncContext, settle_missing, upsert_remote_users
+from janitor.sync.base import SourceResult, SyncContext, count_items, settle_missing, upsert_remote_users
 from janitor.sync.history import store_history
 from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
 from janitor.sync.upsert import upsert_items
 
 HISTORY_OVERLAP_SECONDS = 3600
+# Incremental listings ask for items updated since the last complete pass, minus this margin
+# (clock skew between the server and us).
+UPDATED_OVERLAP_SECONDS = 3600
 
 
 async def sync_plex(ctx: SyncContext) -> SourceResult:
@@ -47,8 +50,12 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
             if not levels:
                 continue
             library_complete = True
+            since = None if ctx.full else ctx.incremental_since()
             for level in levels:
-                ok = await _sync_level(ctx, client, library, level, result)
+                if since is not None:
+                    ok = await _sync_level_since(ctx, client, library, level, since - UPDATED_OVERLAP_SECONDS, result)
+                else:
+                    ok = await _sync_level(ctx, client, library, level, result)
                 library_complete = library_complete and ok
             if library_complete:
                 complete_libraries.append(library)
@@ -64,8 +71,27 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
     return result
 
 
+async def _sync_level_since(
+    ctx: SyncContext, client: PlexServerClient, library: Library, level: int, since: int, result: SourceResult
+) -> bool:
+    """Only what changed since ``since``; a count that no longer adds up falls back to a full listing."""
+    ok = await _sync_level(ctx, client, library, level, result, params={"updatedAt>>": since})
+    if not ok:
+        return False
+    total = (await with_retries(lambda: client.list_items(library.upstream_key, type=level, start=0, size=0))).total
+    known = await count_items(ctx, library, PLEX_KINDS[level])
+    if total is not None and total == known:
+        return True
+    return await _sync_level(ctx, client, library, level, result)
+
+
 async def _sync_level(
-    ctx: SyncContext, client: PlexServerClient, library: Library, level: int, result: SourceResult
+    ctx: SyncContext,
+    client: PlexServerClient,
+    library: Library,
+    level: int,
+    result: SourceResult,
+    params: dict[str, str | int] | None = None,
 ) -> bool:
     kind = PLEX_KINDS[level]
     item_ctx = ctx.item_ctx(library)
@@ -73,7 +99,7 @@ async def _sync_level(
     pending_details: list[str] = []
 
     async def fetch(offset: int, size: int) -> Page:
-        return await client.list_items(library.upstream_key, type=level, start=offset, size=size)
+        return await client.list_items(library.upstream_key, type=level, start=offset, size=size, params=params)
 
     try:
         async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
@@ -82,7 +108,7 @@ async def _sync_level(
                 needs = await upsert_items(session, rows)
             if kind in NEEDS_STREAMS:
                 pending_details.extend(needs)
-            if listing.pages == 1:
+            if listing.pages == 1 and params is None:
                 ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
             await ctx.step(f"{library.title}: {kind}s", requests=client.request_count, pages=1, items=len(rows))
             chunk = ctx.detail_batch * ctx.concurrency

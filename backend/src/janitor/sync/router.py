@@ -23,9 +23,12 @@ router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
     status_code=status.HTTP_202_ACCEPTED,
     responses={200: {"model": SyncRunOut, "description": "A run was already active"}, **error_responses(Unauthorized)},
 )
-async def start_sync(uow: UowDep, account: CurrentAccount, response: Response) -> SyncRunOut:
-    """Refresh now: start a sync of every connection, or return the run already in progress."""
-    run, created = await SyncService(uow.session, account.id, jobs=uow.jobs).start()
+async def start_sync(uow: UowDep, account: CurrentAccount, response: Response, full: bool = False) -> SyncRunOut:
+    """Refresh now: start a sync of every connection, or return the run already in progress.
+
+    A refresh reads what changed since the last complete pass; `full=true` reads everything (only a
+    full pass can notice removed items; one runs daily on its own)."""
+    run, created = await SyncService(uow.session, account.id, jobs=uow.jobs).start(full=full)
     if not created:
         response.status_code = status.HTTP_200_OK
     return to_out(run)

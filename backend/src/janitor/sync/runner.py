@@ -101,9 +101,18 @@ async def _sync_source(
     progress: RunProgress,
     cipher: TokenCipher,
 ) -> SourceResult:
+    started = datetime.now(UTC)
     source = progress.sources[str(conn.id)]
     source.status, source.phase = "running", "connecting"
     await progress.flush(force=True)
+    state = conn.sync_state or {}
+    last_full = state.get("last_full_started")
+    # A full pass (which alone may mark items missing) when asked for, or when the last one is too old.
+    full = (
+        full
+        or not isinstance(last_full, int | float)
+        or (started.timestamp() - last_full > job.app.settings.full_sync_interval_hours * 3600)
+    )
     try:
         secret = cipher.decrypt(conn.token_ciphertext, account_id=conn.account_id, connection_id=conn.id)
         ctx = SyncContext(
@@ -130,6 +139,12 @@ async def _sync_source(
     source.status = "complete" if result.complete else "failed" if source.items == 0 else "partial"
     source.phase = "done" if result.complete else "stopped"
     source.error = "; ".join(result.reasons) or None
+    if result.complete:
+        conn.sync_state = {
+            **(conn.sync_state or {}),
+            "last_complete_started": int(started.timestamp()),
+            **({"last_full_started": int(started.timestamp())} if full else {}),
+        }
     async with job.app.sessionmaker() as session, session.begin():
         values: dict[str, object] = {"sync_state": conn.sync_state}
         if result.complete:

@@ -39,7 +39,7 @@ async def schedule_daily(session: AsyncSession, jobs: JobBuffer, *, now: datetim
         )
         if has_connection is None or ran_lately is not None:
             continue
-        _, created = await SyncService(session, account_id, jobs=jobs).start(trigger="schedule")
+        _, created = await SyncService(session, account_id, jobs=jobs).start(trigger="schedule", full=True)
         started += created
     return started
 

@@ -25,6 +25,7 @@ class SyncRunOut(BaseModel):
 
     id: uuid.UUID
     trigger: Literal["manual", "schedule"]
+    full: bool
     status: Literal["queued", "running", "complete", "partial", "failed", "cancelled"]
     phase: str | None
     sources: dict[str, SourceProgressOut]

@@ -33,7 +33,7 @@ class SyncService:
         self.jobs = jobs
         self.runs = SyncRunRepository(session, account_id)
 
-    async def start(self, *, trigger: str = "manual", full: bool = True) -> tuple[SyncRun, bool]:
+    async def start(self, *, trigger: str = "manual", full: bool = False) -> tuple[SyncRun, bool]:
         """Start a run, or return the active one. The bool says whether a new run was created."""
         active = await self.runs.active()
         if active is not None:
