@@ -111,6 +111,28 @@ class Stack:
         log(f"started Redis on port {port}")
         return server.url
 
+    def simulator(self, env: dict[str, str]) -> None:
+        """The demo world: a simulated plex.tv, Plex server, Jellyfin and Jellyseerr on loopback.
+
+        The app reaches it the way a self-hosted install reaches a server on its own network
+        (JANITOR_ALLOW_PRIVATE_NETWORKS), and "Sign in with Plex" goes to the simulated plex.tv.
+        """
+        port = self.args.sim_port or free_port()
+        size = self.args.sim_size or ("tiny" if self.args.ephemeral else "medium")
+        base = f"http://127.0.0.1:{port}"
+        env.setdefault("JANITOR_ALLOW_PRIVATE_NETWORKS", "true")
+        if not self.args.real_plex:
+            env["JANITOR_PLEX_TV_URL"] = f"{base}/plextv"
+            env["JANITOR_PLEX_AUTH_URL"] = f"{base}/plextv/auth"
+        cmd = [sys.executable, "-m", "mediasim", "--host", "127.0.0.1", "--port", str(port), "--size", size]
+        self.spawn("simulator", cmd, env)
+        deadline = time.monotonic() + 120
+        while not port_open("127.0.0.1", port):
+            if time.monotonic() > deadline or self.procs[-1][1].poll() is not None:
+                raise RuntimeError("the media-server simulator did not start")
+            time.sleep(0.1)
+        log(f"simulator ({size} demo world) at {base}; connection details: {base}/_admin")
+
     def spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
         self.procs.append((name, proc))
@@ -133,23 +155,7 @@ class Stack:
         log("applying migrations")
         subprocess.run([sys.executable, "-m", "janitor.cli", "migrate"], env=env, cwd=ROOT, check=True)
         if not self.args.no_sim and importlib.util.find_spec("mediasim.__main__") is not None:
-            sim_port = self.args.sim_port or free_port()
-            self.spawn(
-                "simulator",
-                [
-                    sys.executable,
-                    "-m",
-                    "mediasim",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(sim_port),
-                    "--size",
-                    self.args.sim_size,
-                ],
-                env,
-            )
-            log(f"simulator on http://127.0.0.1:{sim_port}")
+            self.simulator(env)
         if not self.args.no_worker:
             self.spawn("worker", [sys.executable, "-m", "arq", "janitor_worker.main.WorkerSettings"], env)
         self.spawn(
@@ -202,23 +208,26 @@ class Stack:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--ephemeral", action="store_true", help="throwaway Postgres/Redis (for e2e tests)")
     parser.add_argument("--no-worker", action="store_true")
     parser.add_argument("--no-sim", action="store_true", help="do not start the media-server simulator")
     parser.add_argument("--sim-port", type=int, default=0)
-    parser.add_argument("--sim-size", default="medium")
+    parser.add_argument("--sim-size", default=None, help="demo world size (default: medium; tiny with --ephemeral)")
+    parser.add_argument("--real-plex", action="store_true", help="sign in with the real plex.tv, not the simulator")
     args = parser.parse_args()
     stack = Stack(args)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        # `uv run` forwards the signal too: ignore the second copy so stop() runs to the end.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         return stack.run()
     except KeyboardInterrupt:

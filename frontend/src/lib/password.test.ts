@@ -30,6 +30,10 @@ describe('password hints', () => {
 		expect(ok('', 'me@example.com').email).toBe(false);
 	});
 
+	it('ticks nothing for an empty password', () => {
+		expect(passwordHints('', 'me@example.com').every((h) => !h.ok)).toBe(true);
+	});
+
 	it('passwordLooksValid combines all hints', () => {
 		expect(passwordLooksValid('correct horse battery', 'me@example.com')).toBe(true);
 		expect(passwordLooksValid('short', 'me@example.com')).toBe(false);

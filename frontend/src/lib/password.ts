@@ -2,6 +2,7 @@
  * Client-side hints for the password policy. The server is the authority: these only guide
  * the user while typing and never block a submit.
  * Policy: at least 10 characters, at most 72 bytes in UTF-8, not equal to the email.
+ * An empty password meets no hint (nothing is ticked before the user types).
  */
 
 export const MIN_PASSWORD_CHARS = 10;
@@ -35,7 +36,7 @@ export function passwordHints(password: string, email = ''): PasswordHint[] {
 		{
 			id: 'bytes',
 			label: `At most ${MAX_PASSWORD_BYTES} bytes (fewer if you use accents or emoji)`,
-			ok: utf8Length(password) <= MAX_PASSWORD_BYTES
+			ok: password.length > 0 && utf8Length(password) <= MAX_PASSWORD_BYTES
 		},
 		{
 			id: 'email',

@@ -1,4 +1,5 @@
 import { goto } from '$app/navigation';
+import { navigating, page } from '$app/state';
 import { auth } from '$lib/auth';
 import { loginRedirect } from '$lib/nav';
 import { createApiClient } from './client';
@@ -13,7 +14,9 @@ export const api = createApiClient({
 		auth.clear();
 		if (redirecting) return;
 		redirecting = true;
-		void goto(loginRedirect(new URL(window.location.href)), { replaceState: true }).finally(() => {
+		// During a navigation (a load function's request) come back to where the user was going.
+		const target = navigating.to?.url ?? page.url;
+		void goto(loginRedirect(target), { replaceState: true }).finally(() => {
 			redirecting = false;
 		});
 	}

@@ -1,0 +1,56 @@
+import { defineConfig, devices } from '@playwright/test';
+
+/**
+ * End-to-end tests against the whole stack: `scripts/devstack.py --ephemeral` starts throwaway
+ * Postgres + Redis, migrates, and runs the API (serving the built SPA) and the worker.
+ * Build the SPA first: `npm --prefix frontend run build`.
+ *
+ * Debugging against a stack you already run: `E2E_BASE_URL=http://127.0.0.1:8000 npx playwright test`.
+ */
+const PORT = Number(process.env.E2E_PORT ?? 8765);
+const external = process.env.E2E_BASE_URL;
+const baseURL = external ?? `http://127.0.0.1:${PORT}`;
+
+export default defineConfig({
+	testDir: './tests',
+	outputDir: './test-results',
+	fullyParallel: false,
+	workers: 1,
+	retries: 0,
+	forbidOnly: !!process.env.CI,
+	timeout: 30_000,
+	expect: { timeout: 7_000 },
+	reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
+	use: {
+		...devices['Desktop Chrome'],
+		baseURL,
+		headless: true,
+		trace: 'retain-on-failure',
+		screenshot: 'only-on-failure',
+		launchOptions: {
+			// Debian's Chromium: Playwright never downloads browsers on these machines.
+			executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+			args: [
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-dev-shm-usage',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync',
+				'--no-first-run'
+			]
+		}
+	},
+	webServer: external
+		? undefined
+		: {
+				command: `cd .. && uv run python scripts/devstack.py --ephemeral --port ${PORT}`,
+				url: `http://127.0.0.1:${PORT}/api/healthz`,
+				timeout: 120_000,
+				reuseExistingServer: false,
+				// SIGTERM lets devstack stop Postgres/Redis/worker/API; the default SIGKILL leaks them.
+				gracefulShutdown: { signal: 'SIGTERM', timeout: 40_000 },
+				stdout: 'ignore',
+				stderr: 'pipe'
+			}
+});

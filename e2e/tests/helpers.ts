@@ -1,0 +1,54 @@
+import { expect, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+
+export const NAV_PAGES = [
+	{ label: 'Dashboard', path: '/dashboard', notBuilt: /Not built yet: this page arrives with/ },
+	{ label: 'Connections', path: '/connections', notBuilt: /arrives with server connections/ },
+	{ label: 'Libraries', path: '/libraries', notBuilt: /arrives with library sync/ },
+	{ label: 'Reports', path: '/reports', notBuilt: /arrives with cleanup reports/ },
+	{ label: 'Deletions', path: '/deletions', notBuilt: /arrives with safe deletions/ },
+	{ label: 'Allowlists', path: '/allowlists', notBuilt: /arrives with allowlists/ },
+	{ label: 'Settings', path: '/settings', notBuilt: null }
+] as const;
+
+export function uniqueEmail(): string {
+	return `e2e-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}@example.com`;
+}
+
+export function newPassword(): string {
+	return `pw-${randomBytes(9).toString('base64url')}`;
+}
+
+export async function fillCredentials(page: Page, email: string, password: string) {
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password', { exact: true }).fill(password);
+}
+
+/** Sign up through the UI and wait for the app shell. */
+export async function signUp(page: Page, email = uniqueEmail(), password = newPassword()) {
+	await page.goto('/signup');
+	await fillCredentials(page, email, password);
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await expectShell(page, email);
+	return { email, password };
+}
+
+export async function logIn(page: Page, email: string, password: string) {
+	await fillCredentials(page, email, password);
+	await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export async function expectShell(page: Page, email: string) {
+	const nav = page.getByRole('navigation', { name: 'Main' });
+	await expect(nav).toBeVisible();
+	for (const { label } of NAV_PAGES) {
+		await expect(nav.getByRole('link', { name: label })).toBeVisible();
+	}
+	await expect(page.getByRole('banner').getByText(email)).toBeVisible();
+}
+
+export async function logOutViaUserMenu(page: Page, email: string) {
+	await page.getByRole('button', { name: `Account menu: ${email}` }).click();
+	await page.getByRole('menuitem', { name: 'Log out' }).click();
+	await expect(page).toHaveURL(/\/login$/);
+}

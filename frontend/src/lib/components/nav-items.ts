@@ -1,0 +1,49 @@
+import type { Component } from 'svelte';
+import ClipboardList from '@lucide/svelte/icons/clipboard-list';
+import LayoutDashboard from '@lucide/svelte/icons/layout-dashboard';
+import LibraryBig from '@lucide/svelte/icons/library-big';
+import Plug from '@lucide/svelte/icons/plug';
+import Settings from '@lucide/svelte/icons/settings';
+import ShieldCheck from '@lucide/svelte/icons/shield-check';
+import Trash2 from '@lucide/svelte/icons/trash-2';
+
+export interface NavItem {
+	href: string;
+	label: string;
+	icon: Component<{ class?: string; 'aria-hidden'?: 'true' }>;
+}
+
+export interface NavGroup {
+	label: string;
+	items: NavItem[];
+}
+
+export const NAV: NavGroup[] = [
+	{ label: 'Overview', items: [{ href: '/dashboard', label: 'Dashboard', icon: LayoutDashboard }] },
+	{
+		label: 'Media',
+		items: [
+			{ href: '/connections', label: 'Connections', icon: Plug },
+			{ href: '/libraries', label: 'Libraries', icon: LibraryBig }
+		]
+	},
+	{
+		label: 'Cleanup',
+		items: [
+			{ href: '/reports', label: 'Reports', icon: ClipboardList },
+			{ href: '/deletions', label: 'Deletions', icon: Trash2 },
+			{ href: '/allowlists', label: 'Allowlists', icon: ShieldCheck }
+		]
+	},
+	{ label: 'System', items: [{ href: '/settings', label: 'Settings', icon: Settings }] }
+];
+
+export function isActive(pathname: string, href: string): boolean {
+	return pathname === href || pathname.startsWith(href + '/');
+}
+
+export function currentNavItem(pathname: string): NavItem | undefined {
+	for (const group of NAV)
+		for (const item of group.items) if (isActive(pathname, item.href)) return item;
+	return undefined;
+}

@@ -1,0 +1,15 @@
+import { error, redirect } from '@sveltejs/kit';
+import { api, toApiError } from '$lib/api';
+import { loginRedirect } from '$lib/nav';
+import type { PageLoad } from './$types';
+
+export const load: PageLoad = async ({ url }) => {
+	const res = await api.GET('/api/v1/account');
+	if (!res.data) {
+		// 401 here means the refresh + retry failed too (the client already tried).
+		if (res.response.status === 401) redirect(307, loginRedirect(url));
+		const err = toApiError(res.error, res.response);
+		error(err.status || 503, err.detail);
+	}
+	return { account: res.data };
+};
