@@ -136,8 +136,14 @@ class Builder:
             return user.token
         return token_for("server", server.machine_id, user.id)
 
-    def add_plex_server(self, name: str, friendly_name: str | None = None, *, allow_media_deletion: bool = True,
-                        version: str = "1.41.3.9314-a0bfb8370") -> PlexServer:
+    def add_plex_server(
+        self,
+        name: str,
+        friendly_name: str | None = None,
+        *,
+        allow_media_deletion: bool = True,
+        version: str = "1.41.3.9314-a0bfb8370",
+    ) -> PlexServer:
         w = self.world
         s = PlexServer(
             name=name,
@@ -177,12 +183,28 @@ class Builder:
         return sec
 
     # ---------------------------------------------------------------- items
-    def _new_item(self, server: PlexServer, type_: str, title: str, section: Section, added_at: int,
-                  parent: Item | None = None, **kw: Any) -> Item:
+    def _new_item(
+        self,
+        server: PlexServer,
+        type_: str,
+        title: str,
+        section: Section,
+        added_at: int,
+        parent: Item | None = None,
+        **kw: Any,
+    ) -> Item:
         rk = server.next_id
         server.next_id += 1
-        it = Item(id=rk, type=type_, title=title, section_id=section.id, added_at=added_at,
-                  updated_at=added_at + 600, parent=parent, **kw)
+        it = Item(
+            id=rk,
+            type=type_,
+            title=title,
+            section_id=section.id,
+            added_at=added_at,
+            updated_at=added_at + 600,
+            parent=parent,
+            **kw,
+        )
         server.items[rk] = it
         if parent is None:
             section.items.append(it)
@@ -190,43 +212,96 @@ class Builder:
             parent.children.append(it)
         return it
 
-    def _streams(self, spec: StreamSpec, video: tuple[str, int, int] | None, audio_codec: str,
-                 channels: int) -> list[Stream]:
+    def _streams(
+        self, spec: StreamSpec, video: tuple[str, int, int] | None, audio_codec: str, channels: int
+    ) -> list[Stream]:
         out: list[Stream] = []
         idx = 0
         if video is not None:
             self._stream_id += 1
-            out.append(Stream(id=self._stream_id, stream_type=1, codec=video[0], index=idx, default=True,
-                              width=video[1], height=video[2]))
+            out.append(
+                Stream(
+                    id=self._stream_id,
+                    stream_type=1,
+                    codec=video[0],
+                    index=idx,
+                    default=True,
+                    width=video[1],
+                    height=video[2],
+                )
+            )
             idx += 1
         for i, lang in enumerate(spec.audio):
             self._stream_id += 1
-            out.append(Stream(id=self._stream_id, stream_type=2, codec=audio_codec, index=idx,
-                              language_code=lang, default=i == 0, channels=channels))
+            out.append(
+                Stream(
+                    id=self._stream_id,
+                    stream_type=2,
+                    codec=audio_codec,
+                    index=idx,
+                    language_code=lang,
+                    default=i == 0,
+                    channels=channels,
+                )
+            )
             idx += 1
         for i, lang in enumerate(spec.subtitles):
             self._stream_id += 1
             ext = i in spec.external_subs
-            out.append(Stream(id=self._stream_id, stream_type=3, codec="srt" if ext else "subrip",
-                              index=-1 if ext else idx, language_code=lang, forced=i in spec.forced_subs,
-                              external=ext))
+            out.append(
+                Stream(
+                    id=self._stream_id,
+                    stream_type=3,
+                    codec="srt" if ext else "subrip",
+                    index=-1 if ext else idx,
+                    language_code=lang,
+                    forced=i in spec.forced_subs,
+                    external=ext,
+                )
+            )
             if not ext:
                 idx += 1
         return out
 
-    def video_media(self, path: str, duration: int, size: int, *, container: str = "mkv",
-                    resolution: str = "1080", video_codec: str = "h264", audio_codec: str = "ac3",
-                    channels: int = 6, streams: StreamSpec | None = None) -> Media:
+    def video_media(
+        self,
+        path: str,
+        duration: int,
+        size: int,
+        *,
+        container: str = "mkv",
+        resolution: str = "1080",
+        video_codec: str = "h264",
+        audio_codec: str = "ac3",
+        channels: int = 6,
+        streams: StreamSpec | None = None,
+    ) -> Media:
         w_, h_ = RES_DIMS.get(resolution, (1920, 1080))
         bitrate = max(1, int(size * 8 / max(duration, 1)))  # kbps (bytes*8 / ms)
         self._media_id += 1
         self._part_id += 1
         spec = streams or StreamSpec()
-        part = Part(id=self._part_id, file=path, size=size, container=container, duration=duration,
-                    streams=self._streams(spec, (video_codec, w_, h_), audio_codec, channels))
-        return Media(id=self._media_id, duration=duration, bitrate=bitrate, container=container,
-                     audio_codec=audio_codec, audio_channels=channels, video_codec=video_codec,
-                     video_resolution=resolution, width=w_, height=h_, parts=[part])
+        part = Part(
+            id=self._part_id,
+            file=path,
+            size=size,
+            container=container,
+            duration=duration,
+            streams=self._streams(spec, (video_codec, w_, h_), audio_codec, channels),
+        )
+        return Media(
+            id=self._media_id,
+            duration=duration,
+            bitrate=bitrate,
+            container=container,
+            audio_codec=audio_codec,
+            audio_channels=channels,
+            video_codec=video_codec,
+            video_resolution=resolution,
+            width=w_,
+            height=h_,
+            parts=[part],
+        )
 
     def audio_media(self, path: str, duration: int, container: str, bitrate: int) -> Media:
         codec = AUDIO_FORMATS.get(container, (container, container))[0]
@@ -234,38 +309,85 @@ class Builder:
         self._part_id += 1
         size = bitrate * duration // 8  # kbps * ms / 8 = bytes
         self._stream_id += 1
-        st = Stream(id=self._stream_id, stream_type=2, codec=codec, index=0, default=True, channels=2,
-                    bitrate=bitrate)
+        st = Stream(id=self._stream_id, stream_type=2, codec=codec, index=0, default=True, channels=2, bitrate=bitrate)
         cont = "mp4" if container == "alac" else container
         part = Part(id=self._part_id, file=path, size=size, container=cont, duration=duration, streams=[st])
-        return Media(id=self._media_id, duration=duration, bitrate=bitrate, container=cont, audio_codec=codec,
-                     audio_channels=2, parts=[part])
+        return Media(
+            id=self._media_id,
+            duration=duration,
+            bitrate=bitrate,
+            container=cont,
+            audio_codec=codec,
+            audio_channels=2,
+            parts=[part],
+        )
 
-    def add_movie(self, server: PlexServer, section: Section, title: str, year: int, released: str,
-                  added_at: int, media: list[Media], guids: dict[str, str] | None = None,
-                  genres: list[str] | None = None) -> Item:
+    def add_movie(
+        self,
+        server: PlexServer,
+        section: Section,
+        title: str,
+        year: int,
+        released: str,
+        added_at: int,
+        media: list[Media],
+        guids: dict[str, str] | None = None,
+        genres: list[str] | None = None,
+    ) -> Item:
         dur = media[0].duration if media else None
-        return self._new_item(server, "movie", title, section, added_at, year=year, originally_available_at=released,
-                              duration=dur, media=media, guids=guids or {}, genres=genres or [])
+        return self._new_item(
+            server,
+            "movie",
+            title,
+            section,
+            added_at,
+            year=year,
+            originally_available_at=released,
+            duration=dur,
+            media=media,
+            guids=guids or {},
+            genres=genres or [],
+        )
 
-    def add_show(self, server: PlexServer, section: Section, title: str, year: int, released: str, added_at: int,
-                 guids: dict[str, str] | None = None) -> Item:
-        return self._new_item(server, "show", title, section, added_at, year=year, originally_available_at=released,
-                              guids=guids or {})
+    def add_show(
+        self,
+        server: PlexServer,
+        section: Section,
+        title: str,
+        year: int,
+        released: str,
+        added_at: int,
+        guids: dict[str, str] | None = None,
+    ) -> Item:
+        return self._new_item(
+            server, "show", title, section, added_at, year=year, originally_available_at=released, guids=guids or {}
+        )
 
     def add_season(self, server: PlexServer, show: Item, index: int, added_at: int) -> Item:
         sec = server.section(show.section_id)
         assert sec is not None
-        return self._new_item(server, "season", f"Season {index}", sec, added_at, parent=show, index=index,
-                              year=show.year)
+        return self._new_item(
+            server, "season", f"Season {index}", sec, added_at, parent=show, index=index, year=show.year
+        )
 
-    def add_episode(self, server: PlexServer, season: Item, index: int, title: str, released: str,
-                    added_at: int, media: list[Media]) -> Item:
+    def add_episode(
+        self, server: PlexServer, season: Item, index: int, title: str, released: str, added_at: int, media: list[Media]
+    ) -> Item:
         sec = server.section(season.section_id)
         assert sec is not None
-        return self._new_item(server, "episode", title, sec, added_at, parent=season, index=index,
-                              year=int(released[:4]), originally_available_at=released,
-                              duration=media[0].duration if media else None, media=media)
+        return self._new_item(
+            server,
+            "episode",
+            title,
+            sec,
+            added_at,
+            parent=season,
+            index=index,
+            year=int(released[:4]),
+            originally_available_at=released,
+            duration=media[0].duration if media else None,
+            media=media,
+        )
 
     def add_artist(self, server: PlexServer, section: Section, name: str, added_at: int) -> Item:
         return self._new_item(server, "artist", name, section, added_at)
@@ -273,16 +395,35 @@ class Builder:
     def add_album(self, server: PlexServer, artist: Item, title: str, year: int, added_at: int) -> Item:
         sec = server.section(artist.section_id)
         assert sec is not None
-        return self._new_item(server, "album", title, sec, added_at, parent=artist, year=year,
-                              originally_available_at=f"{year}-01-01")
+        return self._new_item(
+            server, "album", title, sec, added_at, parent=artist, year=year, originally_available_at=f"{year}-01-01"
+        )
 
-    def add_track(self, server: PlexServer, album: Item, index: int, title: str, added_at: int,
-                  media: list[Media], original_title: str | None = None) -> Item:
+    def add_track(
+        self,
+        server: PlexServer,
+        album: Item,
+        index: int,
+        title: str,
+        added_at: int,
+        media: list[Media],
+        original_title: str | None = None,
+    ) -> Item:
         sec = server.section(album.section_id)
         assert sec is not None
-        return self._new_item(server, "track", title, sec, added_at, parent=album, index=index,
-                              duration=media[0].duration if media else None, media=media,
-                              original_title=original_title, year=album.year)
+        return self._new_item(
+            server,
+            "track",
+            title,
+            sec,
+            added_at,
+            parent=album,
+            index=index,
+            duration=media[0].duration if media else None,
+            media=media,
+            original_title=original_title,
+            year=album.year,
+        )
 
     # ---------------------------------------------------------------- watch state
     def watch(self, server: PlexServer, item: Item, account_id: int, at: int, device_id: int = 1) -> None:
@@ -290,30 +431,46 @@ class Builder:
         server.views[item.id][account_id] = (vc + 1, max(last, at))
         parent = item.parent
         gp = parent.parent if parent is not None else None
-        server.history.append(HistoryEntry(
-            id=self._history_id, item_id=item.id, account_id=account_id, viewed_at=at, device_id=device_id,
-            section_id=item.section_id, title=item.title, type=item.type,
-            grandparent_title=gp.title if gp is not None else None,
-            parent_title=parent.title if parent is not None else None,
-            index=item.index, parent_index=parent.index if parent is not None else None,
-        ))
+        server.history.append(
+            HistoryEntry(
+                id=self._history_id,
+                item_id=item.id,
+                account_id=account_id,
+                viewed_at=at,
+                device_id=device_id,
+                section_id=item.section_id,
+                title=item.title,
+                type=item.type,
+                grandparent_title=gp.title if gp is not None else None,
+                parent_title=parent.title if parent is not None else None,
+                index=item.index,
+                parent_index=parent.index if parent is not None else None,
+            )
+        )
         self._history_id += 1
 
     # ---------------------------------------------------------------- jellyfin
     def new_jellyfin(self, name: str = "Jellyfin", version: str = "10.11.5") -> JellyfinServer:
         w = self.world
-        jf = JellyfinServer(server_id=hex_id("jf-server", w.seed), name=name, version=version,
-                            api_keys=[hex_id("jf-apikey", w.seed)])
+        jf = JellyfinServer(
+            server_id=hex_id("jf-server", w.seed), name=name, version=version, api_keys=[hex_id("jf-apikey", w.seed)]
+        )
         w.jellyfin = jf
         return jf
 
-    def add_jellyfin_user(self, name: str, *, admin: bool = False, can_delete: bool | None = None,
-                          password: str = "") -> JellyfinUser:
+    def add_jellyfin_user(
+        self, name: str, *, admin: bool = False, can_delete: bool | None = None, password: str = ""
+    ) -> JellyfinUser:
         jf = self.world.jellyfin
         assert jf is not None
-        u = JellyfinUser(id=hex_id("jf-user", self.world.seed, name), name=name, is_admin=admin,
-                         can_delete=admin if can_delete is None else can_delete,
-                         token=hex_id("jf-token", self.world.seed, name), password=password)
+        u = JellyfinUser(
+            id=hex_id("jf-user", self.world.seed, name),
+            name=name,
+            is_admin=admin,
+            can_delete=admin if can_delete is None else can_delete,
+            token=hex_id("jf-token", self.world.seed, name),
+            password=password,
+        )
         jf.users.append(u)
         return u
 
@@ -333,11 +490,24 @@ class Builder:
                     if max_tracks is not None and tracks >= max_tracks:
                         return None
                     tracks += 1
-                new = Item(id=it.id, type=it.type, title=it.title, section_id=it.section_id, added_at=it.added_at,
-                           updated_at=it.updated_at, year=it.year, originally_available_at=it.originally_available_at,
-                           duration=it.duration, index=it.index, parent=parent, media=it.media, guids=it.guids,
-                           genres=it.genres, original_title=it.original_title,
-                           jf_id=hex_id("jf-item", self.world.seed, server.name, it.id))
+                new = Item(
+                    id=it.id,
+                    type=it.type,
+                    title=it.title,
+                    section_id=it.section_id,
+                    added_at=it.added_at,
+                    updated_at=it.updated_at,
+                    year=it.year,
+                    originally_available_at=it.originally_available_at,
+                    duration=it.duration,
+                    index=it.index,
+                    parent=parent,
+                    media=it.media,
+                    guids=it.guids,
+                    genres=it.genres,
+                    original_title=it.original_title,
+                    jf_id=hex_id("jf-item", self.world.seed, server.name, it.id),
+                )
                 it.jf_id = new.jf_id
                 assert new.jf_id is not None
                 jf.items[new.jf_id] = new
@@ -354,7 +524,8 @@ class Builder:
 
     def jf_play(self, item: Item, user_id: str, at: int, favorite: bool = False) -> None:
         jf = self.world.jellyfin
-        assert jf is not None and item.jf_id is not None
+        assert jf is not None
+        assert item.jf_id is not None
         pc, last, fav = jf.user_data.setdefault(item.jf_id, {}).get(user_id, (0, 0, False))
         jf.user_data[item.jf_id][user_id] = (pc + 1, max(last, at), fav or favorite)
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -19,8 +20,15 @@ from starlette.types import Receive, Scope, Send
 from mediasim.model import World
 
 
-class ConnectionReset(Exception):  # noqa: N818 - named after what the client sees
-    """Raised to abort a response mid-flight (the client sees the connection drop)."""
+class ConnectionReset(httpx.RemoteProtocolError):
+    """Raised to abort a response: on a real socket the server resets the connection; in-process
+    (``httpx.ASGITransport``) the client sees this exception, an ``httpx.TransportError``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+TRANSPORT_KEY = "mediasim.transport"  # set by the uvicorn protocol of SimServer / the CLI
 
 
 @dataclass
@@ -57,8 +65,9 @@ class Service:
 
     def add(self, method: str, path: str, handler: Handler) -> None:
         regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "/?$"
-        self.routes.append(Route(method, re.compile(regex, re.IGNORECASE if self.case_insensitive else 0),
-                                 f"{method} {path}", handler))
+        self.routes.append(
+            Route(method, re.compile(regex, re.IGNORECASE if self.case_insensitive else 0), f"{method} {path}", handler)
+        )
 
     case_insensitive = False
 
@@ -78,9 +87,26 @@ class Service:
 
 # ----------------------------------------------------------------------------- faults
 FAULT_KEYS = {
-    "id", "server", "route", "method", "latency_ms", "status", "error_rate", "retry_after", "timeout", "timeout_s",
-    "reset", "truncate", "total_size_delta", "unauthorized_after", "short_page", "empty", "history_shrink",
-    "after", "times", "seed",
+    "id",
+    "server",
+    "route",
+    "method",
+    "latency_ms",
+    "status",
+    "error_rate",
+    "retry_after",
+    "timeout",
+    "timeout_s",
+    "reset",
+    "truncate",
+    "total_size_delta",
+    "unauthorized_after",
+    "short_page",
+    "empty",
+    "history_shrink",
+    "after",
+    "times",
+    "seed",
 }
 
 
@@ -141,11 +167,20 @@ class SimState:
         self.pace: dict[str, Pace] = {}
         self.version = 0  # bumped on every mutation: invalidates caches
         self.page_cache: dict[tuple[Any, ...], tuple[int, dict[str, str], bytes]] = {}
+        self.page_cache_bytes = 0
+        self.page_cache_budget = 192 * 1024 * 1024  # whole pages kept for repeated identical requests
         self.frag_cache: dict[tuple[Any, ...], bytes] = {}
+        # account-independent item parts; survive mutations (entries are dropped per item when it changes)
+        self.parts_cache: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
+        self.jf_parts: dict[str, dict[Any, bytes]] = {}
+        self.parts_bytes = 0
+        self.parts_budget = 640 * 1024 * 1024
         self.base_url: str = ""
-        self.extra: dict[str, Any] = {}
+        self.extra: dict[Any, Any] = {}  # derived-data caches keyed by tuples incl. the version
         for spec in world.faults:
             self.add_fault(spec)
+        for svc, pace in world.pace.items():
+            self.set_pace(svc, int(pace.get("pace_ms", 0)), pace.get("max_in_flight"))
 
     # ---------------------------------------------------------------- mutations
     def mutate(self, service: str, kind: str, **details: Any) -> dict[str, Any]:
@@ -154,10 +189,29 @@ class SimState:
         self.invalidate()
         return rec
 
+    def cache_page(self, key: tuple[Any, ...], status: int, headers: dict[str, str], body: bytes) -> None:
+        if self.page_cache_bytes + len(body) > self.page_cache_budget:
+            self.page_cache.clear()
+            self.page_cache_bytes = 0
+        self.page_cache[key] = (status, headers, body)
+        self.page_cache_bytes += len(body)
+
     def invalidate(self) -> None:
         self.version += 1
         self.page_cache.clear()
+        self.page_cache_bytes = 0
         self.frag_cache.clear()
+
+    def store_parts(self, key: tuple[Any, ...], head: bytes, tail: bytes) -> None:
+        self.parts_bytes += len(head) + len(tail) + 120
+        if self.parts_bytes > self.parts_budget:  # bounded memory: start over rather than grow
+            self.parts_cache.clear()
+            self.parts_bytes = len(head) + len(tail) + 120
+        self.parts_cache[key] = (head, tail)
+
+    def forget_parts(self, server: str, item_id: int) -> None:
+        for k in [k for k in self.parts_cache if k[0] == server and k[1] == item_id]:
+            del self.parts_cache[k]
 
     # ---------------------------------------------------------------- faults
     def add_fault(self, spec: dict[str, Any]) -> Fault:
@@ -166,7 +220,7 @@ class SimState:
             raise ValueError(f"unknown fault keys: {sorted(unknown)}")
         kw = {k: v for k, v in spec.items() if k != "id"}
         f = Fault(id=next(self._fault_ids), **kw)
-        f.rng = random.Random(f.seed or f.id)
+        f.rng = random.Random(f.seed or f.id)  # noqa: S311 - deterministic fault dice, not crypto
         self.faults.append(f)
         self.page_cache.clear()
         return f
@@ -176,8 +230,7 @@ class SimState:
         self.page_cache.clear()
 
     def set_pace(self, service: str, pace_ms: int = 0, max_in_flight: int | None = None) -> None:
-        self.pace[service] = Pace(pace_ms, max_in_flight,
-                                  asyncio.Semaphore(max_in_flight) if max_in_flight else None)
+        self.pace[service] = Pace(pace_ms, max_in_flight, asyncio.Semaphore(max_in_flight) if max_in_flight else None)
 
     def restart(self, service: str, down_ms: int = 500) -> None:
         self.down_until[service] = time.monotonic() + down_ms / 1000
@@ -193,8 +246,16 @@ def cache_key(ctx: Ctx, *extra: Any) -> tuple[Any, ...]:
     return (ctx.service, ctx.path, r.url.query, ctx.state.version, *extra)
 
 
-async def dispatch(state: SimState, services: dict[str, Service], scope: Scope, receive: Receive, send: Send,
-                   service_key: str, svc: Service, sub_path: str) -> None:
+async def dispatch(
+    state: SimState,
+    services: dict[str, Service],
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    service_key: str,
+    svc: Service,
+    sub_path: str,
+) -> None:
     request = Request(scope, receive)
     method = request.method
     route, params, path_matched = svc.match(method, sub_path)
@@ -239,6 +300,9 @@ async def _handle(ctx: Ctx, svc: Service, route: Route | None, path_matched: boo
             continue
         if f.timeout:
             f.applied += 1
+            if TRANSPORT_KEY not in ctx.request.scope:
+                # httpx.ASGITransport enforces no timeouts: emulate the client giving up.
+                raise httpx.ReadTimeout("fault: timeout (in-process)")
             await asyncio.sleep(f.timeout_s)
         if f.reset:
             f.applied += 1
@@ -265,8 +329,13 @@ async def _send(resp: Response, ctx: Ctx, scope: Scope, receive: Receive, send: 
         body = resp.body
         cut = body[: max(1, len(body) // 2)]
         # Announce the full length and send half: the client sees a connection closed mid-body.
-        await send({"type": "http.response.start", "status": resp.status_code,
-                    "headers": [(k.encode(), v.encode()) for k, v in resp.headers.items()]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": resp.status_code,
+                "headers": [(k.encode(), v.encode()) for k, v in resp.headers.items()],
+            }
+        )
         await send({"type": "http.response.body", "body": cut, "more_body": True})
-        raise ConnectionReset("fault: truncated body")
+        return  # never complete the body: the server closes the connection mid-body
     await resp(scope, receive, send)

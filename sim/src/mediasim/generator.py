@@ -19,14 +19,114 @@ SIZES: dict[str, dict[str, int]] = {
     "large": {"tracks": 250_000, "movies": 20_000, "episodes": 40_000, "requests": 1_000},
 }
 
-_W1 = ("Silent Midnight Golden Broken Electric Hidden Crimson Frozen Endless Lonely Wild Secret Velvet Burning "
-       "Distant Hollow Paper Neon Falling Rising Bitter Sweet Northern Southern Last First Lost Little Savage "
-       "Quiet Dark Bright Glass Iron Silver Lucky Wicked Gentle Empty").split()
-_W2 = ("River Heart Dream Garden Machine Ocean Shadow Road Fire Storm Kingdom Mirror Signal Harbor Empire Letter "
-       "Winter Summer Horizon Echo Thunder Island Station Forest Engine Circus Valley Parade Memory Promise "
-       "Planet Whisper Lantern Anthem Highway Satellite Fever Cathedral Tide").split()
-_NAMES = ("Nova Echo Atlas Juno Orion Lyra Vega Iris Felix Hugo Mila Otto Ruby Theo Zara Kai Luna Nico Ada "
-          "Ezra Cleo Remy Sage Wren").split()
+_W1 = [
+    "Silent",
+    "Midnight",
+    "Golden",
+    "Broken",
+    "Electric",
+    "Hidden",
+    "Crimson",
+    "Frozen",
+    "Endless",
+    "Lonely",
+    "Wild",
+    "Secret",
+    "Velvet",
+    "Burning",
+    "Distant",
+    "Hollow",
+    "Paper",
+    "Neon",
+    "Falling",
+    "Rising",
+    "Bitter",
+    "Sweet",
+    "Northern",
+    "Southern",
+    "Last",
+    "First",
+    "Lost",
+    "Little",
+    "Savage",
+    "Quiet",
+    "Dark",
+    "Bright",
+    "Glass",
+    "Iron",
+    "Silver",
+    "Lucky",
+    "Wicked",
+    "Gentle",
+    "Empty",
+]
+_W2 = [
+    "River",
+    "Heart",
+    "Dream",
+    "Garden",
+    "Machine",
+    "Ocean",
+    "Shadow",
+    "Road",
+    "Fire",
+    "Storm",
+    "Kingdom",
+    "Mirror",
+    "Signal",
+    "Harbor",
+    "Empire",
+    "Letter",
+    "Winter",
+    "Summer",
+    "Horizon",
+    "Echo",
+    "Thunder",
+    "Island",
+    "Station",
+    "Forest",
+    "Engine",
+    "Circus",
+    "Valley",
+    "Parade",
+    "Memory",
+    "Promise",
+    "Planet",
+    "Whisper",
+    "Lantern",
+    "Anthem",
+    "Highway",
+    "Satellite",
+    "Fever",
+    "Cathedral",
+    "Tide",
+]
+_NAMES = [
+    "Nova",
+    "Echo",
+    "Atlas",
+    "Juno",
+    "Orion",
+    "Lyra",
+    "Vega",
+    "Iris",
+    "Felix",
+    "Hugo",
+    "Mila",
+    "Otto",
+    "Ruby",
+    "Theo",
+    "Zara",
+    "Kai",
+    "Luna",
+    "Nico",
+    "Ada",
+    "Ezra",
+    "Cleo",
+    "Remy",
+    "Sage",
+    "Wren",
+]
 _BANDS = ("The {w2}s", "{w1} {w2}", "{n} & the {w2}s", "{n} {w2}", "{w1} {n}")
 _GENRES_MUSIC = ["Rock", "Pop", "Jazz", "Electronic", "Hip-Hop", "Classical", "Folk", "Metal", "Soul"]
 _GENRES_VIDEO = ["Drama", "Comedy", "Action", "Thriller", "Documentary", "Animation", "Sci-Fi", "Horror"]
@@ -35,9 +135,24 @@ _HOME = ["kid", "guest"]
 
 # (language mix, weight) for video audio tracks; None = untagged
 _AUDIO_MIXES: list[tuple[list[str | None], int]] = [
-    (["eng"], 40), (["eng", "ger"], 8), (["eng", "fre"], 6), (["fre", "eng"], 4), (["ger"], 4), (["spa", "eng"], 4),
-    (["jpn", "eng"], 6), (["kor"], 3), (["ita", "eng"], 2), ([None], 8), (["und"], 3), (["eng", None], 3),
-    (["hin"], 2), (["chi", "eng"], 2), (["dut"], 1), (["swe"], 1), (["rus", "eng"], 1), (["por"], 2),
+    (["eng"], 40),
+    (["eng", "ger"], 8),
+    (["eng", "fre"], 6),
+    (["fre", "eng"], 4),
+    (["ger"], 4),
+    (["spa", "eng"], 4),
+    (["jpn", "eng"], 6),
+    (["kor"], 3),
+    (["ita", "eng"], 2),
+    ([None], 8),
+    (["und"], 3),
+    (["eng", None], 3),
+    (["hin"], 2),
+    (["chi", "eng"], 2),
+    (["dut"], 1),
+    (["swe"], 1),
+    (["rus", "eng"], 1),
+    (["por"], 2),
 ]
 _SUB_LANGS: list[str | None] = ["eng", "eng", "eng", "ger", "fre", "spa", "ita", "dut", "por", "pol", "swe", None]
 
@@ -117,7 +232,7 @@ def generate_world(
     if jellyfin_tracks is None:
         jellyfin_tracks = min(n_tracks, 50_000)
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic worlds, not crypto
     world = Builder.new_world(seed, now)
     b = Builder(world)
     planted: dict[str, Any] = {
@@ -175,13 +290,21 @@ def generate_world(
             if v == 1:
                 res, sz, codec = "4k", int(rng.uniform(20, 80) * 1e9), "hevc"
             cont = "mkv" if rng.random() < 0.75 else "mp4"
-            medias.append(b.video_media(f"/data/movies/{slug}/{slug}{' - 4K' if v else ''}.{cont}", dur, sz,
-                                        container=cont, resolution=res, video_codec=codec,
-                                        audio_codec=rng.choice(["ac3", "eac3", "dts", "aac", "truehd"]),
-                                        channels=rng.choice([2, 6, 6, 8]), streams=_streams(rng)))
+            medias.append(
+                b.video_media(
+                    f"/data/movies/{slug}/{slug}{' - 4K' if v else ''}.{cont}",
+                    dur,
+                    sz,
+                    container=cont,
+                    resolution=res,
+                    video_codec=codec,
+                    audio_codec=rng.choice(["ac3", "eac3", "dts", "aac", "truehd"]),
+                    channels=rng.choice([2, 6, 6, 8]),
+                    streams=_streams(rng),
+                )
+            )
         guids = {"imdb": f"tt{1000000 + tmdb * 7}", "tmdb": str(tmdb)}
-        it = b.add_movie(main, msec, title, year, _date(released_ts), added, medias, guids,
-                         [rng.choice(_GENRES_VIDEO)])
+        it = b.add_movie(main, msec, title, year, _date(released_ts), added, medias, guids, [rng.choice(_GENRES_VIDEO)])
         if nver > 1:
             planted["movie_multi_version"].append(it.id)
         if future:
@@ -193,11 +316,28 @@ def generate_world(
             planted["never_watched_movies"].append(it.id)
         if rng.random() < 0.02:  # the same film added twice (another folder, other quality)
             res, sz, codec = _video_size(rng, dur)
-            dup_media = b.video_media(f"/data/movies/{slug} copy/{slug}.mp4", dur + rng.randrange(-2000, 2000), sz,
-                                      container="mp4", resolution=res, video_codec=codec, audio_codec="aac",
-                                      channels=2, streams=_streams(rng))
-            dup = b.add_movie(main, msec, title, year, _date(released_ts), added + rng.randrange(86400, 86400 * 90),
-                              [dup_media], dict(guids), list(it.genres))
+            dup_media = b.video_media(
+                f"/data/movies/{slug} copy/{slug}.mp4",
+                dur + rng.randrange(-2000, 2000),
+                sz,
+                container="mp4",
+                resolution=res,
+                video_codec=codec,
+                audio_codec="aac",
+                channels=2,
+                streams=_streams(rng),
+            )
+            dup = b.add_movie(
+                main,
+                msec,
+                title,
+                year,
+                _date(released_ts),
+                added + rng.randrange(86400, 86400 * 90),
+                [dup_media],
+                dict(guids),
+                list(it.genres),
+            )
             planted["movie_duplicates"].append([it.id, dup.id])
             planted["never_watched_movies"].append(dup.id)
 
@@ -229,9 +369,16 @@ def generate_world(
                 res, sz, codec = _video_size(rng, dur)
                 sz = max(500_000_000, sz // 3)
                 path = f"/data/tv/{title}/Season {s:02d}/{title} - S{s:02d}E{e:02d}.mkv"
-                m = b.video_media(path, dur, sz, resolution=res, video_codec=codec,
-                                  audio_codec=rng.choice(["aac", "eac3", "ac3"]), channels=rng.choice([2, 6]),
-                                  streams=_streams(rng))
+                m = b.video_media(
+                    path,
+                    dur,
+                    sz,
+                    resolution=res,
+                    video_codec=codec,
+                    audio_codec=rng.choice(["aac", "eac3", "ac3"]),
+                    channels=rng.choice([2, 6]),
+                    streams=_streams(rng),
+                )
                 ep = b.add_episode(main, season, e, f"{_title(rng)}", _date(rel), ep_added, [m])
                 maybe_watch(main, ep, watch_rate * 1.5)
                 made += 1
@@ -279,8 +426,7 @@ def generate_world(
                     fmt2 = "mp3" if fmt != "mp3" else "flac"
                     br2 = 320 if fmt2 == "mp3" else 880
                     p2 = f"/data/music/{aname}/{album_title}/{t:02d} {ttitle} (1).{AUDIO_FORMATS[fmt2][1]}"
-                    d = b.add_track(main, album, t, ttitle, album.added_at + 86400,
-                                    [b.audio_media(p2, dur, fmt2, br2)])
+                    d = b.add_track(main, album, t, ttitle, album.added_at + 86400, [b.audio_media(p2, dur, fmt2, br2)])
                     made += 1
                     planted["music_exact_duplicates"].append([tr.id, d.id])
                 elif r < 0.02 and made < n_tracks:  # near duplicate: same title/artist/album, ±1-4 s
@@ -288,8 +434,9 @@ def generate_world(
                     fmt2 = rng.choice(["mp3", "mp4", "ogg"])
                     br2 = {"mp3": rng.choice([128, 192, 256]), "mp4": 256, "ogg": 160}[fmt2]
                     p2 = f"/data/music/{aname}/{album_title}/{t:02d} {ttitle} [{fmt2}].{AUDIO_FORMATS[fmt2][1]}"
-                    d = b.add_track(main, album, t, ttitle, album.added_at + 2 * 86400,
-                                    [b.audio_media(p2, dur + delta, fmt2, br2)])
+                    d = b.add_track(
+                        main, album, t, ttitle, album.added_at + 2 * 86400, [b.audio_media(p2, dur + delta, fmt2, br2)]
+                    )
                     made += 1
                     planted["music_near_duplicates"].append([tr.id, d.id])
 
@@ -317,11 +464,23 @@ def generate_world(
 
 
 _COMBOS: list[tuple[int, int]] = [  # (request status, media status) covering every status and filter
-    (1, 2), (1, 3), (2, 3), (2, 4), (2, 5), (3, 1), (4, 3), (4, 2), (5, 5), (5, 7), (2, 6), (5, 4), (2, 2),
+    (1, 2),
+    (1, 3),
+    (2, 3),
+    (2, 4),
+    (2, 5),
+    (3, 1),
+    (4, 3),
+    (4, 2),
+    (5, 5),
+    (5, 7),
+    (2, 6),
+    (5, 4),
+    (2, 2),
 ]
 
 
-def _iso(ts: int) -> str:
+def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
@@ -330,16 +489,36 @@ def _gen_seerr(b: Builder, rng: random.Random, server: PlexServer, n_req: int, u
     s = b.new_seerr()
     jf = world.jellyfin
     admin_jf = jf.users[0] if jf else None
-    s.users.append(SeerrUser(id=1, display_name="admin", email="admin@example.com", user_type=3 if jf else 1,
-                             permissions=2, plex_id=world.plextv.owner.id, plex_username=world.plextv.owner.username,
-                             jellyfin_user_id=admin_jf.id if admin_jf else None,
-                             jellyfin_username=admin_jf.name if admin_jf else None, created_at=_iso(world.now - 3e7)))
+    s.users.append(
+        SeerrUser(
+            id=1,
+            display_name="admin",
+            email="admin@example.com",
+            user_type=3 if jf else 1,
+            permissions=2,
+            plex_id=world.plextv.owner.id,
+            plex_username=world.plextv.owner.username,
+            jellyfin_user_id=admin_jf.id if admin_jf else None,
+            jellyfin_username=admin_jf.name if admin_jf else None,
+            created_at=_iso(world.now - 3e7),
+        )
+    )
     for i, u in enumerate([u for u in users if u.friend], start=2):
         ju = next((x for x in jf.users if x.name == u.title), None) if jf else None
-        s.users.append(SeerrUser(id=i, display_name=u.title, email=u.email, user_type=3 if ju else 1,
-                                 permissions=32, plex_id=u.id, plex_username=u.username,
-                                 jellyfin_user_id=ju.id if ju else None, jellyfin_username=ju.name if ju else None,
-                                 created_at=_iso(world.now - 2e7)))
+        s.users.append(
+            SeerrUser(
+                id=i,
+                display_name=u.title,
+                email=u.email,
+                user_type=3 if ju else 1,
+                permissions=32,
+                plex_id=u.id,
+                plex_username=u.username,
+                jellyfin_user_id=ju.id if ju else None,
+                jellyfin_username=ju.name if ju else None,
+                created_at=_iso(world.now - 2e7),
+            )
+        )
     movies = [it for sec in server.sections if sec.type == "movie" for it in sec.items]
     shows = [it for sec in server.sections if sec.type == "show" for it in sec.items]
     media_by_tmdb: dict[tuple[str, int], int] = {}
@@ -369,23 +548,38 @@ def _gen_seerr(b: Builder, rng: random.Random, server: PlexServer, n_req: int, u
             mid = len(s.media) + 1
             media_by_tmdb[key] = mid
             s.media[mid] = SeerrMedia(
-                id=mid, media_type=mtype, tmdb_id=tmdb,
+                id=mid,
+                media_type=mtype,
+                tmdb_id=tmdb,
                 tvdb_id=int(item.guids["tvdb"]) if item is not None and "tvdb" in item.guids else None,
                 imdb_id=item.guids.get("imdb") if item is not None else None,
-                status=mstatus, status4k=1, created_at=_iso(created), updated_at=_iso(updated),
+                status=mstatus,
+                status4k=1,
+                created_at=_iso(created),
+                updated_at=_iso(updated),
                 media_added_at=_iso(item.added_at) if item is not None else None,
                 rating_key=str(item.id) if item is not None else None,
                 jellyfin_media_id=item.jf_id if item is not None else None,
-                title=title, release_date=rel,
+                title=title,
+                release_date=rel,
                 seasons=[c.index or 0 for c in item.children] if item is not None and mtype == "tv" else [],
             )
         is4k = rng.random() < 0.08
         requester = rng.randrange(1, len(s.users) + 1)
-        s.requests.append(SeerrRequest(
-            id=rid, status=rstatus, media_id=mid, type=mtype, is4k=is4k, requested_by=requester,
-            modified_by=1 if rstatus in (2, 3, 5) else None, created_at=_iso(created), updated_at=_iso(updated),
-            seasons=[1] if mtype == "tv" else [],
-        ))
+        s.requests.append(
+            SeerrRequest(
+                id=rid,
+                status=rstatus,
+                media_id=mid,
+                type=mtype,
+                is4k=is4k,
+                requested_by=requester,
+                modified_by=1 if rstatus in (2, 3, 5) else None,
+                created_at=_iso(created),
+                updated_at=_iso(updated),
+                seasons=[1] if mtype == "tv" else [],
+            )
+        )
     world.planted["seerr_request_statuses"] = sorted({r.status for r in s.requests})
     world.planted["seerr_media_statuses"] = sorted({m.status for m in s.media.values()})
 

@@ -308,6 +308,8 @@ class World:
     planted: dict[str, Any] = field(default_factory=dict)
     # Faults declared by a scenario (applied when the app is built).
     faults: list[dict[str, Any]] = field(default_factory=list)
+    # Real-server pace per service: {"pms:home": {"pace_ms": 150, "max_in_flight": 4}}
+    pace: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def pms(self, name: str) -> PlexServer | None:
         for s in self.plex_servers:

@@ -17,29 +17,42 @@ def xml_value(v: Any) -> str:
         return "1"
     if v is False:
         return "0"
+    if type(v) is int:
+        return str(v)
     return str(v).translate(_XML_ESC)
+
+
+def xml_parts(tag: str, d: dict[str, Any]) -> tuple[str, str]:
+    """Split rendering: (``<Tag a="1"``, ``>children</Tag>`` or `` />``) so attributes can be spliced in."""
+    attrs: list[str] = [f"<{tag}"]
+    children: list[str] = []
+    esc = _XML_ESC
+    for k, v in d.items():
+        t = type(v)
+        if t is str:
+            attrs.append(f' {k}="{v.translate(esc)}"')
+        elif t is int:
+            attrs.append(f' {k}="{v}"')
+        elif t is bool:
+            attrs.append(f' {k}="1"' if v else f' {k}="0"')
+        elif t is list:
+            for c in v:
+                if type(c) is dict:
+                    children.append(xml_element(k, c))
+        elif t is dict:
+            children.append(xml_element(k, v))
+        elif v is not None:
+            attrs.append(f' {k}="{xml_value(v)}"')
+    head = "".join(attrs)
+    if children:
+        return head, f">{''.join(children)}</{tag}>"
+    return head, " />"
 
 
 def xml_element(tag: str, d: dict[str, Any]) -> str:
     """Render a Plex attribute dict as an element. Lists of dicts become child elements named by key."""
-    attrs: list[str] = []
-    children: list[str] = []
-    for k, v in d.items():
-        if v is None:
-            continue
-        if isinstance(v, list):
-            for c in v:
-                if isinstance(c, dict):
-                    children.append(xml_element(k, c))
-            continue
-        if isinstance(v, dict):
-            children.append(xml_element(k, v))
-            continue
-        attrs.append(f' {k}="{xml_value(v)}"')
-    a = "".join(attrs)
-    if children:
-        return f"<{tag}{a}>{''.join(children)}</{tag}>"
-    return f"<{tag}{a} />"
+    head, tail = xml_parts(tag, d)
+    return head + tail
 
 
 def xml_container(attrs: dict[str, Any], fragments: list[bytes], tag: str = "MediaContainer") -> bytes:
@@ -53,8 +66,15 @@ def xml_container(attrs: dict[str, Any], fragments: list[bytes], tag: str = "Med
 def json_container(attrs: dict[str, Any], child_key: str, fragments: list[bytes]) -> bytes:
     head = orjson.dumps(attrs)
     if fragments:
-        inner = head[:-1] + (b"," if len(head) > 2 else b"") + b'"' + child_key.encode() + b'":[' + b",".join(
-            fragments) + b"]}"
+        inner = (
+            head[:-1]
+            + (b"," if len(head) > 2 else b"")
+            + b'"'
+            + child_key.encode()
+            + b'":['
+            + b",".join(fragments)
+            + b"]}"
+        )
     else:
         inner = head
     return b'{"MediaContainer":' + inner + b"}"

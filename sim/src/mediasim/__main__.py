@@ -1,0 +1,3 @@
+from mediasim.cli import main
+
+raise SystemExit(main())
