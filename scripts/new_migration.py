@@ -1,6 +1,6 @@
 """Autogenerate an Alembic migration against a throwaway Postgres migrated to head.
 
-    uv run python scripts/new_migration.py "add connections"
+uv run python scripts/new_migration.py "add connections"
 """
 
 from __future__ import annotations
