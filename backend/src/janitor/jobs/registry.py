@@ -13,8 +13,9 @@ TENANT_HANDLERS: dict[JobName, TenantHandler] = {
 }
 
 
-def dedupe_id(name: JobName, account_id: object) -> str:
-    return f"{name.value}:{account_id}"
+def dedupe_id(name: JobName, key: object) -> str:
+    """The arq job id: jobs with the same id never stack (keyed by account, or by run for syncs)."""
+    return f"{name.value}:{key}"
 
 
 def missing_handlers(handlers: dict[JobName, TenantHandler] | None = None) -> list[JobName]:

@@ -49,7 +49,9 @@ class SyncService:
             return winner, False
         if self.jobs is None:
             raise RuntimeError("starting a run needs a job buffer")
-        self.jobs.enqueue(JobName.SYNC, str(self.account_id), dedupe_id=dedupe_id(JobName.SYNC, self.account_id))
+        # One active run per tenant is the database's rule (a partial unique index); the job id is the
+        # run's, so a run started after a crashed worker is never blocked by the dead job's keys.
+        self.jobs.enqueue(JobName.SYNC, str(self.account_id), dedupe_id=dedupe_id(JobName.SYNC, run.id))
         return run, True
 
     async def get(self, run_id: uuid.UUID) -> SyncRun:
