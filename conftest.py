@@ -1,1 +1,1 @@
-pytest_plugins = ["janitor.devtools.pytest_plugin"]
+pytest_plugins = ["janitor.devtools.pytest_plugin", "janitor.devtools.sim_fixtures"]

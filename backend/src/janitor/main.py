@@ -18,6 +18,7 @@ from janitor.core.errors import FieldError, ValidationErrorBody, install_error_h
 from janitor.core.logging import RequestContextMiddleware, configure_logging
 from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from janitor.core.spa import SPAStaticFiles, spa_available
+from janitor.reports.router import router as reports_router
 from janitor.sync.router import router as sync_router
 
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_router)
     app.include_router(connections_router)
     app.include_router(sync_router)
+    app.include_router(reports_router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)

@@ -5,6 +5,7 @@ from janitor.connections.models import Connection, Library
 from janitor.core.db import Base
 from janitor.jobs.models import JobRun, TenantHeartbeat
 from janitor.library.models import MediaItem, MediaRequest, RemoteUser, UserItemState, WatchEvent
+from janitor.reports.models import ReportSettings
 from janitor.sync.models import SyncRun
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "MediaRequest",
     "RefreshToken",
     "RemoteUser",
+    "ReportSettings",
     "SyncRun",
     "TenantHeartbeat",
     "UserItemState",

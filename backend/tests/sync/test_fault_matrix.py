@@ -12,9 +12,8 @@ from sqlalchemy import text
 from janitor.core.config import Settings
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
+from janitor.devtools.sim_fixtures import RunJob, connect_all
 from mediasim import SimServer
-
-from .conftest import RunJob, connect_all
 
 
 @pytest.fixture

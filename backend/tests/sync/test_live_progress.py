@@ -14,10 +14,9 @@ import uvicorn
 from janitor.core.config import Settings
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.devtools.services import free_port
+from janitor.devtools.sim_fixtures import RunJob, connect_all
 from janitor.main import create_app
 from mediasim import SimServer
-
-from .conftest import RunJob, connect_all
 
 
 @pytest.fixture

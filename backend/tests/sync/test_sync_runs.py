@@ -7,9 +7,8 @@ from sqlalchemy import text
 
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignupFn
+from janitor.devtools.sim_fixtures import RunJob, connect_all
 from mediasim import SimServer
-
-from .conftest import RunJob, connect_all
 
 
 async def _scalar(ctx: AppContext, sql: str, **params: Any) -> Any:

@@ -16,9 +16,8 @@ from sqlalchemy import text
 from janitor.core.config import Settings
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignupFn
+from janitor.devtools.sim_fixtures import connect_all
 from mediasim import SimServer
-
-from .conftest import connect_all
 
 ROOT = Path(__file__).resolve().parents[3]
 

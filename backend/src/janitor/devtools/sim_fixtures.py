@@ -1,4 +1,5 @@
-"""Sync tests run the real API, the real job wrapper and the simulator on a real socket."""
+"""Fixtures for tests that sync from the simulator: the real API (self-hosted mode), the real job
+wrapper, and a simulator on a real socket. A test folder overrides ``sim`` to serve its own world."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Reports computed in Postgres from the synced data: stale, large, language, requests, duplicates."""

@@ -1,0 +1,92 @@
+"""Large movies: above N GB, worth re-downloading smaller."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.reports.common import PageParams, item_link
+
+GB = 1024**3
+SORTS = {"size": "m.size_bytes", "title": "lower(m.title)", "added": "m.added_at", "bitrate": "m.bitrate_kbps"}
+
+
+class LargeMovie(BaseModel):
+    connection_id: uuid.UUID
+    upstream_id: str
+    title: str
+    year: int | None
+    size_bytes: int
+    video_resolution: str | None
+    video_codec: str | None
+    bitrate_kbps: int | None
+    added_at: datetime | None
+    server: str
+    library: str
+    link: str
+    why: str
+
+
+async def large_movies(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, threshold_gb: float
+) -> tuple[list[LargeMovie], int]:
+    where = [
+        "m.account_id = :a",
+        "m.kind = 'movie'",
+        "NOT m.gone",
+        "l.enabled",
+        "m.size_bytes > :min_bytes",
+    ]
+    args: dict[str, Any] = {"a": account_id, "min_bytes": int(threshold_gb * GB)}
+    if params.q:
+        where.append("m.title ILIKE :q")
+        args["q"] = f"%{params.q}%"
+    if params.connection_id:
+        where.append("m.connection_id = :c")
+        args["c"] = params.connection_id
+    if params.library_id:
+        where.append("m.library_id = :l")
+        args["l"] = params.library_id
+    order = SORTS.get(params.sort or "size", SORTS["size"])
+    direction = "ASC" if params.order == "asc" else "DESC"
+    sql = f"""
+        SELECT m.connection_id, m.upstream_id, m.title, m.year, m.size_bytes, m.video_resolution, m.video_codec,
+               m.bitrate_kbps, m.added_at, c.name AS server, c.kind, c.base_url, c.server_id, l.title AS library,
+               count(*) OVER () AS total
+        FROM media_items m
+        JOIN libraries l ON l.id = m.library_id
+        JOIN connections c ON c.id = m.connection_id
+        WHERE {" AND ".join(where)}
+        ORDER BY {order} {direction} NULLS LAST, m.id
+        LIMIT :limit OFFSET :offset
+    """
+    args.update(limit=params.page_size, offset=params.offset)
+    rows = (await session.execute(text(sql), args)).mappings().all()
+    if not rows and params.offset:  # past the last page: still report the true total
+        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
+        return [], int(probe[0]["total"]) if probe else 0
+    total = int(rows[0]["total"]) if rows else 0
+    out = [
+        LargeMovie(
+            connection_id=r["connection_id"],
+            upstream_id=r["upstream_id"],
+            title=r["title"],
+            year=r["year"],
+            size_bytes=r["size_bytes"],
+            video_resolution=r["video_resolution"],
+            video_codec=r["video_codec"],
+            bitrate_kbps=r["bitrate_kbps"],
+            added_at=r["added_at"],
+            server=r["server"],
+            library=r["library"],
+            link=item_link(r["kind"], r["base_url"], r["server_id"], r["upstream_id"]),
+            why=f"{r['size_bytes'] / GB:.1f} GB is above the {threshold_gb:g} GB threshold",
+        )
+        for r in rows
+    ]
+    return out, total

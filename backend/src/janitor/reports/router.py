@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from janitor.core.deps import CurrentAccount, SessionDep
+from janitor.core.errors import Unauthorized, error_responses
+from janitor.reports.common import PageParams, ReportPage, to_csv
+from janitor.reports.large import LargeMovie, large_movies
+from janitor.reports.schemas import ReportSettingsOut, ReportSettingsUpdate
+from janitor.reports.service import ReportSettingsService
+from janitor.reports.stale import StaleItem, stale_items
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+
+@router.get("/settings/reports", responses=error_responses(Unauthorized))
+async def get_report_settings(session: SessionDep, account: CurrentAccount) -> ReportSettingsOut:
+    """The thresholds and required languages the reports use."""
+    return ReportSettingsOut.model_validate(await ReportSettingsService(session, account.id).get())
+
+
+@router.patch("/settings/reports", responses=error_responses(Unauthorized))
+async def update_report_settings(
+    body: ReportSettingsUpdate, session: SessionDep, account: CurrentAccount
+) -> ReportSettingsOut:
+    """Change thresholds or languages; every value is validated, nothing is saved on an error."""
+    return ReportSettingsOut.model_validate(await ReportSettingsService(session, account.id).update(body))
+
+
+def page_params(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    sort: Annotated[str | None, Query(max_length=40)] = None,
+    order: Literal["asc", "desc"] = "desc",
+    q: Annotated[str | None, Query(max_length=200, description="Search in titles")] = None,
+    connection_id: uuid.UUID | None = None,
+    library_id: uuid.UUID | None = None,
+) -> PageParams:
+    return PageParams(page, page_size, sort, order, q, connection_id, library_id)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+@router.get("/reports/large", responses=error_responses(Unauthorized))
+async def report_large(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[LargeMovie]:
+    """Movies above the size threshold, largest first (sort: size, title, added, bitrate)."""
+    settings = await ReportSettingsService(session, account.id).get()
+    items, total = await large_movies(session, account.id, paging, threshold_gb=settings.large_movie_gb)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/reports/stale", responses=error_responses(Unauthorized))
+async def report_stale(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[StaleItem]:
+    """Movies and shows nobody watched for N months (sort: last_watched, title, added, size)."""
+    settings = await ReportSettingsService(session, account.id).get()
+    items, total = await stale_items(session, account.id, paging, settings=settings, now=datetime.now(UTC))
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/reports/{report}/export.csv", response_class=PlainTextResponse, responses=error_responses(Unauthorized))
+async def export_report(
+    report: Literal["large", "stale"], session: SessionDep, account: CurrentAccount, paging: Paging
+) -> PlainTextResponse:
+    """The filtered rows of a report as CSV (every page, up to 100,000 rows)."""
+    settings = await ReportSettingsService(session, account.id).get()
+    everything = replace(paging, page=1, page_size=100_000)
+    rows: Sequence[BaseModel]
+    if report == "large":
+        rows, _ = await large_movies(session, account.id, everything, threshold_gb=settings.large_movie_gb)
+        columns = list(LargeMovie.model_fields)
+    else:
+        rows, _ = await stale_items(session, account.id, everything, settings=settings, now=datetime.now(UTC))
+        columns = list(StaleItem.model_fields)
+    body = to_csv(columns, (r.model_dump(mode="json") for r in rows))
+    return PlainTextResponse(
+        body,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="media-janitor-{report}.csv"'},
+    )

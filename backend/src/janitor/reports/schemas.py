@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+def _languages(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for raw in values:
+        code = raw.strip().lower()
+        if not _LANG.match(code):
+            raise ValueError(f"'{raw}' is not a language code; use two-letter ISO 639-1 codes such as en, fr, de")
+        if code not in out:
+            out.append(code)
+    return out
+
+
+Languages = Annotated[list[str], Field(max_length=20), AfterValidator(_languages)]
+
+
+class ReportSettingsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    stale_months: int
+    stale_ignore_added_months: int
+    stale_ignore_released_months: int
+    stale_ignore_future_releases: bool
+    large_movie_gb: float
+    required_audio_languages: list[str]
+    required_subtitle_languages: list[str]
+    duplicate_tolerance_seconds: int
+    duplicate_strict: bool
+    stuck_request_days: int
+    recently_available_days: int
+
+
+class ReportSettingsUpdate(BaseModel):
+    """Every field is optional: send only what changes."""
+
+    stale_months: int | None = Field(default=None, ge=1, le=120, description="Nothing watched for this many months")
+    stale_ignore_added_months: int | None = Field(default=None, ge=0, le=120)
+    stale_ignore_released_months: int | None = Field(default=None, ge=0, le=120)
+    stale_ignore_future_releases: bool | None = None
+    large_movie_gb: float | None = Field(default=None, gt=0, le=1000)
+    required_audio_languages: Languages | None = None
+    required_subtitle_languages: Languages | None = None
+    duplicate_tolerance_seconds: int | None = Field(default=None, ge=0, le=60)
+    duplicate_strict: bool | None = None
+    stuck_request_days: int | None = Field(default=None, ge=1, le=365)
+    recently_available_days: int | None = Field(default=None, ge=1, le=365)

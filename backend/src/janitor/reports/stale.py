@@ -1,0 +1,154 @@
+"""Stale content: movies and shows nobody has watched for N months (shows judged by their episodes),
+ignoring recently added items and, optionally, recent and future releases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.reports.common import PageParams, item_link
+from janitor.reports.models import ReportSettings
+
+SORTS = {
+    "last_watched": "last_at",
+    "title": "lower(m.title)",
+    "added": "effective_added",
+    "size": "size_bytes",
+}
+
+STALE_SQL = """
+WITH plays AS (
+    SELECT w.connection_id, w.item_upstream_id AS item, w.viewed_at AS at, w.user_upstream_id AS user_id
+    FROM watch_events w WHERE w.account_id = :a AND w.item_upstream_id IS NOT NULL
+    UNION ALL
+    SELECT s.connection_id, s.item_upstream_id, s.last_played_at, s.user_upstream_id
+    FROM user_item_states s WHERE s.account_id = :a AND s.played AND s.last_played_at IS NOT NULL
+),
+targeted AS (
+    SELECT p.connection_id, CASE WHEN e.kind = 'episode' THEN e.grandparent_id ELSE p.item END AS target,
+           p.at, p.user_id
+    FROM plays p JOIN media_items e ON e.connection_id = p.connection_id AND e.upstream_id = p.item
+    WHERE e.account_id = :a AND e.kind IN ('movie', 'episode')
+),
+last_play AS (
+    SELECT DISTINCT ON (connection_id, target) connection_id, target, at, user_id
+    FROM targeted ORDER BY connection_id, target, at DESC
+),
+episodes AS (
+    SELECT connection_id, grandparent_id AS show_id, max(added_at) AS newest, sum(size_bytes) AS size_bytes,
+           count(*) AS episodes
+    FROM media_items WHERE account_id = :a AND kind = 'episode' AND NOT gone GROUP BY 1, 2
+)
+SELECT m.connection_id, m.upstream_id, m.kind, m.title, m.year, m.released_on,
+       COALESCE(ep.newest, m.added_at) AS effective_added,
+       COALESCE(ep.size_bytes, m.size_bytes) AS size_bytes, ep.episodes,
+       lp.at AS last_at, ru.name AS last_by,
+       c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library,
+       count(*) OVER () AS total
+FROM media_items m
+JOIN libraries l ON l.id = m.library_id
+JOIN connections c ON c.id = m.connection_id
+LEFT JOIN episodes ep ON m.kind = 'show' AND ep.connection_id = m.connection_id AND ep.show_id = m.upstream_id
+LEFT JOIN last_play lp ON lp.connection_id = m.connection_id AND lp.target = m.upstream_id
+LEFT JOIN remote_users ru ON ru.connection_id = m.connection_id AND ru.upstream_id = lp.user_id
+WHERE m.account_id = :a AND m.kind IN ('movie', 'show') AND NOT m.gone AND l.enabled
+  AND (lp.at IS NULL OR lp.at < :watch_cutoff)
+  AND (COALESCE(ep.newest, m.added_at) IS NULL OR COALESCE(ep.newest, m.added_at) < :added_cutoff)
+  AND NOT (:ignore_future AND m.released_on IS NOT NULL AND m.released_on > :today)
+  AND NOT (m.released_on IS NOT NULL AND m.released_on >= :released_cutoff AND m.released_on <= :today)
+  {filters}
+ORDER BY {order} NULLS {nulls}, m.id
+LIMIT :limit OFFSET :offset
+"""
+
+
+class StaleItem(BaseModel):
+    connection_id: uuid.UUID
+    upstream_id: str
+    kind: str
+    title: str
+    year: int | None
+    released_on: date | None
+    added_at: datetime | None
+    size_bytes: int | None
+    episodes: int | None
+    last_watched_at: datetime | None
+    last_watched_by: str | None
+    server: str
+    library: str
+    link: str
+    why: str
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    year, month = divmod(moment.month - 1 - months, 12)
+    target_year, target_month = moment.year + year, month + 1
+    day = min(moment.day, 28)
+    return moment.replace(year=target_year, month=target_month, day=day)
+
+
+async def stale_items(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime
+) -> tuple[list[StaleItem], int]:
+    filters = []
+    args: dict[str, Any] = {
+        "a": account_id,
+        "watch_cutoff": months_before(now, settings.stale_months),
+        "added_cutoff": months_before(now, settings.stale_ignore_added_months),
+        "released_cutoff": months_before(now, settings.stale_ignore_released_months).date(),
+        "today": now.date(),
+        "ignore_future": settings.stale_ignore_future_releases,
+        "limit": params.page_size,
+        "offset": params.offset,
+    }
+    if params.q:
+        filters.append("AND m.title ILIKE :q")
+        args["q"] = f"%{params.q}%"
+    if params.connection_id:
+        filters.append("AND m.connection_id = :c")
+        args["c"] = params.connection_id
+    if params.library_id:
+        filters.append("AND m.library_id = :l")
+        args["l"] = params.library_id
+    order = SORTS.get(params.sort or "last_watched", SORTS["last_watched"])
+    direction = "ASC" if params.order == "asc" else "DESC"
+    sql = STALE_SQL.format(
+        filters=" ".join(filters), order=f"{order} {direction}", nulls="FIRST" if direction == "ASC" else "LAST"
+    )
+    rows = (await session.execute(text(sql), args)).mappings().all()
+    if not rows and params.offset:  # past the last page: still report the true total
+        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
+        return [], int(probe[0]["total"]) if probe else 0
+    total = int(rows[0]["total"]) if rows else 0
+    items = []
+    for r in rows:
+        if r["last_at"] is None:
+            why = f"Never watched; added {r['effective_added']:%Y-%m-%d}" if r["effective_added"] else "Never watched"
+        else:
+            by = f" by {r['last_by']}" if r["last_by"] else ""
+            why = f"Last watched {r['last_at']:%Y-%m-%d}{by}, more than {settings.stale_months} months ago"
+        items.append(
+            StaleItem(
+                connection_id=r["connection_id"],
+                upstream_id=r["upstream_id"],
+                kind=r["kind"],
+                title=r["title"],
+                year=r["year"],
+                released_on=r["released_on"],
+                added_at=r["effective_added"],
+                size_bytes=r["size_bytes"],
+                episodes=r["episodes"],
+                last_watched_at=r["last_at"],
+                last_watched_by=r["last_by"],
+                server=r["server"],
+                library=r["library"],
+                link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
+                why=why,
+            )
+        )
+    return items, total

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import httpx
+
+from janitor.devtools.pytest_plugin import SignedUp, SignupFn
+from janitor.devtools.sim_fixtures import RunJob
+from mediasim import SimServer
+
+
+async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
+    user = await signup()
+    pms = sim.info["pms"]["home"]
+    r = await api.post(
+        "/api/v1/connections/plex/manual",
+        json={"url": pms["base_url"], "token": pms["owner_token"]},
+        headers=user.headers,
+    )
+    assert r.status_code == 201, r.text
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert run["status"] == "complete", run
+    return user
+
+
+async def _titles(api: httpx.AsyncClient, user: SignedUp, report: str, **params: object) -> list[str]:
+    r = await api.get(f"/api/v1/reports/{report}", params=params, headers=user.headers)
+    assert r.status_code == 200, r.text
+    return [row["title"] for row in r.json()["items"]]
+
+
+async def test_stale_finds_exactly_the_planted_items(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    body = (
+        await api.get("/api/v1/reports/stale", params={"sort": "title", "order": "asc"}, headers=user.headers)
+    ).json()
+    assert [r["title"] for r in body["items"]] == ["Forgotten", "Huge Remux", "Never Seen", "Old Show"]
+    assert body["total"] == 4
+    by_title = {r["title"]: r for r in body["items"]}
+    assert by_title["Never Seen"]["last_watched_at"] is None
+    assert by_title["Never Seen"]["why"].startswith("Never watched")
+    assert by_title["Forgotten"]["last_watched_by"] == "hank"
+    assert "by hank" in by_title["Forgotten"]["why"]
+    assert by_title["Old Show"]["kind"] == "show"
+    assert by_title["Old Show"]["episodes"] == 2
+    assert by_title["Old Show"]["last_watched_by"] == "alice"
+    assert by_title["Forgotten"]["link"].startswith(sim.info["pms"]["home"]["base_url"])
+    # thresholds change the result as documented
+    r = await api.patch("/api/v1/settings/reports", json={"stale_months": 13}, headers=user.headers)
+    assert r.status_code == 200
+    assert await _titles(api, user, "stale", sort="title", order="asc") == ["Never Seen"]
+    await api.patch(
+        "/api/v1/settings/reports",
+        json={
+            "stale_months": 4,
+            "stale_ignore_added_months": 0,
+            "stale_ignore_released_months": 0,
+            "stale_ignore_future_releases": False,
+        },
+        headers=user.headers,
+    )
+    assert await _titles(api, user, "stale", sort="title", order="asc") == [
+        "Brand New Release",
+        "Forgotten",
+        "Fresh Arrival",
+        "Huge Remux",
+        "Never Seen",
+        "Not Out Yet",
+        "Old Show",
+    ]
+
+
+async def test_large_movies_search_paging_and_csv(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    body = (await api.get("/api/v1/reports/large", headers=user.headers)).json()
+    assert [r["title"] for r in body["items"]] == ["Huge Remux"]
+    assert "above the 13 GB threshold" in body["items"][0]["why"]
+    await api.patch("/api/v1/settings/reports", json={"large_movie_gb": 3}, headers=user.headers)
+    everything = await _titles(api, user, "large", sort="size")
+    assert everything[0] == "Huge Remux"
+    assert len(everything) == 7
+    page2 = (await api.get("/api/v1/reports/large", params={"page": 2, "page_size": 5}, headers=user.headers)).json()
+    assert len(page2["items"]) == 2
+    assert page2["total"] == 7
+    beyond = (await api.get("/api/v1/reports/large", params={"page": 9, "page_size": 5}, headers=user.headers)).json()
+    assert beyond["items"] == []
+    assert beyond["total"] == 7
+    assert await _titles(api, user, "large", q="remux") == ["Huge Remux"]
+    csv = await api.get("/api/v1/reports/large/export.csv", params={"q": "huge"}, headers=user.headers)
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.strip().splitlines()
+    assert lines[0].startswith("connection_id,upstream_id,title")
+    assert len(lines) == 2
+    assert "Huge Remux" in lines[1]
+
+
+async def test_reports_are_scoped_to_the_tenant_and_validate_input(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    await _synced(api, signup, sim, run_job)
+    other = await signup()
+    for report in ("stale", "large"):
+        body = (await api.get(f"/api/v1/reports/{report}", headers=other.headers)).json()
+        assert body == {"items": [], "total": 0, "page": 1, "page_size": 50}
+        csv = await api.get(f"/api/v1/reports/{report}/export.csv", headers=other.headers)
+        assert len(csv.text.strip().splitlines()) == 1
+    bad = await api.get("/api/v1/reports/large", params={"page_size": 10_000}, headers=other.headers)
+    assert bad.status_code == 422
+    bad = await api.patch(
+        "/api/v1/settings/reports", json={"required_audio_languages": ["english"]}, headers=other.headers
+    )
+    assert bad.status_code == 422
+    assert "not a language code" in bad.json()["detail"]
+    ok = await api.patch(
+        "/api/v1/settings/reports", json={"required_audio_languages": ["EN", "fr", "en"]}, headers=other.headers
+    )
+    assert ok.json()["required_audio_languages"] == ["en", "fr"]
+    assert (await api.get("/api/v1/reports/stale")).status_code == 401
