@@ -1,3 +1,5 @@
+"""A small exact world whose planted cases the report tests know (dates relative to now)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,6 +11,7 @@ import pytest
 from mediasim import SimServer, world_from_scenario
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+LANGS: dict[str, Any] = {"audio": ["eng", "fre"], "subtitles": ["fre"]}
 
 
 def ago(days: int) -> str:
@@ -23,22 +26,53 @@ def movie(
     size: str = "4GB",
     released: int | None = None,
     watched: list[tuple[str, int]] | None = None,
+    **langs: Any,
 ) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "label": label,
-        "title": title,
-        "year": 2020,
-        "added": ago(added),
-        "size": size,
-        "audio": ["eng", "fre"],
-        "subtitles": ["fre"],
-    }
+    item: dict[str, Any] = {"label": label, "title": title, "year": 2020, "added": ago(added), "size": size}
+    item.update({**LANGS, **langs})
     if released is not None:
         item["released"] = ago(released)
     if watched:
         item["watched"] = [{"user": u, "at": ago(d)} for u, d in watched]
     return item
 
+
+def episode(title: str, *, watched: list[tuple[str, int]] | None = None, **langs: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"title": title, "size": "2GB", "added": ago(700), **LANGS, **langs}
+    if watched:
+        item["watched"] = [{"user": u, "at": ago(d)} for u, d in watched]
+    return item
+
+
+MOVIES = [
+    movie("recent", "Watched Recently", added=700, watched=[("alice", 10)]),
+    movie("forgotten", "Forgotten", added=700, watched=[("hank", 365)]),
+    movie("never", "Never Seen", added=400),
+    movie("fresh", "Fresh Arrival", added=10),
+    movie("new_release", "Brand New Release", added=400, released=30),
+    movie("future", "Not Out Yet", added=400, released=-60),
+    movie("huge", "Huge Remux", added=700, size="40GB", watched=[("alice", 365)]),
+]
+FOREIGN = [
+    movie("en_only", "English Only", added=700, watched=[("hank", 1)], audio=["eng"]),
+    movie("no_subs", "No Subs", added=700, watched=[("hank", 1)], subtitles=[]),
+    movie("untagged", "Untagged Audio", added=700, watched=[("hank", 1)], audio=[None]),
+    movie(
+        "extra", "Extra Untagged", added=700, watched=[("hank", 1)], audio=["eng", "fre", None], subtitles=["fre", None]
+    ),
+]
+SHOWS = [
+    {
+        "title": "Old Show",
+        "added": ago(700),
+        "seasons": [{"episodes": [episode("E1", watched=[("alice", 365)]), episode("E2")]}],
+    },
+    {
+        "title": "Active Show",
+        "added": ago(700),
+        "seasons": [{"episodes": [episode("E1", watched=[("hank", 5)], audio=["jpn"], subtitles=["eng"])]}],
+    },
+]
 
 SCENARIO: dict[str, Any] = {
     "seed": 5,
@@ -50,58 +84,9 @@ SCENARIO: dict[str, Any] = {
             {
                 "name": "home",
                 "libraries": [
-                    {
-                        "type": "movie",
-                        "title": "Movies",
-                        "items": [
-                            movie("recent", "Watched Recently", added=700, watched=[("alice", 10)]),
-                            movie("forgotten", "Forgotten", added=700, watched=[("hank", 365)]),
-                            movie("never", "Never Seen", added=400),
-                            movie("fresh", "Fresh Arrival", added=10),
-                            movie("new_release", "Brand New Release", added=400, released=30),
-                            movie("future", "Not Out Yet", added=400, released=-60),
-                            movie("huge", "Huge Remux", added=700, size="40GB", watched=[("alice", 365)]),
-                        ],
-                    },
-                    {
-                        "type": "show",
-                        "title": "TV",
-                        "items": [
-                            {
-                                "title": "Old Show",
-                                "added": ago(700),
-                                "seasons": [
-                                    {
-                                        "episodes": [
-                                            {
-                                                "title": "E1",
-                                                "size": "2GB",
-                                                "added": ago(700),
-                                                "watched": [{"user": "alice", "at": ago(365)}],
-                                            },
-                                            {"title": "E2", "size": "2GB", "added": ago(700)},
-                                        ]
-                                    }
-                                ],
-                            },
-                            {
-                                "title": "Active Show",
-                                "added": ago(700),
-                                "seasons": [
-                                    {
-                                        "episodes": [
-                                            {
-                                                "title": "E1",
-                                                "size": "2GB",
-                                                "added": ago(700),
-                                                "watched": [{"user": "hank", "at": ago(5)}],
-                                            },
-                                        ]
-                                    }
-                                ],
-                            },
-                        ],
-                    },
+                    {"type": "movie", "title": "Movies", "items": MOVIES},
+                    {"type": "movie", "title": "Foreign", "items": FOREIGN},
+                    {"type": "show", "title": "TV", "items": SHOWS},
                 ],
             }
         ],

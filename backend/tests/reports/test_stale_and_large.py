@@ -82,13 +82,13 @@ async def test_large_movies_search_paging_and_csv(
     await api.patch("/api/v1/settings/reports", json={"large_movie_gb": 3}, headers=user.headers)
     everything = await _titles(api, user, "large", sort="size")
     assert everything[0] == "Huge Remux"
-    assert len(everything) == 7
-    page2 = (await api.get("/api/v1/reports/large", params={"page": 2, "page_size": 5}, headers=user.headers)).json()
-    assert len(page2["items"]) == 2
-    assert page2["total"] == 7
+    assert len(everything) == 11
+    page3 = (await api.get("/api/v1/reports/large", params={"page": 3, "page_size": 5}, headers=user.headers)).json()
+    assert len(page3["items"]) == 1
+    assert page3["total"] == 11
     beyond = (await api.get("/api/v1/reports/large", params={"page": 9, "page_size": 5}, headers=user.headers)).json()
     assert beyond["items"] == []
-    assert beyond["total"] == 7
+    assert beyond["total"] == 11
     assert await _titles(api, user, "large", q="remux") == ["Huge Remux"]
     csv = await api.get("/api/v1/reports/large/export.csv", params={"q": "huge"}, headers=user.headers)
     assert csv.status_code == 200
@@ -121,3 +121,27 @@ async def test_reports_are_scoped_to_the_tenant_and_validate_input(
     )
     assert ok.json()["required_audio_languages"] == ["en", "fr"]
     assert (await api.get("/api/v1/reports/stale")).status_code == 401
+
+
+async def test_language_issues_with_required_languages(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    body = (await api.get("/api/v1/reports/languages", params={"order": "asc"}, headers=user.headers)).json()
+    rows = {r["title"]: r for r in body["items"]}
+    assert sorted(rows) == ["Active Show S01E01 · E1", "English Only", "No Subs", "Untagged Audio"]
+    assert rows["English Only"]["missing_audio"] == ["fr"]
+    assert rows["English Only"]["missing_subtitles"] == []
+    assert rows["No Subs"]["missing_subtitles"] == ["fr"]
+    assert rows["Untagged Audio"]["missing_audio"] == ["en", "fr"]
+    assert rows["Untagged Audio"]["untagged_audio"] == 1
+    assert "untagged" in rows["Untagged Audio"]["why"]
+    assert rows["Active Show S01E01 · E1"]["kind"] == "episode"
+    audio_only = await _titles(api, user, "languages", issue="subtitles", order="asc")
+    assert audio_only == ["Active Show S01E01 · E1", "No Subs"]
+    await api.patch(
+        "/api/v1/settings/reports",
+        json={"required_audio_languages": ["en"], "required_subtitle_languages": []},
+        headers=user.headers,
+    )
+    assert sorted(await _titles(api, user, "languages")) == ["Active Show S01E01 · E1", "Untagged Audio"]

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from janitor.core.deps import CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.reports.common import PageParams, ReportPage, to_csv
+from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
 from janitor.reports.schemas import ReportSettingsOut, ReportSettingsUpdate
 from janitor.reports.service import ReportSettingsService
@@ -66,9 +67,22 @@ async def report_stale(session: SessionDep, account: CurrentAccount, paging: Pag
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
+@router.get("/reports/languages", responses=error_responses(Unauthorized))
+async def report_languages(
+    session: SessionDep,
+    account: CurrentAccount,
+    paging: Paging,
+    issue: Literal["all", "audio", "subtitles"] = "all",
+) -> ReportPage[LanguageIssue]:
+    """Movies and episodes missing a required audio or subtitle language (sort: title, added, size)."""
+    settings = await ReportSettingsService(session, account.id).get()
+    items, total = await language_issues(session, account.id, paging, settings=settings, issue=issue)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
 @router.get("/reports/{report}/export.csv", response_class=PlainTextResponse, responses=error_responses(Unauthorized))
 async def export_report(
-    report: Literal["large", "stale"], session: SessionDep, account: CurrentAccount, paging: Paging
+    report: Literal["large", "stale", "languages"], session: SessionDep, account: CurrentAccount, paging: Paging
 ) -> PlainTextResponse:
     """The filtered rows of a report as CSV (every page, up to 100,000 rows)."""
     settings = await ReportSettingsService(session, account.id).get()
@@ -77,9 +91,12 @@ async def export_report(
     if report == "large":
         rows, _ = await large_movies(session, account.id, everything, threshold_gb=settings.large_movie_gb)
         columns = list(LargeMovie.model_fields)
-    else:
+    elif report == "stale":
         rows, _ = await stale_items(session, account.id, everything, settings=settings, now=datetime.now(UTC))
         columns = list(StaleItem.model_fields)
+    else:
+        rows, _ = await language_issues(session, account.id, everything, settings=settings)
+        columns = list(LanguageIssue.model_fields)
     body = to_csv(columns, (r.model_dump(mode="json") for r in rows))
     return PlainTextResponse(
         body,

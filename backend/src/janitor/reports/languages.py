@@ -1,0 +1,138 @@
+"""Language issues: movies and episodes missing a required audio or subtitle language.
+
+Internal and external subtitle streams both count; untagged streams are reported separately and
+never satisfy a rule. Items whose streams are not known yet are left out (never guessed)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.reports.common import PageParams, item_link
+from janitor.reports.models import ReportSettings
+
+SORTS = {"title": "lower(r.display_title)", "added": "r.added_at", "size": "r.size_bytes"}
+
+LANGUAGE_SQL = """
+SELECT * FROM (
+    SELECT m.connection_id, m.upstream_id, m.kind, m.added_at, m.size_bytes, m.id,
+           CASE WHEN m.kind = 'episode'
+                THEN concat(m.grandparent_title, ' S', lpad(coalesce(m.parent_index, 0)::text, 2, '0'),
+                            'E', lpad(coalesce(m."index", 0)::text, 2, '0'), ' · ', m.title)
+                ELSE m.title END AS display_title,
+           coalesce(m.audio_languages, '{{}}') AS audio, coalesce(m.subtitle_languages, '{{}}') AS subtitles,
+           ARRAY(SELECT unnest(CAST(:audio AS varchar[])) EXCEPT SELECT unnest(coalesce(m.audio_languages, '{{}}'))
+                 ORDER BY 1) AS missing_audio,
+           ARRAY(SELECT unnest(CAST(:subs AS varchar[])) EXCEPT SELECT unnest(coalesce(m.subtitle_languages, '{{}}'))
+                 ORDER BY 1) AS missing_subtitles,
+           coalesce(m.untagged_audio, 0) AS untagged_audio, coalesce(m.untagged_subtitles, 0) AS untagged_subtitles,
+           c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library
+    FROM media_items m
+    JOIN libraries l ON l.id = m.library_id
+    JOIN connections c ON c.id = m.connection_id
+    WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND NOT m.gone AND l.enabled
+      AND m.streams_synced_at IS NOT NULL {filters}
+) r
+WHERE {issue}
+ORDER BY {order}, r.id
+LIMIT :limit OFFSET :offset
+"""
+
+ISSUES = {
+    "all": "(cardinality(r.missing_audio) > 0 OR cardinality(r.missing_subtitles) > 0)",
+    "audio": "cardinality(r.missing_audio) > 0",
+    "subtitles": "cardinality(r.missing_subtitles) > 0",
+}
+
+
+class LanguageIssue(BaseModel):
+    connection_id: uuid.UUID
+    upstream_id: str
+    kind: str
+    title: str
+    audio_languages: list[str]
+    subtitle_languages: list[str]
+    missing_audio: list[str]
+    missing_subtitles: list[str]
+    untagged_audio: int
+    untagged_subtitles: int
+    added_at: datetime | None
+    server: str
+    library: str
+    link: str
+    why: str
+
+
+def _why(missing_audio: list[str], missing_subs: list[str], untagged_a: int, untagged_s: int) -> str:
+    parts = []
+    if missing_audio:
+        parts.append("no " + ", ".join(missing_audio) + " audio")
+    if missing_subs:
+        parts.append("no " + ", ".join(missing_subs) + " subtitles")
+    if untagged_a or untagged_s:
+        parts.append(f"{untagged_a + untagged_s} untagged stream(s) not counted")
+    return "; ".join(parts)
+
+
+async def language_issues(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    params: PageParams,
+    *,
+    settings: ReportSettings,
+    issue: Literal["all", "audio", "subtitles"] = "all",
+) -> tuple[list[LanguageIssue], int]:
+    filters = []
+    args: dict[str, Any] = {
+        "a": account_id,
+        "audio": settings.required_audio_languages,
+        "subs": settings.required_subtitle_languages,
+        "limit": params.page_size,
+        "offset": params.offset,
+    }
+    if params.q:
+        filters.append("AND (m.title ILIKE :q OR m.grandparent_title ILIKE :q)")
+        args["q"] = f"%{params.q}%"
+    if params.connection_id:
+        filters.append("AND m.connection_id = :c")
+        args["c"] = params.connection_id
+    if params.library_id:
+        filters.append("AND m.library_id = :l")
+        args["l"] = params.library_id
+    order = SORTS.get(params.sort or "title", SORTS["title"])
+    direction = "ASC" if params.order == "asc" else "DESC"
+    base = LANGUAGE_SQL.format(filters=" ".join(filters), issue=ISSUES[issue], order=f"{order} {direction} NULLS LAST")
+    sql = base.replace("SELECT * FROM (", "SELECT r.*, count(*) OVER () AS total FROM (", 1)
+    rows = (await session.execute(text(sql), args)).mappings().all()
+    if not rows and params.offset:
+        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
+        return [], int(probe[0]["total"]) if probe else 0
+    total = int(rows[0]["total"]) if rows else 0
+    out = [
+        LanguageIssue(
+            connection_id=r["connection_id"],
+            upstream_id=r["upstream_id"],
+            kind=r["kind"],
+            title=r["display_title"],
+            audio_languages=list(r["audio"]),
+            subtitle_languages=list(r["subtitles"]),
+            missing_audio=list(r["missing_audio"]),
+            missing_subtitles=list(r["missing_subtitles"]),
+            untagged_audio=r["untagged_audio"],
+            untagged_subtitles=r["untagged_subtitles"],
+            added_at=r["added_at"],
+            server=r["server"],
+            library=r["library"],
+            link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
+            why=_why(
+                list(r["missing_audio"]), list(r["missing_subtitles"]), r["untagged_audio"], r["untagged_subtitles"]
+            ),
+        )
+        for r in rows
+    ]
+    return out, total
