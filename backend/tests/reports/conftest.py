@@ -52,6 +52,7 @@ MOVIES = [
     movie("new_release", "Brand New Release", added=400, released=30),
     movie("future", "Not Out Yet", added=400, released=-60),
     movie("huge", "Huge Remux", added=700, size="40GB", watched=[("alice", 365)]),
+    movie("landed", "Just Landed", added=2, size="1GB"),
 ]
 FOREIGN = [
     movie("en_only", "English Only", added=700, watched=[("hank", 1)], audio=["eng"]),
@@ -74,6 +75,42 @@ SHOWS = [
     },
 ]
 
+
+def request(
+    tmdb: int, title: str, status: int, media_status: int, *, created: int = 3, updated: int = 2, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": "movie",
+        "tmdb": tmdb,
+        "title": title,
+        "status": status,
+        "media_status": media_status,
+        "requested_by": "alice",
+        "created": ago(created),
+        "updated": ago(updated),
+        **extra,
+    }
+
+
+REQUESTS = [
+    request(1001, "Wanted Movie", 1, 2),
+    request(1002, "Broken Download", 4, 2),
+    request(1003, "Stuck Show", 2, 3, created=40, updated=30, type="tv"),
+    request(1004, "Fresh Approval", 2, 3, created=2, updated=1),
+    request(1005, "Deleted Later", 5, 7),
+    request(1006, "Declined One", 3, 1),
+    {
+        "type": "movie",
+        "tmdb": 1007,
+        "item": "landed",
+        "status": 5,
+        "media_status": 5,
+        "requested_by": "alice",
+        "created": ago(5),
+        "updated": ago(2),
+    },
+]
+
 SCENARIO: dict[str, Any] = {
     "seed": 5,
     "now": NOW.isoformat().replace("+00:00", "Z"),
@@ -91,6 +128,7 @@ SCENARIO: dict[str, Any] = {
             }
         ],
     },
+    "jellyseerr": {"requests": REQUESTS},
 }
 
 

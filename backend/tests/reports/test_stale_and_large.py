@@ -16,6 +16,13 @@ async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_
         headers=user.headers,
     )
     assert r.status_code == 201, r.text
+    seerr = sim.info["jellyseerr"]
+    r = await api.post(
+        "/api/v1/connections/jellyseerr",
+        json={"url": seerr["base_url"], "api_key": seerr["api_key"]},
+        headers=user.headers,
+    )
+    assert r.status_code == 201, r.text
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
@@ -66,6 +73,7 @@ async def test_stale_finds_exactly_the_planted_items(
         "Forgotten",
         "Fresh Arrival",
         "Huge Remux",
+        "Just Landed",
         "Never Seen",
         "Not Out Yet",
         "Old Show",
@@ -145,3 +153,40 @@ async def test_language_issues_with_required_languages(
         headers=user.headers,
     )
     assert sorted(await _titles(api, user, "languages")) == ["Active Show S01E01 · E1", "Untagged Audio"]
+
+
+async def test_requests_report_categories_and_stuck(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    body = (await api.get("/api/v1/reports/requests", headers=user.headers)).json()
+    rows = {r["title"]: r for r in body["items"]}
+    assert {t: r["category"] for t, r in rows.items()} == {
+        "Wanted Movie": "pending",
+        "Broken Download": "failed",
+        "Stuck Show": "processing",
+        "Fresh Approval": "processing",
+        "Deleted Later": "unavailable",
+    }
+    assert rows["Stuck Show"]["stuck"] is True
+    assert "stuck" in rows["Stuck Show"]["why"]
+    assert rows["Fresh Approval"]["stuck"] is False
+    assert rows["Wanted Movie"]["requested_by"] == "alice"
+    assert await _titles(api, user, "requests", category="stuck") == ["Stuck Show"]
+    assert await _titles(api, user, "requests", category="failed") == ["Broken Download"]
+    await api.patch("/api/v1/settings/reports", json={"stuck_request_days": 60}, headers=user.headers)
+    assert await _titles(api, user, "requests", category="stuck") == []
+
+
+async def test_recently_available_from_requests_and_libraries(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    body = (await api.get("/api/v1/reports/recently-available", headers=user.headers)).json()
+    assert sorted((r["source"], r["title"]) for r in body["items"]) == [
+        ("library", "Just Landed"),
+        ("request", "Just Landed"),
+    ]
+    await api.patch("/api/v1/settings/reports", json={"recently_available_days": 11}, headers=user.headers)
+    titles = await _titles(api, user, "recently-available")
+    assert "Fresh Arrival" in titles

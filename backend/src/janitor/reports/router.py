@@ -15,6 +15,7 @@ from janitor.core.errors import Unauthorized, error_responses
 from janitor.reports.common import PageParams, ReportPage, to_csv
 from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
+from janitor.reports.requests import RecentRow, RequestRow, recently_available, request_report
 from janitor.reports.schemas import ReportSettingsOut, ReportSettingsUpdate
 from janitor.reports.service import ReportSettingsService
 from janitor.reports.stale import StaleItem, stale_items
@@ -80,9 +81,37 @@ async def report_languages(
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
+@router.get("/reports/requests", responses=error_responses(Unauthorized))
+async def report_requests(
+    session: SessionDep,
+    account: CurrentAccount,
+    paging: Paging,
+    category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
+) -> ReportPage[RequestRow]:
+    """Jellyseerr requests that are pending, processing, failed or unavailable; `stuck` flags old approvals."""
+    settings = await ReportSettingsService(session, account.id).get()
+    items, total = await request_report(
+        session, account.id, paging, settings=settings, now=datetime.now(UTC), category=category
+    )
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/reports/recently-available", responses=error_responses(Unauthorized))
+async def report_recently_available(
+    session: SessionDep, account: CurrentAccount, paging: Paging
+) -> ReportPage[RecentRow]:
+    """What became available in the last N days, from Jellyseerr and from the libraries' added dates."""
+    settings = await ReportSettingsService(session, account.id).get()
+    items, total = await recently_available(session, account.id, paging, settings=settings, now=datetime.now(UTC))
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
 @router.get("/reports/{report}/export.csv", response_class=PlainTextResponse, responses=error_responses(Unauthorized))
 async def export_report(
-    report: Literal["large", "stale", "languages"], session: SessionDep, account: CurrentAccount, paging: Paging
+    report: Literal["large", "stale", "languages", "requests", "recently-available"],
+    session: SessionDep,
+    account: CurrentAccount,
+    paging: Paging,
 ) -> PlainTextResponse:
     """The filtered rows of a report as CSV (every page, up to 100,000 rows)."""
     settings = await ReportSettingsService(session, account.id).get()
@@ -94,9 +123,15 @@ async def export_report(
     elif report == "stale":
         rows, _ = await stale_items(session, account.id, everything, settings=settings, now=datetime.now(UTC))
         columns = list(StaleItem.model_fields)
-    else:
+    elif report == "languages":
         rows, _ = await language_issues(session, account.id, everything, settings=settings)
         columns = list(LanguageIssue.model_fields)
+    elif report == "requests":
+        rows, _ = await request_report(session, account.id, everything, settings=settings, now=datetime.now(UTC))
+        columns = list(RequestRow.model_fields)
+    else:
+        rows, _ = await recently_available(session, account.id, everything, settings=settings, now=datetime.now(UTC))
+        columns = list(RecentRow.model_fields)
     body = to_csv(columns, (r.model_dump(mode="json") for r in rows))
     return PlainTextResponse(
         body,
