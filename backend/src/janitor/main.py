@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from janitor.accounts.router import account_router, auth
+from janitor.allowlists.router import router as allowlists_router
 from janitor.connections.router import router as connections_router
 from janitor.core import health
 from janitor.core.config import Settings, get_settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(connections_router)
     app.include_router(sync_router)
     app.include_router(reports_router)
+    app.include_router(allowlists_router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)

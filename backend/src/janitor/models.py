@@ -1,6 +1,7 @@
 """Imports every domain's models so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from janitor.accounts.models import Account, RefreshToken
+from janitor.allowlists.models import AllowlistEntry
 from janitor.connections.models import Connection, Library
 from janitor.core.db import Base
 from janitor.jobs.models import JobRun, TenantHeartbeat
@@ -10,6 +11,7 @@ from janitor.sync.models import SyncRun
 
 __all__ = [
     "Account",
+    "AllowlistEntry",
     "Base",
     "Connection",
     "JobRun",

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.allowlists.sql import matches
 from janitor.reports.common import PageParams, item_link
 from janitor.reports.models import ReportSettings
 
@@ -26,7 +27,11 @@ SELECT * FROM (
                             'E', lpad(coalesce(m."index", 0)::text, 2, '0'), ' · ', m.title)
                 ELSE m.title END AS display_title,
            coalesce(m.audio_languages, '{{}}') AS audio, coalesce(m.subtitle_languages, '{{}}') AS subtitles,
-           ARRAY(SELECT unnest(CAST(:audio AS varchar[])) EXCEPT SELECT unnest(coalesce(m.audio_languages, '{{}}'))
+           ARRAY(SELECT unnest(
+                     CASE WHEN {subs_only} THEN CAST('{{}}' AS varchar[])
+                          WHEN {french_only} THEN array_remove(CAST(:audio AS varchar[]), 'en')
+                          ELSE CAST(:audio AS varchar[]) END)
+                 EXCEPT SELECT unnest(coalesce(m.audio_languages, '{{}}'))
                  ORDER BY 1) AS missing_audio,
            ARRAY(SELECT unnest(CAST(:subs AS varchar[])) EXCEPT SELECT unnest(coalesce(m.subtitle_languages, '{{}}'))
                  ORDER BY 1) AS missing_subtitles,
@@ -36,7 +41,7 @@ SELECT * FROM (
     JOIN libraries l ON l.id = m.library_id
     JOIN connections c ON c.id = m.connection_id
     WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND NOT m.gone AND l.enabled
-      AND m.streams_synced_at IS NOT NULL {filters}
+      AND m.streams_synced_at IS NOT NULL AND NOT {exempt} {filters}
 ) r
 WHERE {issue}
 ORDER BY {order}, r.id
@@ -106,7 +111,14 @@ async def language_issues(
         args["l"] = params.library_id
     order = SORTS.get(params.sort or "title", SORTS["title"])
     direction = "ASC" if params.order == "asc" else "DESC"
-    base = LANGUAGE_SQL.format(filters=" ".join(filters), issue=ISSUES[issue], order=f"{order} {direction} NULLS LAST")
+    base = LANGUAGE_SQL.format(
+        filters=" ".join(filters),
+        issue=ISSUES[issue],
+        order=f"{order} {direction} NULLS LAST",
+        subs_only=matches("'french_subs_only'", also_parent=True),
+        french_only=matches("'french_only'", also_parent=True),
+        exempt=matches("'language_exempt', 'episode_exempt'", also_parent=True),
+    )
     sql = base.replace("SELECT * FROM (", "SELECT r.*, count(*) OVER () AS total FROM (", 1)
     rows = (await session.execute(text(sql), args)).mappings().all()
     if not rows and params.offset:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.allowlists.sql import matches
 from janitor.reports.common import PageParams, item_link
 from janitor.reports.models import ReportSettings
 
@@ -61,6 +62,7 @@ WHERE m.account_id = :a AND m.kind IN ('movie', 'show') AND NOT m.gone AND l.ena
   AND (COALESCE(ep.newest, m.added_at) IS NULL OR COALESCE(ep.newest, m.added_at) < :added_cutoff)
   AND NOT (:ignore_future AND m.released_on IS NOT NULL AND m.released_on > :today)
   AND NOT (m.released_on IS NOT NULL AND m.released_on >= :released_cutoff AND m.released_on <= :today)
+  AND NOT {protected}
   {filters}
 ORDER BY {order} NULLS {nulls}, m.id
 LIMIT :limit OFFSET :offset
@@ -118,6 +120,7 @@ async def stale_items(
     order = SORTS.get(params.sort or "last_watched", SORTS["last_watched"])
     direction = "ASC" if params.order == "asc" else "DESC"
     sql = STALE_SQL.format(
+        protected=matches("'protected'"),
         filters=" ".join(filters), order=f"{order} {direction}", nulls="FIRST" if direction == "ASC" else "LAST"
     )
     rows = (await session.execute(text(sql), args)).mappings().all()

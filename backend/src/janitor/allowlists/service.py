@@ -1,0 +1,176 @@
+"""Allowlist entries: add from report rows (bulk), import and export, expire, remove."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.allowlists.errors import EntryNotFound, ImportInvalid, UnknownItems
+from janitor.allowlists.models import AllowlistEntry, ListName
+from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportedEntry, ImportResult
+from janitor.connections.models import Connection
+from janitor.library.models import MediaItem
+
+EXPORT_COLUMNS = ("list", "title", "guid", "connection_id", "upstream_id", "note", "expires_at")
+
+
+def to_out(entry: AllowlistEntry, now: datetime) -> EntryOut:
+    out = EntryOut.model_validate(entry)
+    out.expired = entry.expires_at is not None and entry.expires_at <= now
+    return out
+
+
+def _guid_of(guids: dict[str, str]) -> str | None:
+    for provider in ("tmdb", "tvdb", "imdb"):
+        if guids.get(provider):
+            return f"{provider}:{guids[provider]}".lower()
+    return None
+
+
+class AllowlistService:
+    def __init__(self, session: AsyncSession, account_id: uuid.UUID) -> None:
+        self.session = session
+        self.account_id = account_id
+
+    async def entries(self, list_name: ListName | None, q: str | None) -> Sequence[AllowlistEntry]:
+        stmt = select(AllowlistEntry).where(AllowlistEntry.account_id == self.account_id)
+        if list_name:
+            stmt = stmt.where(AllowlistEntry.list == list_name.value)
+        if q:
+            stmt = stmt.where(AllowlistEntry.title.ilike(f"%{q}%"))
+        return (await self.session.scalars(stmt.order_by(AllowlistEntry.created_at.desc()))).all()
+
+    async def _insert(self, rows: list[dict[str, object]]) -> int:
+        if not rows:
+            return 0
+        added = 0
+        for row in rows:  # one statement per row: two partial unique indexes, either may conflict
+            stmt = insert(AllowlistEntry).values(account_id=self.account_id, **row).on_conflict_do_nothing()
+            result = await self.session.execute(stmt.returning(AllowlistEntry.id))
+            added += result.scalar_one_or_none() is not None
+        return added
+
+    async def add(self, body: AddEntries) -> ImportResult:
+        keys = [(ref.connection_id, ref.upstream_id) for ref in body.items]
+        found = (
+            await self.session.execute(
+                select(MediaItem.connection_id, MediaItem.upstream_id, MediaItem.title, MediaItem.guids).where(
+                    MediaItem.account_id == self.account_id,
+                    tuple_(MediaItem.connection_id, MediaItem.upstream_id).in_(keys),
+                )
+            )
+        ).all()
+        by_key = {(r.connection_id, r.upstream_id): r for r in found}
+        missing = [k for k in dict.fromkeys(keys) if k not in by_key]
+        if missing:
+            raise UnknownItems(f"{len(missing)} of the items are not in your synced libraries; nothing was added.")
+        rows: list[dict[str, object]] = [
+            {
+                "list": body.list_name.value,
+                "connection_id": cid,
+                "upstream_id": uid,
+                "title": by_key[(cid, uid)].title,
+                "guid": _guid_of(by_key[(cid, uid)].guids or {}),
+                "note": body.note,
+                "expires_at": body.expires_at,
+            }
+            for cid, uid in dict.fromkeys(keys)
+        ]
+        added = await self._insert(rows)
+        return ImportResult(added=added, already_listed=len(rows) - added)
+
+    async def update(self, entry_id: uuid.UUID, change: EntryUpdate) -> AllowlistEntry:
+        entry = await self._get(entry_id)
+        if change.note is not None:
+            entry.note = change.note or None
+        if change.clear_expiry:
+            entry.expires_at = None
+        elif change.expires_at is not None:
+            entry.expires_at = change.expires_at
+        await self.session.flush()
+        return entry
+
+    async def remove(self, entry_id: uuid.UUID) -> None:
+        await self._get(entry_id)
+        await self.session.execute(
+            delete(AllowlistEntry).where(AllowlistEntry.id == entry_id, AllowlistEntry.account_id == self.account_id)
+        )
+
+    async def _get(self, entry_id: uuid.UUID) -> AllowlistEntry:
+        entry = await self.session.scalar(
+            select(AllowlistEntry).where(AllowlistEntry.id == entry_id, AllowlistEntry.account_id == self.account_id)
+        )
+        if entry is None:
+            raise EntryNotFound()
+        return entry
+
+    async def import_entries(self, raw: list[dict[str, object]]) -> ImportResult:
+        """All or nothing: every row is validated first; an error names its row."""
+        if len(raw) > 20_000:
+            raise ImportInvalid("At most 20,000 entries per import.")
+        entries: list[ImportedEntry] = []
+        problems: list[str] = []
+        for number, row in enumerate(raw, start=1):
+            cleaned = {k: (v if v != "" else None) for k, v in row.items()}
+            try:
+                entries.append(ImportedEntry.model_validate(cleaned))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = ".".join(str(p) for p in first["loc"]) or "row"
+                problems.append(f"row {number}: {field}: {str(first['msg']).removeprefix('Value error, ')}")
+            if len(problems) >= 10:
+                break
+        if problems:
+            raise ImportInvalid("Nothing was imported. " + "; ".join(problems))
+        own = set(
+            (await self.session.scalars(select(Connection.id).where(Connection.account_id == self.account_id))).all()
+        )
+        foreign = [i for i, e in enumerate(entries, start=1) if e.connection_id and e.connection_id not in own]
+        if foreign:
+            raise ImportInvalid(f"Nothing was imported. row {foreign[0]}: connection_id is not one of your servers")
+        rows: list[dict[str, object]] = [
+            {
+                "list": e.list_name.value,
+                "title": e.title,
+                "guid": e.guid,
+                "connection_id": e.connection_id,
+                "upstream_id": e.upstream_id if e.connection_id else None,
+                "note": e.note,
+                "expires_at": e.expires_at,
+            }
+            for e in entries
+        ]
+        added = await self._insert(rows)
+        return ImportResult(added=added, already_listed=len(rows) - added)
+
+    async def export_rows(self, list_name: ListName | None) -> list[dict[str, object]]:
+        now = datetime.now(UTC)
+        out = []
+        for entry in await self.entries(list_name, None):
+            data = to_out(entry, now).model_dump(mode="json", by_alias=True)
+            out.append({k: data.get(k) for k in EXPORT_COLUMNS})
+        return out
+
+
+def parse_csv(text: str) -> list[dict[str, object]]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "list" not in reader.fieldnames or "title" not in reader.fieldnames:
+        raise ImportInvalid("The CSV needs a header row with at least the columns list and title.")
+    return [dict(row) for row in reader]
+
+
+def to_csv_text(rows: list[dict[str, object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
