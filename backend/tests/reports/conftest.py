@@ -76,6 +76,38 @@ SHOWS = [
 ]
 
 
+def track(label: str, title: str, duration: int, *media: tuple[str, int]) -> dict[str, Any]:
+    return {
+        "label": label,
+        "title": title,
+        "duration": duration,
+        "media": [{"container": c, "bitrate": b} for c, b in media],
+    }
+
+
+MUSIC = [
+    {
+        "artist": "Artist X",
+        "albums": [
+            {
+                "title": "Album Y",
+                "year": 2001,
+                "tracks": [
+                    track("a1", "Song A", 241, ("flac", 900)),
+                    track("a2", "Song A (Remastered 2011)", 243, ("mp3", 320)),
+                    track("a4", "Song A", 300, ("mp3", 320)),
+                    track("b", "Song B", 200, ("flac", 880), ("mp3", 320)),
+                    track("c1", "Song C", 200, ("mp3", 320)),
+                    track("c2", "song c!", 200, ("mp3", 192)),
+                    track("d1", "Song D", 180, ("mp3", 256)),
+                    track("d2", "Song D", 180, ("mp3", 256)),
+                ],
+            }
+        ],
+    },
+]
+
+
 def request(
     tmdb: int, title: str, status: int, media_status: int, *, created: int = 3, updated: int = 2, **extra: Any
 ) -> dict[str, Any]:
@@ -124,6 +156,7 @@ SCENARIO: dict[str, Any] = {
                     {"type": "movie", "title": "Movies", "items": MOVIES},
                     {"type": "movie", "title": "Foreign", "items": FOREIGN},
                     {"type": "show", "title": "TV", "items": SHOWS},
+                    {"type": "artist", "title": "Music", "items": MUSIC},
                 ],
             }
         ],

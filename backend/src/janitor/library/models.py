@@ -36,6 +36,7 @@ class MediaItem(Base):
         UniqueConstraint("connection_id", "upstream_id", name="uq_media_items_connection_upstream"),
         Index("ix_media_items_account_kind", "account_id", "kind"),
         Index("ix_media_items_library", "library_id"),
+        Index("ix_media_items_match", "account_id", "connection_id", "match_key", postgresql_where="kind = 'track'"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -58,6 +59,8 @@ class MediaItem(Base):
     upstream_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     released_on: Mapped[date | None] = mapped_column(Date)
     guids: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    # Tracks: normalised title + artist + album (library/matching.py), the duplicates report's key.
+    match_key: Mapped[str | None] = mapped_column(Text)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     bitrate_kbps: Mapped[int | None] = mapped_column(Integer)
     container: Mapped[str | None] = mapped_column(String(32))

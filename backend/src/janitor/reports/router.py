@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from janitor.core.deps import CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.reports.common import PageParams, ReportPage, to_csv
+from janitor.reports.duplicates import DuplicateGroup, duplicate_groups
 from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
 from janitor.reports.requests import RecentRow, RequestRow, recently_available, request_report
@@ -104,6 +105,14 @@ async def report_recently_available(
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await recently_available(session, account.id, paging, settings=settings, now=datetime.now(UTC))
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/reports/duplicates", responses=error_responses(Unauthorized))
+async def report_duplicates(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[DuplicateGroup]:
+    """Duplicate tracks and multi-version tracks, grouped, with the proposed keeper and why."""
+    settings = await ReportSettingsService(session, account.id).get()
+    groups, total = await duplicate_groups(session, account.id, paging, settings=settings)
+    return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/reports/{report}/export.csv", response_class=PlainTextResponse, responses=error_responses(Unauthorized))

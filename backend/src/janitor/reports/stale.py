@@ -121,7 +121,9 @@ async def stale_items(
     direction = "ASC" if params.order == "asc" else "DESC"
     sql = STALE_SQL.format(
         protected=matches("'protected'"),
-        filters=" ".join(filters), order=f"{order} {direction}", nulls="FIRST" if direction == "ASC" else "LAST"
+        filters=" ".join(filters),
+        order=f"{order} {direction}",
+        nulls="FIRST" if direction == "ASC" else "LAST",
     )
     rows = (await session.execute(text(sql), args)).mappings().all()
     if not rows and params.offset:  # past the last page: still report the true total

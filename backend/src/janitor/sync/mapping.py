@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from janitor.library.languages import normalize_language
+from janitor.library.matching import track_key
 
 # Column order of the staging table; rows are tuples in this order.
 ITEM_COLUMNS = (
@@ -44,6 +45,7 @@ ITEM_COLUMNS = (
     "untagged_subtitles",
     "streams_synced_at",
     "last_seen_run",
+    "match_key",
 )
 
 PLEX_KINDS = {1: "movie", 2: "show", 3: "season", 4: "episode", 8: "artist", 9: "album", 10: "track"}
@@ -246,6 +248,7 @@ def plex_row(
         untagged_s,
         datetime.now(UTC) if has_streams else None,
         run_id,
+        track_key(item.get("title"), item.get("grandparentTitle"), item.get("parentTitle")) if is_track else None,
     )
 
 
@@ -362,6 +365,7 @@ def jellyfin_row(
         untagged_s,
         datetime.now(UTC) if has_streams else None,
         run_id,
+        track_key(item.get("Name"), grandparent_title, parent_title) if kind == "track" else None,
     )
 
 

@@ -1,0 +1,208 @@
+"""Music duplicates: tracks of one server with the same normalised title, artist and album and
+durations within a tolerance (or, in strict mode, the exact title-artist-album-duration key), and
+tracks that hold several versions (media parts). Each group proposes a keeper by an explained rule;
+what would be removed is always a specific copy (a track, or one part of a multi-version track)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.reports.common import PageParams
+from janitor.reports.models import ReportSettings
+
+LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
+
+GROUPS_SQL = """
+WITH t AS (
+    SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
+           m.duration_ms, m.added_at, m.parts, m.year, m."index" AS track_no, m.parent_index AS disc_no,
+           m.guids, {key} AS gkey,
+           lag({duration}) OVER w AS prev, {duration} AS dur
+    FROM media_items m JOIN libraries l ON l.id = m.library_id
+    WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
+      {filters}
+    WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.id)
+),
+c AS (
+    SELECT *, sum(CASE WHEN prev IS NULL OR dur IS NULL OR dur - prev > :tol THEN 1 ELSE 0 END)
+              OVER (PARTITION BY connection_id, gkey ORDER BY dur NULLS LAST, id) AS cluster
+    FROM t
+),
+g AS (
+    SELECT connection_id, gkey, cluster, 'duplicates' AS kind, min(lower(artist)) AS sa, min(lower(album)) AS sb,
+           min(lower(title)) AS st
+    FROM c GROUP BY connection_id, gkey, cluster HAVING count(*) > 1
+    UNION ALL
+    SELECT connection_id, 'v:' || upstream_id, 0, 'versions', lower(artist), lower(album), lower(title)
+    FROM t WHERE jsonb_array_length(parts) > 1
+),
+page AS (
+    SELECT *, count(*) OVER () AS total FROM g ORDER BY sa, sb, st, gkey, cluster LIMIT :limit OFFSET :offset
+)
+SELECT c.*, page.kind, page.total, page.sa, page.sb, page.st
+FROM page JOIN c ON c.connection_id = page.connection_id
+    AND ((page.kind = 'duplicates' AND c.gkey = page.gkey AND c.cluster = page.cluster)
+         OR (page.kind = 'versions' AND page.gkey = 'v:' || c.upstream_id))
+ORDER BY page.sa, page.sb, page.st, page.gkey, page.cluster, c.id
+"""
+
+NORMALISED = "m.match_key"
+STRICT = "concat_ws(E'\\x1f', m.title, m.grandparent_title, m.parent_title)"
+
+
+class Copy(BaseModel):
+    connection_id: uuid.UUID
+    upstream_id: str
+    part_id: str | None
+    file: str | None
+    container: str | None
+    audio_codec: str | None
+    bitrate_kbps: int | None
+    duration_ms: int | None
+    size_bytes: int | None
+    added_at: datetime | None
+    keeper: bool
+    lossless: bool
+
+
+class DuplicateGroup(BaseModel):
+    kind: Literal["duplicates", "versions"]
+    title: str
+    artist: str | None
+    album: str | None
+    copies: list[Copy]
+    keeper_reason: str
+    reclaimable_bytes: int
+    why: str
+
+
+def _codec(part: dict[str, Any]) -> str:
+    return str(part.get("audio_codec") or part.get("container") or "").lower()
+
+
+def _tags(row: dict[str, Any]) -> int:
+    return sum(1 for v in (row.get("year"), row.get("track_no"), row.get("disc_no"), row.get("album")) if v) + len(
+        row.get("guids") or {}
+    )
+
+
+def _rank(copy: Copy, tags: int) -> tuple[int, int, int, float]:
+    added = -copy.added_at.timestamp() if copy.added_at else float("-inf")
+    return (int(copy.lossless), copy.bitrate_kbps or 0, tags, added)
+
+
+def _reason(best: Copy, runner: Copy, best_tags: int, runner_tags: int) -> str:
+    if best.lossless and not runner.lossless:
+        return (
+            f"lossless {(best.audio_codec or best.container or '').upper()} over lossy "
+            + (runner.audio_codec or runner.container or "?").upper()
+        )
+    if (best.bitrate_kbps or 0) > (runner.bitrate_kbps or 0):
+        return f"higher bitrate ({best.bitrate_kbps} vs {runner.bitrate_kbps or '?'} kbps)"
+    if best_tags > runner_tags:
+        return "more complete tags"
+    return "added first"
+
+
+def _copies(rows: list[dict[str, Any]], kind: str) -> list[tuple[Copy, int]]:
+    out: list[tuple[Copy, int]] = []
+    for r in rows:
+        parts = r["parts"] or [{}]
+        chosen = parts if kind == "versions" else parts[:1]
+        for p in chosen:
+            codec = _codec(p)
+            out.append(
+                (
+                    Copy(
+                        connection_id=r["connection_id"],
+                        upstream_id=r["upstream_id"],
+                        part_id=str(p.get("part_id")) if p.get("part_id") else None,
+                        file=p.get("file"),
+                        container=p.get("container"),
+                        audio_codec=p.get("audio_codec"),
+                        bitrate_kbps=p.get("bitrate_kbps"),
+                        duration_ms=p.get("duration_ms") or r["duration_ms"],
+                        size_bytes=p.get("size"),
+                        added_at=r["added_at"],
+                        keeper=False,
+                        lossless=codec in LOSSLESS or str(p.get("container") or "").lower() in LOSSLESS,
+                    ),
+                    _tags(r),
+                )
+            )
+    return out
+
+
+async def duplicate_groups(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings
+) -> tuple[list[DuplicateGroup], int]:
+    strict = settings.duplicate_strict
+    args: dict[str, Any] = {
+        "a": account_id,
+        "tol": 0 if strict else settings.duplicate_tolerance_seconds * 1000,
+        "limit": params.page_size,
+        "offset": params.offset,
+    }
+    filters = []
+    if params.q:
+        filters.append("AND (m.title ILIKE :q OR m.grandparent_title ILIKE :q OR m.parent_title ILIKE :q)")
+        args["q"] = f"%{params.q}%"
+    if params.connection_id:
+        filters.append("AND m.connection_id = :c")
+        args["c"] = params.connection_id
+    if params.library_id:
+        filters.append("AND m.library_id = :l")
+        args["l"] = params.library_id
+    sql = GROUPS_SQL.format(
+        key=STRICT if strict else NORMALISED,
+        duration="(m.duration_ms / 1000)" if strict else "m.duration_ms",
+        filters=" ".join(filters),
+    )
+    rows = [dict(r) for r in (await session.execute(text(sql), args)).mappings().all()]
+    if not rows and params.offset:
+        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
+        return [], int(probe[0]["total"]) if probe else 0
+    grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        key = (
+            r["kind"],
+            r["connection_id"],
+            r["gkey"] if r["kind"] == "duplicates" else r["upstream_id"],
+            r["cluster"],
+        )
+        grouped.setdefault(key, []).append(r)
+    groups = []
+    for (kind, *_), members in grouped.items():
+        ranked = sorted(_copies(members, kind), key=lambda ct: _rank(*ct), reverse=True)
+        best, best_tags = ranked[0]
+        runner, runner_tags = ranked[1] if len(ranked) > 1 else ranked[0]
+        best.keeper = True
+        reason = _reason(best, runner, best_tags, runner_tags)
+        first = members[0]
+        durations = [c.duration_ms for c, _ in ranked if c.duration_ms]
+        spread = (max(durations) - min(durations)) / 1000 if durations else 0
+        why = (
+            f"{len(ranked)} versions inside one track"
+            if kind == "versions"
+            else f"{len(ranked)} tracks with the same title, artist and album"
+            + (f", durations within {spread:.0f} s" if spread else ", same duration")
+        )
+        groups.append(
+            DuplicateGroup(
+                kind=kind,
+                title=first["title"],
+                artist=first["artist"],
+                album=first["album"],
+                copies=[c for c, _ in ranked],
+                keeper_reason=f"Keep the {reason}",
+                reclaimable_bytes=sum(c.size_bytes or 0 for c, _ in ranked[1:]),
+                why=why,
+            )
+        )
+    return groups, int(rows[0]["total"]) if rows else 0

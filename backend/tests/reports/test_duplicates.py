@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import httpx
+
+from janitor.devtools.pytest_plugin import SignupFn
+from janitor.devtools.sim_fixtures import RunJob
+from mediasim import SimServer
+
+from .test_stale_and_large import _synced
+
+
+async def test_duplicates_groups_keepers_and_strict_mode(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    body = (await api.get("/api/v1/reports/duplicates", headers=user.headers)).json()
+    groups = {(g["kind"], g["title"].lower()): g for g in body["items"]}
+    assert body["total"] == 4
+    assert set(groups) == {
+        ("duplicates", "song a"),
+        ("versions", "song b"),
+        ("duplicates", "song c"),
+        ("duplicates", "song d"),
+    }
+    song_a = groups[("duplicates", "song a")]
+    assert len(song_a["copies"]) == 2  # the 300 s "Song A" is another recording
+    keeper = next(c for c in song_a["copies"] if c["keeper"])
+    assert keeper["container"] == "flac"
+    assert song_a["keeper_reason"] == "Keep the lossless FLAC over lossy MP3"
+    assert song_a["reclaimable_bytes"] > 0
+    song_b = groups[("versions", "song b")]
+    assert len({c["upstream_id"] for c in song_b["copies"]}) == 1
+    assert len({c["part_id"] for c in song_b["copies"]}) == 2  # what would be removed is one part
+    assert next(c for c in song_b["copies"] if c["keeper"])["container"] == "flac"
+    song_c = groups[("duplicates", "song c")]
+    assert next(c for c in song_c["copies"] if c["keeper"])["bitrate_kbps"] == 320
+    assert "higher bitrate" in song_c["keeper_reason"]
+    assert sum(c["keeper"] for g in body["items"] for c in g["copies"]) == 4  # one keeper per group, never zero
+    await api.patch("/api/v1/settings/reports", json={"duplicate_strict": True}, headers=user.headers)
+    strict = (await api.get("/api/v1/reports/duplicates", headers=user.headers)).json()
+    assert sorted((g["kind"], g["title"]) for g in strict["items"]) == [
+        ("duplicates", "Song D"),
+        ("versions", "Song B"),
+    ]
+    await api.patch(
+        "/api/v1/settings/reports",
+        json={"duplicate_strict": False, "duplicate_tolerance_seconds": 60},
+        headers=user.headers,
+    )
+    wide = (await api.get("/api/v1/reports/duplicates", params={"q": "song a"}, headers=user.headers)).json()
+    assert [len(g["copies"]) for g in wide["items"]] == [3]
