@@ -49,3 +49,41 @@ async def test_duplicates_groups_keepers_and_strict_mode(
     )
     wide = (await api.get("/api/v1/reports/duplicates", params={"q": "song a"}, headers=user.headers)).json()
     assert [len(g["copies"]) for g in wide["items"]] == [3]
+
+
+async def test_dashboard_summarises_every_report(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    empty = await signup()
+    blank = (await api.get("/api/v1/dashboard", headers=empty.headers)).json()
+    assert blank["has_connections"] is False
+    assert blank["last_sync"] is None
+    assert {c["report"]: c["count"] for c in blank["cards"]} == {
+        "duplicates": 0,
+        "stale": 0,
+        "large": 0,
+        "languages": 0,
+        "requests": 0,
+        "recently-available": 0,
+    }
+    user = await _synced(api, signup, sim, run_job)
+    board = (await api.get("/api/v1/dashboard", headers=user.headers)).json()
+    cards = {c["report"]: c for c in board["cards"]}
+    assert cards["stale"]["count"] == 4
+    assert cards["large"]["count"] == 1
+    assert cards["large"]["reclaimable_bytes"] >= 40 * 10**9
+    assert cards["duplicates"]["count"] == 4
+    assert cards["requests"]["count"] == 5
+    assert cards["recently-available"]["count"] == 2
+    assert cards["languages"]["count"] == 4
+    assert board["last_sync"]["status"] == "complete"
+    assert sum(b["count"] for b in board["stale_by_age"]) == 4
+    assert {b["label"]: b["count"] for b in board["stale_by_age"]} == {
+        "never watched": 1,
+        "over 2 years": 0,
+        "1-2 years": 3,
+        "6-12 months": 0,
+        "under 6 months": 0,
+    }
+    assert {s["library"] for s in board["storage"]} == {"Movies", "Foreign", "TV", "Music"}
+    assert board["storage"][0]["library"] == "Movies"  # largest first

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from janitor.core.deps import CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.reports.common import PageParams, ReportPage, to_csv
+from janitor.reports.dashboard import Dashboard, dashboard
 from janitor.reports.duplicates import DuplicateGroup, duplicate_groups
 from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
@@ -113,6 +114,13 @@ async def report_duplicates(session: SessionDep, account: CurrentAccount, paging
     settings = await ReportSettingsService(session, account.id).get()
     groups, total = await duplicate_groups(session, account.id, paging, settings=settings)
     return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/dashboard", responses=error_responses(Unauthorized))
+async def get_dashboard(session: SessionDep, account: CurrentAccount) -> Dashboard:
+    """One card per report (count, reclaimable size), storage by library, stale items by age, last sync."""
+    settings = await ReportSettingsService(session, account.id).get()
+    return await dashboard(session, account.id, settings=settings, now=datetime.now(UTC))
 
 
 @router.get("/reports/{report}/export.csv", response_class=PlainTextResponse, responses=error_responses(Unauthorized))
