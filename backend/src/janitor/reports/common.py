@@ -11,6 +11,8 @@ from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -60,3 +62,37 @@ def _cell(value: Any) -> str:
     text = str(value)
     # Spreadsheet formula injection: a cell must never start a formula.
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def scope_filters(
+    params: PageParams, *, search: Sequence[str], alias: str = "m", library: bool = True
+) -> tuple[str, dict[str, Any]]:
+    """The search, server and library filters every report takes, as SQL (``AND ...``) and bound values."""
+    clauses: list[str] = []
+    args: dict[str, Any] = {}
+    if params.q:
+        clauses.append("AND (" + " OR ".join(f"{column} ILIKE :q" for column in search) + ")")
+        args["q"] = f"%{params.q}%"
+    if params.connection_id:
+        clauses.append(f"AND {alias}.connection_id = :c")
+        args["c"] = params.connection_id
+    if library and params.library_id:
+        clauses.append(f"AND {alias}.library_id = :l")
+        args["l"] = params.library_id
+    return " ".join(clauses), args
+
+
+async def fetch_page(
+    session: AsyncSession, sql: str, args: dict[str, Any], params: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    """Run a report query that selects ``count(*) OVER () AS total`` with ``:limit``/``:offset``.
+
+    Past the last page the rows are empty but the true total is still reported."""
+    bound = {**args, "limit": params.page_size, "offset": params.offset}
+    rows = [dict(r) for r in (await session.execute(text(sql), bound)).mappings().all()]
+    if rows:
+        return rows, int(rows[0]["total"])
+    if params.offset:
+        probe = (await session.execute(text(sql), {**bound, "limit": 1, "offset": 0})).mappings().all()
+        return [], int(probe[0]["total"]) if probe else 0
+    return [], 0

@@ -10,10 +10,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.reports.common import PageParams
+from janitor.reports.common import PageParams, fetch_page, scope_filters
 from janitor.reports.models import ReportSettings
 
 LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
@@ -143,31 +142,14 @@ async def duplicate_groups(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings
 ) -> tuple[list[DuplicateGroup], int]:
     strict = settings.duplicate_strict
-    args: dict[str, Any] = {
-        "a": account_id,
-        "tol": 0 if strict else settings.duplicate_tolerance_seconds * 1000,
-        "limit": params.page_size,
-        "offset": params.offset,
-    }
-    filters = []
-    if params.q:
-        filters.append("AND (m.title ILIKE :q OR m.grandparent_title ILIKE :q OR m.parent_title ILIKE :q)")
-        args["q"] = f"%{params.q}%"
-    if params.connection_id:
-        filters.append("AND m.connection_id = :c")
-        args["c"] = params.connection_id
-    if params.library_id:
-        filters.append("AND m.library_id = :l")
-        args["l"] = params.library_id
+    filters, args = scope_filters(params, search=("m.title", "m.grandparent_title", "m.parent_title"))
+    args.update(a=account_id, tol=0 if strict else settings.duplicate_tolerance_seconds * 1000)
     sql = GROUPS_SQL.format(
         key=STRICT if strict else NORMALISED,
         duration="(m.duration_ms / 1000)" if strict else "m.duration_ms",
-        filters=" ".join(filters),
+        filters=filters,
     )
-    rows = [dict(r) for r in (await session.execute(text(sql), args)).mappings().all()]
-    if not rows and params.offset:
-        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
-        return [], int(probe[0]["total"]) if probe else 0
+    rows, total = await fetch_page(session, sql, args, params)
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
         key = (
@@ -205,4 +187,4 @@ async def duplicate_groups(
                 why=why,
             )
         )
-    return groups, int(rows[0]["total"]) if rows else 0
+    return groups, total

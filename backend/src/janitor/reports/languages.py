@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.sql import matches
-from janitor.reports.common import PageParams, item_link
+from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
 from janitor.reports.models import ReportSettings
 
 SORTS = {"title": "lower(r.display_title)", "added": "r.added_at", "size": "r.size_bytes"}
@@ -92,27 +91,12 @@ async def language_issues(
     settings: ReportSettings,
     issue: Literal["all", "audio", "subtitles"] = "all",
 ) -> tuple[list[LanguageIssue], int]:
-    filters = []
-    args: dict[str, Any] = {
-        "a": account_id,
-        "audio": settings.required_audio_languages,
-        "subs": settings.required_subtitle_languages,
-        "limit": params.page_size,
-        "offset": params.offset,
-    }
-    if params.q:
-        filters.append("AND (m.title ILIKE :q OR m.grandparent_title ILIKE :q)")
-        args["q"] = f"%{params.q}%"
-    if params.connection_id:
-        filters.append("AND m.connection_id = :c")
-        args["c"] = params.connection_id
-    if params.library_id:
-        filters.append("AND m.library_id = :l")
-        args["l"] = params.library_id
+    filters, args = scope_filters(params, search=("m.title", "m.grandparent_title"))
+    args.update(a=account_id, audio=settings.required_audio_languages, subs=settings.required_subtitle_languages)
     order = SORTS.get(params.sort or "title", SORTS["title"])
     direction = "ASC" if params.order == "asc" else "DESC"
     base = LANGUAGE_SQL.format(
-        filters=" ".join(filters),
+        filters=filters,
         issue=ISSUES[issue],
         order=f"{order} {direction} NULLS LAST",
         subs_only=matches("'french_subs_only'", also_parent=True),
@@ -120,11 +104,7 @@ async def language_issues(
         exempt=matches("'language_exempt', 'episode_exempt'", also_parent=True),
     )
     sql = base.replace("SELECT * FROM (", "SELECT r.*, count(*) OVER () AS total FROM (", 1)
-    rows = (await session.execute(text(sql), args)).mappings().all()
-    if not rows and params.offset:
-        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
-        return [], int(probe[0]["total"]) if probe else 0
-    total = int(rows[0]["total"]) if rows else 0
+    rows, total = await fetch_page(session, sql, args, params)
     out = [
         LanguageIssue(
             connection_id=r["connection_id"],

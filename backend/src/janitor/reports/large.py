@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.reports.common import PageParams, item_link
+from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
 
 GB = 1024**3
 SORTS = {"size": "m.size_bytes", "title": "lower(m.title)", "added": "m.added_at", "bitrate": "m.bitrate_kbps"}
@@ -35,23 +33,8 @@ class LargeMovie(BaseModel):
 async def large_movies(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, threshold_gb: float
 ) -> tuple[list[LargeMovie], int]:
-    where = [
-        "m.account_id = :a",
-        "m.kind = 'movie'",
-        "NOT m.gone",
-        "l.enabled",
-        "m.size_bytes > :min_bytes",
-    ]
-    args: dict[str, Any] = {"a": account_id, "min_bytes": int(threshold_gb * GB)}
-    if params.q:
-        where.append("m.title ILIKE :q")
-        args["q"] = f"%{params.q}%"
-    if params.connection_id:
-        where.append("m.connection_id = :c")
-        args["c"] = params.connection_id
-    if params.library_id:
-        where.append("m.library_id = :l")
-        args["l"] = params.library_id
+    filters, args = scope_filters(params, search=("m.title",))
+    args.update(a=account_id, min_bytes=int(threshold_gb * GB))
     order = SORTS.get(params.sort or "size", SORTS["size"])
     direction = "ASC" if params.order == "asc" else "DESC"
     sql = f"""
@@ -61,16 +44,12 @@ async def large_movies(
         FROM media_items m
         JOIN libraries l ON l.id = m.library_id
         JOIN connections c ON c.id = m.connection_id
-        WHERE {" AND ".join(where)}
+        WHERE m.account_id = :a AND m.kind = 'movie' AND NOT m.gone AND l.enabled AND m.size_bytes > :min_bytes
+          {filters}
         ORDER BY {order} {direction} NULLS LAST, m.id
         LIMIT :limit OFFSET :offset
     """
-    args.update(limit=params.page_size, offset=params.offset)
-    rows = (await session.execute(text(sql), args)).mappings().all()
-    if not rows and params.offset:  # past the last page: still report the true total
-        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
-        return [], int(probe[0]["total"]) if probe else 0
-    total = int(rows[0]["total"]) if rows else 0
+    rows, total = await fetch_page(session, sql, args, params)
     out = [
         LargeMovie(
             connection_id=r["connection_id"],

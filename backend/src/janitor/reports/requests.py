@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.reports.common import PageParams, item_link
+from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
 from janitor.reports.models import ReportSettings
 
 Category = Literal["pending", "processing", "failed", "unavailable"]
@@ -75,14 +74,8 @@ async def request_report(
     category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
 ) -> tuple[list[RequestRow], int]:
     stuck_before = now - timedelta(days=settings.stuck_request_days)
-    args: dict[str, Any] = {"a": account_id, "limit": params.page_size, "offset": params.offset, "stuck": stuck_before}
-    filters = []
-    if params.q:
-        filters.append("AND (r.title ILIKE :q OR r.requested_by ILIKE :q)")
-        args["q"] = f"%{params.q}%"
-    if params.connection_id:
-        filters.append("AND r.connection_id = :c")
-        args["c"] = params.connection_id
+    filters, args = scope_filters(params, search=("r.title", "r.requested_by"), alias="r", library=False)
+    args.update(a=account_id, stuck=stuck_before)
     if category == "stuck":
         cat = "AND q.category = 'processing' AND q.since < :stuck"
     elif category != "all":
@@ -92,13 +85,10 @@ async def request_report(
         cat = ""
     direction = "ASC" if params.order == "asc" else "DESC"
     order = f"{SORTS.get(params.sort or 'age', SORTS['age'])} {direction} NULLS LAST"
-    sql = REQUESTS_SQL.format(filters=" ".join(filters), category=cat, order=order).replace(
+    sql = REQUESTS_SQL.format(filters=filters, category=cat, order=order).replace(
         "SELECT * FROM (", "SELECT q.*, count(*) OVER () AS total FROM (", 1
     )
-    rows = (await session.execute(text(sql), args)).mappings().all()
-    if not rows and params.offset:
-        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
-        return [], int(probe[0]["total"]) if probe else 0
+    rows, total = await fetch_page(session, sql, args, params)
     out = []
     for r in rows:
         stuck = r["category"] == "processing" and r["since"] is not None and r["since"] < stuck_before
@@ -123,7 +113,7 @@ async def request_report(
                 why=why,
             )
         )
-    return out, int(rows[0]["total"]) if rows else 0
+    return out, total
 
 
 RECENT_SQL = """
@@ -164,26 +154,12 @@ async def recently_available(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime
 ) -> tuple[list[RecentRow], int]:
     days = settings.recently_available_days
-    args: dict[str, Any] = {
-        "a": account_id,
-        "since": now - timedelta(days=days),
-        "limit": params.page_size,
-        "offset": params.offset,
-    }
-    filters = []
-    if params.q:
-        filters.append("AND x.title ILIKE :q")
-        args["q"] = f"%{params.q}%"
-    if params.connection_id:
-        filters.append("AND x.connection_id = :c")
-        args["c"] = params.connection_id
-    sql = RECENT_SQL.format(filters=" ".join(filters)).replace(
+    filters, args = scope_filters(params, search=("x.title",), alias="x", library=False)
+    args.update(a=account_id, since=now - timedelta(days=days))
+    sql = RECENT_SQL.format(filters=filters).replace(
         "SELECT * FROM (", "SELECT x.*, count(*) OVER () AS total FROM (", 1
     )
-    rows = (await session.execute(text(sql), args)).mappings().all()
-    if not rows and params.offset:
-        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
-        return [], int(probe[0]["total"]) if probe else 0
+    rows, total = await fetch_page(session, sql, args, params)
     out = [
         RecentRow(
             source=r["source"],
@@ -206,4 +182,4 @@ async def recently_available(
         )
         for r in rows
     ]
-    return out, int(rows[0]["total"]) if rows else 0
+    return out, total

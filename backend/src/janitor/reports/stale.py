@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.sql import matches
-from janitor.reports.common import PageParams, item_link
+from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
 from janitor.reports.models import ReportSettings
 
 SORTS = {
@@ -97,39 +95,24 @@ def months_before(moment: datetime, months: int) -> datetime:
 async def stale_items(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime
 ) -> tuple[list[StaleItem], int]:
-    filters = []
-    args: dict[str, Any] = {
-        "a": account_id,
-        "watch_cutoff": months_before(now, settings.stale_months),
-        "added_cutoff": months_before(now, settings.stale_ignore_added_months),
-        "released_cutoff": months_before(now, settings.stale_ignore_released_months).date(),
-        "today": now.date(),
-        "ignore_future": settings.stale_ignore_future_releases,
-        "limit": params.page_size,
-        "offset": params.offset,
-    }
-    if params.q:
-        filters.append("AND m.title ILIKE :q")
-        args["q"] = f"%{params.q}%"
-    if params.connection_id:
-        filters.append("AND m.connection_id = :c")
-        args["c"] = params.connection_id
-    if params.library_id:
-        filters.append("AND m.library_id = :l")
-        args["l"] = params.library_id
+    filters, args = scope_filters(params, search=("m.title",))
+    args.update(
+        a=account_id,
+        watch_cutoff=months_before(now, settings.stale_months),
+        added_cutoff=months_before(now, settings.stale_ignore_added_months),
+        released_cutoff=months_before(now, settings.stale_ignore_released_months).date(),
+        today=now.date(),
+        ignore_future=settings.stale_ignore_future_releases,
+    )
     order = SORTS.get(params.sort or "last_watched", SORTS["last_watched"])
     direction = "ASC" if params.order == "asc" else "DESC"
     sql = STALE_SQL.format(
         protected=matches("'protected'"),
-        filters=" ".join(filters),
+        filters=filters,
         order=f"{order} {direction}",
         nulls="FIRST" if direction == "ASC" else "LAST",
     )
-    rows = (await session.execute(text(sql), args)).mappings().all()
-    if not rows and params.offset:  # past the last page: still report the true total
-        probe = (await session.execute(text(sql), {**args, "limit": 1, "offset": 0})).mappings().all()
-        return [], int(probe[0]["total"]) if probe else 0
-    total = int(rows[0]["total"]) if rows else 0
+    rows, total = await fetch_page(session, sql, args, params)
     items = []
     for r in rows:
         if r["last_at"] is None:
