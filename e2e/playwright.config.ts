@@ -2,12 +2,17 @@ import { defineConfig, devices } from '@playwright/test';
 
 /**
  * End-to-end tests against the whole stack: `scripts/devstack.py --ephemeral` starts throwaway
- * Postgres + Redis, migrates, and runs the API (serving the built SPA) and the worker.
+ * Postgres + Redis, migrates, and runs the API (serving the built SPA), the worker and the media-server
+ * simulator (tiny demo world: plex.tv, a Plex server, Jellyfin, Jellyseerr) on E2E_SIM_PORT.
  * Build the SPA first: `npm --prefix frontend run build`.
  *
- * Debugging against a stack you already run: `E2E_BASE_URL=http://127.0.0.1:8000 npx playwright test`.
+ * Debugging against a stack you already run:
+ * `E2E_BASE_URL=http://127.0.0.1:8000 E2E_SIM_URL=http://127.0.0.1:8001 npx playwright test`.
  */
 const PORT = Number(process.env.E2E_PORT ?? 8765);
+// devstack starts the media-server simulator here (tests read its /_admin and inject faults).
+const SIM_PORT = Number(process.env.E2E_SIM_PORT ?? 8766);
+process.env.E2E_SIM_URL ??= `http://127.0.0.1:${SIM_PORT}`;
 const external = process.env.E2E_BASE_URL;
 const baseURL = external ?? `http://127.0.0.1:${PORT}`;
 
@@ -44,7 +49,7 @@ export default defineConfig({
 	webServer: external
 		? undefined
 		: {
-				command: `cd .. && uv run python scripts/devstack.py --ephemeral --port ${PORT}`,
+				command: `cd .. && uv run python scripts/devstack.py --ephemeral --port ${PORT} --sim-port ${SIM_PORT}`,
 				url: `http://127.0.0.1:${PORT}/api/healthz`,
 				timeout: 120_000,
 				reuseExistingServer: false,

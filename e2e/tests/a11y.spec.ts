@@ -1,15 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-import { signUp } from './helpers';
-
-async function expectNoViolations(page: Page, label: string) {
-	const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-	const summary = results.violations.map(
-		(v) =>
-			`${label}: ${v.id} (${v.impact}) ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`
-	);
-	expect(summary, summary.join('\n')).toEqual([]);
-}
+import { expect, test } from '@playwright/test';
+import { expectNoViolations, signUp } from './helpers';
 
 for (const scheme of ['light', 'dark'] as const) {
 	test(`no WCAG A/AA violations (${scheme})`, async ({ page }) => {

@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from janitor.accounts.router import account_router, auth
 from janitor.allowlists.router import router as allowlists_router
+from janitor.allowlists.schemas import ImportedEntry
 from janitor.connections.router import router as connections_router
 from janitor.core import health
 from janitor.core.config import Settings, get_settings
@@ -72,7 +73,8 @@ def _document_validation_errors(app: FastAPI) -> None:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for model in (ValidationErrorBody, FieldError):
+        # Models referenced by hand (openapi_extra) must be listed too.
+        for model in (ValidationErrorBody, FieldError, ImportedEntry):
             model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             model_schema.pop("$defs", None)
             components[model.__name__] = model_schema

@@ -53,6 +53,13 @@ async def test_refresh_syncs_every_source_completely(
     assert world  # the simulator describes its world
     libs = (await api.get("/api/v1/libraries", headers=user.headers)).json()
     assert all(lib["last_synced_at"] for lib in libs if lib["enabled"])
+    plex_libs = [lib for lib in libs if lib["connection_id"] == ids["plex"] and lib["enabled"]]
+    counted = await _scalar(
+        job_ctx,
+        "SELECT count(*) FROM media_items WHERE connection_id = :c AND kind IN ('movie', 'episode', 'track')",
+        c=ids["plex"],
+    )
+    assert sum(lib["item_count"] for lib in plex_libs) == counted > 0
 
 
 async def test_an_unchanged_library_stays_put_over_runs(

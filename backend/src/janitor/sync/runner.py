@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from janitor.connections.clients.errors import UpstreamAuthError, UpstreamError
 from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus, Library
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.jobs.runner import TenantJob
+from janitor.library.models import MediaItem
 from janitor.sync.base import SourceResult, SyncContext
 from janitor.sync.jellyfin import sync_jellyfin
 from janitor.sync.jellyseerr import sync_jellyseerr
@@ -150,6 +151,20 @@ async def _sync_source(
         if result.complete:
             values.update(status=ConnectionStatus.OK, last_error=None, last_checked_at=datetime.now(UTC))
         await session.execute(update(Connection).where(Connection.id == conn.id).values(**values))
+        # What the Libraries page shows: items (movies, episodes, tracks) now held per library.
+        await session.execute(
+            update(Library)
+            .where(Library.connection_id == conn.id)
+            .values(
+                item_count=select(func.count(MediaItem.id))
+                .where(
+                    MediaItem.library_id == Library.id,
+                    MediaItem.kind.in_(("movie", "episode", "track")),
+                    MediaItem.gone.is_(False),
+                )
+                .scalar_subquery()
+            )
+        )
         if result.complete:
             await session.execute(
                 update(Library)

@@ -104,6 +104,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/allowlists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Entries
+         * @description Entries of every list (or one), newest first; expired entries are shown and no longer apply.
+         */
+        get: operations["list_entries"];
+        put?: never;
+        /**
+         * Add Entries
+         * @description Add report rows to a list (bulk). Entries match by server and id, so renames keep them.
+         */
+        post: operations["add_entries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/allowlists/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Entries
+         * @description Every entry (or one list's) as CSV or JSON, in the format the import takes.
+         */
+        get: operations["export_entries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/allowlists/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Entries
+         * @description Import entries from CSV (header: list,title,guid,connection_id,upstream_id,note,expires_at) or a JSON
+         *     array. All or nothing: a bad row is named and nothing is written.
+         */
+        post: operations["import_entries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/allowlists/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Entry
+         * @description Remove an entry.
+         */
+        delete: operations["delete_entry"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Entry
+         * @description Change the note or the expiry of an entry.
+         */
+        patch: operations["update_entry"];
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -392,6 +481,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dashboard
+         * @description One card per report (count, reclaimable size), storage by library, stale items by age, last sync.
+         */
+        get: operations["get_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/libraries": {
         parameters: {
             query?: never;
@@ -430,6 +539,170 @@ export interface paths {
          * @description Turn syncing of one library on or off.
          */
         patch: operations["update_library"];
+        trace?: never;
+    };
+    "/api/v1/reports/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Duplicates
+         * @description Duplicate tracks and multi-version tracks, grouped, with the proposed keeper and why.
+         */
+        get: operations["report_duplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/languages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Languages
+         * @description Movies and episodes missing a required audio or subtitle language (sort: title, added, size).
+         */
+        get: operations["report_languages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/large": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Large
+         * @description Movies above the size threshold, largest first (sort: size, title, added, bitrate).
+         */
+        get: operations["report_large"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/recently-available": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Recently Available
+         * @description What became available in the last N days, from Jellyseerr and from the libraries' added dates.
+         */
+        get: operations["report_recently_available"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Requests
+         * @description Jellyseerr requests that are pending, processing, failed or unavailable; `stuck` flags old approvals.
+         */
+        get: operations["report_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/stale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Stale
+         * @description Movies and shows nobody watched for N months (sort: last_watched, title, added, size).
+         */
+        get: operations["report_stale"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report}/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Report
+         * @description The filtered rows of a report as CSV (every page, up to 100,000 rows).
+         */
+        get: operations["export_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report Settings
+         * @description The thresholds and required languages the reports use.
+         */
+        get: operations["get_report_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Report Settings
+         * @description Change thresholds or languages; every value is validated, nothing is saved on an error.
+         */
+        patch: operations["update_report_settings"];
         trace?: never;
     };
     "/api/v1/sync/events": {
@@ -538,6 +811,26 @@ export interface components {
              */
             id: string;
         };
+        /**
+         * AddEntries
+         * @description Add report rows (by server and id) to a list, in bulk.
+         */
+        AddEntries: {
+            /** Expires At */
+            expires_at?: string | null;
+            /** Items */
+            items: components["schemas"]["ItemRef"][];
+            list: components["schemas"]["ListName"];
+            /** Note */
+            note?: string | null;
+        };
+        /** AgeBucket */
+        AgeBucket: {
+            /** Count */
+            count: number;
+            /** Label */
+            label: string;
+        };
         /** ChangePasswordIn */
         ChangePasswordIn: {
             /** Current Password */
@@ -622,6 +915,36 @@ export interface components {
             /** Verify Tls */
             verify_tls?: boolean | null;
         };
+        /** Copy */
+        Copy: {
+            /** Added At */
+            added_at: string | null;
+            /** Audio Codec */
+            audio_codec: string | null;
+            /** Bitrate Kbps */
+            bitrate_kbps: number | null;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Container */
+            container: string | null;
+            /** Duration Ms */
+            duration_ms: number | null;
+            /** File */
+            file: string | null;
+            /** Keeper */
+            keeper: boolean;
+            /** Lossless */
+            lossless: boolean;
+            /** Part Id */
+            part_id: string | null;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** Upstream Id */
+            upstream_id: string;
+        };
         /** Credentials */
         Credentials: {
             /**
@@ -632,10 +955,87 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** Dashboard */
+        Dashboard: {
+            /** Cards */
+            cards: components["schemas"]["ReportCard"][];
+            /** Has Connections */
+            has_connections: boolean;
+            last_sync: components["schemas"]["LastSync"] | null;
+            /** Stale By Age */
+            stale_by_age: components["schemas"]["AgeBucket"][];
+            /** Storage */
+            storage: components["schemas"]["LibraryStorage"][];
+        };
         /** DeleteAccountIn */
         DeleteAccountIn: {
             /** Password */
             password: string;
+        };
+        /** DuplicateGroup */
+        DuplicateGroup: {
+            /** Album */
+            album: string | null;
+            /** Artist */
+            artist: string | null;
+            /** Copies */
+            copies: components["schemas"]["Copy"][];
+            /** Keeper Reason */
+            keeper_reason: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "duplicates" | "versions";
+            /** Reclaimable Bytes */
+            reclaimable_bytes: number;
+            /** Title */
+            title: string;
+            /** Why */
+            why: string;
+        };
+        /** EntryOut */
+        EntryOut: {
+            /** Connection Id */
+            connection_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expired
+             * @default false
+             */
+            expired: boolean;
+            /** Expires At */
+            expires_at: string | null;
+            /** Guid */
+            guid: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            list: components["schemas"]["ListName"];
+            /** Note */
+            note: string | null;
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string | null;
+        };
+        /** EntryUpdate */
+        EntryUpdate: {
+            /**
+             * Clear Expiry
+             * @default false
+             */
+            clear_expiry: boolean;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Note */
+            note?: string | null;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -659,6 +1059,57 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /** ImportResult */
+        ImportResult: {
+            /** Added */
+            added: number;
+            /** Already Listed */
+            already_listed: number;
+        };
+        /**
+         * ImportedEntry
+         * @description One entry of an imported list: by server and id, or by an external id, with a title to show.
+         */
+        ImportedEntry: {
+            /**
+             * Connection Id
+             * @default null
+             */
+            connection_id: string | null;
+            /**
+             * Expires At
+             * @default null
+             */
+            expires_at: string | null;
+            /**
+             * Guid
+             * @default null
+             */
+            guid: string | null;
+            list: components["schemas"]["ListName"];
+            /**
+             * Note
+             * @default null
+             */
+            note: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Upstream Id
+             * @default null
+             */
+            upstream_id: string | null;
+        };
+        /** ItemRef */
+        ItemRef: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Upstream Id */
+            upstream_id: string;
         };
         /** JellyfinIn */
         JellyfinIn: {
@@ -736,6 +1187,83 @@ export interface components {
              */
             verify_tls: boolean;
         };
+        /** LanguageIssue */
+        LanguageIssue: {
+            /** Added At */
+            added_at: string | null;
+            /** Audio Languages */
+            audio_languages: string[];
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Kind */
+            kind: string;
+            /** Library */
+            library: string;
+            /** Link */
+            link: string;
+            /** Missing Audio */
+            missing_audio: string[];
+            /** Missing Subtitles */
+            missing_subtitles: string[];
+            /** Server */
+            server: string;
+            /** Subtitle Languages */
+            subtitle_languages: string[];
+            /** Title */
+            title: string;
+            /** Untagged Audio */
+            untagged_audio: number;
+            /** Untagged Subtitles */
+            untagged_subtitles: number;
+            /** Upstream Id */
+            upstream_id: string;
+            /** Why */
+            why: string;
+        };
+        /** LargeMovie */
+        LargeMovie: {
+            /** Added At */
+            added_at: string | null;
+            /** Bitrate Kbps */
+            bitrate_kbps: number | null;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Library */
+            library: string;
+            /** Link */
+            link: string;
+            /** Server */
+            server: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+            /** Video Codec */
+            video_codec: string | null;
+            /** Video Resolution */
+            video_resolution: string | null;
+            /** Why */
+            why: string;
+            /** Year */
+            year: number | null;
+        };
+        /** LastSync */
+        LastSync: {
+            /** Finished At */
+            finished_at: string | null;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+        };
         /** LibraryOut */
         LibraryOut: {
             /**
@@ -764,11 +1292,34 @@ export interface components {
             /** Upstream Key */
             upstream_key: string;
         };
+        /** LibraryStorage */
+        LibraryStorage: {
+            /** Items */
+            items: number;
+            /** Kind */
+            kind: string;
+            /** Library */
+            library: string;
+            /**
+             * Library Id
+             * Format: uuid
+             */
+            library_id: string;
+            /** Server */
+            server: string;
+            /** Size Bytes */
+            size_bytes: number;
+        };
         /** LibraryUpdate */
         LibraryUpdate: {
             /** Enabled */
             enabled: boolean;
         };
+        /**
+         * ListName
+         * @enum {string}
+         */
+        ListName: "protected" | "french_only" | "french_subs_only" | "language_exempt" | "episode_exempt";
         /** PlexFromPinIn */
         PlexFromPinIn: {
             /** Client Identifier */
@@ -848,6 +1399,224 @@ export interface components {
              */
             status: "ready" | "not_ready";
         };
+        /** RecentRow */
+        RecentRow: {
+            /**
+             * Available At
+             * Format: date-time
+             */
+            available_at: string;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Kind */
+            kind: string;
+            /** Library */
+            library: string | null;
+            /** Link */
+            link: string | null;
+            /** Requested By */
+            requested_by: string | null;
+            /** Server */
+            server: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "request" | "library";
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+            /** Why */
+            why: string;
+        };
+        /** ReportCard */
+        ReportCard: {
+            /** Count */
+            count: number;
+            /** Reclaimable Bytes */
+            reclaimable_bytes?: number | null;
+            /** Report */
+            report: string;
+        };
+        /** ReportPage[DuplicateGroup] */
+        ReportPage_DuplicateGroup_: {
+            /** Items */
+            items: components["schemas"]["DuplicateGroup"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Rows matching the filters (all pages)
+             */
+            total: number;
+        };
+        /** ReportPage[LanguageIssue] */
+        ReportPage_LanguageIssue_: {
+            /** Items */
+            items: components["schemas"]["LanguageIssue"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Rows matching the filters (all pages)
+             */
+            total: number;
+        };
+        /** ReportPage[LargeMovie] */
+        ReportPage_LargeMovie_: {
+            /** Items */
+            items: components["schemas"]["LargeMovie"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Rows matching the filters (all pages)
+             */
+            total: number;
+        };
+        /** ReportPage[RecentRow] */
+        ReportPage_RecentRow_: {
+            /** Items */
+            items: components["schemas"]["RecentRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Rows matching the filters (all pages)
+             */
+            total: number;
+        };
+        /** ReportPage[RequestRow] */
+        ReportPage_RequestRow_: {
+            /** Items */
+            items: components["schemas"]["RequestRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Rows matching the filters (all pages)
+             */
+            total: number;
+        };
+        /** ReportPage[StaleItem] */
+        ReportPage_StaleItem_: {
+            /** Items */
+            items: components["schemas"]["StaleItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Rows matching the filters (all pages)
+             */
+            total: number;
+        };
+        /** ReportSettingsOut */
+        ReportSettingsOut: {
+            /** Duplicate Strict */
+            duplicate_strict: boolean;
+            /** Duplicate Tolerance Seconds */
+            duplicate_tolerance_seconds: number;
+            /** Large Movie Gb */
+            large_movie_gb: number;
+            /** Recently Available Days */
+            recently_available_days: number;
+            /** Required Audio Languages */
+            required_audio_languages: string[];
+            /** Required Subtitle Languages */
+            required_subtitle_languages: string[];
+            /** Stale Ignore Added Months */
+            stale_ignore_added_months: number;
+            /** Stale Ignore Future Releases */
+            stale_ignore_future_releases: boolean;
+            /** Stale Ignore Released Months */
+            stale_ignore_released_months: number;
+            /** Stale Months */
+            stale_months: number;
+            /** Stuck Request Days */
+            stuck_request_days: number;
+        };
+        /**
+         * ReportSettingsUpdate
+         * @description Every field is optional: send only what changes.
+         */
+        ReportSettingsUpdate: {
+            /** Duplicate Strict */
+            duplicate_strict?: boolean | null;
+            /** Duplicate Tolerance Seconds */
+            duplicate_tolerance_seconds?: number | null;
+            /** Large Movie Gb */
+            large_movie_gb?: number | null;
+            /** Recently Available Days */
+            recently_available_days?: number | null;
+            /** Required Audio Languages */
+            required_audio_languages?: string[] | null;
+            /** Required Subtitle Languages */
+            required_subtitle_languages?: string[] | null;
+            /** Stale Ignore Added Months */
+            stale_ignore_added_months?: number | null;
+            /** Stale Ignore Future Releases */
+            stale_ignore_future_releases?: boolean | null;
+            /** Stale Ignore Released Months */
+            stale_ignore_released_months?: number | null;
+            /**
+             * Stale Months
+             * @description Nothing watched for this many months
+             */
+            stale_months?: number | null;
+            /** Stuck Request Days */
+            stuck_request_days?: number | null;
+        };
+        /** RequestRow */
+        RequestRow: {
+            /** Age Days */
+            age_days: number | null;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "pending" | "processing" | "failed" | "unavailable";
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Is 4K */
+            is_4k: boolean;
+            /** Media Type */
+            media_type: string;
+            /** Requested At */
+            requested_at: string | null;
+            /** Requested By */
+            requested_by: string | null;
+            /** Server */
+            server: string;
+            /** Stuck */
+            stuck: boolean;
+            /** Title */
+            title: string | null;
+            /** Tmdb Id */
+            tmdb_id: number | null;
+            /** Upstream Id */
+            upstream_id: number;
+            /** Why */
+            why: string;
+        };
         /** Session */
         Session: {
             /** Access Token */
@@ -903,6 +1672,42 @@ export interface components {
             total: number | null;
             /** Warnings */
             warnings?: string[];
+        };
+        /** StaleItem */
+        StaleItem: {
+            /** Added At */
+            added_at: string | null;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Episodes */
+            episodes: number | null;
+            /** Kind */
+            kind: string;
+            /** Last Watched At */
+            last_watched_at: string | null;
+            /** Last Watched By */
+            last_watched_by: string | null;
+            /** Library */
+            library: string;
+            /** Link */
+            link: string;
+            /** Released On */
+            released_on: string | null;
+            /** Server */
+            server: string;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+            /** Why */
+            why: string;
+            /** Year */
+            year: number | null;
         };
         /** SyncRunOut */
         SyncRunOut: {
@@ -1127,6 +1932,273 @@ export interface operations {
             };
             /** @description `not_authenticated` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_entries: {
+        parameters: {
+            query?: {
+                list?: components["schemas"]["ListName"] | null;
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"][];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    add_entries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddEntries"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    export_entries: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+                list?: components["schemas"]["ListName"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    import_entries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportedEntry"][];
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    delete_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `allowlist_entry_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    update_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `allowlist_entry_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1892,6 +2964,35 @@ export interface operations {
             };
         };
     };
+    get_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_libraries: {
         parameters: {
             query?: {
@@ -1976,6 +3077,410 @@ export interface operations {
             };
             /** @description `library_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    report_duplicates: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                /** @description Search in titles */
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage_DuplicateGroup_"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    report_languages: {
+        parameters: {
+            query?: {
+                issue?: "all" | "audio" | "subtitles";
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                /** @description Search in titles */
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage_LanguageIssue_"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    report_large: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                /** @description Search in titles */
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage_LargeMovie_"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    report_recently_available: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                /** @description Search in titles */
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage_RecentRow_"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    report_requests: {
+        parameters: {
+            query?: {
+                category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                /** @description Search in titles */
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage_RequestRow_"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    report_stale: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                /** @description Search in titles */
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage_StaleItem_"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    export_report: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                /** @description Search in titles */
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+            };
+            header?: never;
+            path: {
+                report: "large" | "stale" | "languages" | "requests" | "recently-available";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_report_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSettingsOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_report_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSettingsOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,59 @@
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+
+/** The media-server simulator devstack starts (see playwright.config.ts). */
+export const SIM_URL = process.env.E2E_SIM_URL ?? 'http://127.0.0.1:8766';
+
+export interface SimInfo {
+	plextv: { base_url: string; owner: { token: string } };
+	pms: Record<string, { base_url: string; name: string; owner_token: string }>;
+	jellyfin: {
+		base_url: string;
+		api_key: string;
+		users: { name: string; id: string; admin: boolean; can_delete: boolean }[];
+	};
+	jellyseerr: { base_url: string; api_key: string };
+}
+
+export async function simInfo(request: APIRequestContext): Promise<SimInfo> {
+	const res = await request.get(`${SIM_URL}/_admin`);
+	expect(res.ok()).toBe(true);
+	return (await res.json()) as SimInfo;
+}
+
+export async function addFault(request: APIRequestContext, fault: Record<string, unknown>) {
+	const res = await request.post(`${SIM_URL}/_admin/faults`, { data: fault });
+	expect(res.status()).toBe(201);
+}
+
+export async function clearFaults(request: APIRequestContext) {
+	await request.delete(`${SIM_URL}/_admin/faults`);
+}
+
+/** Approve a plex.tv PIN as if the person signed in on plex.tv. */
+export async function approvePin(request: APIRequestContext, pinId: number) {
+	const res = await request.post(`${SIM_URL}/_admin/plextv/pins/approve`, { data: { id: pinId } });
+	expect(res.ok()).toBe(true);
+}
+
+/** The connected-servers list item for `name`. */
+export function connectionRow(page: Page, name: string) {
+	return page.getByRole('list', { name: 'Connected servers' }).getByRole('listitem', { name });
+}
+
+/** Add Jellyseerr through its form on /connections. */
+export async function addJellyseerr(page: Page, sim: SimInfo) {
+	await page.getByRole('button', { name: /^Jellyseerr/ }).click();
+	const dialog = page.getByRole('dialog', { name: 'Add Jellyseerr' });
+	await dialog.getByLabel('Server URL').fill(sim.jellyseerr.base_url);
+	await dialog.getByLabel('API key', { exact: true }).fill(sim.jellyseerr.api_key);
+	await dialog.getByRole('button', { name: 'Connect Jellyseerr' }).click();
+	await expect(dialog).toBeHidden();
+}
+
+/** Slow a simulated service down (every request waits `paceMs`); 0 restores full speed. */
+export async function setPace(request: APIRequestContext, service: string, paceMs: number) {
+	const res = await request.post(`${SIM_URL}/_admin/servers/${service}/pace`, {
+		data: { pace_ms: paceMs }
+	});
+	expect(res.ok()).toBe(true);
+}

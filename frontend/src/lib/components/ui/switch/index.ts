@@ -1,0 +1,1 @@
+export { default as Switch } from './switch.svelte';
