@@ -6,7 +6,7 @@ from janitor.connections.models import Connection, Library
 from janitor.core.db import Base
 from janitor.jobs.models import JobRun, TenantHeartbeat
 from janitor.library.models import MediaItem, MediaRequest, RemoteUser, UserItemState, WatchEvent
-from janitor.reports.models import ReportSettings
+from janitor.reports.models import DuplicateKeeper, ReportSettings
 from janitor.sync.models import SyncRun
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "AllowlistEntry",
     "Base",
     "Connection",
+    "DuplicateKeeper",
     "JobRun",
     "Library",
     "MediaItem",

@@ -87,3 +87,53 @@ async def test_dashboard_summarises_every_report(
     }
     assert {s["library"] for s in board["storage"]} == {"Movies", "Foreign", "TV", "Music"}
     assert board["storage"][0]["library"] == "Movies"  # largest first
+
+
+async def test_the_user_can_choose_the_keeper(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+
+    async def group(title: str) -> dict[str, object]:
+        body = (await api.get("/api/v1/reports/duplicates", params={"q": title}, headers=user.headers)).json()
+        return next(g for g in body["items"] if g["title"].lower() == title.lower())
+
+    song_a = await group("song a")
+    mp3 = next(c for c in song_a["copies"] if c["container"] == "mp3")  # type: ignore[union-attr]
+    r = await api.put(
+        "/api/v1/reports/duplicates/keeper",
+        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        headers=user.headers,
+    )
+    assert r.status_code == 204, r.text
+    song_a = await group("song a")
+    keepers = [c for c in song_a["copies"] if c["keeper"]]  # type: ignore[union-attr]
+    assert [k["container"] for k in keepers] == ["mp3"]
+    assert song_a["keeper_reason"] == "Keep the copy you chose"
+    song_b = await group("song b")
+    mp3_part = next(c for c in song_b["copies"] if c["container"] == "mp3")  # type: ignore[union-attr]
+    r = await api.put(
+        "/api/v1/reports/duplicates/keeper",
+        json={
+            "connection_id": mp3_part["connection_id"],
+            "upstream_id": mp3_part["upstream_id"],
+            "part_id": mp3_part["part_id"],
+        },
+        headers=user.headers,
+    )
+    assert r.status_code == 204
+    song_b = await group("song b")
+    assert [c["part_id"] for c in song_b["copies"] if c["keeper"]] == [mp3_part["part_id"]]  # type: ignore[union-attr]
+    other = await signup()
+    stolen = await api.put(
+        "/api/v1/reports/duplicates/keeper",
+        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        headers=other.headers,
+    )
+    assert stolen.status_code == 404
+    bad_part = await api.put(
+        "/api/v1/reports/duplicates/keeper",
+        json={"connection_id": mp3_part["connection_id"], "upstream_id": mp3_part["upstream_id"], "part_id": "nope"},
+        headers=user.headers,
+    )
+    assert bad_part.status_code == 404

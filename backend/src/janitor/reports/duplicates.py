@@ -10,10 +10,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.core.errors import NotFound
+from janitor.library.models import MediaItem
 from janitor.reports.common import PageParams, fetch_page, scope_filters
-from janitor.reports.models import ReportSettings
+from janitor.reports.models import DuplicateKeeper, ReportSettings
 
 LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
 
@@ -21,7 +25,7 @@ GROUPS_SQL = """
 WITH t AS (
     SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
            m.duration_ms, m.added_at, m.parts, m.year, m."index" AS track_no, m.parent_index AS disc_no,
-           m.guids, {key} AS gkey,
+           m.guids, m.match_key, {key} AS gkey,
            lag({duration}) OVER w AS prev, {duration} AS dur
     FROM media_items m JOIN libraries l ON l.id = m.library_id
     WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
@@ -79,6 +83,68 @@ class DuplicateGroup(BaseModel):
     keeper_reason: str
     reclaimable_bytes: int
     why: str
+
+
+def _group_key(kind: str, row: dict[str, Any]) -> str:
+    return f"v:{row['upstream_id']}" if kind == "versions" else str(row["match_key"])
+
+
+def _same_copy(copy: Copy, pick: tuple[str, str | None]) -> bool:
+    return copy.upstream_id == pick[0] and (pick[1] is None or copy.part_id == pick[1])
+
+
+async def _chosen_keepers(
+    session: AsyncSession, account_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> dict[tuple[uuid.UUID, str], tuple[str, str | None]]:
+    keys = {(r["connection_id"], _group_key(r["kind"], r)) for r in rows}
+    if not keys:
+        return {}
+    found = await session.execute(
+        select(DuplicateKeeper).where(
+            DuplicateKeeper.account_id == account_id,
+            tuple_(DuplicateKeeper.connection_id, DuplicateKeeper.group_key).in_(list(keys)),
+        )
+    )
+    return {(k.connection_id, k.group_key): (k.upstream_id, k.part_id) for k in found.scalars()}
+
+
+async def choose_keeper(
+    session: AsyncSession, account_id: uuid.UUID, *, connection_id: uuid.UUID, upstream_id: str, part_id: str | None
+) -> None:
+    """Remember the copy to keep: a part of a multi-version track, or a track among its duplicates."""
+    item = await session.scalar(
+        select(MediaItem).where(
+            MediaItem.account_id == account_id,
+            MediaItem.connection_id == connection_id,
+            MediaItem.upstream_id == upstream_id,
+            MediaItem.kind == "track",
+            MediaItem.gone.is_(False),
+        )
+    )
+    if item is None:
+        raise KeeperNotFound()
+    part_ids = [str(p.get("part_id")) for p in item.parts or []]
+    if part_id is not None and part_id not in part_ids:
+        raise KeeperNotFound("That track has no such version.")
+    key = f"v:{upstream_id}" if part_id is not None and len(part_ids) > 1 else str(item.match_key)
+    stmt = insert(DuplicateKeeper).values(
+        account_id=account_id,
+        connection_id=connection_id,
+        group_key=key,
+        upstream_id=upstream_id,
+        part_id=part_id if key.startswith("v:") else None,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["account_id", "connection_id", "group_key"],
+            set_={"upstream_id": stmt.excluded.upstream_id, "part_id": stmt.excluded.part_id, "chosen_at": func.now()},
+        )
+    )
+
+
+class KeeperNotFound(NotFound):
+    code = "duplicate_copy_not_found"
+    message = "No such track in your synced music libraries."
 
 
 def _codec(part: dict[str, Any]) -> str:
@@ -150,6 +216,7 @@ async def duplicate_groups(
         filters=filters,
     )
     rows, total = await fetch_page(session, sql, args, params)
+    chosen = await _chosen_keepers(session, account_id, rows)
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
         key = (
@@ -164,8 +231,13 @@ async def duplicate_groups(
         ranked = sorted(_copies(members, kind), key=lambda ct: _rank(*ct), reverse=True)
         best, best_tags = ranked[0]
         runner, runner_tags = ranked[1] if len(ranked) > 1 else ranked[0]
-        best.keeper = True
         reason = _reason(best, runner, best_tags, runner_tags)
+        pick = chosen.get((members[0]["connection_id"], _group_key(kind, members[0])))
+        override = next((c for c, _ in ranked if pick and _same_copy(c, pick)), None)
+        if override is not None:
+            best, reason = override, "copy you chose"
+            ranked.sort(key=lambda ct: ct[0] is not override)
+        best.keeper = True
         first = members[0]
         durations = [c.duration_ms for c, _ in ranked if c.duration_ms]
         spread = (max(durations) - min(durations)) / 1000 if durations else 0

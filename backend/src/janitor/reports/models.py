@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,3 +27,17 @@ class ReportSettings(Base):
     duplicate_strict: Mapped[bool] = mapped_column(Boolean, default=False)
     stuck_request_days: Mapped[int] = mapped_column(Integer, default=7)
     recently_available_days: Mapped[int] = mapped_column(Integer, default=7)
+
+
+class DuplicateKeeper(Base):
+    """The copy the user chose to keep in a duplicates group (overrides the proposed keeper)."""
+
+    __tablename__ = "duplicate_keepers"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
+    # The track's normalised key, or "v:<id>" for the versions of one multi-version track.
+    group_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    upstream_id: Mapped[str] = mapped_column(String(100))
+    part_id: Mapped[str | None] = mapped_column(String(100))
+    chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

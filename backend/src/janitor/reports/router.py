@@ -8,13 +8,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from janitor.core.deps import CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.reports.common import PageParams, ReportPage, to_csv
 from janitor.reports.dashboard import Dashboard, dashboard
-from janitor.reports.duplicates import DuplicateGroup, duplicate_groups
+from janitor.reports.duplicates import DuplicateGroup, KeeperNotFound, choose_keeper, duplicate_groups
 from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
 from janitor.reports.requests import RecentRow, RequestRow, recently_available, request_report
@@ -114,6 +114,24 @@ async def report_duplicates(session: SessionDep, account: CurrentAccount, paging
     settings = await ReportSettingsService(session, account.id).get()
     groups, total = await duplicate_groups(session, account.id, paging, settings=settings)
     return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size)
+
+
+class KeeperIn(BaseModel):
+    connection_id: uuid.UUID
+    upstream_id: str = Field(min_length=1, max_length=100)
+    part_id: str | None = Field(default=None, max_length=100, description="For a multi-version track: the version")
+
+
+@router.put(
+    "/reports/duplicates/keeper",
+    status_code=204,
+    responses=error_responses(Unauthorized, KeeperNotFound),
+)
+async def choose_duplicate_keeper(body: KeeperIn, session: SessionDep, account: CurrentAccount) -> None:
+    """Keep this copy in its duplicates group instead of the proposed one."""
+    await choose_keeper(
+        session, account.id, connection_id=body.connection_id, upstream_id=body.upstream_id, part_id=body.part_id
+    )
 
 
 @router.get("/dashboard", responses=error_responses(Unauthorized))
