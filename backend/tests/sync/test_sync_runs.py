@@ -177,7 +177,7 @@ async def test_an_empty_answer_after_a_failure_is_not_taken_for_an_empty_library
     assert flagged == 0
 
 
-async def test_a_refresh_reads_only_what_changed_and_falls_back_when_counts_differ(
+async def test_a_refresh_reads_only_what_changed_and_reads_a_level_in_full_when_items_are_missed(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:
     user = await signup()
@@ -194,19 +194,33 @@ async def test_a_refresh_reads_only_what_changed_and_falls_back_when_counts_diff
     plex_quick = quick["sources"][ids["plex"]]
     assert plex_quick["items"] < plex_full["items"]
     items = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"])
-    # a removed movie makes the counts disagree: that level is listed in full, but a refresh
-    # never marks anything missing (only a full pass may)
     movie = await _scalar(
         job_ctx,
         "SELECT upstream_id FROM media_items WHERE connection_id = :c AND kind = 'movie' LIMIT 1",
         c=ids["plex"],
     )
+    # A removed movie: the server now counts fewer. Only a full pass may count it missing, so a
+    # refresh stays cheap and marks nothing.
     pms = sim.info["pms"]["home"]
     httpx.delete(f"{pms['base_url']}/library/metadata/{movie}", headers={"X-Plex-Token": pms["owner_token"]})
     await api.post("/api/v1/sync/runs", headers=user.headers)
     await run_job(user)
     again = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert again["status"] == "complete"
-    assert again["sources"][ids["plex"]]["items"] > plex_quick["items"]
+    assert again["sources"][ids["plex"]]["items"] == plex_quick["items"]
     assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE missing_runs > 0") == 0
+    # An item we lost track of (the server counts more than we hold): that level is read in full.
+    async with job_ctx.sessionmaker() as s, s.begin():
+        await s.execute(
+            text(
+                "DELETE FROM media_items WHERE connection_id = :c AND kind = 'episode' AND upstream_id = "
+                "(SELECT upstream_id FROM media_items WHERE connection_id = :c AND kind = 'episode' LIMIT 1)"
+            ),
+            {"c": ids["plex"]},
+        )
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    repaired = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert repaired["status"] == "complete"
+    assert repaired["sources"][ids["plex"]]["items"] > plex_quick["items"]
     assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == items

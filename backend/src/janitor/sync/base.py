@@ -37,7 +37,8 @@ class SyncContext:
     source: SourceProgress
     full: bool = True
     page_size: int = 1000
-    detail_batch: int = 100
+    detail_batch: int = 250
+    history_page_size: int = 5000
     concurrency: int = 3
 
     def http(self) -> httpx.AsyncClient:
@@ -112,6 +113,7 @@ async def count_items(ctx: SyncContext, library: Library, kind: str) -> int:
                 MediaItem.library_id == library.id,
                 MediaItem.kind == kind,
                 MediaItem.gone.is_(False),
+                MediaItem.missing_runs == 0,
             )
         )
     return int(value or 0)

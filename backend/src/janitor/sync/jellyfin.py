@@ -10,7 +10,7 @@ from janitor.connections.models import Library
 from janitor.sync.base import SourceResult, SyncContext, settle_missing, upsert_remote_users
 from janitor.sync.mapping import JELLYFIN_FIELDS, JELLYFIN_TYPES, _iso, jellyfin_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
-from janitor.sync.upsert import driver_connection, upsert_items
+from janitor.sync.upsert import ItemWriter, driver_connection
 
 STABLE_SORT = {"SortBy": "SortName,Id", "SortOrder": "Ascending"}
 
@@ -70,13 +70,13 @@ async def _sync_library(
         )
 
     try:
-        async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
-            rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
-            async with ctx.app.sessionmaker() as session, session.begin():
-                await upsert_items(session, rows)
-            if listing.pages == 1:
-                ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
-            await ctx.step(library.title, requests=client.request_count, pages=1, items=len(rows))
+        async with ItemWriter(ctx.app.sessionmaker) as writer:
+            async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
+                rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
+                await writer.write(rows)
+                if listing.pages == 1:
+                    ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
+                await ctx.step(library.title, requests=client.request_count, pages=1, items=len(rows))
     except IncompleteListing as exc:
         result.reasons.append(f"{library.title}: {exc}")
         return False

@@ -84,13 +84,16 @@ def _epoch(value: Any) -> datetime | None:
 
 
 def _iso(value: Any) -> datetime | None:
+    """ISO-8601 as servers write it; .NET's 7 fractional digits are cut to Python's 6."""
     if not isinstance(value, str) or not value:
         return None
-    text = value.rstrip("Z")
-    if "." in text:  # .NET writes 7 fractional digits; Python takes 6
-        head, frac = text.split(".", 1)
-        frac = "".join(ch for ch in frac if ch.isdigit())[:6]
-        text = f"{head}.{frac}" if frac else head
+    text = value[:-1] if value.endswith("Z") else value
+    dot = text.find(".")
+    if dot != -1:
+        end = dot + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        text = text[: min(end, dot + 7)] + text[end:]
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:

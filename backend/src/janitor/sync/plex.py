@@ -14,7 +14,7 @@ from janitor.sync.base import SourceResult, SyncContext, count_items, settle_mis
 from janitor.sync.history import store_history
 from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
-from janitor.sync.upsert import upsert_items
+from janitor.sync.upsert import ItemWriter
 
 HISTORY_OVERLAP_SECONDS = 3600
 # Incremental listings ask for items updated since the last complete pass, minus this margin
@@ -80,7 +80,9 @@ async def _sync_level_since(
         return False
     total = (await with_retries(lambda: client.list_items(library.upstream_key, type=level, start=0, size=0))).total
     known = await count_items(ctx, library, PLEX_KINDS[level])
-    if total is not None and total == known:
+    # More on the server than we hold means something was missed: read the level in full. Fewer
+    # means removals, which only a full pass may count; a refresh has nothing more to learn.
+    if total is not None and total <= known:
         return True
     return await _sync_level(ctx, client, library, level, result)
 
@@ -102,29 +104,31 @@ async def _sync_level(
         return await client.list_items(library.upstream_key, type=level, start=offset, size=size, params=params)
 
     try:
-        async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
-            rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
-            async with ctx.app.sessionmaker() as session, session.begin():
-                needs = await upsert_items(session, rows)
-            if kind in NEEDS_STREAMS:
-                pending_details.extend(needs)
-            if listing.pages == 1 and params is None:
-                ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
-            await ctx.step(f"{library.title}: {kind}s", requests=client.request_count, pages=1, items=len(rows))
-            chunk = ctx.detail_batch * ctx.concurrency
-            while len(pending_details) >= chunk:
-                batch, pending_details = pending_details[:chunk], pending_details[chunk:]
-                await _details(ctx, client, library, batch)
+        async with ItemWriter(ctx.app.sessionmaker) as writer:
+            async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
+                rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
+                needs = await writer.write(rows)
+                if kind in NEEDS_STREAMS:
+                    pending_details.extend(needs)
+                if listing.pages == 1 and params is None:
+                    ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
+                await ctx.step(f"{library.title}: {kind}s", requests=client.request_count, pages=1, items=len(rows))
+                chunk = ctx.detail_batch * ctx.concurrency
+                while len(pending_details) >= chunk:
+                    batch, pending_details = pending_details[:chunk], pending_details[chunk:]
+                    await _details(ctx, client, library, batch, writer)
+            if pending_details:
+                await _details(ctx, client, library, pending_details, writer)
     except IncompleteListing as exc:
         result.reasons.append(f"{library.title} ({kind}s): {exc}")
         return False
-    if pending_details:
-        await _details(ctx, client, library, pending_details)
     return listing.complete
 
 
-async def _details(ctx: SyncContext, client: PlexServerClient, library: Library, ids: list[str]) -> None:
-    """Stream languages: one request per batch of ids (``/library/metadata/1,2,3``)."""
+async def _details(
+    ctx: SyncContext, client: PlexServerClient, library: Library, ids: list[str], writer: ItemWriter
+) -> None:
+    """Stream languages: one request per batch of ids (``/library/metadata/1,2,3``), a few in flight."""
     item_ctx = ctx.item_ctx(library)
     batches = [ids[i : i + ctx.detail_batch] for i in range(0, len(ids), ctx.detail_batch)]
     sem = asyncio.Semaphore(ctx.concurrency)
@@ -139,8 +143,7 @@ async def _details(ctx: SyncContext, client: PlexServerClient, library: Library,
             for item in details
             if "ratingKey" in item
         ]
-        async with ctx.app.sessionmaker() as session, session.begin():
-            await upsert_items(session, rows)
+        await writer.write(rows)
     await ctx.step(f"{library.title}: languages", requests=client.request_count)
 
 
@@ -162,7 +165,7 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
         return await client.history(start=offset, size=size, viewed_after=viewed_after)
 
     try:
-        async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
+        async for page in pages(fetch, size=ctx.history_page_size, concurrency=ctx.concurrency, listing=listing):
             rows = []
             for row in page.items:
                 viewed = row.get("viewedAt")

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from janitor.sync.mapping import ITEM_COLUMNS
 
@@ -80,20 +81,37 @@ CREATE_STAGE = (
 
 
 async def upsert_items(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> list[str]:
-    """Upsert a page of item rows. Returns the upstream ids whose streams are unknown."""
+    """Upsert a page of item rows inside the session's transaction. Returns the upstream ids whose
+    streams are unknown (their details must be fetched)."""
     if not rows:
         return []
-    conn = await driver_connection(session)
-    await conn.execute(CREATE_STAGE)
-    await conn.execute("TRUNCATE _stage_items")
+    await session.execute(text(CREATE_STAGE))  # also opens the transaction the raw statements join
+    raw = await (await session.connection()).get_raw_connection()
+    conn: Any = raw.driver_connection
     await conn.copy_records_to_table("_stage_items", records=rows, columns=list(ITEM_COLUMNS))
-    result = await conn.fetch(UPSERT_ITEMS)
+    result = await conn.fetch(UPSERT_ITEMS)  # the stage empties itself at commit (ON COMMIT DELETE ROWS)
     return [r["upstream_id"] for r in result if r["needs_streams"]]
 
 
-async def update_streams(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Detail rows (with streams) for items already present: same upsert, streams now known."""
-    await upsert_items(session, rows)
+class ItemWriter:
+    """One session for a whole listing, one short transaction per page: no per-page connection set-up."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> ItemWriter:
+        self._session = self._sessionmaker()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def write(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+        assert self._session is not None
+        async with self._session.begin():
+            return await upsert_items(self._session, rows)
 
 
 VANISHED = """
