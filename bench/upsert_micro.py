@@ -1,0 +1,248 @@
+"""Where the database time of a sync page goes: ``uv run python bench/upsert_micro.py [--rows 100000]``.
+
+No HTTP and no simulator: synthetic track rows (the shape ``plex_row`` produces) are written in
+pages of 1000 through
+
+* ``product``  -- ``janitor.sync.upsert.upsert_items`` in a SQLAlchemy session per page, as the sync does;
+* ``copy-only`` -- a bare ``copy_records_to_table`` into a plain table (the floor's database part);
+* ``stage-once`` -- the product's statements minus the per-page CREATE TEMP TABLE IF NOT EXISTS +
+  TRUNCATE (``ON COMMIT DELETE ROWS`` already empties the stage), on one connection; then with
+  each of those two statements put back, to see which one costs;
+* ``skip-unchanged`` (warm only) -- the product's upsert with ``ON CONFLICT ... DO UPDATE ... WHERE``
+  limited to rows whose upstream data changed (what a warm pass could do if "seen in this run"
+  were tracked outside the row, e.g. a per-run temp table of ids for ``mark_missing``).
+
+Each variant runs cold (empty table) and warm (the same rows again with a new run id) in a fresh
+database; the table reports seconds and rows/s of database work only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+
+PAGE = 1000
+
+
+def make_rows(n: int, ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID], run: uuid.UUID) -> list[tuple[Any, ...]]:
+    rng = random.Random(1)
+    account, connection, library = ids
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(n):
+        parts = [
+            {
+                "media_id": str(500_000 + i),
+                "part_id": str(900_000 + i),
+                "file": f"/data/music/Artist {i // 120}/Album {i // 12}/{i % 12:02d} Title {i}.flac",
+                "size": rng.randrange(3_000_000, 60_000_000),
+                "container": "flac",
+                "duration_ms": rng.randrange(90_000, 420_000),
+                "bitrate_kbps": 900,
+                "audio_codec": "flac",
+                "video_codec": None,
+                "video_resolution": None,
+                "audio_channels": 2,
+            }
+        ]
+        rows.append(
+            (
+                account,
+                connection,
+                library,
+                str(200_000 + i),
+                "track",
+                str(100_000 + i // 12),
+                str(10_000 + i // 120),
+                f"Title {i}",
+                f"Album {i // 12}",
+                f"Artist {i // 120}",
+                None,
+                i % 12 + 1,
+                1,
+                None,
+                rng.randrange(90_000, 420_000),
+                now,
+                now,
+                None,
+                orjson.dumps({"plex": f"track/{i:x}"}).decode(),
+                parts[0]["size"],
+                900,
+                "flac",
+                None,
+                None,
+                "flac",
+                orjson.dumps(parts).decode(),
+                None,
+                None,
+                None,
+                None,
+                None,
+                run,
+            )
+        )
+    return rows
+
+
+def with_run(rows: list[tuple[Any, ...]], run: uuid.UUID) -> list[tuple[Any, ...]]:
+    return [(*r[:-1], run) for r in rows]
+
+
+async def setup_db(server_url: str, name: str) -> tuple[str, tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+    admin = await asyncpg.connect(server_url.replace("postgresql+asyncpg", "postgresql"))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "micro_tmpl"')
+    await admin.close()
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    account, connection, library = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO accounts (id, email, password_hash) VALUES ($1, $2, 'x')", account, f"{account}@example.com"
+    )
+    await conn.execute(
+        "INSERT INTO connections (id, account_id, kind, name, base_url, token_ciphertext, verify_tls, options, "
+        "status) VALUES ($1, $2, 'plex', 'p', 'http://x', 'x', false, '{}', 'ok')",
+        connection,
+        account,
+    )
+    await conn.execute(
+        "INSERT INTO libraries (id, account_id, connection_id, upstream_key, title, kind, enabled) "
+        "VALUES ($1, $2, $3, '3', 'Music', 'music', true)",
+        library,
+        account,
+        connection,
+    )
+    await conn.close()
+    return url, (account, connection, library)
+
+
+async def product(url: str, rows: list[tuple[Any, ...]]) -> float:
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    from janitor.sync.upsert import upsert_items
+
+    engine = create_async_engine(url, pool_size=5, pool_pre_ping=True)
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    t = time.perf_counter()
+    for i in range(0, len(rows), PAGE):
+        async with maker() as session, session.begin():
+            await upsert_items(session, rows[i : i + PAGE])
+    dt = time.perf_counter() - t
+    await engine.dispose()
+    return dt
+
+
+async def copy_only(url: str, rows: list[tuple[Any, ...]]) -> float:
+    from janitor.sync.mapping import ITEM_COLUMNS
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    cols = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
+    await conn.execute(f"CREATE TABLE IF NOT EXISTS plain_items AS SELECT {cols} FROM media_items WITH NO DATA")
+    t = time.perf_counter()
+    for i in range(0, len(rows), PAGE):
+        await conn.copy_records_to_table("plain_items", records=rows[i : i + PAGE], columns=list(ITEM_COLUMNS))
+    dt = time.perf_counter() - t
+    await conn.close()
+    return dt
+
+
+async def stage_once(
+    url: str, rows: list[tuple[Any, ...]], *, skip_unchanged: bool = False, per_page: tuple[str, ...] = ()
+) -> float:
+    from janitor.sync.mapping import ITEM_COLUMNS
+    from janitor.sync.upsert import CREATE_STAGE, UPSERT_ITEMS
+
+    sql = UPSERT_ITEMS
+    if skip_unchanged:
+        head, returning = sql.rsplit("RETURNING", 1)
+        sql = (
+            head
+            + "WHERE m.upstream_updated_at IS DISTINCT FROM EXCLUDED.upstream_updated_at OR m.gone "
+            + "OR m.missing_runs > 0 OR EXCLUDED.streams_synced_at IS NOT NULL\nRETURNING"
+            + returning
+        )
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    t = time.perf_counter()
+    async with conn.transaction():
+        await conn.execute(CREATE_STAGE)
+    for i in range(0, len(rows), PAGE):
+        async with conn.transaction():
+            for stmt in per_page:
+                await conn.execute(stmt)
+            await conn.copy_records_to_table("_stage_items", records=rows[i : i + PAGE], columns=list(ITEM_COLUMNS))
+            await conn.fetch(sql)
+    dt = time.perf_counter() - t
+    await conn.close()
+    return dt
+
+
+async def main_async(server_url: str, n: int) -> list[tuple[str, str, float]]:
+    from janitor.sync.upsert import CREATE_STAGE
+
+    out: list[tuple[str, str, float]] = []
+    variants = {
+        "product (upsert_items, session per page)": lambda u, r: product(u, r),
+        "stage created once, no TRUNCATE": lambda u, r: stage_once(u, r),
+        "stage once, TRUNCATE per page": lambda u, r: stage_once(u, r, per_page=("TRUNCATE _stage_items",)),
+        "stage once, CREATE IF NOT EXISTS per page": lambda u, r: stage_once(u, r, per_page=(CREATE_STAGE,)),
+        "bare COPY into a plain table (floor)": lambda u, r: copy_only(u, r),
+    }
+    for name, fn in variants.items():
+        url, ids = await setup_db(server_url, "micro")
+        rows = make_rows(n, ids, uuid.uuid4())
+        cold = await fn(url, rows)
+        warm = await fn(url, with_run(rows, uuid.uuid4()))
+        out += [(name, "cold", cold), (name, "warm (all rows again)", warm)]
+    url, ids = await setup_db(server_url, "micro")
+    rows = make_rows(n, ids, uuid.uuid4())
+    await stage_once(url, rows)
+    warm = await stage_once(url, with_run(rows, uuid.uuid4()), skip_unchanged=True)
+    out.append(("ON CONFLICT DO UPDATE ... WHERE changed (stage once)", "warm (all rows again)", warm))
+    return out
+
+
+def main() -> None:
+    from janitor.core.migrations import upgrade_to_head
+    from janitor.devtools.services import PostgresServer
+
+    p = argparse.ArgumentParser(prog="bench/upsert_micro.py")
+    p.add_argument("--rows", type=int, default=100_000)
+    args = p.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="janitor-micro-"))
+    pg = PostgresServer(base / "pg").start()
+    try:
+
+        async def create_template() -> None:
+            c = await asyncpg.connect(pg.url.replace("postgresql+asyncpg", "postgresql"))
+            await c.execute('CREATE DATABASE "micro_tmpl"')
+            await c.close()
+
+        asyncio.run(create_template())
+        t = threading.Thread(target=upgrade_to_head, args=(pg.url.rsplit("/", 1)[0] + "/micro_tmpl",))
+        t.start()
+        t.join()
+        results = asyncio.run(main_async(pg.url, args.rows))
+    finally:
+        pg.stop()
+        shutil.rmtree(base, ignore_errors=True)
+    print(f"\n{args.rows:,} rows in pages of {PAGE}: database work only")
+    print(f"| {'variant':<55} | {'pass':<22} | {'seconds':>7} | {'rows/s':>9} |")
+    print(f"|{'-' * 57}|{'-' * 24}|{'-' * 9}|{'-' * 11}|")
+    for name, phase, dt in results:
+        print(f"| {name:<55} | {phase:<22} | {dt:7.2f} | {args.rows / dt:9,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

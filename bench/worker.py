@@ -1,0 +1,356 @@
+"""One measured unit of work, run in its own process by ``bench/run.py``.
+
+Modes (every mode writes one JSON object to ``--out``):
+
+* ``sync``  -- the product's sync job for an account, exactly as the arq worker runs it
+  (``tenant_job(JobName.SYNC, run_sync)``); the run must have been queued beforehand.
+* ``seed``  -- the "seed-style" way: python-plexapi objects and one ORM ``session.add`` per row.
+* ``floor`` -- the floor for the same work: httpx + orjson + the same row tuples + a bare asyncpg
+  ``copy_records_to_table`` into plain tables (no indexes, no conflict handling).
+
+Settings come from ``JANITOR_*`` environment variables set by the orchestrator. The timed part
+starts after imports and set-up; peak RSS is read from ``getrusage`` when the work is done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+
+def _usage() -> dict[str, float]:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"user": ru.ru_utime, "sys": ru.ru_stime, "maxrss_mb": ru.ru_maxrss / 1024}
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def write(out: str, result: dict[str, Any]) -> None:
+    with open(out, "wb") as f:
+        f.write(orjson.dumps(result, default=str))
+
+
+# ----------------------------------------------------------------------------- tracing (diagnosis only)
+TRACE: dict[str, list[float]] = {}
+
+
+def _timed(owner: Any, name: str, label: str) -> None:
+    """Wrap ``owner.name`` (an async function) to add its wall time under ``label``."""
+    fn = getattr(owner, name)
+
+    async def wrapper(*a: Any, **kw: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return await fn(*a, **kw)
+        finally:
+            TRACE.setdefault(label, []).append(time.perf_counter() - t)
+
+    setattr(owner, name, wrapper)
+
+
+def install_trace() -> None:
+    """Wall time spent awaiting each stage (stages overlap: requests run concurrently with the rest)."""
+    from janitor.connections.clients import base as client_base
+    from janitor.sync import base, history, jellyfin, plex, progress, upsert
+
+    _timed(client_base.BaseClient, "_get_json", "http request (each, concurrent)")
+    for mod in (plex, jellyfin):
+        _timed(mod, "upsert_items", "upsert_items (page)")
+    _timed(upsert, "driver_connection", "driver_connection (SELECT 1)")
+    _timed(plex, "_details", "plex _details (batch of pages)")
+    _timed(plex, "store_history", "store_history (page)")
+    _timed(jellyfin, "driver_connection", "jellyfin played-state driver_connection")
+    _timed(progress.RunProgress, "flush", "progress.flush")
+    _timed(base.SyncContext, "step", "ctx.step")
+    _timed(plex, "_sync_history", "plex _sync_history (whole)")
+    _timed(plex, "_sync_level", "plex _sync_level (whole)")
+    _timed(jellyfin, "_sync_played", "jellyfin _sync_played (per user)")
+    _timed(jellyfin, "_sync_library", "jellyfin _sync_library (whole)")
+    _timed(history, "driver_connection", "history driver_connection")
+    import asyncpg.connection
+
+    conn_cls = asyncpg.connection.Connection
+    _timed(conn_cls, "copy_records_to_table", "asyncpg copy_records_to_table")
+    _timed(conn_cls, "fetch", "asyncpg fetch (the upsert ... RETURNING)")
+    _timed(conn_cls, "execute", "asyncpg execute (CREATE/TRUNCATE/INSERT/UPDATE)")
+
+
+def trace_summary() -> dict[str, Any]:
+    return {k: {"n": len(v), "total_s": round(sum(v), 3), "max_s": round(max(v), 4)} for k, v in TRACE.items()}
+
+
+# ----------------------------------------------------------------------------- sync (the product)
+async def run_product_sync(account_id: str, trace: bool = False) -> dict[str, Any]:
+    from sqlalchemy import select, text
+
+    from janitor.core.config import Settings
+    from janitor.core.context import build_context, close_context
+    from janitor.core.logging import configure_logging
+    from janitor.jobs.names import JobName
+    from janitor.jobs.runner import tenant_job
+    from janitor.sync.models import SyncRun
+    from janitor.sync.runner import run_sync
+
+    settings = Settings()
+    configure_logging(level=settings.log_level, json=True)
+    if trace:
+        install_trace()
+    ctx = await build_context(settings)
+    try:
+        job = tenant_job(JobName.SYNC, run_sync)
+        arq_ctx: dict[str, Any] = {"app": ctx, "worker_id": "bench", "job_try": 1, "job_id": uuid.uuid4().hex}
+        before = _usage()
+        t0 = time.perf_counter()
+        outcome = await job(arq_ctx, account_id)
+        wall = time.perf_counter() - t0
+        after = _usage()
+        async with ctx.sessionmaker() as session:
+            run = await session.scalar(
+                select(SyncRun)
+                .where(SyncRun.account_id == uuid.UUID(account_id))
+                .order_by(SyncRun.created_at.desc())
+                .limit(1)
+            )
+            assert run is not None
+            rows = (
+                await session.execute(
+                    text("SELECT count(*) FILTER (WHERE NOT gone AND missing_runs = 0), count(*) FROM media_items")
+                )
+            ).one()
+        return {
+            "outcome": outcome,
+            "wall": wall,
+            "cpu": after["user"] + after["sys"] - before["user"] - before["sys"],
+            "maxrss_mb": after["maxrss_mb"],
+            "status": run.status,
+            "items": run.items,
+            "requests": run.upstream_requests,
+            "error": run.error,
+            "sources": run.sources,
+            "rows_present": rows[0],
+            "rows_total": rows[1],
+            **({"trace": trace_summary()} if trace else {}),
+        }
+    finally:
+        await close_context(ctx)
+
+
+# ----------------------------------------------------------------------------- seed-style baseline
+async def run_seed(args: argparse.Namespace) -> dict[str, Any]:
+    os.environ.setdefault("PLEXAPI_PLEXAPI_AUTORELOAD", "false")
+    from plexapi.server import PlexServer
+
+    import janitor.models  # noqa: F401 - every mapped table, for the ORM's foreign keys
+    from janitor.core.config import Settings
+    from janitor.core.context import build_context, close_context
+    from janitor.library.models import MediaItem
+
+    settings = Settings()
+    ctx = await build_context(settings)
+    account_id, connection_id, library_id = (uuid.UUID(x) for x in (args.account, args.connection, args.library))
+    try:
+        before = _usage()
+        t0 = time.perf_counter()
+        server = PlexServer(args.base_url, args.token, timeout=120)
+        section = server.library.section(args.section)
+        tracks = section.searchTracks(container_size=args.page_size)
+        fetched = time.perf_counter()
+        async with ctx.sessionmaker() as session:
+            for t in tracks:
+                t._autoReload = False  # never one request per attribute: a kinder baseline than the default
+                parts = []
+                size = 0
+                for m in t.media:
+                    for p in m.parts:
+                        size += p.size or 0
+                        parts.append(
+                            {
+                                "media_id": str(m.id),
+                                "part_id": str(p.id),
+                                "file": p.file,
+                                "size": p.size,
+                                "container": p.container or m.container,
+                                "duration_ms": p.duration,
+                                "bitrate_kbps": m.bitrate,
+                                "audio_codec": m.audioCodec,
+                            }
+                        )
+                media = t.media[0] if t.media else None
+                session.add(
+                    MediaItem(
+                        account_id=account_id,
+                        connection_id=connection_id,
+                        library_id=library_id,
+                        upstream_id=str(t.ratingKey),
+                        kind="track",
+                        parent_id=str(t.parentRatingKey) if t.parentRatingKey else None,
+                        grandparent_id=str(t.grandparentRatingKey) if t.grandparentRatingKey else None,
+                        title=t.title or "",
+                        parent_title=t.parentTitle,
+                        grandparent_title=t.grandparentTitle,
+                        original_title=t.originalTitle,
+                        index=t.index,
+                        parent_index=t.parentIndex,
+                        year=getattr(t, "year", None),
+                        duration_ms=t.duration,
+                        added_at=t.addedAt.replace(tzinfo=UTC) if t.addedAt else None,
+                        upstream_updated_at=t.updatedAt.replace(tzinfo=UTC) if t.updatedAt else None,
+                        guids={},
+                        size_bytes=size or None,
+                        bitrate_kbps=media.bitrate if media else None,
+                        container=media.container if media else None,
+                        audio_codec=media.audioCodec if media else None,
+                        parts=parts,
+                    )
+                )
+            await session.commit()
+        wall = time.perf_counter() - t0
+        after = _usage()
+        return {
+            "wall": wall,
+            "fetch_parse": fetched - t0,
+            "orm_insert": wall - (fetched - t0),
+            "cpu": after["user"] + after["sys"] - before["user"] - before["sys"],
+            "maxrss_mb": after["maxrss_mb"],
+            "items": len(tracks),
+        }
+    finally:
+        await close_context(ctx)
+
+
+# ----------------------------------------------------------------------------- floor
+async def run_floor(args: argparse.Namespace) -> dict[str, Any]:
+    import asyncpg
+    import httpx
+
+    from janitor.sync.mapping import ITEM_COLUMNS, PLEX_KINDS, plex_row
+
+    dsn = _dsn(os.environ["JANITOR_DATABASE_URL"])
+    conn = await asyncpg.connect(dsn)
+    cols = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
+    await conn.execute(f"CREATE TABLE floor_items AS SELECT {cols} FROM media_items WITH NO DATA")
+    await conn.execute(
+        "CREATE TABLE floor_watch (account_id uuid, connection_id uuid, upstream_id text, item_upstream_id text, "
+        "user_upstream_id text, viewed_at timestamptz)"
+    )
+    ids = (uuid.UUID(args.account), uuid.UUID(args.connection), uuid.UUID(args.library), uuid.uuid4())
+    headers = {"X-Plex-Token": args.token, "Accept": "application/json"}
+    items = history = requests = 0
+    before = _usage()
+    t0 = time.perf_counter()
+    async with httpx.AsyncClient(
+        base_url=args.base_url,
+        timeout=120,
+        limits=httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency),
+    ) as http:
+        sem = asyncio.Semaphore(args.concurrency)
+
+        async def get(path: str, params: dict[str, Any], start: int) -> dict[str, Any]:
+            nonlocal requests
+            async with sem:
+                requests += 1
+                r = await http.get(
+                    path,
+                    params=params,
+                    headers={
+                        **headers,
+                        "X-Plex-Container-Start": str(start),
+                        "X-Plex-Container-Size": str(args.page_size),
+                    },
+                )
+            r.raise_for_status()
+            mc: dict[str, Any] = orjson.loads(r.content)["MediaContainer"]
+            return mc
+
+        async def listing(path: str, params: dict[str, Any]) -> Any:
+            first = await get(path, params, 0)
+            yield first
+            tasks = [
+                asyncio.create_task(get(path, params, s))
+                for s in range(args.page_size, int(first["totalSize"]), args.page_size)
+            ]
+            for task in tasks:
+                yield await task
+
+        for level in (int(x) for x in args.levels.split(",")):
+            kind = PLEX_KINDS[level]
+            async for mc in listing(f"/library/sections/{args.section_key}/all", {"type": level, "includeGuids": 1}):
+                rows = [plex_row(it, ids, kind) for it in mc.get("Metadata", ()) if "ratingKey" in it]
+                await conn.copy_records_to_table("floor_items", records=rows, columns=list(ITEM_COLUMNS))
+                items += len(rows)
+        if args.history:
+            async for mc in listing("/status/sessions/history/all", {"sort": "viewedAt:desc"}):
+                hrows = []
+                for row in mc.get("Metadata", ()):
+                    viewed = row.get("viewedAt")
+                    hrows.append(
+                        (
+                            ids[0],
+                            ids[1],
+                            str(row.get("historyKey", "")).rsplit("/", 1)[-1],
+                            str(row["ratingKey"]) if row.get("ratingKey") is not None else None,
+                            str(row.get("accountID", "")),
+                            datetime.fromtimestamp(viewed, UTC),
+                        )
+                    )
+                await conn.copy_records_to_table("floor_watch", records=hrows)
+                history += len(hrows)
+    wall = time.perf_counter() - t0
+    after = _usage()
+    await conn.close()
+    return {
+        "wall": wall,
+        "cpu": after["user"] + after["sys"] - before["user"] - before["sys"],
+        "maxrss_mb": after["maxrss_mb"],
+        "items": items,
+        "history_rows": history,
+        "requests": requests,
+    }
+
+
+def _process_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return float(ru.ru_utime + ru.ru_stime)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="bench/worker.py")
+    p.add_argument("mode", choices=("sync", "seed", "floor"))
+    p.add_argument("--out", required=True)
+    p.add_argument("--account", required=True)
+    p.add_argument("--connection")
+    p.add_argument("--library")
+    p.add_argument("--base-url")
+    p.add_argument("--token")
+    p.add_argument("--section", default="Music")
+    p.add_argument("--section-key", default="3")
+    p.add_argument("--levels", default="8,9,10")
+    p.add_argument("--page-size", type=int, default=1000)
+    p.add_argument("--concurrency", type=int, default=3)
+    p.add_argument("--history", action="store_true")
+    p.add_argument("--trace", action="store_true", help="sync: report wall time awaited per stage")
+    args = p.parse_args()
+    if args.mode == "sync":
+        result = asyncio.run(run_product_sync(args.account, args.trace))
+    elif args.mode == "seed":
+        result = asyncio.run(run_seed(args))
+    else:
+        result = asyncio.run(run_floor(args))
+    result["process_cpu"] = _process_cpu()
+    write(args.out, result)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
