@@ -73,7 +73,7 @@ async def _sync_library(
         async with ItemWriter(ctx.app.sessionmaker) as writer:
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
-                await writer.write(rows)
+                await writer.submit(rows)
                 if listing.pages == 1:
                     ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
                 await ctx.step(library.title, requests=client.request_count, pages=1, items=len(rows))

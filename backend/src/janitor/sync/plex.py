@@ -107,7 +107,7 @@ async def _sync_level(
         async with ItemWriter(ctx.app.sessionmaker) as writer:
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
-                needs = await writer.write(rows)
+                needs = await writer.submit(rows)
                 if kind in NEEDS_STREAMS:
                     pending_details.extend(needs)
                 if listing.pages == 1 and params is None:
@@ -117,6 +117,9 @@ async def _sync_level(
                 while len(pending_details) >= chunk:
                     batch, pending_details = pending_details[:chunk], pending_details[chunk:]
                     await _details(ctx, client, library, batch, writer)
+            last = await writer.flush()
+            if kind in NEEDS_STREAMS:
+                pending_details.extend(last)
             if pending_details:
                 await _details(ctx, client, library, pending_details, writer)
     except IncompleteListing as exc:

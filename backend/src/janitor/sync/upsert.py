@@ -6,6 +6,7 @@ path (see docs/toolchain.md §6 for the measurements).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,21 +95,44 @@ async def upsert_items(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -
 
 
 class ItemWriter:
-    """One session for a whole listing, one short transaction per page: no per-page connection set-up."""
+    """Writes the pages of one listing: one session, one short transaction per page, and at most one
+    write in flight while the caller fetches and maps the next page (Postgres and Python overlap)."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
+        self._pending: asyncio.Task[list[str]] | None = None
 
     async def __aenter__(self) -> ItemWriter:
         self._session = self._sessionmaker()
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if self._pending is not None:
+                # Pages already read are valid: finish writing them even when the listing stopped.
+                await self.flush()
+        finally:
+            if self._session is not None:
+                await self._session.close()
 
     async def write(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+        """Write now (after any write in flight); returns the ids whose streams are unknown."""
+        needs = await self.flush()
+        return needs + await self._write(rows)
+
+    async def submit(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+        """Start writing this page in the background. Returns what the previous write found."""
+        needs = await self.flush()
+        self._pending = asyncio.create_task(self._write(rows))
+        return needs
+
+    async def flush(self) -> list[str]:
+        """Wait for the write in flight (its error is raised here)."""
+        task, self._pending = self._pending, None
+        return await task if task is not None else []
+
+    async def _write(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
         assert self._session is not None
         async with self._session.begin():
             return await upsert_items(self._session, rows)
