@@ -25,6 +25,7 @@ def self_hosted(settings: Settings, sim: SimServer) -> Settings:
             "plex_tv_url": sim.info["plextv"]["base_url"],
             "upstream_timeout_seconds": 1.0,
             "sync_page_size": 50,
+            "sync_detail_batch": 7,  # small pages and batches: every path of the pipeline runs
         }
     )
 
@@ -79,6 +80,12 @@ async def test_plex_fault_modes(
     ids = await connect_all(api, user, sim)
     healthy = await _sync(api, user, run_job)
     assert healthy["status"] == "complete"
+    assert (
+        await _count(
+            job_ctx, "SELECT count(*) FROM media_items WHERE kind IN ('movie', 'episode') AND streams_synced_at IS NULL"
+        )
+        == 0
+    ), "every movie and episode has its languages"
     items = await _count(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"])
     _fault(sim, server="pms:*", **fault)
     run = await _sync(api, user, run_job)

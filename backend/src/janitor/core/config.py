@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     sync_page_size: int = Field(default=1000, ge=10, le=10_000)
     sync_concurrency: int = Field(default=3, ge=1, le=16)
+    sync_detail_batch: int = Field(default=250, ge=1, le=500)
     full_sync_interval_hours: float = Field(default=24.0, gt=0)
     plex_tv_url: str = "https://plex.tv"
     plex_auth_url: str = "https://app.plex.tv/auth"

@@ -107,9 +107,9 @@ async def _sync_level(
         async with ItemWriter(ctx.app.sessionmaker) as writer:
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
-                needs = await writer.submit(rows)
+                await writer.submit(rows)
                 if kind in NEEDS_STREAMS:
-                    pending_details.extend(needs)
+                    pending_details.extend(writer.take_unknown())
                 if listing.pages == 1 and params is None:
                     ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
                 await ctx.step(f"{library.title}: {kind}s", requests=client.request_count, pages=1, items=len(rows))
@@ -117,9 +117,9 @@ async def _sync_level(
                 while len(pending_details) >= chunk:
                     batch, pending_details = pending_details[:chunk], pending_details[chunk:]
                     await _details(ctx, client, library, batch, writer)
-            last = await writer.flush()
+            await writer.flush()
             if kind in NEEDS_STREAMS:
-                pending_details.extend(last)
+                pending_details.extend(writer.take_unknown())
             if pending_details:
                 await _details(ctx, client, library, pending_details, writer)
     except IncompleteListing as exc:

@@ -126,6 +126,9 @@ async def _sync_source(
             progress=progress,
             source=source,
             full=full,
+            page_size=job.app.settings.sync_page_size,
+            concurrency=job.app.settings.sync_concurrency,
+            detail_batch=job.app.settings.sync_detail_batch,
         )
         result = await SYNCERS[conn.kind](ctx)
     except Cancelled:

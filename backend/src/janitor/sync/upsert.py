@@ -102,6 +102,7 @@ class ItemWriter:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
         self._pending: asyncio.Task[list[str]] | None = None
+        self._unknown: list[str] = []
 
     async def __aenter__(self) -> ItemWriter:
         self._session = self._sessionmaker()
@@ -117,20 +118,25 @@ class ItemWriter:
                 await self._session.close()
 
     async def write(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
-        """Write now (after any write in flight); returns the ids whose streams are unknown."""
-        needs = await self.flush()
-        return needs + await self._write(rows)
+        """Write now (after any write in flight); returns the ids of this page whose streams are unknown."""
+        await self.flush()
+        return await self._write(rows)
 
-    async def submit(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
-        """Start writing this page in the background. Returns what the previous write found."""
-        needs = await self.flush()
+    async def submit(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Start writing this page in the background; its unknown-stream ids arrive in ``take_unknown``."""
+        await self.flush()
         self._pending = asyncio.create_task(self._write(rows))
-        return needs
 
-    async def flush(self) -> list[str]:
+    async def flush(self) -> None:
         """Wait for the write in flight (its error is raised here)."""
         task, self._pending = self._pending, None
-        return await task if task is not None else []
+        if task is not None:
+            self._unknown.extend(await task)
+
+    def take_unknown(self) -> list[str]:
+        """Ids of submitted pages (written so far) whose streams are unknown, each handed out once."""
+        out, self._unknown = self._unknown, []
+        return out
 
     async def _write(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
         assert self._session is not None
