@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import orjson
 from redis.asyncio import Redis
 
@@ -57,9 +58,9 @@ class PlexSignIn:
         self.account: Account = service.account
         self.settings = service.settings
 
-    def _plextv(self, http: object, token: str | None = None) -> PlexTvClient:
+    def _plextv(self, http: httpx.AsyncClient, token: str | None = None) -> PlexTvClient:
         return PlexTvClient(
-            http,  # type: ignore[arg-type]
+            http,
             base_url=self.settings.plex_tv_url,
             client_id=plex_client_id(self.account.id),
             token=token,
