@@ -599,13 +599,12 @@ def bench_music(env: Env, runner: Runner, size: dict[str, Any], rows: list[Row],
             )
         )
         lib = fetch(db, f"SELECT id FROM libraries WHERE connection_id = '{ids['connection']}' AND enabled")[0]["id"]
-        plan = fetch(
-            db,
-            "EXPLAIN UPDATE media_items SET missing_runs = missing_runs + 1 "
-            f"WHERE account_id = '{ids['account']}' AND connection_id = '{ids['connection']}' "
-            f"AND library_id = ANY(ARRAY['{lib}']::uuid[]) AND last_seen_run IS DISTINCT FROM "
-            f"'{uuid.uuid4()}' AND NOT gone",
-        )
+        from janitor.sync.upsert import MARK_MISSING
+
+        mark = MARK_MISSING
+        for n_, value in ((1, ids["account"]), (2, ids["connection"]), (3, f"ARRAY['{lib}']"), (4, uuid.uuid4())):
+            mark = mark.replace(f"${n_}::uuid[]", f"{value}::uuid[]").replace(f"${n_}", f"'{value}'")
+        plan = fetch(db, "EXPLAIN " + mark)
         notes.append(
             "EXPLAIN of mark_missing (end of every full pass), music DB after the warm runs:\n\n"
             + "\n".join("    " + r[0] for r in plan)

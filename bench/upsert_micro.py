@@ -8,9 +8,10 @@ pages of 1000 through
 * ``stage-once`` -- the product's statements minus the per-page CREATE TEMP TABLE IF NOT EXISTS +
   TRUNCATE (``ON COMMIT DELETE ROWS`` already empties the stage), on one connection; then with
   each of those two statements put back, to see which one costs;
-* ``skip-unchanged`` (warm only) -- the product's upsert with ``ON CONFLICT ... DO UPDATE ... WHERE``
-  limited to rows whose upstream data changed (what a warm pass could do if "seen in this run"
-  were tracked outside the row, e.g. a per-run temp table of ids for ``mark_missing``).
+
+The product's upsert only rewrites rows whose data changed (``ON CONFLICT ... DO UPDATE ... WHERE``)
+and a full pass records the ids it saw in ``sync_seen_items``: the product variant's warm pass
+does both, as a daily full pass would.
 
 Each variant runs cold (empty table) and warm (the same rows again with a new run id) in a fresh
 database; the table reports seconds and rows/s of database work only.
@@ -36,7 +37,7 @@ import orjson
 PAGE = 1000
 
 
-def make_rows(n: int, ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID], run: uuid.UUID) -> list[tuple[Any, ...]]:
+def make_rows(n: int, ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID]) -> list[tuple[Any, ...]]:
     rng = random.Random(1)
     account, connection, library = ids
     now = datetime.now(UTC)
@@ -90,14 +91,10 @@ def make_rows(n: int, ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID], run: uuid.UUI
                 None,
                 None,
                 None,
-                run,
+                f"title {i}|artist {i // 120}|album {i // 12}",
             )
         )
     return rows
-
-
-def with_run(rows: list[tuple[Any, ...]], run: uuid.UUID) -> list[tuple[Any, ...]]:
-    return [(*r[:-1], run) for r in rows]
 
 
 async def setup_db(server_url: str, name: str) -> tuple[str, tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
@@ -128,7 +125,7 @@ async def setup_db(server_url: str, name: str) -> tuple[str, tuple[uuid.UUID, uu
     return url, (account, connection, library)
 
 
-async def product(url: str, rows: list[tuple[Any, ...]]) -> float:
+async def product(url: str, rows: list[tuple[Any, ...]], seen_run: uuid.UUID | None = None) -> float:
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
     from janitor.sync.upsert import upsert_items
@@ -138,7 +135,7 @@ async def product(url: str, rows: list[tuple[Any, ...]]) -> float:
     t = time.perf_counter()
     for i in range(0, len(rows), PAGE):
         async with maker() as session, session.begin():
-            await upsert_items(session, rows[i : i + PAGE])
+            await upsert_items(session, rows[i : i + PAGE], seen_run=seen_run)
     dt = time.perf_counter() - t
     await engine.dispose()
     return dt
@@ -158,21 +155,10 @@ async def copy_only(url: str, rows: list[tuple[Any, ...]]) -> float:
     return dt
 
 
-async def stage_once(
-    url: str, rows: list[tuple[Any, ...]], *, skip_unchanged: bool = False, per_page: tuple[str, ...] = ()
-) -> float:
+async def stage_once(url: str, rows: list[tuple[Any, ...]], *, per_page: tuple[str, ...] = ()) -> float:
     from janitor.sync.mapping import ITEM_COLUMNS
     from janitor.sync.upsert import CREATE_STAGE, UPSERT_ITEMS
 
-    sql = UPSERT_ITEMS
-    if skip_unchanged:
-        head, returning = sql.rsplit("RETURNING", 1)
-        sql = (
-            head
-            + "WHERE m.upstream_updated_at IS DISTINCT FROM EXCLUDED.upstream_updated_at OR m.gone "
-            + "OR m.missing_runs > 0 OR EXCLUDED.streams_synced_at IS NOT NULL\nRETURNING"
-            + returning
-        )
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     t = time.perf_counter()
     async with conn.transaction():
@@ -182,7 +168,7 @@ async def stage_once(
             for stmt in per_page:
                 await conn.execute(stmt)
             await conn.copy_records_to_table("_stage_items", records=rows[i : i + PAGE], columns=list(ITEM_COLUMNS))
-            await conn.fetch(sql)
+            await conn.fetch(UPSERT_ITEMS)
     dt = time.perf_counter() - t
     await conn.close()
     return dt
@@ -201,15 +187,15 @@ async def main_async(server_url: str, n: int) -> list[tuple[str, str, float]]:
     }
     for name, fn in variants.items():
         url, ids = await setup_db(server_url, "micro")
-        rows = make_rows(n, ids, uuid.uuid4())
+        rows = make_rows(n, ids)
         cold = await fn(url, rows)
-        warm = await fn(url, with_run(rows, uuid.uuid4()))
+        warm = await fn(url, rows)
         out += [(name, "cold", cold), (name, "warm (all rows again)", warm)]
     url, ids = await setup_db(server_url, "micro")
-    rows = make_rows(n, ids, uuid.uuid4())
-    await stage_once(url, rows)
-    warm = await stage_once(url, with_run(rows, uuid.uuid4()), skip_unchanged=True)
-    out.append(("ON CONFLICT DO UPDATE ... WHERE changed (stage once)", "warm (all rows again)", warm))
+    rows = make_rows(n, ids)
+    await product(url, rows)
+    warm = await product(url, rows, seen_run=uuid.uuid4())
+    out.append(("product, recording seen ids (a daily full pass)", "warm (all rows again)", warm))
     return out
 
 

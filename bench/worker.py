@@ -244,7 +244,7 @@ async def run_floor(args: argparse.Namespace) -> dict[str, Any]:
         "CREATE TABLE floor_watch (account_id uuid, connection_id uuid, upstream_id text, item_upstream_id text, "
         "user_upstream_id text, viewed_at timestamptz)"
     )
-    ids = (uuid.UUID(args.account), uuid.UUID(args.connection), uuid.UUID(args.library), uuid.uuid4())
+    ids = (uuid.UUID(args.account), uuid.UUID(args.connection), uuid.UUID(args.library))
     headers = {"X-Plex-Token": args.token, "Accept": "application/json"}
     items = history = requests = 0
     before = _usage()

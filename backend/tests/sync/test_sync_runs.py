@@ -224,3 +224,102 @@ async def test_a_refresh_reads_only_what_changed_and_reads_a_level_in_full_when_
     assert repaired["status"] == "complete"
     assert repaired["sources"][ids["plex"]]["items"] > plex_quick["items"]
     assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == items
+
+
+async def _versions(ctx: AppContext, connection_id: str) -> dict[str, int]:
+    """Each item's row version (xmin): it changes exactly when the row is rewritten."""
+    async with ctx.sessionmaker() as s:
+        rows = await s.execute(
+            text("SELECT upstream_id, xmin::text::bigint FROM media_items WHERE connection_id = :c"),
+            {"c": connection_id},
+        )
+        return {r[0]: r[1] for r in rows}
+
+
+async def test_a_full_pass_rewrites_only_what_changed_and_still_counts_the_missing(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    before = {c: await _versions(job_ctx, ids[c]) for c in ("plex", "jellyfin")}
+    assert before["plex"] and before["jellyfin"]
+
+    # Upstream: one movie renamed (Plex bumps updatedAt), one deleted; nothing else changes.
+    server = sim.state.world.pms("home")
+    assert server is not None
+    movies = sorted((i for i in server.items.values() if i.type == "movie" and not i.deleted), key=lambda i: i.id)
+    renamed, removed = movies[0], movies[1]
+    renamed.title += " (Director's Cut)"
+    renamed.updated_at += 60
+    sim.state.forget_parts(server.name, renamed.id)
+    sim.state.invalidate()
+    pms = sim.info["pms"]["home"]
+    gone = httpx.delete(
+        f"{pms['base_url']}/library/metadata/{removed.id}", headers={"X-Plex-Token": pms["owner_token"]}
+    )
+    assert gone.status_code == 200
+
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    assert (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]["status"] == "complete"
+    after = {c: await _versions(job_ctx, ids[c]) for c in ("plex", "jellyfin")}
+    rewritten = {k for k, v in after["plex"].items() if before["plex"][k] != v}
+    # the renamed movie (new title) and the deleted one (counted missing) are the only rows written
+    assert rewritten == {str(renamed.id), str(removed.id)}
+    assert after["jellyfin"] == before["jellyfin"]
+    title = await _scalar(
+        job_ctx,
+        "SELECT title FROM media_items WHERE connection_id = :c AND upstream_id = :u",
+        c=ids["plex"],
+        u=str(renamed.id),
+    )
+    assert title == renamed.title
+    missing = await _scalar(
+        job_ctx,
+        "SELECT missing_runs FROM media_items WHERE connection_id = :c AND upstream_id = :u",
+        c=ids["plex"],
+        u=str(removed.id),
+    )
+    assert missing == 1
+    # what the pass recorded as seen is cleared when it settles
+    assert await _scalar(job_ctx, "SELECT count(*) FROM sync_seen_items") == 0
+
+    # the item comes back: the next full pass rewrites it as present again
+    removed.deleted = False
+    sim.state.invalidate()
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    back = await _scalar(
+        job_ctx,
+        "SELECT missing_runs = 0 AND NOT gone FROM media_items WHERE connection_id = :c AND upstream_id = :u",
+        c=ids["plex"],
+        u=str(removed.id),
+    )
+    assert back is True
+
+
+async def test_a_refresh_after_a_deletion_marks_nothing_missing_and_leaves_no_seen_rows(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    server = sim.state.world.pms("home")
+    assert server is not None
+    movie = next(i for i in server.items.values() if i.type == "movie" and not i.deleted)
+    pms = sim.info["pms"]["home"]
+    httpx.delete(f"{pms['base_url']}/library/metadata/{movie.id}", headers={"X-Plex-Token": pms["owner_token"]})
+    await api.post("/api/v1/sync/runs", headers=user.headers)  # Refresh: not a full pass
+    await run_job(user)
+    assert await _scalar(job_ctx, "SELECT count(*) FROM sync_seen_items") == 0
+    assert (
+        await _scalar(
+            job_ctx,
+            "SELECT count(*) FROM media_items WHERE connection_id = :c AND (missing_runs > 0 OR gone)",
+            c=ids["plex"],
+        )
+        == 0
+    )

@@ -1,7 +1,8 @@
 """Synced upstream data. Keys are the servers' stable ids (Plex ratingKey, Jellyfin Id), never paths.
 
-Items carry ``last_seen_run`` and ``missing_runs``: only a complete sync may count an item as
-missing, and an item is gone only after two complete runs without it.
+Items carry ``missing_runs``: only a complete sync may count an item as missing, and an item is
+gone only after two complete runs without it. Which items a full pass saw is recorded apart, in
+``sync_seen_items``, so that an unchanged item is not rewritten on every pass.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -74,9 +77,22 @@ class MediaItem(Base):
     untagged_audio: Mapped[int | None] = mapped_column(SmallInteger)
     untagged_subtitles: Mapped[int | None] = mapped_column(SmallInteger)
     streams_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     missing_runs: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     gone: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+# The items a full pass has listed so far, per run (append-only while the run lasts, emptied when it
+# settles). ``mark_missing`` anti-joins it; keeping it apart means a pass that finds nothing changed
+# writes a narrow row per item instead of rewriting every item. No key: an item listed twice (pages
+# shifting under us) is harmless.
+sync_seen_items = Table(
+    "sync_seen_items",
+    Base.metadata,
+    Column("run_id", UUID(as_uuid=True), nullable=False),
+    Column("connection_id", UUID(as_uuid=True), nullable=False),
+    Column("upstream_id", String(100), nullable=False),
+    Index("ix_sync_seen_items_run", "run_id", "connection_id"),
+)
 
 
 class RemoteUser(Base):

@@ -56,8 +56,13 @@ class SyncContext:
         value = (self.connection.sync_state or {}).get("last_complete_started")
         return int(value) if isinstance(value, int | float) else None
 
-    def item_ctx(self, library: Library) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
-        return (self.account_id, self.connection.id, library.id, self.run_id)
+    @property
+    def seen_run(self) -> uuid.UUID | None:
+        """Full passes record which items they listed (what ``mark_missing`` needs); refreshes don't."""
+        return self.run_id if self.full else None
+
+    def item_ctx(self, library: Library) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+        return (self.account_id, self.connection.id, library.id)
 
     async def step(self, phase: str, *, requests: int, pages: int = 0, items: int = 0) -> None:
         self.source.phase = phase

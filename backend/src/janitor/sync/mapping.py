@@ -44,7 +44,6 @@ ITEM_COLUMNS = (
     "untagged_audio",
     "untagged_subtitles",
     "streams_synced_at",
-    "last_seen_run",
     "match_key",
 )
 
@@ -178,11 +177,9 @@ def plex_streams(part: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def plex_row(
-    item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID], kind: str
-) -> tuple[Any, ...]:
-    """A Plex ``Metadata`` dict (listing or detail) as a staging row. ``ctx``: account, connection, library, run."""
-    account_id, connection_id, library_id, run_id = ctx
+def plex_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUID], kind: str) -> tuple[Any, ...]:
+    """A Plex ``Metadata`` dict (listing or detail) as a staging row. ``ctx``: account, connection, library."""
+    account_id, connection_id, library_id = ctx
     parts: list[dict[str, Any]] = []
     streams: list[dict[str, Any]] = []
     has_streams = False
@@ -250,7 +247,6 @@ def plex_row(
         untagged_a,
         untagged_s,
         datetime.now(UTC) if has_streams else None,
-        run_id,
         track_key(item.get("title"), item.get("grandparentTitle"), item.get("parentTitle")) if is_track else None,
     )
 
@@ -262,10 +258,8 @@ def _str(value: Any) -> str | None:
 _JF_STREAM_TYPES = {"Video": "video", "Audio": "audio", "Subtitle": "subtitle"}
 
 
-def jellyfin_row(
-    item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]
-) -> tuple[Any, ...] | None:
-    account_id, connection_id, library_id, run_id = ctx
+def jellyfin_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUID]) -> tuple[Any, ...] | None:
+    account_id, connection_id, library_id = ctx
     kind = JELLYFIN_KINDS.get(item.get("Type", ""))
     if kind is None:
         return None
@@ -367,7 +361,6 @@ def jellyfin_row(
         untagged_a,
         untagged_s,
         datetime.now(UTC) if has_streams else None,
-        run_id,
         track_key(item.get("Name"), grandparent_title, parent_title) if kind == "track" else None,
     )
 

@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from janitor.connections.clients.errors import UpstreamAuthError, UpstreamError
 from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus, Library
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.jobs.runner import TenantJob
-from janitor.library.models import MediaItem
+from janitor.library.models import MediaItem, sync_seen_items
 from janitor.sync.base import SourceResult, SyncContext
 from janitor.sync.jellyfin import sync_jellyfin
 from janitor.sync.jellyseerr import sync_jellyseerr
@@ -114,6 +114,8 @@ async def _sync_source(
         or not isinstance(last_full, int | float)
         or (started.timestamp() - last_full > job.app.settings.full_sync_interval_hours * 3600)
     )
+    # What a killed worker's pass recorded as seen is no use to anyone (one run per tenant at a time).
+    await _forget_seen(job, conn.id)
     try:
         secret = cipher.decrypt(conn.token_ciphertext, account_id=conn.account_id, connection_id=conn.id)
         ctx = SyncContext(
@@ -140,6 +142,8 @@ async def _sync_source(
         await _mark_connection(job, conn.id, "The server rejected the token during the last sync.")
     except UpstreamError as exc:
         result = SourceResult(False, [exc.message])
+    finally:
+        await _forget_seen(job, conn.id)
     source.status = "complete" if result.complete else "failed" if source.items == 0 else "partial"
     source.phase = "done" if result.complete else "stopped"
     source.error = "; ".join(result.reasons) or None
@@ -176,6 +180,11 @@ async def _sync_source(
             )
     await progress.flush(force=True)
     return result
+
+
+async def _forget_seen(job: TenantJob, connection_id: uuid.UUID) -> None:
+    async with job.app.sessionmaker() as session, session.begin():
+        await session.execute(delete(sync_seen_items).where(sync_seen_items.c.connection_id == connection_id))
 
 
 async def _mark_connection(job: TenantJob, connection_id: uuid.UUID, error: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from janitor.sync.mapping import ITEM_COLUMNS
+from janitor.sync.mapping import ITEM_COLUMNS, NEEDS_STREAMS
 
 
 async def driver_connection(session: AsyncSession) -> Any:
@@ -46,7 +46,6 @@ _PLAIN = [
         "untagged_audio",
         "untagged_subtitles",
         "streams_synced_at",
-        "last_seen_run",
         "upstream_updated_at",
     )
 ]
@@ -65,41 +64,71 @@ _SET = ",\n    ".join(
     ]
     + [
         "upstream_updated_at = EXCLUDED.upstream_updated_at",
-        "last_seen_run = EXCLUDED.last_seen_run",
         "missing_runs = 0",
         "gone = false",
     ]
 )
+_NEEDS_STREAMS = ", ".join(f"'{k}'" for k in sorted(NEEDS_STREAMS))
+# An existing row is only rewritten when something would change: most of a full pass re-reads items
+# nobody touched, and rewriting each of them was most of its database time. Rows whose streams are
+# still unknown are always "written" so that RETURNING hands them out for a details fetch.
+_ROW_DIFFERS = "ROW({}) IS DISTINCT FROM ROW({})".format(
+    ", ".join(f'm."{c}"' for c in (*_PLAIN, "upstream_updated_at")),
+    ", ".join(f'EXCLUDED."{c}"' for c in (*_PLAIN, "upstream_updated_at")),
+)
+_STREAMS_DIFFER = "(EXCLUDED.streams_synced_at IS NOT NULL AND ROW({}) IS DISTINCT FROM ROW({}))".format(
+    ", ".join(f"m.{c}" for c in ("parts", *_STREAM_FIELDS[:-1])),
+    ", ".join(f"EXCLUDED.{c}" for c in ("parts", *_STREAM_FIELDS[:-1])),
+)
+_WORTH_WRITING = (
+    f"m.missing_runs <> 0 OR m.gone OR (m.streams_synced_at IS NULL AND m.kind IN ({_NEEDS_STREAMS})) "
+    f"OR {_ROW_DIFFERS} OR {_STREAMS_DIFFER}"
+)
 UPSERT_ITEMS = (
     f"INSERT INTO media_items AS m ({_COLS}) SELECT {_COLS} FROM _stage_items "
     f"ON CONFLICT (connection_id, upstream_id) DO UPDATE SET\n    {_SET}\n"
+    f"WHERE {_WORTH_WRITING}\n"
     "RETURNING upstream_id, kind, streams_synced_at IS NULL AS needs_streams"
 )
+RECORD_SEEN = (
+    "INSERT INTO sync_seen_items (run_id, connection_id, upstream_id) "
+    "SELECT $1::uuid, connection_id, upstream_id FROM _stage_items"
+)
+FORGET_SEEN = "DELETE FROM sync_seen_items WHERE run_id = $1"
 CREATE_STAGE = (
     f"CREATE TEMP TABLE IF NOT EXISTS _stage_items ON COMMIT DELETE ROWS AS SELECT {_COLS} FROM media_items "
     "WITH NO DATA"
 )
 
 
-async def upsert_items(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+async def upsert_items(
+    session: AsyncSession, rows: Sequence[tuple[Any, ...]], *, seen_run: uuid.UUID | None = None
+) -> list[str]:
     """Upsert a page of item rows inside the session's transaction. Returns the upstream ids whose
-    streams are unknown (their details must be fetched)."""
+    streams are unknown (their details must be fetched). With ``seen_run`` (full passes), the page's
+    ids are recorded as seen by that run, in the same transaction."""
     if not rows:
         return []
     await session.execute(text(CREATE_STAGE))  # also opens the transaction the raw statements join
     raw = await (await session.connection()).get_raw_connection()
     conn: Any = raw.driver_connection
     await conn.copy_records_to_table("_stage_items", records=rows, columns=list(ITEM_COLUMNS))
+    if seen_run is not None:
+        await conn.execute(RECORD_SEEN, seen_run)
     result = await conn.fetch(UPSERT_ITEMS)  # the stage empties itself at commit (ON COMMIT DELETE ROWS)
     return [r["upstream_id"] for r in result if r["needs_streams"]]
 
 
 class ItemWriter:
     """Writes the pages of one listing: one session, one short transaction per page, and at most one
-    write in flight while the caller fetches and maps the next page (Postgres and Python overlap)."""
+    write in flight while the caller fetches and maps the next page (Postgres and Python overlap).
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    ``seen_run``: the run whose full pass this listing is; submitted pages are recorded as seen by it
+    (``write``, used for details of items already listed, records nothing)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, seen_run: uuid.UUID | None = None) -> None:
         self._sessionmaker = sessionmaker
+        self._seen_run = seen_run
         self._session: AsyncSession | None = None
         self._pending: asyncio.Task[list[str]] | None = None
         self._unknown: list[str] = []
@@ -120,12 +149,12 @@ class ItemWriter:
     async def write(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
         """Write now (after any write in flight); returns the ids of this page whose streams are unknown."""
         await self.flush()
-        return await self._write(rows)
+        return await self._write(rows, None)
 
     async def submit(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Start writing this page in the background; its unknown-stream ids arrive in ``take_unknown``."""
         await self.flush()
-        self._pending = asyncio.create_task(self._write(rows))
+        self._pending = asyncio.create_task(self._write(rows, self._seen_run))
 
     async def flush(self) -> None:
         """Wait for the write in flight (its error is raised here)."""
@@ -138,22 +167,26 @@ class ItemWriter:
         out, self._unknown = self._unknown, []
         return out
 
-    async def _write(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+    async def _write(self, rows: Sequence[tuple[Any, ...]], seen_run: uuid.UUID | None) -> list[str]:
         assert self._session is not None
         async with self._session.begin():
-            return await upsert_items(self._session, rows)
+            return await upsert_items(self._session, rows, seen_run=seen_run)
 
 
 VANISHED = """
-SELECT library_id, count(*) FILTER (WHERE last_seen_run IS DISTINCT FROM $4) AS vanished, count(*) AS known
-FROM media_items
-WHERE account_id = $1 AND connection_id = $2 AND library_id = ANY($3::uuid[]) AND NOT gone
-GROUP BY library_id
+SELECT m.library_id, count(*) FILTER (WHERE s.upstream_id IS NULL) AS vanished, count(*) AS known
+FROM media_items m
+LEFT JOIN (SELECT DISTINCT upstream_id FROM sync_seen_items WHERE run_id = $4 AND connection_id = $2) s
+  ON s.upstream_id = m.upstream_id
+WHERE m.account_id = $1 AND m.connection_id = $2 AND m.library_id = ANY($3::uuid[]) AND NOT m.gone
+GROUP BY m.library_id
 """
 MARK_MISSING = """
-UPDATE media_items SET missing_runs = missing_runs + 1, gone = (missing_runs + 1 >= 2)
-WHERE account_id = $1 AND connection_id = $2 AND library_id = ANY($3::uuid[])
-  AND last_seen_run IS DISTINCT FROM $4 AND NOT gone
+UPDATE media_items m SET missing_runs = missing_runs + 1, gone = (missing_runs + 1 >= 2)
+WHERE m.account_id = $1 AND m.connection_id = $2 AND m.library_id = ANY($3::uuid[]) AND NOT m.gone
+  AND NOT EXISTS (
+    SELECT 1 FROM sync_seen_items s WHERE s.run_id = $4 AND s.connection_id = $2 AND s.upstream_id = m.upstream_id
+  )
 """
 
 
