@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import csv
+import io
+
 import httpx
 
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.devtools.sim_fixtures import RunJob
+from janitor.reports.duplicates import DUPLICATE_COLUMNS
 from mediasim import SimServer
 
 from .test_stale_and_large import _synced
@@ -137,3 +141,24 @@ async def test_the_user_can_choose_the_keeper(
         headers=user.headers,
     )
     assert bad_part.status_code == 404
+
+
+async def test_duplicates_export_one_row_per_copy_with_the_keeper_marked(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    body = (await api.get("/api/v1/reports/duplicates", params={"q": "song"}, headers=user.headers)).json()
+    exported = await api.get("/api/v1/reports/duplicates/export.csv", params={"q": "song"}, headers=user.headers)
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert len(rows) == sum(len(g["copies"]) for g in body["items"]) > 0
+    assert {r["group"] for r in rows} == {str(n) for n in range(1, len(body["items"]) + 1)}
+    keepers = [r for r in rows if r["keeper"] == "keep"]
+    assert len(keepers) == len(body["items"])  # one per group, never zero
+    flac_over_mp3 = next(r for r in keepers if r["title"].lower() == "song a")
+    assert flac_over_mp3["container"] == "flac"
+    assert "lossless FLAC over lossy MP3" in flac_over_mp3["why"]
+    other = await signup()
+    empty = await api.get("/api/v1/reports/duplicates/export.csv", headers=other.headers)
+    assert empty.text.strip().splitlines() == [",".join(DUPLICATE_COLUMNS)]

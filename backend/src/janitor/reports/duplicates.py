@@ -260,3 +260,46 @@ async def duplicate_groups(
             )
         )
     return groups, total
+
+
+DUPLICATE_COLUMNS = [
+    "group",
+    "kind",
+    "title",
+    "artist",
+    "album",
+    "keeper",
+    "connection_id",
+    "upstream_id",
+    "part_id",
+    "file",
+    "container",
+    "audio_codec",
+    "bitrate_kbps",
+    "duration_ms",
+    "size_bytes",
+    "added_at",
+    "why",
+]
+
+
+def duplicate_rows(groups: list[DuplicateGroup]) -> list[dict[str, Any]]:
+    """Groups flattened for a spreadsheet: one row per copy, numbered by group, the keeper marked."""
+    out = []
+    for number, group in enumerate(groups, start=1):
+        for copy in group.copies:
+            out.append(
+                {
+                    **copy.model_dump(mode="json"),
+                    "group": number,
+                    "kind": group.kind,
+                    "title": group.title,
+                    "artist": group.artist,
+                    "album": group.album,
+                    "keeper": "keep" if copy.keeper else "",
+                    "why": f"{group.why}; {group.keeper_reason[0].lower()}{group.keeper_reason[1:]}"
+                    if copy.keeper
+                    else group.why,
+                }
+            )
+    return out

@@ -14,7 +14,14 @@ from janitor.core.deps import CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.reports.common import PageParams, ReportPage, to_csv
 from janitor.reports.dashboard import Dashboard, dashboard
-from janitor.reports.duplicates import DuplicateGroup, KeeperNotFound, choose_keeper, duplicate_groups
+from janitor.reports.duplicates import (
+    DUPLICATE_COLUMNS,
+    DuplicateGroup,
+    KeeperNotFound,
+    choose_keeper,
+    duplicate_groups,
+    duplicate_rows,
+)
 from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
 from janitor.reports.requests import RecentRow, RequestRow, recently_available, request_report
@@ -143,15 +150,19 @@ async def get_dashboard(session: SessionDep, account: CurrentAccount) -> Dashboa
 
 @router.get("/reports/{report}/export.csv", response_class=PlainTextResponse, responses=error_responses(Unauthorized))
 async def export_report(
-    report: Literal["large", "stale", "languages", "requests", "recently-available"],
+    report: Literal["large", "stale", "languages", "requests", "recently-available", "duplicates"],
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
 ) -> PlainTextResponse:
-    """The filtered rows of a report as CSV (every page, up to 100,000 rows)."""
+    """The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy)."""
     settings = await ReportSettingsService(session, account.id).get()
     everything = replace(paging, page=1, page_size=100_000)
     rows: Sequence[BaseModel]
+    if report == "duplicates":
+        groups, _ = await duplicate_groups(session, account.id, everything, settings=settings)
+        body = to_csv(DUPLICATE_COLUMNS, duplicate_rows(groups))
+        return _csv(body, report)
     if report == "large":
         rows, _ = await large_movies(session, account.id, everything, threshold_gb=settings.large_movie_gb)
         columns = list(LargeMovie.model_fields)
@@ -167,7 +178,10 @@ async def export_report(
     else:
         rows, _ = await recently_available(session, account.id, everything, settings=settings, now=datetime.now(UTC))
         columns = list(RecentRow.model_fields)
-    body = to_csv(columns, (r.model_dump(mode="json") for r in rows))
+    return _csv(to_csv(columns, (r.model_dump(mode="json") for r in rows)), report)
+
+
+def _csv(body: str, report: str) -> PlainTextResponse:
     return PlainTextResponse(
         body,
         media_type="text/csv",

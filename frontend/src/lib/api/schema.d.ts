@@ -690,7 +690,7 @@ export interface paths {
         };
         /**
          * Export Report
-         * @description The filtered rows of a report as CSV (every page, up to 100,000 rows).
+         * @description The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
          */
         get: operations["export_report"];
         put?: never;
@@ -3477,7 +3477,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                report: "large" | "stale" | "languages" | "requests" | "recently-available";
+                report: "large" | "stale" | "languages" | "requests" | "recently-available" | "duplicates";
             };
             cookie?: never;
         };
