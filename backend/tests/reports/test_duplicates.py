@@ -162,3 +162,34 @@ async def test_duplicates_export_one_row_per_copy_with_the_keeper_marked(
     other = await signup()
     empty = await api.get("/api/v1/reports/duplicates/export.csv", headers=other.headers)
     assert empty.text.strip().splitlines() == [",".join(DUPLICATE_COLUMNS)]
+
+
+async def test_album_view_sums_the_groups_of_each_album(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    tracks = (await api.get("/api/v1/reports/duplicates", headers=user.headers)).json()
+    albums = (await api.get("/api/v1/reports/duplicates/albums", headers=user.headers)).json()
+    assert albums["total"] == 1
+    (album,) = albums["items"]
+    assert (album["artist"], album["album"]) == ("Artist X", "Album Y")
+    assert (album["groups"], album["duplicate_groups"], album["version_groups"]) == (4, 3, 1)
+    assert album["extra_copies"] == sum(len(g["copies"]) - 1 for g in tracks["items"]) == 4
+    assert album["reclaimable_bytes"] == sum(g["reclaimable_bytes"] for g in tracks["items"]) > 0
+    assert album["why"] == "3 tracks held more than once and 1 track with several versions: 4 extra copies"
+    # filters narrow the groups counted; a choice of keeper changes what would be freed
+    narrowed = (await api.get("/api/v1/reports/duplicates/albums", params={"q": "song d"}, headers=user.headers)).json()
+    assert [(a["groups"], a["extra_copies"]) for a in narrowed["items"]] == [(1, 1)]
+    song_a = next(g for g in tracks["items"] if g["title"] == "Song A" and g["kind"] == "duplicates")
+    mp3 = next(c for c in song_a["copies"] if not c["keeper"])
+    chosen = await api.put(
+        "/api/v1/reports/duplicates/keeper",
+        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        headers=user.headers,
+    )
+    assert chosen.status_code == 204
+    flac = next(c for c in song_a["copies"] if c["keeper"])
+    after = (await api.get("/api/v1/reports/duplicates/albums", headers=user.headers)).json()["items"][0]
+    assert after["reclaimable_bytes"] == album["reclaimable_bytes"] - mp3["size_bytes"] + flac["size_bytes"]
+    other = await signup()
+    assert (await api.get("/api/v1/reports/duplicates/albums", headers=other.headers)).json()["items"] == []

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,9 @@ from janitor.reports.models import DuplicateKeeper, ReportSettings
 
 LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
 
-GROUPS_SQL = """
+# The groups of the tenant's tracks (t: tracks, c: duration clusters, g: one row per group); the
+# track list and the album view page over ``g`` differently.
+GROUP_CTES = """
 WITH t AS (
     SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
            m.duration_ms, m.added_at, m.parts, m.year, m."index" AS track_no, m.parent_index AS disc_no,
@@ -44,7 +46,11 @@ g AS (
     UNION ALL
     SELECT connection_id, 'v:' || upstream_id, 0, 'versions', lower(artist), lower(album), lower(title)
     FROM t WHERE jsonb_array_length(parts) > 1
-),
+)
+"""
+GROUPS_SQL = (
+    GROUP_CTES
+    + """,
 page AS (
     SELECT *, count(*) OVER () AS total FROM g ORDER BY sa, sb, st, gkey, cluster LIMIT :limit OFFSET :offset
 )
@@ -54,6 +60,7 @@ FROM page JOIN c ON c.connection_id = page.connection_id
          OR (page.kind = 'versions' AND page.gkey = 'v:' || c.upstream_id))
 ORDER BY page.sa, page.sb, page.st, page.gkey, page.cluster, c.id
 """
+)
 
 NORMALISED = "m.match_key"
 STRICT = "concat_ws(E'\\x1f', m.title, m.grandparent_title, m.parent_title)"
@@ -204,18 +211,35 @@ def _copies(rows: list[dict[str, Any]], kind: str) -> list[tuple[Copy, int]]:
     return out
 
 
-async def duplicate_groups(
-    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings
-) -> tuple[list[DuplicateGroup], int]:
+def _group_query(
+    template: str, params: PageParams, account_id: uuid.UUID, settings: ReportSettings
+) -> tuple[str, dict[str, Any]]:
     strict = settings.duplicate_strict
     filters, args = scope_filters(params, search=("m.title", "m.grandparent_title", "m.parent_title"))
     args.update(a=account_id, tol=0 if strict else settings.duplicate_tolerance_seconds * 1000)
-    sql = GROUPS_SQL.format(
+    sql = template.format(
         key=STRICT if strict else NORMALISED,
         duration="(m.duration_ms / 1000)" if strict else "m.duration_ms",
         filters=filters,
     )
+    return sql, args
+
+
+async def duplicate_groups(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings
+) -> tuple[list[DuplicateGroup], int]:
+    sql, args = _group_query(GROUPS_SQL, params, account_id, settings)
     rows, total = await fetch_page(session, sql, args, params)
+    return [group for _, group in await _build_groups(session, account_id, rows)], total
+
+
+AlbumKey = tuple[uuid.UUID, str | None, str | None]
+
+
+async def _build_groups(
+    session: AsyncSession, account_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[tuple[AlbumKey, DuplicateGroup]]:
+    """Rows of ``GROUPS_SQL``-shaped queries as groups, each with its proposed (or chosen) keeper."""
     chosen = await _chosen_keepers(session, account_id, rows)
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
@@ -247,19 +271,113 @@ async def duplicate_groups(
             else f"{len(ranked)} tracks with the same title, artist and album"
             + (f", durations within {spread:.0f} s" if spread else ", same duration")
         )
-        groups.append(
-            DuplicateGroup(
-                kind=kind,
-                title=first["title"],
-                artist=first["artist"],
-                album=first["album"],
-                copies=[c for c, _ in ranked],
-                keeper_reason=f"Keep the {reason}",
-                reclaimable_bytes=sum(c.size_bytes or 0 for c, _ in ranked[1:]),
-                why=why,
+        group = DuplicateGroup(
+            kind=kind,
+            title=first["title"],
+            artist=first["artist"],
+            album=first["album"],
+            copies=[c for c, _ in ranked],
+            keeper_reason=f"Keep the {reason}",
+            reclaimable_bytes=sum(c.size_bytes or 0 for c, _ in ranked[1:]),
+            why=why,
+        )
+        groups.append(((first["connection_id"], first["sa"], first["sb"]), group))
+    return groups
+
+
+class DuplicateAlbum(BaseModel):
+    connection_id: uuid.UUID
+    artist: str | None
+    album: str | None
+    groups: int
+    duplicate_groups: int
+    version_groups: int
+    extra_copies: int
+    reclaimable_bytes: int
+    why: str
+
+
+ALBUM_SORTS = {"album": "sa {dir} NULLS LAST, sb {dir} NULLS LAST", "groups": "groups {dir}, sa, sb"}
+ALBUMS_SQL = (
+    GROUP_CTES
+    + """,
+a AS (
+    SELECT connection_id, sa, sb, count(*) AS groups,
+           count(*) FILTER (WHERE kind = 'duplicates') AS duplicate_groups,
+           count(*) FILTER (WHERE kind = 'versions') AS version_groups
+    FROM g GROUP BY connection_id, sa, sb
+)
+SELECT *, count(*) OVER () AS total FROM a ORDER BY {{order}}, connection_id LIMIT :limit OFFSET :offset
+"""
+)
+# The groups of the albums on one page of ALBUMS_SQL, shaped like GROUPS_SQL's rows.
+ALBUM_GROUPS_SQL = (
+    GROUP_CTES
+    + """,
+page AS (
+    SELECT * FROM g
+    WHERE (connection_id, coalesce(sa, ''), coalesce(sb, '')) IN (
+        SELECT * FROM unnest(CAST(:ac AS uuid[]), CAST(:aa AS text[]), CAST(:ab AS text[]))
+    )
+)
+SELECT c.*, page.kind, page.sa, page.sb, page.st
+FROM page JOIN c ON c.connection_id = page.connection_id
+    AND ((page.kind = 'duplicates' AND c.gkey = page.gkey AND c.cluster = page.cluster)
+         OR (page.kind = 'versions' AND page.gkey = 'v:' || c.upstream_id))
+ORDER BY page.sa, page.sb, page.st, page.gkey, page.cluster, c.id
+"""
+)
+
+
+async def duplicate_albums(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings
+) -> tuple[list[DuplicateAlbum], int]:
+    """Albums holding duplicate or multi-version tracks (sort: groups, album): how many groups, how many
+    extra copies, and what keeping one copy of each would free."""
+    direction = "ASC" if params.order == "asc" else "DESC"
+    order = ALBUM_SORTS.get(params.sort or "groups", ALBUM_SORTS["groups"]).format(dir=direction)
+    sql, args = _group_query(ALBUMS_SQL.replace("{{order}}", order), params, account_id, settings)
+    albums, total = await fetch_page(session, sql, args, params)
+    if not albums:
+        return [], total
+    detail, dargs = _group_query(ALBUM_GROUPS_SQL, params, account_id, settings)
+    dargs.update(
+        ac=[a["connection_id"] for a in albums],
+        aa=[a["sa"] or "" for a in albums],
+        ab=[a["sb"] or "" for a in albums],
+    )
+    rows = [dict(r) for r in (await session.execute(text(detail), dargs)).mappings().all()]
+    by_album: dict[AlbumKey, list[DuplicateGroup]] = {}
+    for key, group in await _build_groups(session, account_id, rows):
+        by_album.setdefault(key, []).append(group)
+    out = []
+    for a in albums:
+        groups = by_album.get((a["connection_id"], a["sa"], a["sb"]), [])
+        extra = sum(len(g.copies) - 1 for g in groups)
+        first = groups[0] if groups else None
+        out.append(
+            DuplicateAlbum(
+                connection_id=a["connection_id"],
+                artist=first.artist if first else a["sa"],
+                album=first.album if first else a["sb"],
+                groups=a["groups"],
+                duplicate_groups=a["duplicate_groups"],
+                version_groups=a["version_groups"],
+                extra_copies=extra,
+                reclaimable_bytes=sum(g.reclaimable_bytes for g in groups),
+                why=_album_why(a["duplicate_groups"], a["version_groups"], extra),
             )
         )
-    return groups, total
+    return out, total
+
+
+def _album_why(duplicates: int, versions: int, extra: int) -> str:
+    parts = []
+    if duplicates:
+        parts.append(f"{duplicates} track{'s' if duplicates != 1 else ''} held more than once")
+    if versions:
+        parts.append(f"{versions} track{'s' if versions != 1 else ''} with several versions")
+    return f"{' and '.join(parts)}: {extra} extra cop{'ies' if extra != 1 else 'y'}"
 
 
 DUPLICATE_COLUMNS = [

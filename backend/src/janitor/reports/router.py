@@ -16,9 +16,11 @@ from janitor.reports.common import PageParams, ReportPage, to_csv
 from janitor.reports.dashboard import Dashboard, dashboard
 from janitor.reports.duplicates import (
     DUPLICATE_COLUMNS,
+    DuplicateAlbum,
     DuplicateGroup,
     KeeperNotFound,
     choose_keeper,
+    duplicate_albums,
     duplicate_groups,
     duplicate_rows,
 )
@@ -121,6 +123,16 @@ async def report_duplicates(session: SessionDep, account: CurrentAccount, paging
     settings = await ReportSettingsService(session, account.id).get()
     groups, total = await duplicate_groups(session, account.id, paging, settings=settings)
     return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/reports/duplicates/albums", responses=error_responses(Unauthorized))
+async def report_duplicate_albums(
+    session: SessionDep, account: CurrentAccount, paging: Paging
+) -> ReportPage[DuplicateAlbum]:
+    """Albums holding duplicate or multi-version tracks: extra copies, reclaimable size (sort: groups, album)."""
+    settings = await ReportSettingsService(session, account.id).get()
+    albums, total = await duplicate_albums(session, account.id, paging, settings=settings)
+    return ReportPage(items=albums, total=total, page=paging.page, page_size=paging.page_size)
 
 
 class KeeperIn(BaseModel):

@@ -561,6 +561,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/duplicates/albums": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Duplicate Albums
+         * @description Albums holding duplicate or multi-version tracks: extra copies, reclaimable size (sort: groups, album).
+         */
+        get: operations["report_duplicate_albums"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/duplicates/keeper": {
         parameters: {
             query?: never;
@@ -991,6 +1011,30 @@ export interface components {
         DeleteAccountIn: {
             /** Password */
             password: string;
+        };
+        /** DuplicateAlbum */
+        DuplicateAlbum: {
+            /** Album */
+            album: string | null;
+            /** Artist */
+            artist: string | null;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Duplicate Groups */
+            duplicate_groups: number;
+            /** Extra Copies */
+            extra_copies: number;
+            /** Groups */
+            groups: number;
+            /** Reclaimable Bytes */
+            reclaimable_bytes: number;
+            /** Version Groups */
+            version_groups: number;
+            /** Why */
+            why: string;
         };
         /** DuplicateGroup */
         DuplicateGroup: {
@@ -1476,6 +1520,20 @@ export interface components {
             reclaimable_bytes?: number | null;
             /** Report */
             report: string;
+        };
+        /** ReportPage[DuplicateAlbum] */
+        ReportPage_DuplicateAlbum_: {
+            /** Items */
+            items: components["schemas"]["DuplicateAlbum"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Rows matching the filters (all pages)
+             */
+            total: number;
         };
         /** ReportPage[DuplicateGroup] */
         ReportPage_DuplicateGroup_: {
@@ -3155,6 +3213,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportPage_DuplicateGroup_"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    report_duplicate_albums: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                /** @description Search in titles */
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage_DuplicateAlbum_"];
                 };
             };
             /** @description `not_authenticated` */
