@@ -323,3 +323,20 @@ async def test_a_refresh_after_a_deletion_marks_nothing_missing_and_leaves_no_se
         )
         == 0
     )
+
+
+async def test_deleting_an_account_clears_the_seen_rows_of_a_pass_in_flight(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, job_ctx: AppContext
+) -> None:
+    user, other = await signup(), await signup()
+    mine, theirs = (await connect_all(api, user, sim))["plex"], (await connect_all(api, other, sim))["plex"]
+    async with job_ctx.sessionmaker() as s, s.begin():
+        for connection in (mine, theirs):
+            await s.execute(
+                text("INSERT INTO sync_seen_items VALUES (gen_random_uuid(), :c, '1'), (gen_random_uuid(), :c, '2')"),
+                {"c": connection},
+            )
+    deleted = await api.post("/api/v1/account/delete", json={"password": user.password}, headers=user.headers)
+    assert deleted.status_code == 204
+    left = await _scalar(job_ctx, "SELECT string_agg(DISTINCT connection_id::text, ',') FROM sync_seen_items")
+    assert left == theirs
