@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('connection_id', sa.UUID(), nullable=False),
     sa.Column('upstream_id', sa.String(length=100), nullable=False)
     )
-    op.create_index('ix_sync_seen_items_run', 'sync_seen_items', ['run_id', 'connection_id'], unique=False)
+    op.create_index('ix_sync_seen_items_run', 'sync_seen_items', ['run_id', 'connection_id', 'upstream_id'], unique=False)
     op.drop_column('media_items', 'last_seen_run')
     # ### end Alembic commands ###
 

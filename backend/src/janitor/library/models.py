@@ -91,7 +91,7 @@ sync_seen_items = Table(
     Column("run_id", UUID(as_uuid=True), nullable=False),
     Column("connection_id", UUID(as_uuid=True), nullable=False),
     Column("upstream_id", String(100), nullable=False),
-    Index("ix_sync_seen_items_run", "run_id", "connection_id"),
+    Index("ix_sync_seen_items_run", "run_id", "connection_id", "upstream_id"),
 )
 
 

@@ -173,20 +173,28 @@ class ItemWriter:
             return await upsert_items(self._session, rows, seen_run=seen_run)
 
 
-VANISHED = """
-SELECT m.library_id, count(*) FILTER (WHERE s.upstream_id IS NULL) AS vanished, count(*) AS known
+# Both probe sync_seen_items by its (run_id, connection_id, upstream_id) index once per item. The
+# table is fresh every pass (no statistics yet): a NOT EXISTS in WHERE becomes an anti-join that,
+# planned from no statistics, probed the index by run alone and compared every pair (quadratic:
+# 13 s for 5,000 items). A sub-select in a select list or FILTER is never turned into a join.
+_UNSEEN = (
+    "NOT EXISTS (SELECT 1 FROM sync_seen_items s "
+    "WHERE s.run_id = $4 AND s.connection_id = $2 AND s.upstream_id = m.upstream_id)"
+)
+VANISHED = f"""
+SELECT m.library_id, count(*) FILTER (WHERE {_UNSEEN}) AS vanished, count(*) AS known
 FROM media_items m
-LEFT JOIN (SELECT DISTINCT upstream_id FROM sync_seen_items WHERE run_id = $4 AND connection_id = $2) s
-  ON s.upstream_id = m.upstream_id
 WHERE m.account_id = $1 AND m.connection_id = $2 AND m.library_id = ANY($3::uuid[]) AND NOT m.gone
 GROUP BY m.library_id
 """
-MARK_MISSING = """
+MARK_MISSING = f"""
+WITH judged AS MATERIALIZED (
+    SELECT m.id, {_UNSEEN} AS unseen
+    FROM media_items m
+    WHERE m.account_id = $1 AND m.connection_id = $2 AND m.library_id = ANY($3::uuid[]) AND NOT m.gone
+)
 UPDATE media_items m SET missing_runs = missing_runs + 1, gone = (missing_runs + 1 >= 2)
-WHERE m.account_id = $1 AND m.connection_id = $2 AND m.library_id = ANY($3::uuid[]) AND NOT m.gone
-  AND NOT EXISTS (
-    SELECT 1 FROM sync_seen_items s WHERE s.run_id = $4 AND s.connection_id = $2 AND s.upstream_id = m.upstream_id
-  )
+FROM judged j WHERE m.id = j.id AND j.unseen
 """
 
 
