@@ -21,14 +21,24 @@ from janitor.reports.models import DuplicateKeeper, ReportSettings
 
 LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
 
+# Only keys held by two or more tracks can form a group: they are found on narrow rows first, so the
+# window (which sorts whole rows) only sees their tracks and the multi-version ones.
 GROUPS_SQL = """
-WITH t AS (
+WITH keys AS (
+    SELECT m.connection_id, {key} AS gkey
+    FROM media_items m JOIN libraries l ON l.id = m.library_id
+    WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
+      {filters}
+    GROUP BY 1, 2 HAVING count(*) > 1
+),
+t AS (
     SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
            m.duration_ms, m.added_at, m.parts, m.year, m."index" AS track_no, m.parent_index AS disc_no,
            m.guids, m.match_key, {key} AS gkey,
            lag({duration}) OVER w AS prev, {duration} AS dur
     FROM media_items m JOIN libraries l ON l.id = m.library_id
     WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
+      AND ((m.connection_id, {key}) IN (SELECT connection_id, gkey FROM keys) OR jsonb_array_length(m.parts) > 1)
       {filters}
     WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.id)
 ),

@@ -1,0 +1,54 @@
+"""Derived report data rebuilt at the end of each sync run: the last play of every movie and show
+(the stale report's most expensive part) and the dashboard summary."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from janitor.reports.dashboard import refresh_summary
+from janitor.reports.service import ReportSettingsService
+
+# Plex history and Jellyfin played states; an episode's play counts for its show. Plays of items
+# that are not (or no longer) synced match nothing, as before.
+LAST_PLAYS_SQL = """
+INSERT INTO item_last_plays (connection_id, target, account_id, played_at, user_upstream_id)
+SELECT DISTINCT ON (t.connection_id, t.target) t.connection_id, t.target, :a, t.at, t.user_id
+FROM (
+    SELECT p.connection_id, CASE WHEN e.kind = 'episode' THEN e.grandparent_id ELSE p.item END AS target,
+           p.at, p.user_id
+    FROM (
+        SELECT w.connection_id, w.item_upstream_id AS item, w.viewed_at AS at, w.user_upstream_id AS user_id
+        FROM watch_events w WHERE w.account_id = :a AND w.item_upstream_id IS NOT NULL
+        UNION ALL
+        SELECT s.connection_id, s.item_upstream_id, s.last_played_at, s.user_upstream_id
+        FROM user_item_states s WHERE s.account_id = :a AND s.played AND s.last_played_at IS NOT NULL
+    ) p
+    JOIN media_items e ON e.connection_id = p.connection_id AND e.upstream_id = p.item
+    WHERE e.account_id = :a AND e.kind IN ('movie', 'episode')
+) t
+WHERE t.target IS NOT NULL
+ORDER BY t.connection_id, t.target, t.at DESC, t.user_id
+"""
+
+
+async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Rebuild the account's ``item_last_plays`` from its plays (in the caller's transaction)."""
+    await session.execute(text("DELETE FROM item_last_plays WHERE account_id = :a"), {"a": account_id})
+    await session.execute(text(LAST_PLAYS_SQL), {"a": account_id})
+
+
+async def refresh_plays_after_sync(sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID) -> None:
+    """End of a sync run, before it is marked finished: what the run wrote is visible to the reports."""
+    async with sessionmaker() as session, session.begin():
+        await refresh_last_plays(session, account_id)
+
+
+async def refresh_summary_after_sync(sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID) -> None:
+    """End of a sync run, once it is marked finished: the dashboard opens without recomputing."""
+    async with sessionmaker() as session, session.begin():
+        settings = await ReportSettingsService(session, account_id).get()
+        await refresh_summary(session, account_id, settings=settings, now=datetime.now(UTC))
