@@ -311,8 +311,11 @@ class Server:
                 self.proc.wait()
 
 
-def serve(name: str, target: str, workdir: Path, env: dict[str, str], workers: int, probe: str) -> Server:
-    """``uvicorn`` the way the Dockerfile runs it (uvloop + httptools by default, no access log)."""
+def serve(
+    name: str, target: str, workdir: Path, env: dict[str, str], workers: int, probe: str, profile: Path | None = None
+) -> Server:
+    """``uvicorn`` the way the Dockerfile runs it (uvloop + httptools by default, no access log);
+    with ``profile``, under ``py-spy record`` (raw collapsed stacks, written when it stops)."""
     from janitor.devtools.services import free_port
 
     port = free_port()
@@ -331,6 +334,9 @@ def serve(name: str, target: str, workdir: Path, env: dict[str, str], workers: i
     ]
     if target.startswith("janitor."):
         cmd.append("--factory")
+    if profile is not None:
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        cmd = [spy, "record", "--rate", "200", "--format", "raw", "--subprocesses", "-o", str(profile), "--", *cmd]
     out = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
@@ -590,6 +596,34 @@ def render(results: list[dict[str, Any]], meta: dict[str, Any], plans: list[tupl
     return "\n".join(lines)
 
 
+def summarize(path: Path, top: int = 25) -> str:
+    """The hottest functions of the app by self time and the product's by inclusive time."""
+    from collections import Counter
+
+    selfc: Counter[str] = Counter()
+    incl: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit() or "_find_and_load" in stack:
+            continue
+        frames = [f.split(" (")[0] + " (" + f.rsplit("/", 1)[-1] for f in stack.split(";")]
+        if not any("site-packages" in f or "janitor/" in f for f in stack.split(";")):
+            continue  # idle: the event loop waiting
+        count = int(n)
+        total += count
+        selfc[frames[-1]] += count
+        for f in set(frames):
+            incl[f] += count
+    if not total:
+        return "(no samples)"
+    out = [f"{total} busy samples; self time:"]
+    out += [f"  {100 * c / total:5.1f}%  {f}" for f, c in selfc.most_common(top)]
+    out.append("inclusive:")
+    out += [f"  {100 * c / total:5.1f}%  {f}" for f, c in incl.most_common(top * 2)]
+    return "\n".join(out)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(prog="bench/reports.py")
     sub = p.add_subparsers(dest="cmd")
@@ -605,6 +639,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, help="load duration per row")
     p.add_argument("--only", help="comma-separated substrings of row names to run (the bare row always runs)")
     p.add_argument("--keep", action="store_true", help="keep the work directory (logs, database) afterwards")
+    p.add_argument("--profile", action="store_true", help="run the app under py-spy; summary in the output")
     p.add_argument("--hold", action="store_true", help="seed, print the database URL and wait (for EXPLAIN by hand)")
     args = p.parse_args()
     if args.cmd == "load":
@@ -654,7 +689,8 @@ def main() -> None:
             "JANITOR_LOG_LEVEL": "INFO",
             "JANITOR_SPA_DIR": str(workdir / "no-spa"),
         }
-        app = serve("app", "janitor.main:create_app", workdir, app_env, args.workers, "/api/healthz")
+        profile = RESULTS / "profile-reports-app.txt" if args.profile else None
+        app = serve("app", "janitor.main:create_app", workdir, app_env, args.workers, "/api/healthz", profile)
         bare = serve("bare", "bare_app:app", workdir, {**app_env, "PYTHONPATH": str(BENCH)}, args.workers, "/bare")
         servers = [app, bare]
         results = []
@@ -662,6 +698,9 @@ def main() -> None:
             if args.only and sc.kind != "bare" and not any(s in sc.name for s in args.only.split(",")):
                 continue
             results.append(measure(sc, bare if sc.kind == "bare" else app, token, seconds, env, workdir))
+        if profile is not None:
+            app.stop()
+            servers.remove(app)
         plans = asyncio.run(_explain(db, ids["account"], ids["library"]))
         meta = {
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -673,6 +712,8 @@ def main() -> None:
             "sync": f"{synced['items']:,} items in {synced['wall']:.0f} s",
         }
         report = render(results, meta, plans)
+        if profile is not None and profile.exists():
+            report += "\n## py-spy profile of the app (all rows)\n\n```\n" + summarize(profile) + "\n```\n"
         (RESULTS / "reports.md").write_text(report)
         print(report)
         print(f"\nwritten to {RESULTS / 'reports.md'}")
