@@ -21,15 +21,17 @@ from janitor.reports.models import DuplicateKeeper, ReportSettings
 
 LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
 
-# Only keys held by two or more tracks can form a group: they are found on narrow rows first, so the
-# window (which sorts whole rows) only sees their tracks and the multi-version ones.
+# Only tracks whose normalised key another synced track shares (``duplicate_candidates``, rebuilt at
+# the end of each sync; filters only remove tracks, and equal strict keys imply equal normalised keys,
+# so it holds every possible group) and multi-version tracks are read and windowed.
 GROUPS_SQL = """
-WITH keys AS (
-    SELECT m.connection_id, {key} AS gkey
-    FROM media_items m JOIN libraries l ON l.id = m.library_id
-    WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
-      {filters}
-    GROUP BY 1, 2 HAVING count(*) > 1
+WITH candidates AS (
+    SELECT m.id FROM duplicate_candidates d
+    JOIN media_items m ON m.account_id = d.account_id AND m.connection_id = d.connection_id
+        AND m.match_key = d.match_key AND m.kind = 'track'
+    WHERE d.account_id = :a
+    UNION
+    SELECT m.id FROM media_items m WHERE m.account_id = :a AND m.kind = 'track' AND jsonb_array_length(m.parts) > 1
 ),
 t AS (
     SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
@@ -37,8 +39,8 @@ t AS (
            m.guids, m.match_key, {key} AS gkey,
            lag({duration}) OVER w AS prev, {duration} AS dur
     FROM media_items m JOIN libraries l ON l.id = m.library_id
-    WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
-      AND ((m.connection_id, {key}) IN (SELECT connection_id, gkey FROM keys) OR jsonb_array_length(m.parts) > 1)
+    WHERE m.id IN (SELECT id FROM candidates)
+      AND m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
       {filters}
     WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.id)
 ),
@@ -58,11 +60,14 @@ g AS (
 page AS (
     SELECT *, count(*) OVER () AS total FROM g ORDER BY sa, sb, st, gkey, cluster LIMIT :limit OFFSET :offset
 )
-SELECT c.*, page.kind, page.total, page.sa, page.sb, page.st
-FROM page JOIN c ON c.connection_id = page.connection_id
-    AND ((page.kind = 'duplicates' AND c.gkey = page.gkey AND c.cluster = page.cluster)
-         OR (page.kind = 'versions' AND page.gkey = 'v:' || c.upstream_id))
-ORDER BY page.sa, page.sb, page.st, page.gkey, page.cluster, c.id
+SELECT c.*, page.kind, page.total, page.sa, page.sb, page.st, page.gkey AS page_key, page.cluster AS page_cluster
+FROM page JOIN c ON c.connection_id = page.connection_id AND c.gkey = page.gkey AND c.cluster = page.cluster
+WHERE page.kind = 'duplicates'
+UNION ALL
+SELECT c.*, page.kind, page.total, page.sa, page.sb, page.st, page.gkey, page.cluster
+FROM page JOIN c ON c.connection_id = page.connection_id AND 'v:' || c.upstream_id = page.gkey
+WHERE page.kind = 'versions'
+ORDER BY sa, sb, st, page_key, page_cluster, id
 """
 
 NORMALISED = "m.match_key"

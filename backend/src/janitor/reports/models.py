@@ -60,6 +60,18 @@ class ItemLastPlay(Base):
     user_upstream_id: Mapped[str | None] = mapped_column(String(100))
 
 
+class DuplicateCandidate(Base):
+    """A normalised track key (``media_items.match_key``) that two or more present tracks of one server
+    share: the only keys that can form a duplicates group. Rebuilt at the end of every sync run."""
+
+    __tablename__ = "duplicate_candidates"
+    __table_args__ = (Index("ix_duplicate_candidates_account", "account_id"),)
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
+    match_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+
+
 class ReportSummary(Base):
     """The dashboard's expensive figures (cards, storage, stale items by age) as of ``computed_at``.
 

@@ -1,5 +1,6 @@
-"""Derived report data rebuilt at the end of each sync run: the last play of every movie and show
-(the stale report's most expensive part) and the dashboard summary."""
+"""Derived report data rebuilt at the end of each sync run (the only writer of items and plays): the
+last play of every movie and show, the track keys that may form duplicate groups, and the dashboard
+summary."""
 
 from __future__ import annotations
 
@@ -35,16 +36,32 @@ ORDER BY t.connection_id, t.target, t.at DESC, t.user_id
 """
 
 
+# Normalised keys (library/matching.py) two or more present tracks of one server share.
+CANDIDATES_SQL = """
+INSERT INTO duplicate_candidates (connection_id, match_key, account_id)
+SELECT m.connection_id, m.match_key, :a FROM media_items m
+WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND m.match_key IS NOT NULL
+GROUP BY m.connection_id, m.match_key HAVING count(*) > 1
+"""
+
+
+async def refresh_duplicate_candidates(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Rebuild the account's ``duplicate_candidates`` (in the caller's transaction)."""
+    await session.execute(text("DELETE FROM duplicate_candidates WHERE account_id = :a"), {"a": account_id})
+    await session.execute(text(CANDIDATES_SQL), {"a": account_id})
+
+
 async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID) -> None:
     """Rebuild the account's ``item_last_plays`` from its plays (in the caller's transaction)."""
     await session.execute(text("DELETE FROM item_last_plays WHERE account_id = :a"), {"a": account_id})
     await session.execute(text(LAST_PLAYS_SQL), {"a": account_id})
 
 
-async def refresh_plays_after_sync(sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID) -> None:
+async def refresh_data_after_sync(sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID) -> None:
     """End of a sync run, before it is marked finished: what the run wrote is visible to the reports."""
     async with sessionmaker() as session, session.begin():
         await refresh_last_plays(session, account_id)
+        await refresh_duplicate_candidates(session, account_id)
 
 
 async def refresh_summary_after_sync(sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID) -> None:

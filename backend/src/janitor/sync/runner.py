@@ -15,7 +15,7 @@ from janitor.connections.models import Connection, ConnectionKind, ConnectionSta
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.jobs.runner import TenantJob
 from janitor.library.models import MediaItem
-from janitor.reports.precompute import refresh_plays_after_sync, refresh_summary_after_sync
+from janitor.reports.precompute import refresh_data_after_sync, refresh_summary_after_sync
 from janitor.sync.base import SourceResult, SyncContext
 from janitor.sync.jellyfin import sync_jellyfin
 from janitor.sync.jellyseerr import sync_jellyseerr
@@ -75,7 +75,7 @@ async def run_sync(job: TenantJob) -> None:
             if source.status in ("pending", "running"):
                 source.status = "cancelled"
     reasons = [f"{progress.sources[k].name}: {r}" for k, res in results.items() for r in res.reasons]
-    reasons += await _refresh_reports(job, refresh_plays_after_sync)
+    reasons += await _refresh_reports(job, refresh_data_after_sync)
     async with app.sessionmaker() as session, session.begin():
         await session.execute(
             update(SyncRun)
