@@ -10,9 +10,9 @@ def matches(list_names: str, item: str = "m", *, also_parent: bool = False) -> s
 
     With ``also_parent``, an entry on an episode's show (its grandparent) matches the episode too.
 
-    The id matches are uncorrelated ``IN`` subqueries, so Postgres hashes the account's entries once
-    per query instead of probing the table for every row; the (few) external-id entries are checked
-    per row. Never NULL: ``NOT matches(...)`` keeps every row no entry matches.
+    Every subquery is uncorrelated: Postgres reads the account's entries once per query (ids hashed,
+    external ids as an array of ``{"tmdb": "603"}`` objects) instead of probing the table for every
+    row. Never NULL: ``NOT matches(...)`` keeps every row no entry matches.
     """
     active = ACTIVE.format(lists=list_names)
     by_id = (
@@ -24,8 +24,9 @@ def matches(list_names: str, item: str = "m", *, also_parent: bool = False) -> s
         clauses.append(
             f"({item}.grandparent_id IS NOT NULL AND ({item}.connection_id, {item}.grandparent_id) IN ({by_id}))"
         )
+    # guids holds string values: containment of {"tmdb": "603"} is ``guids ->> 'tmdb' = '603'``.
     clauses.append(
-        f"EXISTS (SELECT 1 FROM allowlist_entries e WHERE {active} AND e.guid IS NOT NULL "
-        f"AND {item}.guids ->> split_part(e.guid, ':', 1) = split_part(e.guid, ':', 2))"
+        f"{item}.guids @> ANY (ARRAY(SELECT jsonb_build_object(split_part(e.guid, ':', 1), split_part(e.guid, ':', 2)) "
+        f"FROM allowlist_entries e WHERE {active} AND e.guid IS NOT NULL))"
     )
     return "COALESCE((" + " OR ".join(clauses) + "), false)"

@@ -38,7 +38,7 @@ class MediaItem(Base):
         Index("ix_media_items_library", "library_id"),
         Index("ix_media_items_match", "account_id", "connection_id", "match_key", postgresql_where="kind = 'track'"),
         # Reports (bench/reports.py shows the plans): large movies by size, what was added recently,
-        # a show's episodes (stale), multi-version tracks (duplicates).
+        # a show's episodes (stale).
         Index("ix_media_items_movie_size", "account_id", "size_bytes", postgresql_where="kind = 'movie' AND NOT gone"),
         Index("ix_media_items_account_added", "account_id", "added_at", postgresql_where="NOT gone"),
         Index(
@@ -48,11 +48,6 @@ class MediaItem(Base):
             "grandparent_id",
             postgresql_include=["added_at", "size_bytes"],
             postgresql_where="kind = 'episode' AND NOT gone",
-        ),
-        Index(
-            "ix_media_items_multipart",
-            "account_id",
-            postgresql_where="kind = 'track' AND jsonb_array_length(parts) > 1",
         ),
     )
 

@@ -21,25 +21,19 @@ from janitor.reports.models import DuplicateKeeper, ReportSettings
 
 LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
 
-# Only tracks whose normalised key another synced track shares (``duplicate_candidates``, rebuilt at
-# the end of each sync; filters only remove tracks, and equal strict keys imply equal normalised keys,
-# so it holds every possible group) and multi-version tracks are read and windowed.
+# Only candidate tracks are read (``duplicate_candidates``, rebuilt at the end of each sync: tracks
+# whose normalised key another present track of the server shares, and multi-version tracks; filters
+# only remove tracks and equal strict keys imply equal normalised keys, so every possible group is
+# there). Narrow rows go through the windows; the page's rows are read whole at the end.
 GROUPS_SQL = """
-WITH candidates AS (
-    SELECT m.id FROM duplicate_candidates d
-    JOIN media_items m ON m.account_id = d.account_id AND m.connection_id = d.connection_id
-        AND m.match_key = d.match_key AND m.kind = 'track'
-    WHERE d.account_id = :a
-    UNION
-    SELECT m.id FROM media_items m WHERE m.account_id = :a AND m.kind = 'track' AND jsonb_array_length(m.parts) > 1
-),
-t AS (
+WITH t AS (
     SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
-           m.duration_ms, m.added_at, m.parts, m.year, m."index" AS track_no, m.parent_index AS disc_no,
-           m.guids, m.match_key, {key} AS gkey,
+           jsonb_array_length(m.parts) > 1 AS multi, {key} AS gkey,
            lag({duration}) OVER w AS prev, {duration} AS dur
-    FROM media_items m JOIN libraries l ON l.id = m.library_id
-    WHERE m.id IN (SELECT id FROM candidates)
+    FROM duplicate_candidates d
+    JOIN media_items m ON m.id = d.item_id
+    JOIN libraries l ON l.id = m.library_id
+    WHERE d.account_id = :a
       AND m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
       {filters}
     WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.id)
@@ -55,19 +49,26 @@ g AS (
     FROM c GROUP BY connection_id, gkey, cluster HAVING count(*) > 1
     UNION ALL
     SELECT connection_id, 'v:' || upstream_id, 0, 'versions', lower(artist), lower(album), lower(title)
-    FROM t WHERE jsonb_array_length(parts) > 1
+    FROM t WHERE multi
 ),
 page AS (
     SELECT *, count(*) OVER () AS total FROM g ORDER BY sa, sb, st, gkey, cluster LIMIT :limit OFFSET :offset
+),
+members AS (
+    SELECT c.id, c.gkey, c.cluster, page.kind, page.total, page.sa, page.sb, page.st,
+           page.gkey AS page_key, page.cluster AS page_cluster
+    FROM page JOIN c ON c.connection_id = page.connection_id AND c.gkey = page.gkey AND c.cluster = page.cluster
+    WHERE page.kind = 'duplicates'
+    UNION ALL
+    SELECT c.id, c.gkey, c.cluster, page.kind, page.total, page.sa, page.sb, page.st, page.gkey, page.cluster
+    FROM page JOIN c ON c.connection_id = page.connection_id AND 'v:' || c.upstream_id = page.gkey
+    WHERE page.kind = 'versions'
 )
-SELECT c.*, page.kind, page.total, page.sa, page.sb, page.st, page.gkey AS page_key, page.cluster AS page_cluster
-FROM page JOIN c ON c.connection_id = page.connection_id AND c.gkey = page.gkey AND c.cluster = page.cluster
-WHERE page.kind = 'duplicates'
-UNION ALL
-SELECT c.*, page.kind, page.total, page.sa, page.sb, page.st, page.gkey, page.cluster
-FROM page JOIN c ON c.connection_id = page.connection_id AND 'v:' || c.upstream_id = page.gkey
-WHERE page.kind = 'versions'
-ORDER BY sa, sb, st, page_key, page_cluster, id
+SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
+       m.duration_ms, m.added_at, m.parts, m.year, m."index" AS track_no, m.parent_index AS disc_no,
+       m.guids, m.match_key, x.gkey, x.cluster, x.kind, x.total
+FROM members x JOIN media_items m ON m.id = x.id
+ORDER BY x.sa, x.sb, x.st, x.page_key, x.page_cluster, m.id
 """
 
 NORMALISED = "m.match_key"

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,14 +61,14 @@ class ItemLastPlay(Base):
 
 
 class DuplicateCandidate(Base):
-    """A normalised track key (``media_items.match_key``) that two or more present tracks of one server
-    share: the only keys that can form a duplicates group. Rebuilt at the end of every sync run."""
+    """A track that may be in a duplicates group: another present track of its server shares its
+    normalised key (``media_items.match_key``), or it holds several versions. Rebuilt at the end of
+    every sync run."""
 
     __tablename__ = "duplicate_candidates"
     __table_args__ = (Index("ix_duplicate_candidates_account", "account_id"),)
 
-    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
-    match_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
 
 

@@ -36,12 +36,17 @@ ORDER BY t.connection_id, t.target, t.at DESC, t.user_id
 """
 
 
-# Normalised keys (library/matching.py) two or more present tracks of one server share.
+# Tracks that may be in a duplicates group: their normalised key (library/matching.py) is shared by
+# another present track of the server, or they hold several versions.
 CANDIDATES_SQL = """
-INSERT INTO duplicate_candidates (connection_id, match_key, account_id)
-SELECT m.connection_id, m.match_key, :a FROM media_items m
-WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND m.match_key IS NOT NULL
-GROUP BY m.connection_id, m.match_key HAVING count(*) > 1
+INSERT INTO duplicate_candidates (item_id, account_id)
+SELECT t.id, :a FROM (
+    SELECT m.id, jsonb_array_length(m.parts) > 1 AS multi,
+           count(*) OVER (PARTITION BY m.connection_id, m.match_key) AS sharing
+    FROM media_items m
+    WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND m.match_key IS NOT NULL
+) t
+WHERE t.sharing > 1 OR t.multi
 """
 
 
