@@ -21,22 +21,20 @@ from janitor.reports.models import DuplicateKeeper, ReportSettings
 
 LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
 
-# Only candidate tracks are read (``duplicate_candidates``, rebuilt at the end of each sync: tracks
-# whose normalised key another present track of the server shares, and multi-version tracks; filters
-# only remove tracks and equal strict keys imply equal normalised keys, so every possible group is
-# there). Narrow rows go through the windows; the page's rows are read whole at the end.
+# Only candidate tracks are read (``duplicate_candidates``, rebuilt at the end of each sync with the
+# columns the grouping needs: tracks whose normalised key another present track of the server shares,
+# and multi-version tracks; filters only remove tracks and equal strict keys imply equal normalised
+# keys, so every possible group is there). The page's rows are read whole from media_items at the end.
 GROUPS_SQL = """
 WITH t AS (
-    SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
-           jsonb_array_length(m.parts) > 1 AS multi, {key} AS gkey,
+    SELECT m.item_id AS id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist,
+           m.parent_title AS album, m.multi, {key} AS gkey,
            lag({duration}) OVER w AS prev, {duration} AS dur
-    FROM duplicate_candidates d
-    JOIN media_items m ON m.id = d.item_id
+    FROM duplicate_candidates m
     JOIN libraries l ON l.id = m.library_id
-    WHERE d.account_id = :a
-      AND m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
+    WHERE m.account_id = :a AND l.enabled
       {filters}
-    WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.id)
+    WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.item_id)
 ),
 c AS (
     SELECT *, sum(CASE WHEN prev IS NULL OR dur IS NULL OR dur - prev > :tol THEN 1 ELSE 0 END)

@@ -61,15 +61,24 @@ class ItemLastPlay(Base):
 
 
 class DuplicateCandidate(Base):
-    """A track that may be in a duplicates group: another present track of its server shares its
-    normalised key (``media_items.match_key``), or it holds several versions. Rebuilt at the end of
-    every sync run."""
+    """A track that may be in a duplicates group (another present track of its server shares its
+    normalised key, or it holds several versions), with the columns the grouping and the report's
+    filters read. Rebuilt at the end of every sync run, the only writer of tracks."""
 
     __tablename__ = "duplicate_candidates"
     __table_args__ = (Index("ix_duplicate_candidates_account", "account_id"),)
 
     item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    library_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"))
+    upstream_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    grandparent_title: Mapped[str | None] = mapped_column(Text)
+    parent_title: Mapped[str | None] = mapped_column(Text)
+    match_key: Mapped[str] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    multi: Mapped[bool] = mapped_column(Boolean)
 
 
 class ReportSummary(Base):

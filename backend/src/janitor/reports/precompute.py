@@ -39,9 +39,13 @@ ORDER BY t.connection_id, t.target, t.at DESC, t.user_id
 # Tracks that may be in a duplicates group: their normalised key (library/matching.py) is shared by
 # another present track of the server, or they hold several versions.
 CANDIDATES_SQL = """
-INSERT INTO duplicate_candidates (item_id, account_id)
-SELECT t.id, :a FROM (
-    SELECT m.id, jsonb_array_length(m.parts) > 1 AS multi,
+INSERT INTO duplicate_candidates (item_id, account_id, connection_id, library_id, upstream_id, title,
+                                  grandparent_title, parent_title, match_key, duration_ms, multi)
+SELECT t.id, :a, t.connection_id, t.library_id, t.upstream_id, t.title, t.grandparent_title, t.parent_title,
+       t.match_key, t.duration_ms, t.multi
+FROM (
+    SELECT m.id, m.connection_id, m.library_id, m.upstream_id, m.title, m.grandparent_title, m.parent_title,
+           m.match_key, m.duration_ms, jsonb_array_length(m.parts) > 1 AS multi,
            count(*) OVER (PARTITION BY m.connection_id, m.match_key) AS sharing
     FROM media_items m
     WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND m.match_key IS NOT NULL

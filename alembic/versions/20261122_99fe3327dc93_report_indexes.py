@@ -1,9 +1,9 @@
 """report indexes: precomputed last plays and duplicate candidates, the dashboard summary, indexes the
 report plans ask for
 
-Revision ID: 4b158ba357fe
+Revision ID: 99fe3327dc93
 Revises: 56724ecffbca
-Create Date: 2026-11-22 05:13:59.626263
+Create Date: 2026-11-22 05:16:37.120666
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '4b158ba357fe'
+revision: str = '99fe3327dc93'
 down_revision: str | None = '56724ecffbca'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -40,9 +40,13 @@ ORDER BY t.connection_id, t.target, t.at DESC, t.user_id
 
 
 BACKFILL_DUPLICATE_CANDIDATES = """
-INSERT INTO duplicate_candidates (item_id, account_id)
-SELECT t.id, t.account_id FROM (
-    SELECT m.id, m.account_id, jsonb_array_length(m.parts) > 1 AS multi,
+INSERT INTO duplicate_candidates (item_id, account_id, connection_id, library_id, upstream_id, title,
+                                  grandparent_title, parent_title, match_key, duration_ms, multi)
+SELECT t.id, t.account_id, t.connection_id, t.library_id, t.upstream_id, t.title, t.grandparent_title,
+       t.parent_title, t.match_key, t.duration_ms, t.multi
+FROM (
+    SELECT m.id, m.account_id, m.connection_id, m.library_id, m.upstream_id, m.title, m.grandparent_title,
+           m.parent_title, m.match_key, m.duration_ms, jsonb_array_length(m.parts) > 1 AS multi,
            count(*) OVER (PARTITION BY m.connection_id, m.match_key) AS sharing
     FROM media_items m
     WHERE m.kind = 'track' AND NOT m.gone AND m.match_key IS NOT NULL
@@ -75,8 +79,19 @@ def upgrade() -> None:
     op.create_table('duplicate_candidates',
     sa.Column('item_id', sa.BigInteger(), nullable=False),
     sa.Column('account_id', sa.UUID(), nullable=False),
+    sa.Column('connection_id', sa.UUID(), nullable=False),
+    sa.Column('library_id', sa.UUID(), nullable=False),
+    sa.Column('upstream_id', sa.String(length=100), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('grandparent_title', sa.Text(), nullable=True),
+    sa.Column('parent_title', sa.Text(), nullable=True),
+    sa.Column('match_key', sa.Text(), nullable=False),
+    sa.Column('duration_ms', sa.BigInteger(), nullable=True),
+    sa.Column('multi', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_duplicate_candidates_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_duplicate_candidates_connection_id_connections'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['item_id'], ['media_items.id'], name=op.f('fk_duplicate_candidates_item_id_media_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['library_id'], ['libraries.id'], name=op.f('fk_duplicate_candidates_library_id_libraries'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('item_id', name=op.f('pk_duplicate_candidates'))
     )
     op.create_index('ix_duplicate_candidates_account', 'duplicate_candidates', ['account_id'], unique=False)
