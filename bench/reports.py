@@ -450,7 +450,20 @@ def measure(
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=300) as client:
         t0 = time.perf_counter()
-        r = client.get(sc.paths[0])
+        try:
+            r = client.get(sc.paths[0])
+        except httpx.TimeoutException:
+            log(f"{sc.name}: no answer within 300 s; not loaded")
+            drain(server, max_wait=600)
+            return {
+                "name": sc.name,
+                "kind": sc.kind,
+                "skipped": "no answer within 300 s",
+                "cold": 300_000.0,
+                "rows": 0,
+                "total": None,
+                "errors": 1,
+            }
         cold = (time.perf_counter() - t0) * 1000
         body = r.json() if r.status_code == 200 else {}
         rows = len(body.get("items", [])) if isinstance(body, dict) else 0
