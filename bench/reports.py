@@ -659,6 +659,7 @@ def main() -> None:
         load_main(args)
         return
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop servers and remove files on the way out
     size = QUICK if args.quick else FULL
     seconds = args.seconds or size["seconds"]
     RESULTS.mkdir(exist_ok=True)
@@ -693,7 +694,6 @@ def main() -> None:
         token = access_token(ids["account"])
         if args.hold:
             log(f"holding: {db} (account {ids['account']}); Ctrl-C or SIGTERM ends it")
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             while True:
                 time.sleep(3600)
         app_env = {

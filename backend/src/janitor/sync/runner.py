@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -101,11 +102,13 @@ async def _refresh_reports(
     job: TenantJob, refresh: Callable[[async_sessionmaker[AsyncSession], uuid.UUID], Awaitable[None]]
 ) -> list[str]:
     """The reports' derived data (reports.precompute); a failure is reported on the run, never fatal."""
+    started = time.perf_counter()
     try:
         await refresh(job.app.sessionmaker, job.account.id)
     except Exception:
         job.log.exception("report_refresh_failed", step=refresh.__name__)
         return ["report figures could not be refreshed"]
+    job.log.info("report_refresh", step=refresh.__name__, seconds=round(time.perf_counter() - started, 3))
     return []
 
 
