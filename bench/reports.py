@@ -468,18 +468,22 @@ def measure(
         body = r.json() if r.status_code == 200 else {}
         rows = len(body.get("items", [])) if isinstance(body, dict) else 0
         total = body.get("total") if isinstance(body, dict) else None
-        if r.status_code != 200 or cold > SKIP_LOAD_MS:
+        # The first request may fill something (the dashboard stores its summary): judge by the second.
+        t1 = time.perf_counter()
+        second = client.get(sc.paths[0]) if r.status_code == 200 else r
+        again = (time.perf_counter() - t1) * 1000
+        if second.status_code != 200 or again > SKIP_LOAD_MS:
             # one request already misses every target by far: a concurrent load would only queue
-            log(f"{sc.name}: one request answered {r.status_code} in {cold:,.0f} ms; not loaded")
+            log(f"{sc.name}: answered {second.status_code} in {cold:,.0f} ms, then in {again:,.0f} ms; not loaded")
             drain(server)
             return {
                 "name": sc.name,
                 "kind": sc.kind,
-                "skipped": f"one request: {r.status_code} in {cold / 1000:.1f} s; not loaded",
+                "skipped": f"one request: {second.status_code} in {again / 1000:.1f} s; not loaded",
                 "cold": cold,
                 "rows": rows,
                 "total": total,
-                "errors": int(r.status_code != 200),
+                "errors": int(second.status_code != 200),
             }
         single = []
         for path in (sc.paths * 5)[:5]:
