@@ -40,6 +40,18 @@ class MediaItem(Base):
         Index("ix_media_items_account_kind", "account_id", "kind"),
         Index("ix_media_items_library", "library_id"),
         Index("ix_media_items_match", "account_id", "connection_id", "match_key", postgresql_where="kind = 'track'"),
+        # Reports (bench/reports.py shows the plans): large movies by size, what was added recently,
+        # a show's episodes (stale).
+        Index("ix_media_items_movie_size", "account_id", "size_bytes", postgresql_where="kind = 'movie' AND NOT gone"),
+        Index("ix_media_items_account_added", "account_id", "added_at", postgresql_where="NOT gone"),
+        Index(
+            "ix_media_items_show_episodes",
+            "account_id",
+            "connection_id",
+            "grandparent_id",
+            postgresql_include=["added_at", "size_bytes"],
+            postgresql_where="kind = 'episode' AND NOT gone",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

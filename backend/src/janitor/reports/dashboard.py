@@ -1,4 +1,7 @@
-"""The dashboard summary: one figure per report, storage by library, stale items by age, last sync."""
+"""The dashboard summary: one figure per report, storage by library, stale items by age, last sync.
+
+The figures need every row of three reports, so they are stored (``report_summaries``) and reused
+while their inputs are unchanged; the end of each sync run recomputes them."""
 
 from __future__ import annotations
 
@@ -7,13 +10,14 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.reports.common import PageParams
 from janitor.reports.duplicates import duplicate_groups
 from janitor.reports.languages import language_issues
 from janitor.reports.large import large_movies
-from janitor.reports.models import ReportSettings
+from janitor.reports.models import ReportSettings, ReportSummary
 from janitor.reports.requests import recently_available, request_report
 from janitor.reports.stale import stale_items
 from janitor.sync.models import SyncRun
@@ -73,9 +77,39 @@ BUCKETS = [
 ]
 
 
-async def dashboard(
+class Summary(BaseModel):
+    """What the dashboard caches (``report_summaries.body``)."""
+
+    cards: list[ReportCard]
+    storage: list[LibraryStorage]
+    stale_by_age: list[AgeBucket]
+
+
+# Everything the summary depends on besides the synced data (covered by the latest sync run): a change
+# to any of them, an allowlist entry expiring, or the next hour (cut-offs move with the clock) gives
+# another fingerprint.
+FINGERPRINT_SQL = """
+SELECT md5(concat_ws(' | ',
+    (SELECT row(s.*)::text FROM report_settings s WHERE s.account_id = :a),
+    (SELECT string_agg(concat_ws(',', e.id, e.list, e.connection_id, e.upstream_id, e.guid, e.expires_at), ';'
+                       ORDER BY e.id)
+     FROM allowlist_entries e WHERE e.account_id = :a AND (e.expires_at IS NULL OR e.expires_at > now())),
+    (SELECT string_agg(concat_ws(',', l.id, l.enabled, l.title, l.kind, c.name), ';' ORDER BY l.id)
+     FROM libraries l JOIN connections c ON c.id = l.connection_id WHERE l.account_id = :a),
+    (SELECT string_agg(concat_ws(',', k.connection_id, k.group_key, k.upstream_id, k.part_id), ';'
+                       ORDER BY k.connection_id, k.group_key)
+     FROM duplicate_keepers k WHERE k.account_id = :a),
+    (SELECT concat_ws(',', r.id, r.status, r.finished_at) FROM sync_runs r WHERE r.account_id = :a
+     ORDER BY r.created_at DESC LIMIT 1),
+    to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')
+))
+"""
+
+
+async def compute_summary(
     session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
-) -> Dashboard:
+) -> Summary:
+    """The figures from the reports themselves (every row of stale, large and duplicates)."""
     everything = PageParams(page=1, page_size=100_000)
     one = PageParams(page=1, page_size=1)
     stale, stale_total = await stale_items(session, account_id, everything, settings=settings, now=now)
@@ -105,6 +139,68 @@ async def dashboard(
     storage = [
         LibraryStorage(**dict(r)) for r in (await session.execute(text(STORAGE_SQL), {"a": account_id})).mappings()
     ]
+    return Summary(
+        cards=cards, storage=storage, stale_by_age=[AgeBucket(label=label, count=n) for label, n in buckets.items()]
+    )
+
+
+async def _lock(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """One summary computation at a time per account (until the transaction ends)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('report_summary:' || CAST(CAST(:a AS uuid) AS text)))"),
+        {"a": account_id},
+    )
+
+
+async def _fingerprint(session: AsyncSession, account_id: uuid.UUID) -> str:
+    return str(await session.scalar(text(FINGERPRINT_SQL), {"a": account_id}))
+
+
+async def _stored(session: AsyncSession, account_id: uuid.UUID, fingerprint: str) -> Summary | None:
+    body = await session.scalar(
+        select(ReportSummary.body).where(
+            ReportSummary.account_id == account_id, ReportSummary.fingerprint == fingerprint
+        )
+    )
+    return None if body is None else Summary.model_validate(body)
+
+
+async def refresh_summary(
+    session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
+) -> Summary:
+    """Recompute and store the account's summary (one computation at a time per account)."""
+    await _lock(session, account_id)
+    fingerprint = await _fingerprint(session, account_id)
+    summary = await compute_summary(session, account_id, settings=settings, now=now)
+    stmt = insert(ReportSummary).values(
+        account_id=account_id, fingerprint=fingerprint, computed_at=now, body=summary.model_dump(mode="json")
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["account_id"],
+            set_={"fingerprint": stmt.excluded.fingerprint, "computed_at": now, "body": stmt.excluded.body},
+        )
+    )
+    return summary
+
+
+async def summary(session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime) -> Summary:
+    """The stored summary when its inputs have not changed, else a fresh one (stored for the next read)."""
+    found = await _stored(session, account_id, await _fingerprint(session, account_id))
+    if found is not None:
+        return found
+    await _lock(session, account_id)
+    # Someone else may have computed it while we waited for the lock.
+    found = await _stored(session, account_id, await _fingerprint(session, account_id))
+    if found is not None:
+        return found
+    return await refresh_summary(session, account_id, settings=settings, now=now)
+
+
+async def dashboard(
+    session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
+) -> Dashboard:
+    figures = await summary(session, account_id, settings=settings, now=now)
     last = await session.scalar(
         select(SyncRun).where(SyncRun.account_id == account_id).order_by(SyncRun.created_at.desc()).limit(1)
     )
@@ -112,9 +208,9 @@ async def dashboard(
         await session.scalar(text("SELECT EXISTS (SELECT 1 FROM connections WHERE account_id = :a)"), {"a": account_id})
     )
     return Dashboard(
-        cards=cards,
-        storage=storage,
-        stale_by_age=[AgeBucket(label=label, count=n) for label, n in buckets.items()],
+        cards=figures.cards,
+        storage=figures.storage,
+        stale_by_age=figures.stale_by_age,
         last_sync=LastSync(status=last.status, finished_at=last.finished_at, started_at=last.started_at)
         if last
         else None,

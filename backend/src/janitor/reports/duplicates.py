@@ -23,16 +23,20 @@ LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pc
 
 # The groups of the tenant's tracks (t: tracks, c: duration clusters, g: one row per group); the
 # track list and the album view page over ``g`` differently.
+# Only candidate tracks are read (``duplicate_candidates``, rebuilt at the end of each sync with the
+# columns the grouping needs: tracks whose normalised key another present track of the server shares,
+# and multi-version tracks; filters only remove tracks and equal strict keys imply equal normalised
+# keys, so every possible group is there). The page's rows are read whole from media_items at the end.
 GROUP_CTES = """
 WITH t AS (
-    SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
-           m.duration_ms, m.added_at, m.parts, m.year, m."index" AS track_no, m.parent_index AS disc_no,
-           m.guids, m.match_key, {key} AS gkey,
+    SELECT m.item_id AS id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist,
+           m.parent_title AS album, m.multi, {key} AS gkey,
            lag({duration}) OVER w AS prev, {duration} AS dur
-    FROM media_items m JOIN libraries l ON l.id = m.library_id
-    WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND l.enabled AND m.match_key IS NOT NULL
+    FROM duplicate_candidates m
+    JOIN libraries l ON l.id = m.library_id
+    WHERE m.account_id = :a AND l.enabled
       {filters}
-    WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.id)
+    WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.item_id)
 ),
 c AS (
     SELECT *, sum(CASE WHEN prev IS NULL OR dur IS NULL OR dur - prev > :tol THEN 1 ELSE 0 END)
@@ -45,21 +49,33 @@ g AS (
     FROM c GROUP BY connection_id, gkey, cluster HAVING count(*) > 1
     UNION ALL
     SELECT connection_id, 'v:' || upstream_id, 0, 'versions', lower(artist), lower(album), lower(title)
-    FROM t WHERE jsonb_array_length(parts) > 1
+    FROM t WHERE multi
+)"""
+# The tracks of the groups selected as ``page`` (with a ``total``), read whole from media_items.
+_PAGE_MEMBERS = """,
+members AS (
+    SELECT c.id, c.gkey, c.cluster, page.kind, page.total, page.sa, page.sb, page.st,
+           page.gkey AS page_key, page.cluster AS page_cluster
+    FROM page JOIN c ON c.connection_id = page.connection_id AND c.gkey = page.gkey AND c.cluster = page.cluster
+    WHERE page.kind = 'duplicates'
+    UNION ALL
+    SELECT c.id, c.gkey, c.cluster, page.kind, page.total, page.sa, page.sb, page.st, page.gkey, page.cluster
+    FROM page JOIN c ON c.connection_id = page.connection_id AND 'v:' || c.upstream_id = page.gkey
+    WHERE page.kind = 'versions'
 )
+SELECT m.id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist, m.parent_title AS album,
+       m.duration_ms, m.added_at, m.parts, m.year, m."index" AS track_no, m.parent_index AS disc_no,
+       m.guids, m.match_key, x.gkey, x.cluster, x.kind, x.total, x.sa, x.sb
+FROM members x JOIN media_items m ON m.id = x.id
+ORDER BY x.sa, x.sb, x.st, x.page_key, x.page_cluster, m.id
 """
 GROUPS_SQL = (
     GROUP_CTES
     + """,
 page AS (
     SELECT *, count(*) OVER () AS total FROM g ORDER BY sa, sb, st, gkey, cluster LIMIT :limit OFFSET :offset
-)
-SELECT c.*, page.kind, page.total, page.sa, page.sb, page.st
-FROM page JOIN c ON c.connection_id = page.connection_id
-    AND ((page.kind = 'duplicates' AND c.gkey = page.gkey AND c.cluster = page.cluster)
-         OR (page.kind = 'versions' AND page.gkey = 'v:' || c.upstream_id))
-ORDER BY page.sa, page.sb, page.st, page.gkey, page.cluster, c.id
-"""
+)"""
+    + _PAGE_MEMBERS
 )
 
 NORMALISED = "m.match_key"
@@ -315,17 +331,12 @@ ALBUM_GROUPS_SQL = (
     GROUP_CTES
     + """,
 page AS (
-    SELECT * FROM g
+    SELECT *, 0 AS total FROM g
     WHERE (connection_id, coalesce(sa, ''), coalesce(sb, '')) IN (
         SELECT * FROM unnest(CAST(:ac AS uuid[]), CAST(:aa AS text[]), CAST(:ab AS text[]))
     )
-)
-SELECT c.*, page.kind, page.sa, page.sb, page.st
-FROM page JOIN c ON c.connection_id = page.connection_id
-    AND ((page.kind = 'duplicates' AND c.gkey = page.gkey AND c.cluster = page.cluster)
-         OR (page.kind = 'versions' AND page.gkey = 'v:' || c.upstream_id))
-ORDER BY page.sa, page.sb, page.st, page.gkey, page.cluster, c.id
-"""
+)"""
+    + _PAGE_MEMBERS
 )
 
 

@@ -18,39 +18,45 @@ from janitor.reports.models import ReportSettings
 
 SORTS = {"title": "lower(r.display_title)", "added": "r.added_at", "size": "r.size_bytes"}
 
+# The required languages of each item (the allowlists may relax them) are compared with a containment
+# test on every row; the missing ones are only spelled out for the rows of the page.
 LANGUAGE_SQL = """
-SELECT * FROM (
-    SELECT m.connection_id, m.upstream_id, m.kind, m.added_at, m.size_bytes, m.id,
-           CASE WHEN m.kind = 'episode'
-                THEN concat(m.grandparent_title, ' S', lpad(coalesce(m.parent_index, 0)::text, 2, '0'),
-                            'E', lpad(coalesce(m."index", 0)::text, 2, '0'), ' · ', m.title)
-                ELSE m.title END AS display_title,
-           coalesce(m.audio_languages, '{{}}') AS audio, coalesce(m.subtitle_languages, '{{}}') AS subtitles,
-           ARRAY(SELECT unnest(
-                     CASE WHEN {subs_only} THEN CAST('{{}}' AS varchar[])
-                          WHEN {french_only} THEN array_remove(CAST(:audio AS varchar[]), 'en')
-                          ELSE CAST(:audio AS varchar[]) END)
-                 EXCEPT SELECT unnest(coalesce(m.audio_languages, '{{}}'))
-                 ORDER BY 1) AS missing_audio,
-           ARRAY(SELECT unnest(CAST(:subs AS varchar[])) EXCEPT SELECT unnest(coalesce(m.subtitle_languages, '{{}}'))
-                 ORDER BY 1) AS missing_subtitles,
-           coalesce(m.untagged_audio, 0) AS untagged_audio, coalesce(m.untagged_subtitles, 0) AS untagged_subtitles,
-           c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library
-    FROM media_items m
-    JOIN libraries l ON l.id = m.library_id
-    JOIN connections c ON c.id = m.connection_id
-    WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND NOT m.gone AND l.enabled
-      AND m.streams_synced_at IS NOT NULL AND NOT {exempt} {filters}
+SELECT r.*,
+       ARRAY(SELECT unnest(r.need_audio) EXCEPT SELECT unnest(r.audio) ORDER BY 1) AS missing_audio,
+       ARRAY(SELECT unnest(r.need_subtitles) EXCEPT SELECT unnest(r.subtitles) ORDER BY 1) AS missing_subtitles,
+       c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library
+FROM (
+    SELECT r.*, count(*) OVER () AS total FROM (
+        SELECT m.connection_id, m.upstream_id, m.kind, m.added_at, m.size_bytes, m.id, m.library_id,
+               CASE WHEN m.kind = 'episode'
+                    THEN concat(m.grandparent_title, ' S', lpad(coalesce(m.parent_index, 0)::text, 2, '0'),
+                                'E', lpad(coalesce(m."index", 0)::text, 2, '0'), ' · ', m.title)
+                    ELSE m.title END AS display_title,
+               coalesce(m.audio_languages, '{{}}') AS audio, coalesce(m.subtitle_languages, '{{}}') AS subtitles,
+               CASE WHEN {subs_only} THEN CAST('{{}}' AS varchar[])
+                    WHEN {french_only} THEN array_remove(CAST(:audio AS varchar[]), 'en')
+                    ELSE CAST(:audio AS varchar[]) END AS need_audio,
+               CAST(:subs AS varchar[]) AS need_subtitles,
+               coalesce(m.untagged_audio, 0) AS untagged_audio,
+               coalesce(m.untagged_subtitles, 0) AS untagged_subtitles
+        FROM media_items m
+        JOIN libraries l ON l.id = m.library_id
+        WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND NOT m.gone AND l.enabled
+          AND m.streams_synced_at IS NOT NULL AND NOT {exempt} {filters}
+    ) r
+    WHERE {issue}
+    ORDER BY {order}, r.id
+    LIMIT :limit OFFSET :offset
 ) r
-WHERE {issue}
+JOIN libraries l ON l.id = r.library_id
+JOIN connections c ON c.id = r.connection_id
 ORDER BY {order}, r.id
-LIMIT :limit OFFSET :offset
 """
 
 ISSUES = {
-    "all": "(cardinality(r.missing_audio) > 0 OR cardinality(r.missing_subtitles) > 0)",
-    "audio": "cardinality(r.missing_audio) > 0",
-    "subtitles": "cardinality(r.missing_subtitles) > 0",
+    "all": "(NOT r.audio @> r.need_audio OR NOT r.subtitles @> r.need_subtitles)",
+    "audio": "NOT r.audio @> r.need_audio",
+    "subtitles": "NOT r.subtitles @> r.need_subtitles",
 }
 
 
@@ -95,7 +101,7 @@ async def language_issues(
     args.update(a=account_id, audio=settings.required_audio_languages, subs=settings.required_subtitle_languages)
     order = SORTS.get(params.sort or "title", SORTS["title"])
     direction = "ASC" if params.order == "asc" else "DESC"
-    base = LANGUAGE_SQL.format(
+    sql = LANGUAGE_SQL.format(
         filters=filters,
         issue=ISSUES[issue],
         order=f"{order} {direction} NULLS LAST",
@@ -103,7 +109,6 @@ async def language_issues(
         french_only=matches("'french_only'", also_parent=True),
         exempt=matches("'language_exempt', 'episode_exempt'", also_parent=True),
     )
-    sql = base.replace("SELECT * FROM (", "SELECT r.*, count(*) OVER () AS total FROM (", 1)
     rows, total = await fetch_page(session, sql, args, params)
     out = [
         LanguageIssue(

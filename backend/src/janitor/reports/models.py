@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, func
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from janitor.core.db import Base
@@ -41,3 +42,55 @@ class DuplicateKeeper(Base):
     upstream_id: Mapped[str] = mapped_column(String(100))
     part_id: Mapped[str | None] = mapped_column(String(100))
     chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ItemLastPlay(Base):
+    """The last play of each movie and show (a show's is its newest episode play), from Plex history and
+    Jellyfin played states. Derived data: rebuilt per account at the end of every sync run
+    (``reports.precompute.refresh_after_sync``), which is the only writer of plays and items."""
+
+    __tablename__ = "item_last_plays"
+    __table_args__ = (Index("ix_item_last_plays_account", "account_id"),)
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
+    # The movie's or the show's upstream id.
+    target: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    played_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_upstream_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class DuplicateCandidate(Base):
+    """A track that may be in a duplicates group (another present track of its server shares its
+    normalised key, or it holds several versions), with the columns the grouping and the report's
+    filters read. Rebuilt at the end of every sync run, the only writer of tracks."""
+
+    __tablename__ = "duplicate_candidates"
+    __table_args__ = (Index("ix_duplicate_candidates_account", "account_id"),)
+
+    item_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    library_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"))
+    upstream_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    grandparent_title: Mapped[str | None] = mapped_column(Text)
+    parent_title: Mapped[str | None] = mapped_column(Text)
+    match_key: Mapped[str] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    multi: Mapped[bool] = mapped_column(Boolean)
+
+
+class ReportSummary(Base):
+    """The dashboard's expensive figures (cards, storage, stale items by age) as of ``computed_at``.
+
+    Valid while ``fingerprint`` equals the inputs' current fingerprint (settings, active allowlist
+    entries, libraries, keepers, the latest sync run, the hour): any change to them makes the next
+    read recompute it; the end of a sync run recomputes it eagerly."""
+
+    __tablename__ = "report_summaries"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB)

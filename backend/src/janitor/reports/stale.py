@@ -1,5 +1,8 @@
 """Stale content: movies and shows nobody has watched for N months (shows judged by their episodes),
-ignoring recently added items and, optionally, recent and future releases."""
+ignoring recently added items and, optionally, recent and future releases.
+
+The last play of each movie and show comes from ``item_last_plays``, rebuilt at the end of every
+sync run (``reports.precompute``)."""
 
 from __future__ import annotations
 
@@ -21,24 +24,7 @@ SORTS = {
 }
 
 STALE_SQL = """
-WITH plays AS (
-    SELECT w.connection_id, w.item_upstream_id AS item, w.viewed_at AS at, w.user_upstream_id AS user_id
-    FROM watch_events w WHERE w.account_id = :a AND w.item_upstream_id IS NOT NULL
-    UNION ALL
-    SELECT s.connection_id, s.item_upstream_id, s.last_played_at, s.user_upstream_id
-    FROM user_item_states s WHERE s.account_id = :a AND s.played AND s.last_played_at IS NOT NULL
-),
-targeted AS (
-    SELECT p.connection_id, CASE WHEN e.kind = 'episode' THEN e.grandparent_id ELSE p.item END AS target,
-           p.at, p.user_id
-    FROM plays p JOIN media_items e ON e.connection_id = p.connection_id AND e.upstream_id = p.item
-    WHERE e.account_id = :a AND e.kind IN ('movie', 'episode')
-),
-last_play AS (
-    SELECT DISTINCT ON (connection_id, target) connection_id, target, at, user_id
-    FROM targeted ORDER BY connection_id, target, at DESC
-),
-episodes AS (
+WITH episodes AS (
     SELECT connection_id, grandparent_id AS show_id, max(added_at) AS newest, sum(size_bytes) AS size_bytes,
            count(*) AS episodes
     FROM media_items WHERE account_id = :a AND kind = 'episode' AND NOT gone GROUP BY 1, 2
@@ -46,17 +32,17 @@ episodes AS (
 SELECT m.connection_id, m.upstream_id, m.kind, m.title, m.year, m.released_on,
        COALESCE(ep.newest, m.added_at) AS effective_added,
        COALESCE(ep.size_bytes, m.size_bytes) AS size_bytes, ep.episodes,
-       lp.at AS last_at, ru.name AS last_by,
+       lp.played_at AS last_at, ru.name AS last_by,
        c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library,
        count(*) OVER () AS total
 FROM media_items m
 JOIN libraries l ON l.id = m.library_id
 JOIN connections c ON c.id = m.connection_id
 LEFT JOIN episodes ep ON m.kind = 'show' AND ep.connection_id = m.connection_id AND ep.show_id = m.upstream_id
-LEFT JOIN last_play lp ON lp.connection_id = m.connection_id AND lp.target = m.upstream_id
-LEFT JOIN remote_users ru ON ru.connection_id = m.connection_id AND ru.upstream_id = lp.user_id
+LEFT JOIN item_last_plays lp ON lp.connection_id = m.connection_id AND lp.target = m.upstream_id
+LEFT JOIN remote_users ru ON ru.connection_id = m.connection_id AND ru.upstream_id = lp.user_upstream_id
 WHERE m.account_id = :a AND m.kind IN ('movie', 'show') AND NOT m.gone AND l.enabled
-  AND (lp.at IS NULL OR lp.at < :watch_cutoff)
+  AND (lp.played_at IS NULL OR lp.played_at < :watch_cutoff)
   AND (COALESCE(ep.newest, m.added_at) IS NULL OR COALESCE(ep.newest, m.added_at) < :added_cutoff)
   AND NOT (:ignore_future AND m.released_on IS NOT NULL AND m.released_on > :today)
   AND NOT (m.released_on IS NOT NULL AND m.released_on >= :released_cutoff AND m.released_on <= :today)

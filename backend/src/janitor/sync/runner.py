@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from janitor.connections.clients.errors import UpstreamAuthError, UpstreamError
 from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus, Library
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.jobs.runner import TenantJob
 from janitor.library.models import MediaItem, sync_seen_items
+from janitor.reports.precompute import refresh_data_after_sync, refresh_summary_after_sync
 from janitor.sync.base import SourceResult, SyncContext
 from janitor.sync.jellyfin import sync_jellyfin
 from janitor.sync.jellyseerr import sync_jellyseerr
@@ -73,6 +76,7 @@ async def run_sync(job: TenantJob) -> None:
             if source.status in ("pending", "running"):
                 source.status = "cancelled"
     reasons = [f"{progress.sources[k].name}: {r}" for k, res in results.items() for r in res.reasons]
+    reasons += await _refresh_reports(job, refresh_data_after_sync)
     async with app.sessionmaker() as session, session.begin():
         await session.execute(
             update(SyncRun)
@@ -87,10 +91,25 @@ async def run_sync(job: TenantJob) -> None:
                 error="; ".join(reasons)[:4000] or None,
             )
         )
+    await _refresh_reports(job, refresh_summary_after_sync)
     await progress.publish(status=status.value, finished=True)
     job.log.info(
         "sync_finished", run_id=str(run_id), status=status.value, items=progress.items, requests=progress.requests
     )
+
+
+async def _refresh_reports(
+    job: TenantJob, refresh: Callable[[async_sessionmaker[AsyncSession], uuid.UUID], Awaitable[None]]
+) -> list[str]:
+    """The reports' derived data (reports.precompute); a failure is reported on the run, never fatal."""
+    started = time.perf_counter()
+    try:
+        await refresh(job.app.sessionmaker, job.account.id)
+    except Exception:
+        job.log.exception("report_refresh_failed", step=refresh.__name__)
+        return ["report figures could not be refreshed"]
+    job.log.info("report_refresh", step=refresh.__name__, seconds=round(time.perf_counter() - started, 3))
+    return []
 
 
 async def _sync_source(

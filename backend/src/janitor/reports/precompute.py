@@ -1,0 +1,80 @@
+"""Derived report data rebuilt at the end of each sync run (the only writer of items and plays): the
+last play of every movie and show, the track keys that may form duplicate groups, and the dashboard
+summary."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from janitor.reports.dashboard import refresh_summary
+from janitor.reports.service import ReportSettingsService
+
+# Plex history and Jellyfin played states; an episode's play counts for its show. Plays of items
+# that are not (or no longer) synced match nothing, as before.
+LAST_PLAYS_SQL = """
+INSERT INTO item_last_plays (connection_id, target, account_id, played_at, user_upstream_id)
+SELECT DISTINCT ON (t.connection_id, t.target) t.connection_id, t.target, :a, t.at, t.user_id
+FROM (
+    SELECT p.connection_id, CASE WHEN e.kind = 'episode' THEN e.grandparent_id ELSE p.item END AS target,
+           p.at, p.user_id
+    FROM (
+        SELECT w.connection_id, w.item_upstream_id AS item, w.viewed_at AS at, w.user_upstream_id AS user_id
+        FROM watch_events w WHERE w.account_id = :a AND w.item_upstream_id IS NOT NULL
+        UNION ALL
+        SELECT s.connection_id, s.item_upstream_id, s.last_played_at, s.user_upstream_id
+        FROM user_item_states s WHERE s.account_id = :a AND s.played AND s.last_played_at IS NOT NULL
+    ) p
+    JOIN media_items e ON e.connection_id = p.connection_id AND e.upstream_id = p.item
+    WHERE e.account_id = :a AND e.kind IN ('movie', 'episode')
+) t
+WHERE t.target IS NOT NULL
+ORDER BY t.connection_id, t.target, t.at DESC, t.user_id
+"""
+
+
+# Tracks that may be in a duplicates group: their normalised key (library/matching.py) is shared by
+# another present track of the server, or they hold several versions.
+CANDIDATES_SQL = """
+INSERT INTO duplicate_candidates (item_id, account_id, connection_id, library_id, upstream_id, title,
+                                  grandparent_title, parent_title, match_key, duration_ms, multi)
+SELECT t.id, :a, t.connection_id, t.library_id, t.upstream_id, t.title, t.grandparent_title, t.parent_title,
+       t.match_key, t.duration_ms, t.multi
+FROM (
+    SELECT m.id, m.connection_id, m.library_id, m.upstream_id, m.title, m.grandparent_title, m.parent_title,
+           m.match_key, m.duration_ms, jsonb_array_length(m.parts) > 1 AS multi,
+           count(*) OVER (PARTITION BY m.connection_id, m.match_key) AS sharing
+    FROM media_items m
+    WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND m.match_key IS NOT NULL
+) t
+WHERE t.sharing > 1 OR t.multi
+"""
+
+
+async def refresh_duplicate_candidates(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Rebuild the account's ``duplicate_candidates`` (in the caller's transaction)."""
+    await session.execute(text("DELETE FROM duplicate_candidates WHERE account_id = :a"), {"a": account_id})
+    await session.execute(text(CANDIDATES_SQL), {"a": account_id})
+
+
+async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Rebuild the account's ``item_last_plays`` from its plays (in the caller's transaction)."""
+    await session.execute(text("DELETE FROM item_last_plays WHERE account_id = :a"), {"a": account_id})
+    await session.execute(text(LAST_PLAYS_SQL), {"a": account_id})
+
+
+async def refresh_data_after_sync(sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID) -> None:
+    """End of a sync run, before it is marked finished: what the run wrote is visible to the reports."""
+    async with sessionmaker() as session, session.begin():
+        await refresh_last_plays(session, account_id)
+        await refresh_duplicate_candidates(session, account_id)
+
+
+async def refresh_summary_after_sync(sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID) -> None:
+    """End of a sync run, once it is marked finished: the dashboard opens without recomputing."""
+    async with sessionmaker() as session, session.begin():
+        settings = await ReportSettingsService(session, account_id).get()
+        await refresh_summary(session, account_id, settings=settings, now=datetime.now(UTC))

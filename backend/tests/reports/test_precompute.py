@@ -1,0 +1,177 @@
+"""The reports' derived data (last plays, the dashboard summary) is right after a sync, after a
+settings, allowlist or keeper change, and per tenant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from janitor.core.context import AppContext
+from janitor.devtools.pytest_plugin import SignedUp, SignupFn
+from janitor.devtools.sim_fixtures import RunJob
+from janitor.reports.dashboard import compute_summary
+from janitor.reports.service import ReportSettingsService
+from mediasim import SimServer
+
+from .test_allowlists import _add, _row
+from .test_stale_and_large import _synced
+
+
+async def _board(api: httpx.AsyncClient, user: SignedUp) -> dict[str, Any]:
+    r = await api.get("/api/v1/dashboard", headers=user.headers)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _cards(board: dict[str, Any]) -> dict[str, tuple[int, int | None]]:
+    return {c["report"]: (c["count"], c["reclaimable_bytes"]) for c in board["cards"]}
+
+
+async def _live(job_ctx: AppContext, user: SignedUp) -> dict[str, Any]:
+    """The summary computed from the reports right now, bypassing the stored one."""
+    async with job_ctx.sessionmaker() as session:
+        settings = await ReportSettingsService(session, user.account_id).get()
+        fresh = await compute_summary(session, user.account_id, settings=settings, now=datetime.now(UTC))
+        await session.rollback()
+    return fresh.model_dump(mode="json")
+
+
+async def _total(api: httpx.AsyncClient, user: SignedUp, report: str) -> int:
+    r = await api.get(f"/api/v1/reports/{report}", params={"page_size": 1}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    return int(r.json()["total"])
+
+
+async def _assert_matches_reports(api: httpx.AsyncClient, user: SignedUp, job_ctx: AppContext) -> dict[str, Any]:
+    board = await _board(api, user)
+    live = await _live(job_ctx, user)
+    assert {k: board[k] for k in ("cards", "storage", "stale_by_age")} == live
+    for report in ("stale", "large", "duplicates", "languages", "requests", "recently-available"):
+        assert _cards(board)[report][0] == await _total(api, user, report), report
+    return board
+
+
+async def test_the_sync_stores_last_plays_and_the_summary(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    async with job_ctx.sessionmaker() as session:
+        stored = (
+            await session.execute(
+                text("SELECT count(*) FROM report_summaries WHERE account_id = :a"), {"a": user.account_id}
+            )
+        ).scalar_one()
+        plays = (
+            await session.execute(
+                text(
+                    "SELECT p.played_at, p.user_upstream_id FROM item_last_plays p JOIN media_items m "
+                    "ON m.connection_id = p.connection_id AND m.upstream_id = p.target "
+                    "WHERE p.account_id = :a AND m.title = 'Forgotten'"
+                ),
+                {"a": user.account_id},
+            )
+        ).all()
+    assert stored == 1  # computed by the sync, before anyone opened the dashboard
+    assert len(plays) == 1
+    assert (datetime.now(UTC) - plays[0].played_at).days in (364, 365, 366)
+    forgotten = await _row(api, user, "stale", "Forgotten")
+    assert forgotten["last_watched_by"] == "hank"
+    await _assert_matches_reports(api, user, job_ctx)
+
+    # The stored summary is what the dashboard shows...
+    async with job_ctx.sessionmaker() as session, session.begin():
+        await session.execute(
+            text("UPDATE report_summaries SET body = jsonb_set(body, '{cards,0,count}', '999') WHERE account_id = :a"),
+            {"a": user.account_id},
+        )
+        await session.execute(text("DELETE FROM item_last_plays WHERE account_id = :a"), {"a": user.account_id})
+    assert _cards(await _board(api, user))["duplicates"][0] == 999
+    # ...and the next sync rebuilds it and the last plays.
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    assert _cards(await _board(api, user))["duplicates"][0] == 4
+    assert (await _row(api, user, "stale", "Forgotten"))["last_watched_by"] == "hank"
+    await _assert_matches_reports(api, user, job_ctx)
+
+
+async def test_the_summary_follows_settings_allowlists_and_keepers(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+    before = _cards(await _assert_matches_reports(api, user, job_ctx))
+    assert before["stale"][0] == 4
+    assert before["large"][0] == 1
+
+    r = await api.patch("/api/v1/settings/reports", json={"large_movie_gb": 1.5}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    after = _cards(await _assert_matches_reports(api, user, job_ctx))
+    assert after["large"][0] > 1
+
+    forgotten = await _row(api, user, "stale", "Forgotten")
+    assert (await _add(api, user, "protected", forgotten)).status_code == 201
+    protected = _cards(await _assert_matches_reports(api, user, job_ctx))
+    assert protected["stale"][0] == 3
+    assert protected["stale"][1] == before["stale"][1] - forgotten["size_bytes"]
+
+    entry = (await api.get("/api/v1/allowlists", params={"list": "protected"}, headers=user.headers)).json()[0]
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    assert (
+        await api.patch(f"/api/v1/allowlists/{entry['id']}", json={"expires_at": soon}, headers=user.headers)
+    ).status_code == 200
+    assert _cards(await _board(api, user))["stale"][0] == 3
+    async with job_ctx.sessionmaker() as session, session.begin():  # let the entry expire without waiting
+        await session.execute(
+            text("UPDATE allowlist_entries SET expires_at = now() - interval '1 second' WHERE id = :i"),
+            {"i": entry["id"]},
+        )
+    assert _cards(await _assert_matches_reports(api, user, job_ctx))["stale"][0] == 4
+
+    assert (await api.delete(f"/api/v1/allowlists/{entry['id']}", headers=user.headers)).status_code == 204
+    assert _cards(await _assert_matches_reports(api, user, job_ctx))["stale"][0] == 4
+
+    dups = (await api.get("/api/v1/reports/duplicates", params={"q": "song a"}, headers=user.headers)).json()
+    song_a = next(g for g in dups["items"] if g["title"].lower() == "song a")
+    other = next(c for c in song_a["copies"] if not c["keeper"])
+    r = await api.put(
+        "/api/v1/reports/duplicates/keeper",
+        json={"connection_id": other["connection_id"], "upstream_id": other["upstream_id"]},
+        headers=user.headers,
+    )
+    assert r.status_code == 204, r.text
+    chosen = _cards(await _assert_matches_reports(api, user, job_ctx))
+    assert chosen["duplicates"][1] != after["duplicates"][1]  # another copy would be removed now
+
+
+async def test_the_summary_never_shows_another_tenants_data(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    alice = await _synced(api, signup, sim, run_job)
+    bob = await _synced(api, signup, sim, run_job)  # the same servers, synced into another account
+    stranger = await signup()
+    forgotten = await _row(api, alice, "stale", "Forgotten")
+    assert (await _add(api, alice, "protected", forgotten)).status_code == 201
+    await api.patch("/api/v1/settings/reports", json={"large_movie_gb": 1.5}, headers=alice.headers)
+
+    a = _cards(await _assert_matches_reports(api, alice, job_ctx))
+    b = _cards(await _assert_matches_reports(api, bob, job_ctx))
+    assert (a["stale"][0], b["stale"][0]) == (3, 4)
+    assert a["large"][0] > 1
+    assert b["large"][0] == 1
+    empty = await _board(api, stranger)
+    assert all(c["count"] == 0 for c in empty["cards"])
+    assert empty["storage"] == []
+    assert empty["last_sync"] is None
+    async with job_ctx.sessionmaker() as session:
+        owners = (
+            await session.execute(
+                text(
+                    "SELECT DISTINCT p.account_id = m.account_id FROM item_last_plays p JOIN media_items m "
+                    "ON m.connection_id = p.connection_id AND m.upstream_id = p.target"
+                )
+            )
+        ).scalars()
+        assert list(owners) == [True]
