@@ -82,7 +82,11 @@ describe('diffSettings', () => {
 		const d = diffSettings(base, draft);
 		expect(d).toEqual({
 			ok: true,
-			changes: { large_movie_gb: 40, duplicate_strict: true, required_subtitle_languages: ['fr', 'en'] }
+			changes: {
+				large_movie_gb: 40,
+				duplicate_strict: true,
+				required_subtitle_languages: ['fr', 'en']
+			}
 		});
 		if (d.ok)
 			expect(changedLabels(d.changes)).toEqual([

@@ -8,7 +8,9 @@ import type { components } from '$lib/api/schema';
 export type ReportSettings = components['schemas']['ReportSettingsOut'];
 export type ReportSettingsUpdate = components['schemas']['ReportSettingsUpdate'];
 
-type Keys<V> = { [K in keyof ReportSettings]: ReportSettings[K] extends V ? K : never }[keyof ReportSettings];
+type Keys<V> = {
+	[K in keyof ReportSettings]: ReportSettings[K] extends V ? K : never;
+}[keyof ReportSettings];
 export type NumberKey = Keys<number>;
 export type BooleanKey = Keys<boolean>;
 export type LanguageKey = Keys<string[]>;
@@ -253,7 +255,9 @@ export function numberHint(f: NumberField, text: string): string | null {
 	const n = parsed.value;
 	if (f.integer && !Number.isInteger(n)) return `Use a whole number of ${f.unit}.`;
 	if (f.minExclusive ? n <= f.min : n < f.min)
-		return f.minExclusive ? `Must be more than ${f.min} ${f.unit}.` : `At least ${f.min} ${f.unit}.`;
+		return f.minExclusive
+			? `Must be more than ${f.min} ${f.unit}.`
+			: `At least ${f.min} ${f.unit}.`;
 	if (n > f.max) return `At most ${f.max} ${f.unit}.`;
 	return null;
 }
