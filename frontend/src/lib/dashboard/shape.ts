@@ -37,7 +37,7 @@ const CARDS: Record<string, CardInfo> = {
 	requests: {
 		title: 'Requests',
 		unit: ['request', 'requests'],
-		description: 'Jellyseerr requests that are stuck or never watched.'
+		description: 'Jellyseerr requests still pending, stuck, failed or unavailable.'
 	},
 	'recently-available': {
 		title: 'Recently available',
@@ -126,7 +126,7 @@ export interface AgePoint {
 	count: number;
 }
 
-/** Oldest first reads naturally left to right after "never watched"; the API sends that order. */
+/** The API sends the buckets oldest first, after "never watched"; the chart keeps that order. */
 export function ageSeries(buckets: AgeBucket[]): AgePoint[] {
 	return buckets.map((b) => ({
 		label: b.label.charAt(0).toUpperCase() + b.label.slice(1),
