@@ -105,7 +105,7 @@ describe('ageSeries', () => {
 			'Stale items by time since last watched, 3 in all: never watched: 2, 6-12 months: 1.'
 		);
 		expect(hasData(out)).toBe(true);
-		expect(hasData([{ label: 'x', count: 0 }])).toBe(false);
+		expect(hasData([{ count: 0 }])).toBe(false);
 		expect(ageSummary([{ label: 'x', count: 0 }])).toBe('No stale items.');
 	});
 });
