@@ -5,6 +5,7 @@ import {
 	cardInfo,
 	formatBytes,
 	hasData,
+	hasSyncedData,
 	reportHref,
 	storageSeries,
 	storageSummary,
@@ -107,5 +108,35 @@ describe('ageSeries', () => {
 		expect(hasData(out)).toBe(true);
 		expect(hasData([{ count: 0 }])).toBe(false);
 		expect(ageSummary([{ label: 'x', count: 0 }])).toBe('No stale items.');
+	});
+});
+
+describe('hasSyncedData', () => {
+	const base = {
+		cards: [],
+		storage: [],
+		stale_by_age: [],
+		has_connections: true,
+		last_sync: null
+	};
+	const run = (status: string) => ({ status, started_at: null, finished_at: null });
+
+	it('is false before any sync and during the first one', () => {
+		expect(hasSyncedData(base)).toBe(false);
+		expect(hasSyncedData({ ...base, last_sync: run('running') })).toBe(false);
+		expect(
+			hasSyncedData({ ...base, last_sync: run('queued'), storage: [lib('Movies', 0, 'S', 0)] })
+		).toBe(false);
+	});
+
+	it('is true once a run ended, whatever its outcome', () => {
+		for (const status of ['complete', 'partial', 'failed', 'cancelled'])
+			expect(hasSyncedData({ ...base, last_sync: run(status) })).toBe(true);
+	});
+
+	it('is true while a later sync runs over items already read', () => {
+		expect(
+			hasSyncedData({ ...base, last_sync: run('running'), storage: [lib('Movies', 5e9, 'S', 3)] })
+		).toBe(true);
 	});
 });

@@ -157,3 +157,14 @@ export function ageSummary(points: AgePoint[]): string {
 		.map((p) => `${p.label.toLowerCase()}: ${p.count}`);
 	return `Stale items by time since last watched, ${total} in all: ${parts.join(', ')}.`;
 }
+
+/**
+ * Whether there are figures to show: a sync has finished, or one is running again over items an
+ * earlier sync already read (the API only reports the latest run).
+ */
+export function hasSyncedData(dash: Dashboard): boolean {
+	const last = dash.last_sync;
+	if (!last) return false;
+	if (last.status !== 'queued' && last.status !== 'running') return true;
+	return dash.storage.some((s) => s.items > 0);
+}
