@@ -166,6 +166,7 @@ test('import CSV (a bad file is refused whole, a good one adds), export CSV and 
 
 for (const scheme of ['light', 'dark'] as const) {
 	test(`allowlists: no WCAG A/AA violations (${scheme})`, async ({ page }) => {
+		test.setTimeout(60_000); // several axe runs
 		await page.emulateMedia({ colorScheme: scheme });
 		await signUp(page);
 		await page.goto('/allowlists');

@@ -78,6 +78,7 @@ test('change thresholds, see them persist; a bad value shows its field error and
 
 for (const scheme of ['light', 'dark'] as const) {
 	test(`settings with thresholds: no WCAG A/AA violations (${scheme})`, async ({ page }) => {
+		test.setTimeout(60_000); // several axe runs
 		await page.emulateMedia({ colorScheme: scheme });
 		await signUp(page);
 		await page.goto('/settings');

@@ -2,8 +2,10 @@ import { error } from '@sveltejs/kit';
 import { api, toApiError } from '$lib/api';
 import type { PageLoad } from './$types';
 
-export const load: PageLoad = async ({ depends }) => {
+export const load: PageLoad = async ({ depends, parent }) => {
 	depends('app:allowlists');
+	// After the layout's session check: a signed-out visit then redirects with ?next= intact.
+	await parent();
 	const [entries, connections] = await Promise.all([
 		api.GET('/api/v1/allowlists'),
 		api.GET('/api/v1/connections')

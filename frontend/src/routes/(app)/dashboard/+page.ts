@@ -25,8 +25,10 @@ async function summary(): Promise<{ dashboard: Dashboard | null; error: string |
 	}
 }
 
-export const load: PageLoad = async ({ depends }) => {
+export const load: PageLoad = async ({ depends, parent }) => {
 	depends('app:dashboard');
+	// After the layout's session check: a signed-out visit then redirects with ?next= intact.
+	await parent();
 	const [ready, dash] = await Promise.all([readiness(), summary()]);
 	return { readiness: ready, dashboard: dash.dashboard, dashboardError: dash.error };
 };

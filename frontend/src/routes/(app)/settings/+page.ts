@@ -3,7 +3,9 @@ import { api, toApiError } from '$lib/api';
 import { loginRedirect } from '$lib/nav';
 import type { PageLoad } from './$types';
 
-export const load: PageLoad = async ({ url }) => {
+export const load: PageLoad = async ({ url, parent }) => {
+	// After the layout's session check: a signed-out visit then redirects with ?next= intact.
+	await parent();
 	const [res, thresholds] = await Promise.all([
 		api.GET('/api/v1/account'),
 		api.GET('/api/v1/settings/reports')
