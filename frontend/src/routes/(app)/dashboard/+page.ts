@@ -29,6 +29,6 @@ export const load: PageLoad = async ({ depends, parent }) => {
 	depends('app:dashboard');
 	// After the layout's session check: a signed-out visit then redirects with ?next= intact.
 	await parent();
-	const [ready, dash] = await Promise.all([readiness(), summary()]);
-	return { readiness: ready, dashboard: dash.dashboard, dashboardError: dash.error };
+	// The summary runs every report: stream it, so the page (and navigation) does not wait for it.
+	return { readiness: await readiness(), summary: summary() };
 };
