@@ -3,6 +3,7 @@ import { expectNoViolations, signUp } from './helpers';
 
 for (const scheme of ['light', 'dark'] as const) {
 	test(`no WCAG A/AA violations (${scheme})`, async ({ page }) => {
+		test.setTimeout(60_000); // five axe runs; Settings carries the thresholds form too
 		await page.emulateMedia({ colorScheme: scheme });
 
 		await page.goto('/login');

@@ -1,12 +1,34 @@
-import { api } from '$lib/api';
+import { api, toApiError } from '$lib/api';
+import type { Dashboard } from '$lib/dashboard/shape';
 import type { PageLoad } from './$types';
 
-export const load: PageLoad = async () => {
+async function readiness() {
 	try {
 		// 200 = ready, 503 = not ready; both carry a Readiness body.
 		const { data, error } = await api.GET('/api/readyz');
-		return { readiness: data ?? error ?? null };
+		return data ?? error ?? null;
 	} catch {
-		return { readiness: null };
+		return null;
 	}
+}
+
+async function summary(): Promise<{ dashboard: Dashboard | null; error: string | null }> {
+	try {
+		const res = await api.GET('/api/v1/dashboard');
+		if (res.data) return { dashboard: res.data, error: null };
+		return { dashboard: null, error: toApiError(res.error, res.response).detail };
+	} catch {
+		return {
+			dashboard: null,
+			error: 'Cannot reach the server. Check your connection and try again.'
+		};
+	}
+}
+
+export const load: PageLoad = async ({ depends, parent }) => {
+	depends('app:dashboard');
+	// After the layout's session check: a signed-out visit then redirects with ?next= intact.
+	await parent();
+	// The summary runs every report: stream it, so the page (and navigation) does not wait for it.
+	return { readiness: await readiness(), summary: summary() };
 };

@@ -1,0 +1,94 @@
+import { expect, test, type Page } from '@playwright/test';
+import { expectNoViolations, signUp } from './helpers';
+
+function thresholds(page: Page) {
+	return page.getByRole('form', { name: 'Report thresholds' });
+}
+
+test('change thresholds, see them persist; a bad value shows its field error and saves nothing', async ({
+	page
+}) => {
+	await signUp(page);
+	await page.goto('/settings');
+	const form = thresholds(page);
+	await expect(form.getByLabel('Stale after', { exact: true })).toHaveValue('4');
+	await expect(form.getByLabel('Large movie size', { exact: true })).toHaveValue('13');
+
+	// Change three values: the page says which ones it saved.
+	const patch = page.waitForResponse(
+		(r) => r.url().endsWith('/api/v1/settings/reports') && r.request().method() === 'PATCH'
+	);
+	await form.getByLabel('Stale after', { exact: true }).fill('9');
+	await form.getByLabel('Required audio languages', { exact: true }).fill('EN, de, en');
+	await form.getByLabel('Strict matching', { exact: true }).click();
+	await expect(form.getByText('Unsaved changes')).toBeVisible();
+	await form.getByRole('button', { name: 'Save thresholds' }).click();
+	expect((await patch).status()).toBe(200);
+	await expect(form.getByTestId('thresholds-saved')).toContainText(
+		'Saved: Stale after, Required audio languages, Strict matching.'
+	);
+	// The server's normalised list comes back.
+	await expect(form.getByLabel('Required audio languages', { exact: true })).toHaveValue('en, de');
+
+	await page.reload();
+	await expect(thresholds(page).getByLabel('Stale after', { exact: true })).toHaveValue('9');
+	await expect(
+		thresholds(page).getByLabel('Required audio languages', { exact: true })
+	).toHaveValue('en, de');
+	await expect(thresholds(page).getByRole('switch', { name: 'Strict matching' })).toHaveAttribute(
+		'aria-checked',
+		'true'
+	);
+
+	// A bad value: the server's message shows at the field and nothing is saved (not even the good one).
+	await thresholds(page).getByLabel('Large movie size', { exact: true }).fill('50');
+	await thresholds(page).getByLabel('Stale after', { exact: true }).fill('0');
+	await expect(thresholds(page).getByText('At least 1 months.')).toBeVisible(); // the early hint
+	const refused = page.waitForResponse(
+		(r) => r.url().endsWith('/api/v1/settings/reports') && r.request().method() === 'PATCH'
+	);
+	await thresholds(page).getByRole('button', { name: 'Save thresholds' }).click();
+	expect((await refused).status()).toBe(422);
+	await expect(thresholds(page).getByTestId('thresholds-error')).toContainText('Nothing was saved');
+	const staleError = page.locator('#setting-stale_months-error');
+	await expect(staleError).toContainText('greater than or equal to 1');
+	await expect(thresholds(page).getByLabel('Stale after', { exact: true })).toHaveAttribute(
+		'aria-invalid',
+		'true'
+	);
+	await page.screenshot({ path: 'test-results/settings-thresholds-error.png', fullPage: true });
+
+	// A word instead of a language code: the server's message, next to the field.
+	await thresholds(page).getByLabel('Stale after', { exact: true }).fill('9');
+	await thresholds(page)
+		.getByLabel('Required subtitle languages', { exact: true })
+		.fill('fr, english');
+	await thresholds(page).getByRole('button', { name: 'Save thresholds' }).click();
+	await expect(page.locator('#setting-required_subtitle_languages-error')).toHaveText(
+		"'english' is not a language code; use two-letter ISO 639-1 codes such as en, fr, de"
+	);
+
+	await page.reload();
+	await expect(thresholds(page).getByLabel('Large movie size', { exact: true })).toHaveValue('13');
+	await expect(thresholds(page).getByLabel('Stale after', { exact: true })).toHaveValue('9');
+	await expect(
+		thresholds(page).getByLabel('Required subtitle languages', { exact: true })
+	).toHaveValue('fr');
+});
+
+for (const scheme of ['light', 'dark'] as const) {
+	test(`settings with thresholds: no WCAG A/AA violations (${scheme})`, async ({ page }) => {
+		test.setTimeout(60_000); // several axe runs
+		await page.emulateMedia({ colorScheme: scheme });
+		await signUp(page);
+		await page.goto('/settings');
+		await expect(thresholds(page)).toBeVisible();
+		await expectNoViolations(page, 'settings');
+		// With field errors showing.
+		await thresholds(page).getByLabel('Stale after', { exact: true }).fill('0');
+		await thresholds(page).getByLabel('Required audio languages', { exact: true }).fill('english');
+		await thresholds(page).getByRole('button', { name: 'Save thresholds' }).click();
+		await expect(thresholds(page).getByTestId('thresholds-error')).toBeVisible();
+		await expectNoViolations(page, 'settings with errors');
+	});
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import {
+	ageSeries,
+	ageSummary,
+	cardInfo,
+	formatBytes,
+	hasData,
+	hasSyncedData,
+	reportHref,
+	storageSeries,
+	storageSummary,
+	totalReclaimable,
+	type LibraryStorage
+} from './shape';
+
+function lib(library: string, size: number, server = 'Home', items = 1): LibraryStorage {
+	return {
+		library_id: `${server}-${library}`,
+		library,
+		server,
+		kind: 'movie',
+		items,
+		size_bytes: size
+	};
+}
+
+describe('formatBytes', () => {
+	it('uses decimal units like the GB threshold', () => {
+		expect(formatBytes(0)).toBe('0 B');
+		expect(formatBytes(999)).toBe('999 B');
+		expect(formatBytes(1_500)).toBe('1.5 KB');
+		expect(formatBytes(13_000_000_000)).toBe('13.0 GB');
+		expect(formatBytes(250_000_000_000)).toBe('250 GB');
+		expect(formatBytes(2_345_000_000_000)).toBe('2.3 TB');
+		expect(formatBytes(null)).toBe('—');
+	});
+});
+
+describe('cards', () => {
+	it('labels known reports and links to their page', () => {
+		expect(cardInfo('large').title).toBe('Large movies');
+		expect(cardInfo('recently-available').unit).toEqual(['title', 'titles']);
+		expect(reportHref('recently-available')).toBe('/reports/recently-available');
+	});
+
+	it('gives an unknown report a readable title', () => {
+		expect(cardInfo('new-thing').title).toBe('New thing');
+	});
+
+	it('adds up reclaimable bytes, ignoring cards without any', () => {
+		expect(
+			totalReclaimable([
+				{ report: 'duplicates', count: 2, reclaimable_bytes: 5 },
+				{ report: 'languages', count: 3, reclaimable_bytes: null },
+				{ report: 'large', count: 1, reclaimable_bytes: 7 }
+			])
+		).toBe(12);
+	});
+});
+
+describe('storageSeries', () => {
+	it('sorts by size and names the server when two libraries share a name', () => {
+		const out = storageSeries([
+			lib('Movies', 2e9, 'Home'),
+			lib('Music', 5e9, 'Home'),
+			lib('Movies', 3e9, 'Jellyfin')
+		]);
+		expect(out.map((p) => [p.label, p.gb])).toEqual([
+			['Music', 5],
+			['Movies (Jellyfin)', 3],
+			['Movies (Home)', 2]
+		]);
+	});
+
+	it('folds the smallest libraries into one bar past the limit', () => {
+		const out = storageSeries(
+			[lib('A', 50, 'S', 5), lib('B', 40, 'S', 4), lib('C', 30, 'S', 3), lib('D', 20, 'S', 2)],
+			3
+		);
+		expect(out.map((p) => p.label)).toEqual(['A', 'B', '2 other libraries']);
+		expect(out[2]).toMatchObject({ bytes: 50, items: 5 });
+	});
+
+	it('summarises for screen readers', () => {
+		const out = storageSeries([lib('Movies', 2e9), lib('Shows', 1e9)]);
+		expect(storageSummary(out)).toBe(
+			'Storage by library: 3.0 GB in 2 libraries; largest: Movies 2.0 GB, Shows 1.0 GB.'
+		);
+		expect(storageSummary([])).toBe('No libraries yet.');
+	});
+});
+
+describe('ageSeries', () => {
+	it('keeps the API order and capitalises labels', () => {
+		const out = ageSeries([
+			{ label: 'never watched', count: 2 },
+			{ label: 'over 2 years', count: 0 },
+			{ label: '6-12 months', count: 1 }
+		]);
+		expect(out).toEqual([
+			{ label: 'Never watched', count: 2 },
+			{ label: 'Over 2 years', count: 0 },
+			{ label: '6-12 months', count: 1 }
+		]);
+		expect(ageSummary(out)).toBe(
+			'Stale items by time since last watched, 3 in all: never watched: 2, 6-12 months: 1.'
+		);
+		expect(hasData(out)).toBe(true);
+		expect(hasData([{ count: 0 }])).toBe(false);
+		expect(ageSummary([{ label: 'x', count: 0 }])).toBe('No stale items.');
+	});
+});
+
+describe('hasSyncedData', () => {
+	const base = {
+		cards: [],
+		storage: [],
+		stale_by_age: [],
+		has_connections: true,
+		last_sync: null
+	};
+	const run = (status: string) => ({ status, started_at: null, finished_at: null });
+
+	it('is false before any sync and during the first one', () => {
+		expect(hasSyncedData(base)).toBe(false);
+		expect(hasSyncedData({ ...base, last_sync: run('running') })).toBe(false);
+		expect(
+			hasSyncedData({ ...base, last_sync: run('queued'), storage: [lib('Movies', 0, 'S', 0)] })
+		).toBe(false);
+	});
+
+	it('is true once a run ended, whatever its outcome', () => {
+		for (const status of ['complete', 'partial', 'failed', 'cancelled'])
+			expect(hasSyncedData({ ...base, last_sync: run(status) })).toBe(true);
+	});
+
+	it('is true while a later sync runs over items already read', () => {
+		expect(
+			hasSyncedData({ ...base, last_sync: run('running'), storage: [lib('Movies', 5e9, 'S', 3)] })
+		).toBe(true);
+	});
+});

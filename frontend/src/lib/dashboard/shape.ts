@@ -1,0 +1,170 @@
+/** Pure helpers for the dashboard: card labels, byte sizes, chart data and its text alternative. */
+import type { components } from '$lib/api/schema';
+
+export type Dashboard = components['schemas']['Dashboard'];
+export type ReportCard = components['schemas']['ReportCard'];
+export type LibraryStorage = components['schemas']['LibraryStorage'];
+export type AgeBucket = components['schemas']['AgeBucket'];
+
+export interface CardInfo {
+	title: string;
+	/** What the count counts ("3 groups"). */
+	unit: [one: string, many: string];
+	description: string;
+}
+
+const CARDS: Record<string, CardInfo> = {
+	duplicates: {
+		title: 'Duplicates',
+		unit: ['group', 'groups'],
+		description: 'Titles with more than one copy; reclaimable keeps the best copy of each.'
+	},
+	stale: {
+		title: 'Stale content',
+		unit: ['item', 'items'],
+		description: 'Nothing watched for longer than your stale threshold.'
+	},
+	large: {
+		title: 'Large movies',
+		unit: ['movie', 'movies'],
+		description: 'Movies above your size threshold.'
+	},
+	languages: {
+		title: 'Language issues',
+		unit: ['item', 'items'],
+		description: 'Missing a required audio or subtitle language.'
+	},
+	requests: {
+		title: 'Requests',
+		unit: ['request', 'requests'],
+		description: 'Jellyseerr requests still pending, stuck, failed or unavailable.'
+	},
+	'recently-available': {
+		title: 'Recently available',
+		unit: ['title', 'titles'],
+		description: 'Requests that became available recently.'
+	}
+};
+
+/** Labels for a report card; unknown reports (added later on the server) still get a readable one. */
+export function cardInfo(report: string): CardInfo {
+	return (
+		CARDS[report] ?? {
+			title: report.charAt(0).toUpperCase() + report.slice(1).replace(/-/g, ' '),
+			unit: ['item', 'items'],
+			description: ''
+		}
+	);
+}
+
+export function reportHref(report: string): string {
+	return `/reports/${encodeURIComponent(report)}`;
+}
+
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+/** Decimal units (1 GB = 10^9 bytes), as the large-movie threshold uses. */
+export function formatBytes(bytes: number | null | undefined): string {
+	if (bytes === null || bytes === undefined) return '—';
+	if (bytes < 1000) return `${bytes} B`;
+	let v = bytes;
+	let i = 0;
+	while (v >= 1000 && i < BYTE_UNITS.length - 1) {
+		v /= 1000;
+		i++;
+	}
+	return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${BYTE_UNITS[i]}`;
+}
+
+export function totalReclaimable(cards: ReportCard[]): number {
+	// Duplicates, stale and large can overlap (a stale large movie), so this is "up to".
+	return cards.reduce((n, c) => n + (c.reclaimable_bytes ?? 0), 0);
+}
+
+export interface StoragePoint {
+	/** Unique label for the band: library, plus the server when two libraries share a name. */
+	label: string;
+	library: string;
+	server: string;
+	items: number;
+	bytes: number;
+	gb: number;
+}
+
+/** Libraries by size, largest first; `limit` keeps the biggest and folds the rest into "Other". */
+export function storageSeries(storage: LibraryStorage[], limit = 8): StoragePoint[] {
+	const names = new Map<string, number>();
+	for (const s of storage) names.set(s.library, (names.get(s.library) ?? 0) + 1);
+	const points = [...storage]
+		.sort((a, b) => b.size_bytes - a.size_bytes || a.library.localeCompare(b.library))
+		.map((s) => ({
+			label: (names.get(s.library) ?? 0) > 1 ? `${s.library} (${s.server})` : s.library,
+			library: s.library,
+			server: s.server,
+			items: s.items,
+			bytes: s.size_bytes,
+			gb: s.size_bytes / 1e9
+		}));
+	if (points.length <= limit) return points;
+	const rest = points.slice(limit - 1);
+	const other = rest.reduce(
+		(o, p) => ({ ...o, items: o.items + p.items, bytes: o.bytes + p.bytes, gb: o.gb + p.gb }),
+		{
+			label: `${rest.length} other libraries`,
+			library: 'Other',
+			server: '',
+			items: 0,
+			bytes: 0,
+			gb: 0
+		}
+	);
+	return [...points.slice(0, limit - 1), other];
+}
+
+export interface AgePoint {
+	label: string;
+	count: number;
+}
+
+/** The API sends the buckets oldest first, after "never watched"; the chart keeps that order. */
+export function ageSeries(buckets: AgeBucket[]): AgePoint[] {
+	return buckets.map((b) => ({
+		label: b.label.charAt(0).toUpperCase() + b.label.slice(1),
+		count: b.count
+	}));
+}
+
+export function hasData(points: { bytes?: number; count?: number }[]): boolean {
+	return points.some((p) => (p.bytes ?? p.count ?? 0) > 0);
+}
+
+/** One-sentence summary for screen readers (the full figures are in a hidden table too). */
+export function storageSummary(points: StoragePoint[]): string {
+	if (!points.length) return 'No libraries yet.';
+	const total = points.reduce((n, p) => n + p.bytes, 0);
+	const top = points
+		.slice(0, 3)
+		.map((p) => `${p.label} ${formatBytes(p.bytes)}`)
+		.join(', ');
+	return `Storage by library: ${formatBytes(total)} in ${points.length} ${points.length === 1 ? 'library' : 'libraries'}; largest: ${top}.`;
+}
+
+export function ageSummary(points: AgePoint[]): string {
+	const total = points.reduce((n, p) => n + p.count, 0);
+	if (!total) return 'No stale items.';
+	const parts = points
+		.filter((p) => p.count > 0)
+		.map((p) => `${p.label.toLowerCase()}: ${p.count}`);
+	return `Stale items by time since last watched, ${total} in all: ${parts.join(', ')}.`;
+}
+
+/**
+ * Whether there are figures to show: a sync has finished, or one is running again over items an
+ * earlier sync already read (the API only reports the latest run).
+ */
+export function hasSyncedData(dash: Dashboard): boolean {
+	const last = dash.last_sync;
+	if (!last) return false;
+	if (last.status !== 'queued' && last.status !== 'running') return true;
+	return dash.storage.some((s) => s.items > 0);
+}

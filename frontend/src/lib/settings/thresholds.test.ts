@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import {
+	FIELDS,
+	changedLabels,
+	diffSettings,
+	languageHint,
+	normaliseLanguages,
+	numberHint,
+	splitLanguages,
+	toDraft,
+	type NumberField,
+	type ReportSettings
+} from './thresholds';
+
+const base: ReportSettings = {
+	stale_months: 4,
+	stale_ignore_added_months: 3,
+	stale_ignore_released_months: 3,
+	stale_ignore_future_releases: true,
+	large_movie_gb: 13,
+	required_audio_languages: ['en', 'fr'],
+	required_subtitle_languages: ['fr'],
+	duplicate_tolerance_seconds: 2,
+	duplicate_strict: false,
+	stuck_request_days: 7,
+	recently_available_days: 7
+};
+
+const field = (key: string) => FIELDS.find((f) => f.key === key) as NumberField;
+
+describe('language codes', () => {
+	it('splits on commas, spaces and semicolons and drops empty pieces', () => {
+		expect(splitLanguages(' en, FR;de  ,, it ')).toEqual(['en', 'FR', 'de', 'it']);
+		expect(splitLanguages('   ')).toEqual([]);
+	});
+
+	it('normalises to lower-case without duplicates, keeping the order', () => {
+		expect(normaliseLanguages('FR, en, fr, EN')).toEqual(['fr', 'en']);
+	});
+
+	it('names the first word that is not a code, with the server wording', () => {
+		expect(languageHint('en, english, xx1')).toBe(
+			"'english' is not a language code; use two-letter ISO 639-1 codes such as en, fr, de"
+		);
+		expect(languageHint('en, FR, deu')).toBeNull();
+		expect(languageHint('')).toBeNull();
+	});
+
+	it('flags more than 20 languages', () => {
+		const many = Array.from({ length: 21 }, (_, i) => String.fromCharCode(97 + (i % 26)) + 'a');
+		expect(languageHint(many.join(','))).toBe('At most 20 languages.');
+	});
+});
+
+describe('number hints', () => {
+	it('mirror the server bounds', () => {
+		expect(numberHint(field('stale_months'), '0')).toBe('At least 1 months.');
+		expect(numberHint(field('stale_months'), '121')).toBe('At most 120 months.');
+		expect(numberHint(field('stale_months'), '2.5')).toBe('Use a whole number of months.');
+		expect(numberHint(field('stale_months'), '6')).toBeNull();
+		expect(numberHint(field('large_movie_gb'), '0')).toBe('Must be more than 0 GB.');
+		expect(numberHint(field('large_movie_gb'), '12,5')).toBeNull();
+		expect(numberHint(field('stale_ignore_added_months'), '0')).toBeNull();
+	});
+
+	it('say when the text is not a number', () => {
+		expect(numberHint(field('stale_months'), '')).toBe('Enter a number.');
+		expect(numberHint(field('stale_months'), 'six')).toBe("'six' is not a number.");
+	});
+});
+
+describe('diffSettings', () => {
+	it('sends nothing when nothing changed', () => {
+		expect(diffSettings(base, toDraft(base))).toEqual({ ok: true, changes: {} });
+	});
+
+	it('sends only the changed fields, typed', () => {
+		const draft = toDraft(base);
+		draft.large_movie_gb = '40';
+		draft.duplicate_strict = true;
+		draft.required_subtitle_languages = 'fr, en';
+		const d = diffSettings(base, draft);
+		expect(d).toEqual({
+			ok: true,
+			changes: {
+				large_movie_gb: 40,
+				duplicate_strict: true,
+				required_subtitle_languages: ['fr', 'en']
+			}
+		});
+		if (d.ok)
+			expect(changedLabels(d.changes)).toEqual([
+				'Large movie size',
+				'Required subtitle languages',
+				'Strict matching'
+			]);
+	});
+
+	it('treats a different spelling of the same languages as unchanged', () => {
+		const draft = toDraft(base);
+		draft.required_audio_languages = 'EN fr en';
+		expect(diffSettings(base, draft)).toEqual({ ok: true, changes: {} });
+	});
+
+	it('sends out-of-range values and bad codes as typed, for the server to judge', () => {
+		const draft = toDraft(base);
+		draft.stale_months = '0';
+		draft.required_audio_languages = 'en, english';
+		expect(diffSettings(base, draft)).toEqual({
+			ok: true,
+			changes: { stale_months: 0, required_audio_languages: ['en', 'english'] }
+		});
+	});
+
+	it('an empty list clears the languages', () => {
+		const draft = toDraft(base);
+		draft.required_subtitle_languages = '';
+		expect(diffSettings(base, draft)).toEqual({
+			ok: true,
+			changes: { required_subtitle_languages: [] }
+		});
+	});
+
+	it('refuses text that cannot be sent as a number', () => {
+		const draft = toDraft(base);
+		draft.stuck_request_days = 'a week';
+		draft.stale_months = '';
+		expect(diffSettings(base, draft)).toEqual({
+			ok: false,
+			errors: { stale_months: 'Enter a number.', stuck_request_days: "'a week' is not a number." }
+		});
+	});
+});
+
+describe('toDraft', () => {
+	it('covers every setting the API returns', () => {
+		expect(Object.keys(toDraft(base)).sort()).toEqual(Object.keys(base).sort());
+		expect(toDraft(base).required_audio_languages).toBe('en, fr');
+	});
+});

@@ -1,0 +1,300 @@
+/**
+ * The "Report thresholds" form: field descriptions, parsing of what people type, and the diff that
+ * turns the form into a PATCH body (only the fields that changed). The server validates every value
+ * and is the authority; the checks here only give early hints.
+ */
+import type { components } from '$lib/api/schema';
+
+export type ReportSettings = components['schemas']['ReportSettingsOut'];
+export type ReportSettingsUpdate = components['schemas']['ReportSettingsUpdate'];
+
+type Keys<V> = {
+	[K in keyof ReportSettings]: ReportSettings[K] extends V ? K : never;
+}[keyof ReportSettings];
+export type NumberKey = Keys<number>;
+export type BooleanKey = Keys<boolean>;
+export type LanguageKey = Keys<string[]>;
+
+export interface NumberField {
+	kind: 'number';
+	key: NumberKey;
+	label: string;
+	unit: string;
+	help: string;
+	min: number;
+	/** The server's lower bound is exclusive (large_movie_gb > 0). */
+	minExclusive?: boolean;
+	max: number;
+	step: number;
+	integer: boolean;
+}
+
+export interface BooleanField {
+	kind: 'boolean';
+	key: BooleanKey;
+	label: string;
+	help: string;
+}
+
+export interface LanguageField {
+	kind: 'languages';
+	key: LanguageKey;
+	label: string;
+	help: string;
+}
+
+export type Field = NumberField | BooleanField | LanguageField;
+
+export interface FieldGroup {
+	id: string;
+	title: string;
+	description: string;
+	fields: Field[];
+}
+
+/** Bounds mirror `ReportSettingsUpdate` in backend/src/janitor/reports/schemas.py. */
+export const GROUPS: FieldGroup[] = [
+	{
+		id: 'stale',
+		title: 'Stale content',
+		description: 'What counts as content nobody watches any more.',
+		fields: [
+			{
+				kind: 'number',
+				key: 'stale_months',
+				label: 'Stale after',
+				unit: 'months',
+				help: 'An item nobody has watched for this long is reported as stale.',
+				min: 1,
+				max: 120,
+				step: 1,
+				integer: true
+			},
+			{
+				kind: 'number',
+				key: 'stale_ignore_added_months',
+				label: 'Skip recently added',
+				unit: 'months',
+				help: 'Items added to a library within this time are not stale yet. 0 turns this off.',
+				min: 0,
+				max: 120,
+				step: 1,
+				integer: true
+			},
+			{
+				kind: 'number',
+				key: 'stale_ignore_released_months',
+				label: 'Skip recent releases',
+				unit: 'months',
+				help: 'Titles released within this time are not stale yet. 0 turns this off.',
+				min: 0,
+				max: 120,
+				step: 1,
+				integer: true
+			},
+			{
+				kind: 'boolean',
+				key: 'stale_ignore_future_releases',
+				label: 'Skip titles not released yet',
+				help: 'Items with a release date in the future are never stale.'
+			}
+		]
+	},
+	{
+		id: 'large',
+		title: 'Large movies',
+		description: 'Movies that take more space than they should.',
+		fields: [
+			{
+				kind: 'number',
+				key: 'large_movie_gb',
+				label: 'Large movie size',
+				unit: 'GB',
+				help: 'Movies bigger than this are reported as large.',
+				min: 0,
+				minExclusive: true,
+				max: 1000,
+				step: 0.1,
+				integer: false
+			}
+		]
+	},
+	{
+		id: 'languages',
+		title: 'Languages',
+		description: 'Audio and subtitle languages every item should have.',
+		fields: [
+			{
+				kind: 'languages',
+				key: 'required_audio_languages',
+				label: 'Required audio languages',
+				help: 'Two-letter ISO 639-1 codes separated by commas, e.g. en, fr. Items missing one are reported.'
+			},
+			{
+				kind: 'languages',
+				key: 'required_subtitle_languages',
+				label: 'Required subtitle languages',
+				help: 'Two-letter ISO 639-1 codes separated by commas, e.g. fr. Leave empty to require none.'
+			}
+		]
+	},
+	{
+		id: 'duplicates',
+		title: 'Duplicates',
+		description: 'How copies of the same title are matched.',
+		fields: [
+			{
+				kind: 'number',
+				key: 'duplicate_tolerance_seconds',
+				label: 'Runtime tolerance',
+				unit: 'seconds',
+				help: 'Two copies whose runtimes differ by at most this much count as duplicates.',
+				min: 0,
+				max: 60,
+				step: 1,
+				integer: true
+			},
+			{
+				kind: 'boolean',
+				key: 'duplicate_strict',
+				label: 'Strict matching',
+				help: 'Match on the exact title and runtime only (the tolerance above is ignored).'
+			}
+		]
+	},
+	{
+		id: 'requests',
+		title: 'Requests',
+		description: 'Jellyseerr requests that need attention.',
+		fields: [
+			{
+				kind: 'number',
+				key: 'stuck_request_days',
+				label: 'Stuck after',
+				unit: 'days',
+				help: 'An approved request still not available after this long is reported as stuck.',
+				min: 1,
+				max: 365,
+				step: 1,
+				integer: true
+			},
+			{
+				kind: 'number',
+				key: 'recently_available_days',
+				label: 'Recently available window',
+				unit: 'days',
+				help: 'Requests that became available within this time are listed as recently available.',
+				min: 1,
+				max: 365,
+				step: 1,
+				integer: true
+			}
+		]
+	}
+];
+
+export const FIELDS: Field[] = GROUPS.flatMap((g) => g.fields);
+
+/** What the form holds: numbers and languages as the text people type, booleans as they are. */
+export type Draft = Record<NumberKey | LanguageKey, string> & Record<BooleanKey, boolean>;
+
+export function toDraft(s: ReportSettings): Draft {
+	const draft = {} as Draft;
+	for (const f of FIELDS) {
+		if (f.kind === 'number') draft[f.key] = String(s[f.key]);
+		else if (f.kind === 'boolean') draft[f.key] = s[f.key];
+		else draft[f.key] = s[f.key].join(', ');
+	}
+	return draft;
+}
+
+/** Split a comma (or space) separated list; empty pieces are dropped, order and case kept. */
+export function splitLanguages(text: string): string[] {
+	return text
+		.split(/[,\s;]+/)
+		.map((t) => t.trim())
+		.filter(Boolean);
+}
+
+const LANG = /^[a-z]{2,3}$/;
+
+/** The same rule (and message) as the server; returns the first problem, or null. */
+export function languageHint(text: string): string | null {
+	const codes = splitLanguages(text);
+	for (const raw of codes) {
+		if (!LANG.test(raw.toLowerCase())) {
+			return `'${raw}' is not a language code; use two-letter ISO 639-1 codes such as en, fr, de`;
+		}
+	}
+	if (codes.length > 20) return 'At most 20 languages.';
+	return null;
+}
+
+/** Lower-cased, de-duplicated codes as the server will store them (for chips and for the diff). */
+export function normaliseLanguages(text: string): string[] {
+	const out: string[] = [];
+	for (const code of splitLanguages(text).map((c) => c.toLowerCase())) {
+		if (!out.includes(code)) out.push(code);
+	}
+	return out;
+}
+
+/** A number field's text as a number, or a message when it is not one. */
+export function parseNumber(f: NumberField, text: string): { value: number } | { error: string } {
+	const t = text.trim().replace(',', '.');
+	if (t === '') return { error: 'Enter a number.' };
+	const n = Number(t);
+	if (!Number.isFinite(n)) return { error: `'${text.trim()}' is not a number.` };
+	return { value: n };
+}
+
+/** Early hint for a number: outside the server's bounds or not whole. The server decides. */
+export function numberHint(f: NumberField, text: string): string | null {
+	const parsed = parseNumber(f, text);
+	if ('error' in parsed) return parsed.error;
+	const n = parsed.value;
+	if (f.integer && !Number.isInteger(n)) return `Use a whole number of ${f.unit}.`;
+	if (f.minExclusive ? n <= f.min : n < f.min)
+		return f.minExclusive
+			? `Must be more than ${f.min} ${f.unit}.`
+			: `At least ${f.min} ${f.unit}.`;
+	if (n > f.max) return `At most ${f.max} ${f.unit}.`;
+	return null;
+}
+
+export type DiffResult =
+	| { ok: true; changes: ReportSettingsUpdate }
+	| { ok: false; errors: Partial<Record<keyof ReportSettings, string>> };
+
+function sameList(a: string[], b: string[]): boolean {
+	return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * The PATCH body: only fields whose value differs from what was loaded. Values are sent as typed
+ * (out-of-range numbers and bad language codes too: the server rejects them with its own message);
+ * only text that is not a number at all stops the save, since it cannot be sent as one.
+ */
+export function diffSettings(original: ReportSettings, draft: Draft): DiffResult {
+	const changes: ReportSettingsUpdate = {};
+	const errors: Partial<Record<keyof ReportSettings, string>> = {};
+	for (const f of FIELDS) {
+		if (f.kind === 'number') {
+			const parsed = parseNumber(f, draft[f.key]);
+			if ('error' in parsed) errors[f.key] = parsed.error;
+			else if (parsed.value !== original[f.key]) changes[f.key] = parsed.value;
+		} else if (f.kind === 'boolean') {
+			if (draft[f.key] !== original[f.key]) changes[f.key] = draft[f.key];
+		} else {
+			const typed = splitLanguages(draft[f.key]);
+			if (!sameList(normaliseLanguages(draft[f.key]), original[f.key])) changes[f.key] = typed;
+		}
+	}
+	if (Object.keys(errors).length) return { ok: false, errors };
+	return { ok: true, changes };
+}
+
+/** Field labels of a PATCH body, for the success message. */
+export function changedLabels(changes: ReportSettingsUpdate): string[] {
+	return FIELDS.filter((f) => f.key in changes).map((f) => f.label);
+}
