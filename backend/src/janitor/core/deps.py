@@ -34,7 +34,7 @@ class AppContext:
         return RateLimiter(self.redis)
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -42,7 +42,7 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_settings_dep(ctx: ContextDep) -> Settings:
+async def get_settings_dep(ctx: ContextDep) -> Settings:
     return ctx.settings
 
 
@@ -113,7 +113,7 @@ async def current_account(
 CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -48,7 +48,7 @@ async def update_report_settings(
     return ReportSettingsOut.model_validate(await ReportSettingsService(session, account.id).update(body))
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     sort: Annotated[str | None, Query(max_length=40)] = None,
