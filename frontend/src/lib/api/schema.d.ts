@@ -690,7 +690,8 @@ export interface paths {
         };
         /**
          * Export Report
-         * @description The filtered rows of a report as CSV (every page, up to 100,000 rows).
+         * @description The filtered rows of a report as CSV (every page, up to 100,000 rows). `issue` applies to
+         *     `languages` and `category` to `requests`, as on the report itself.
          */
         get: operations["export_report"];
         put?: never;
@@ -3466,6 +3467,8 @@ export interface operations {
     export_report: {
         parameters: {
             query?: {
+                issue?: "all" | "audio" | "subtitles";
+                category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
