@@ -146,13 +146,6 @@ export function pageCount(total: number, pageSize: number): number {
 	return Math.max(1, Math.ceil(total / pageSize));
 }
 
-/** "Showing 51–100 of 234" figures; zeroes for an empty page. */
-export function pageRange(state: TableState, total: number, rows: number): [number, number] {
-	if (rows === 0) return [0, 0];
-	const start = (state.page - 1) * state.pageSize + 1;
-	return [start, start + rows - 1];
-}
-
 /** `media-janitor-stale-2026-11-22.csv`, dated in local time (when the person downloaded it). */
 export function csvFilename(report: string, now: Date = new Date()): string {
 	const pad = (n: number) => String(n).padStart(2, '0');
