@@ -1,6 +1,7 @@
 /** Report requests through the typed client (Bearer token and refresh-on-401 included). */
-import { api } from '$lib/api';
+import { api, parseApiError } from '$lib/api';
 import { attempt, type Attempt } from '$lib/api/attempt';
+import { auth } from '$lib/auth';
 import type { DuplicateGroup } from '$lib/api/types';
 import type { ApiQuery } from './query';
 import { csvFilename } from './query';
@@ -11,6 +12,15 @@ export interface Page<T> {
 	total: number;
 	page: number;
 	page_size: number;
+}
+
+/**
+ * Wait for the session; signed out, a report load asks nothing of the API (the app layout is
+ * already redirecting to the login page, and a 401 here would start a second redirect).
+ */
+export async function signedOut(): Promise<Attempt<never> | null> {
+	await auth.init();
+	return auth.authenticated ? null : { ok: false, error: parseApiError(401, undefined) };
 }
 
 type Issue = 'all' | 'audio' | 'subtitles';

@@ -1,6 +1,6 @@
 import { api } from '$lib/api';
 import { attempt } from '$lib/api/attempt';
-import { auth } from '$lib/auth';
+import { signedOut } from '$lib/reports/api';
 import type { LayoutLoad } from './$types';
 
 /**
@@ -10,7 +10,7 @@ import type { LayoutLoad } from './$types';
  */
 export const load: LayoutLoad = async ({ depends }) => {
 	depends('reports:context');
-	await auth.init();
+	if (await signedOut()) return { context: { connections: null, libraries: [], runs: null } };
 	const [connections, libraries, runs] = await Promise.all([
 		attempt(() => api.GET('/api/v1/connections')),
 		attempt(() => api.GET('/api/v1/libraries')),
