@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { connectDemoServers } from './demo';
+import { connectAndSyncDemo } from './demo';
 import { expectNoViolations, signUp } from './helpers';
 import { simInfo } from './sim';
 
@@ -42,7 +42,7 @@ test('after a sync: cards link to the reports, charts render with a text alterna
 	test.setTimeout(120_000);
 	const sim = await simInfo(request);
 	await signUp(page);
-	await connectDemoServers(page, sim);
+	await connectAndSyncDemo(page, sim);
 
 	await page
 		.getByRole('navigation', { name: 'Main' })

@@ -2,11 +2,20 @@ import { expect, type Page } from '@playwright/test';
 import { addJellyseerr, type SimInfo } from './sim';
 
 /**
- * Connect the simulated Jellyfin (acting as an admin who can delete) and Jellyseerr on
- * /connections, and wait for the sync that connecting starts to finish.
+ * Connect the simulator's Plex (by URL + token), Jellyfin and Jellyseerr through the Connections
+ * page, then run one sync to the end, so every report has the demo world's planted cases.
  */
-export async function connectDemoServers(page: Page, sim: SimInfo) {
+export async function connectAndSyncDemo(page: Page, sim: SimInfo) {
+	const home = sim.pms.home!;
 	await page.goto('/connections');
+
+	await page.getByRole('button', { name: /^Plex by URL \+ token/ }).click();
+	const plex = page.getByRole('dialog', { name: 'Add Plex by URL and token' });
+	await plex.getByLabel('Server URL').fill(home.base_url);
+	await plex.getByLabel('Plex token', { exact: true }).fill(home.owner_token);
+	await plex.getByRole('button', { name: 'Connect Plex' }).click();
+	await expect(plex).toBeHidden({ timeout: 15_000 });
+
 	await page.getByRole('button', { name: /^Jellyfin/ }).click();
 	const jf = page.getByRole('dialog', { name: 'Add Jellyfin' });
 	await jf.getByLabel('Server URL').fill(sim.jellyfin.base_url);
@@ -19,14 +28,16 @@ export async function connectDemoServers(page: Page, sim: SimInfo) {
 		.check();
 	await jf.getByRole('button', { name: 'Connect Jellyfin' }).click();
 	await expect(jf).toBeHidden();
+
 	await addJellyseerr(page, sim);
-	await expect(page.getByTestId('connection')).toHaveCount(2);
-	// Each connect started (or joined) a sync: run one more and wait until it is done, so
-	// both servers are read whatever the timing of the first.
+	await expect(page.getByTestId('connection')).toHaveCount(3);
+
+	// Each connect started a sync (deduplicated); once idle, one more reads all three to the end.
 	const refresh = page.getByTestId('sync-button');
 	await expect(refresh).toHaveAccessibleName('Refresh libraries', { timeout: 30_000 });
 	await refresh.click();
 	const panel = page.getByRole('dialog', { name: 'Sync progress' });
-	await expect(panel.getByTestId('sync-status')).toHaveText('Done', { timeout: 30_000 });
+	await expect(panel.getByTestId('sync-status')).toHaveText('Done', { timeout: 45_000 });
 	await page.keyboard.press('Escape');
+	await expect(panel).toBeHidden();
 }

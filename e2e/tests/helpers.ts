@@ -6,7 +6,7 @@ export const NAV_PAGES = [
 	{ label: 'Dashboard', path: '/dashboard', notBuilt: null },
 	{ label: 'Connections', path: '/connections', notBuilt: null },
 	{ label: 'Libraries', path: '/libraries', notBuilt: null },
-	{ label: 'Reports', path: '/reports', notBuilt: /arrives with cleanup reports/ },
+	{ label: 'Reports', path: '/reports', notBuilt: null },
 	{ label: 'Deletions', path: '/deletions', notBuilt: /arrives with safe deletions/ },
 	{ label: 'Allowlists', path: '/allowlists', notBuilt: null },
 	{ label: 'Settings', path: '/settings', notBuilt: null }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { count, dateTime, plural, relativeTime, sentence } from './format';
+import {
+	bitrate,
+	bytes,
+	count,
+	dateTime,
+	duration,
+	plural,
+	relativeTime,
+	sentence,
+	shortDate
+} from './format';
 
 describe('format', () => {
 	const now = Date.parse('2026-11-22T12:00:00Z');
@@ -19,5 +29,25 @@ describe('format', () => {
 		expect(sentence('starting')).toBe('Starting');
 		expect(sentence(null)).toBe('');
 		expect(dateTime(null)).toBe('—');
+	});
+	it('sizes, bitrates, durations and short dates', () => {
+		expect(bytes(null)).toBe('—');
+		expect(bytes(-1)).toBe('—');
+		expect(bytes(0)).toBe('0 B');
+		expect(bytes(1023)).toBe('1023 B');
+		expect(bytes(1536)).toBe('1.5 KB');
+		expect(bytes(8050440)).toBe('7.7 MB');
+		expect(bytes(74948806037)).toBe('69.8 GB');
+		expect(bytes(150 * 1024 ** 3)).toBe('150 GB');
+		expect(bytes(3 * 1024 ** 4)).toBe('3.0 TB');
+		expect(bitrate(null)).toBe('—');
+		expect(bitrate(320)).toBe('320 kbps');
+		expect(bitrate(57295)).toBe('57.3 Mbps');
+		expect(duration(null)).toBe('—');
+		expect(duration(201261)).toBe('3:21');
+		expect(duration(3723000)).toBe('1:02:03');
+		expect(shortDate(null)).toBe('—');
+		expect(shortDate('nope')).toBe('—');
+		expect(shortDate('2022-11-26T13:51:32Z')).toMatch(/2022/);
 	});
 });

@@ -44,3 +44,42 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function sentence(s: string | null | undefined): string {
 	return s ? s.charAt(0).toUpperCase() + s.slice(1) : '';
 }
+
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+/** Binary sizes with the units people expect: 74948806037 → "69.8 GB" (1 GB = 1024³ bytes, as the API). */
+export function bytes(n: number | null | undefined): string {
+	if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '—';
+	let value = n;
+	let unit = 0;
+	while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+	const digits = unit === 0 || value >= 100 ? 0 : 1;
+	return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+}
+
+/** A date without the time: "26 Nov 2022" (local), "—" for null or garbage. */
+export function shortDate(iso: string | null | undefined): string {
+	if (!iso) return '—';
+	const d = new Date(iso);
+	if (Number.isNaN(d.getTime())) return '—';
+	return d.toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
+/** 320 → "320 kbps", 57295 → "57.3 Mbps". */
+export function bitrate(kbps: number | null | undefined): string {
+	if (kbps === null || kbps === undefined) return '—';
+	return kbps >= 1000 ? `${(kbps / 1000).toFixed(1)} Mbps` : `${kbps} kbps`;
+}
+
+/** 201261 ms → "3:21", 3723000 → "1:02:03". */
+export function duration(ms: number | null | undefined): string {
+	if (ms === null || ms === undefined || ms < 0) return '—';
+	const s = Math.round(ms / 1000);
+	const h = Math.floor(s / 3600);
+	const m = Math.floor((s % 3600) / 60);
+	const sec = String(s % 60).padStart(2, '0');
+	return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}

@@ -166,8 +166,11 @@ async def export_report(
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
+    issue: Literal["all", "audio", "subtitles"] = "all",
+    category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
 ) -> PlainTextResponse:
-    """The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy)."""
+    """The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
+    `issue` applies to `languages` and `category` to `requests`, as on the report itself."""
     settings = await ReportSettingsService(session, account.id).get()
     everything = replace(paging, page=1, page_size=100_000)
     rows: Sequence[BaseModel]
@@ -182,10 +185,12 @@ async def export_report(
         rows, _ = await stale_items(session, account.id, everything, settings=settings, now=datetime.now(UTC))
         columns = list(StaleItem.model_fields)
     elif report == "languages":
-        rows, _ = await language_issues(session, account.id, everything, settings=settings)
+        rows, _ = await language_issues(session, account.id, everything, settings=settings, issue=issue)
         columns = list(LanguageIssue.model_fields)
     elif report == "requests":
-        rows, _ = await request_report(session, account.id, everything, settings=settings, now=datetime.now(UTC))
+        rows, _ = await request_report(
+            session, account.id, everything, settings=settings, now=datetime.now(UTC), category=category
+        )
         columns = list(RequestRow.model_fields)
     else:
         rows, _ = await recently_available(session, account.id, everything, settings=settings, now=datetime.now(UTC))

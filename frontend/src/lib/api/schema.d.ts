@@ -711,6 +711,7 @@ export interface paths {
         /**
          * Export Report
          * @description The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
+         *     `issue` applies to `languages` and `category` to `requests`, as on the report itself.
          */
         get: operations["export_report"];
         put?: never;
@@ -3571,6 +3572,8 @@ export interface operations {
     export_report: {
         parameters: {
             query?: {
+                issue?: "all" | "audio" | "subtitles";
+                category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;

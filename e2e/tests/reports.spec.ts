@@ -1,0 +1,305 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { connectAndSyncDemo } from './demo';
+import { expectNoViolations, signUp } from './helpers';
+import { simInfo } from './sim';
+
+const REPORTS = [
+	{ path: '/reports/stale', title: 'Stale content' },
+	{ path: '/reports/large', title: 'Large movies' },
+	{ path: '/reports/duplicates', title: 'Duplicate tracks' },
+	{ path: '/reports/languages', title: 'Language issues' },
+	{ path: '/reports/requests', title: 'Jellyseerr requests' },
+	{ path: '/reports/recently-available', title: 'Recently available' }
+] as const;
+
+/** "Page 1 of 3 · 86 rows" → 86. */
+async function total(page: Page): Promise<number> {
+	const text = await page.getByTestId('page-status').innerText();
+	const m = /·\s*([\d,]+)\s+(rows?|groups?)/.exec(text);
+	expect(m, text).not.toBeNull();
+	return Number(m![1].replace(/,/g, ''));
+}
+
+async function titles(page: Page): Promise<string[]> {
+	return page.getByTestId('report-row').getByTestId('row-title').allInnerTexts();
+}
+
+function rows(page: Page): Locator {
+	return page.getByTestId('report-row');
+}
+
+/** Open a report from the overview, as a person would. */
+async function openReport(page: Page, title: string) {
+	await page.goto('/reports');
+	await page.getByRole('list', { name: 'Reports' }).getByRole('link', { name: title }).click();
+	await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+}
+
+test.describe('reports on a synced demo world', () => {
+	test.describe.configure({ mode: 'serial' });
+
+	let page: Page;
+
+	test.beforeAll(async ({ browser }, testInfo) => {
+		test.setTimeout(120_000);
+		// One account for the whole group: signing up and syncing once keeps the suite quick.
+		const { baseURL, viewport } = testInfo.project.use;
+		page = await (await browser.newContext({ baseURL, viewport })).newPage();
+		const request = page.request;
+		const sim = await simInfo(request);
+		const signedUp = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/signup'));
+		await signUp(page);
+		const token = ((await (await signedUp).json()) as { access_token: string }).access_token;
+		await connectAndSyncDemo(page, sim);
+		// The demo world is dated 2026-01-01; the widest window (365 days) reaches its newest items.
+		const res = await request.patch('/api/v1/settings/reports', {
+			headers: { Authorization: `Bearer ${token}` },
+			data: { recently_available_days: 365 }
+		});
+		expect(res.ok()).toBe(true);
+	});
+
+	test.afterAll(async () => {
+		await page.context().close();
+	});
+
+	test('every report lists rows, each with its reason and a link to the item', async () => {
+		for (const report of REPORTS) {
+			await openReport(page, report.title);
+			await expect(page).toHaveURL(new RegExp(`${report.path}$`));
+			if (report.path === '/reports/duplicates') {
+				await expect(page.getByTestId('duplicate-group').first()).toBeVisible();
+				await expect(page.getByTestId('keeper-badge').first()).toBeVisible();
+			} else {
+				await expect(rows(page).first()).toBeVisible();
+				await expect(rows(page).first().getByTestId('row-why')).not.toHaveText(/^Why:\s*$/);
+			}
+			expect(await total(page)).toBeGreaterThan(0);
+		}
+		// Rows open the item in its own server, in a new tab.
+		await openReport(page, 'Large movies');
+		const link = rows(page)
+			.first()
+			.getByRole('link', { name: /^Open .* in (Plex|Jellyfin)/ });
+		await expect(link).toHaveAttribute('target', '_blank');
+		await expect(link).toHaveAttribute('rel', 'noopener');
+		await expect(link).toHaveAttribute('href', /^http:\/\/127\.0\.0\.1:\d+\/(pms|jellyfin)\//);
+		await page.screenshot({ path: 'test-results/report-large.png', fullPage: true });
+	});
+
+	test('sorting by a column is done by the server and kept in the URL', async () => {
+		await openReport(page, 'Large movies');
+		const size = page.getByRole('columnheader', { name: 'Size' });
+		const title = page.getByRole('columnheader', { name: 'Title' });
+		await expect(size).toHaveAttribute('aria-sort', 'descending');
+		await expect(title).toHaveAttribute('aria-sort', 'none');
+		const bySize = await titles(page);
+
+		await title.getByRole('button').click();
+		await expect(page).toHaveURL(/sort=title&order=asc/);
+		await expect(title).toHaveAttribute('aria-sort', 'ascending');
+		await expect(size).toHaveAttribute('aria-sort', 'none');
+		await expect.poll(() => titles(page)).not.toEqual(bySize);
+		const az = await titles(page);
+		const lower = az.map((t) => t.toLowerCase());
+		expect(lower).toEqual([...lower].sort());
+
+		await title.getByRole('button').click();
+		await expect(title).toHaveAttribute('aria-sort', 'descending');
+		await expect.poll(async () => (await titles(page))[0]).toBe(az[az.length - 1]);
+
+		// Reload keeps the order; Back returns to the previous one.
+		await page.reload();
+		await expect(page.getByRole('columnheader', { name: 'Title' })).toHaveAttribute(
+			'aria-sort',
+			'descending'
+		);
+		await page.goBack();
+		await expect(page.getByRole('columnheader', { name: 'Title' })).toHaveAttribute(
+			'aria-sort',
+			'ascending'
+		);
+		expect(await titles(page)).toEqual(az);
+	});
+
+	test('search and filters narrow the rows; an empty result says so', async () => {
+		await openReport(page, 'Stale content');
+		const all = await total(page);
+		const word = (await titles(page))[0].split(/\s+/)[0];
+
+		await page.getByRole('searchbox', { name: 'Search titles' }).fill(word);
+		await expect(page).toHaveURL(new RegExp(`[?&]q=${encodeURIComponent(word)}`));
+		await expect.poll(() => total(page)).toBeLessThan(all);
+		for (const t of await titles(page)) expect(t.toLowerCase()).toContain(word.toLowerCase());
+
+		await page
+			.getByRole('combobox', { name: 'Server' })
+			.selectOption({ label: 'Jellyfin (Jellyfin)' });
+		await expect(page).toHaveURL(/server=/);
+		await expect(rows(page).first()).toBeVisible();
+		for (const line of await rows(page).locator('td:nth-child(2) p:nth-child(2)').allInnerTexts())
+			expect(line).toMatch(/^Jellyfin/);
+
+		await page.getByRole('searchbox', { name: 'Search titles' }).fill('zzz-no-such-title');
+		const empty = page.getByTestId('report-empty');
+		await expect(empty).toHaveAttribute('data-reason', 'filtered');
+		await expect(empty).toContainText('Nothing matches these filters');
+		await empty.getByRole('button', { name: 'Clear filters' }).click();
+		await expect.poll(() => total(page)).toBe(all);
+		await expect(page.getByRole('searchbox', { name: 'Search titles' })).toHaveValue('');
+
+		// The languages report's own filter.
+		await openReport(page, 'Language issues');
+		const issues = await total(page);
+		await page.getByRole('combobox', { name: 'Issue' }).selectOption('subtitles');
+		await expect(page).toHaveURL(/issue=subtitles/);
+		await expect.poll(() => total(page)).toBeLessThan(issues);
+		for (const why of await rows(page).getByTestId('row-why').allInnerTexts())
+			expect(why).toContain('subtitles');
+	});
+
+	test('a stale row added to the protected list leaves the stale report', async () => {
+		await openReport(page, 'Stale content');
+		const before = await total(page);
+		const first = rows(page).first();
+		const name = await first.getByTestId('row-title').innerText();
+		await first.getByRole('checkbox').check();
+		await expect(page.getByTestId('bulk-bar')).toContainText('1 selected');
+		await page.getByRole('button', { name: 'Add to allowlist…' }).click();
+		const dialog = page.getByRole('dialog', { name: 'Add 1 item to an allowlist' });
+		await expect(dialog.getByLabel('List')).toHaveValue('protected');
+		await dialog.getByLabel(/^Note/).fill('family favourite');
+		await dialog.getByRole('button', { name: 'Add to Protected' }).click();
+		await expect(dialog).toBeHidden();
+		await expect(page.getByTestId('report-notice')).toHaveText(
+			'Added 1 item to Protected. They leave this report.'
+		);
+		// Entries match by server and id, and by external id: the same movie on the other server goes too.
+		await expect.poll(() => total(page)).toBeLessThan(before);
+		expect(await titles(page)).not.toContain(name);
+	});
+
+	test('a language row added to the language-exempt list leaves the languages report', async () => {
+		await openReport(page, 'Language issues');
+		const before = await total(page);
+		const first = rows(page).first();
+		const key = await first.innerText();
+		await first.getByRole('checkbox').check();
+		await page.getByRole('button', { name: 'Add to allowlist…' }).click();
+		const dialog = page.getByRole('dialog', { name: 'Add 1 item to an allowlist' });
+		await dialog.getByLabel('List').selectOption({ label: 'Language exempt' });
+		await dialog.getByRole('button', { name: 'Add to Language exempt' }).click();
+		await expect(page.getByTestId('report-notice')).toContainText('They leave this report.');
+		await expect.poll(() => total(page)).toBeLessThan(before);
+		expect(await rows(page).allInnerTexts()).not.toContain(key);
+
+		// Select all on the page ticks every row.
+		await page.getByRole('checkbox', { name: 'Select every row on this page' }).check();
+		const count = await rows(page).count();
+		await expect(page.getByTestId('bulk-bar')).toContainText(`${count} selected`);
+		await page.getByRole('checkbox', { name: 'Select every row on this page' }).uncheck();
+		await expect(page.getByTestId('bulk-bar')).not.toContainText('selected');
+	});
+
+	test('choosing another keeper in duplicates marks it', async () => {
+		await openReport(page, 'Duplicate tracks');
+		const group = page.getByTestId('duplicate-group').first();
+		const other = group.getByTestId('duplicate-copy').filter({ has: page.getByRole('button') });
+		const file = await other.first().locator('td').first().innerText();
+		await other
+			.first()
+			.getByRole('button', { name: `Keep ${file} instead` })
+			.click();
+		await expect(page.getByTestId('report-notice')).toHaveText(`${file} is now the copy to keep.`);
+		const chosen = page
+			.getByTestId('duplicate-copy')
+			.filter({ hasText: file })
+			.filter({ has: page.getByTestId('keeper-badge') });
+		await expect(chosen).toHaveCount(1);
+		await expect(
+			page.getByTestId('duplicate-group').filter({ has: chosen }).getByTestId('keeper-reason')
+		).toHaveText('Keep the copy you chose');
+		await page.reload();
+		await expect(chosen).toHaveCount(1);
+	});
+
+	test('the CSV export holds exactly the filtered rows', async () => {
+		await openReport(page, 'Large movies');
+		await page
+			.getByRole('combobox', { name: 'Server' })
+			.selectOption({ label: 'Home Server (Plex)' });
+		await expect(page).toHaveURL(/server=/);
+		await expect(rows(page).first()).toContainText('Home Server');
+		const shown = await total(page);
+		const download = page.waitForEvent('download');
+		await page.getByRole('button', { name: 'Export CSV' }).click();
+		const file = await download;
+		expect(file.suggestedFilename()).toMatch(/^media-janitor-large-\d{4}-\d{2}-\d{2}\.csv$/);
+		const lines = (await readFile(await file.path(), 'utf8')).trim().split(/\r?\n/);
+		expect(lines[0]).toBe(
+			'connection_id,upstream_id,title,year,size_bytes,video_resolution,video_codec,bitrate_kbps,added_at,server,library,link,why'
+		);
+		expect(lines.length - 1).toBe(shown);
+		for (const line of lines.slice(1)) expect(line).toContain('Home Server');
+	});
+
+	for (const scheme of ['light', 'dark'] as const) {
+		test(`no WCAG A/AA violations on the report pages (${scheme})`, async () => {
+			test.setTimeout(120_000);
+			await page.emulateMedia({ colorScheme: scheme });
+			await page.goto('/reports');
+			await expect(page.getByRole('heading', { level: 1, name: 'Reports' })).toBeVisible();
+			await expectNoViolations(page, 'reports');
+			for (const report of REPORTS) {
+				// 25 rows a page: axe takes seconds per 50-row table and 14 pages are checked.
+				await page.goto(`${report.path}?size=25`);
+				await expect(page.getByTestId('page-status')).toBeVisible();
+				await expectNoViolations(page, report.path);
+			}
+			await page.goto('/reports/stale');
+			await rows(page).first().getByRole('checkbox').check();
+			await page.getByRole('button', { name: 'Add to allowlist…' }).click();
+			await expect(page.getByRole('dialog')).toBeVisible();
+			await expectNoViolations(page, 'allowlist dialog');
+			await page.keyboard.press('Escape');
+			await page.emulateMedia({ colorScheme: null });
+		});
+	}
+
+	test('on a phone the report table scrolls inside its box, not the page', async () => {
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.goto('/reports/stale');
+		await expect(rows(page).first()).toBeVisible();
+		await expect(rows(page).first().getByTestId('row-title')).toBeInViewport();
+		await expect(page.getByRole('button', { name: 'Next page' })).toBeVisible();
+		const overflow = await page.evaluate(
+			() => document.documentElement.scrollWidth - document.documentElement.clientWidth
+		);
+		expect(overflow).toBeLessThanOrEqual(0);
+		const table = page.getByTestId('report-table');
+		const scrolls = await table.evaluate((el) => {
+			const box = el.parentElement!;
+			return box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto';
+		});
+		expect(scrolls).toBe(true);
+		await page.screenshot({ path: 'test-results/report-stale-phone.png', fullPage: true });
+		await page.setViewportSize({ width: 1280, height: 720 });
+	});
+});
+
+test('a fresh account is told why the reports are empty', async ({ page }) => {
+	await signUp(page);
+	await openReport(page, 'Stale content');
+	const empty = page.getByTestId('report-empty');
+	await expect(empty).toHaveAttribute('data-reason', 'no-connection');
+	await expect(empty.getByRole('heading', { name: 'No server connected yet' })).toBeVisible();
+	await expect(empty.getByRole('link', { name: 'Go to Connections' })).toHaveAttribute(
+		'href',
+		'/connections'
+	);
+	await page.goto('/reports/requests');
+	await expect(page.getByTestId('report-empty')).toHaveAttribute('data-reason', 'no-connection');
+	await expectNoViolations(page, 'empty report');
+	await page.screenshot({ path: 'test-results/report-empty.png', fullPage: true });
+});

@@ -1,0 +1,81 @@
+/** Report requests through the typed client (Bearer token and refresh-on-401 included). */
+import { api, parseApiError } from '$lib/api';
+import { attempt, type Attempt } from '$lib/api/attempt';
+import { auth } from '$lib/auth';
+import type { DuplicateGroup } from '$lib/api/types';
+import type { ApiQuery } from './query';
+import { csvFilename } from './query';
+import type { BaseRow, TableSlug } from './tables';
+
+export interface Page<T> {
+	items: T[];
+	total: number;
+	page: number;
+	page_size: number;
+}
+
+/**
+ * Wait for the session; signed out, a report load asks nothing of the API (the app layout is
+ * already redirecting to the login page, and a 401 here would start a second redirect).
+ */
+export async function signedOut(): Promise<Attempt<never> | null> {
+	await auth.init();
+	return auth.authenticated ? null : { ok: false, error: parseApiError(401, undefined) };
+}
+
+type Issue = 'all' | 'audio' | 'subtitles';
+type Category = 'all' | 'pending' | 'processing' | 'failed' | 'unavailable' | 'stuck';
+
+/** The API's own query type: `readState` only lets known issue/category values through. */
+function typed(q: ApiQuery) {
+	return {
+		...q,
+		issue: q.issue as Issue | undefined,
+		category: q.category as Category | undefined
+	};
+}
+
+export function fetchRows(slug: TableSlug, q: ApiQuery): Promise<Attempt<Page<BaseRow>>> {
+	const query = typed(q);
+	switch (slug) {
+		case 'large':
+			return attempt(() => api.GET('/api/v1/reports/large', { params: { query } }));
+		case 'stale':
+			return attempt(() => api.GET('/api/v1/reports/stale', { params: { query } }));
+		case 'languages':
+			return attempt(() => api.GET('/api/v1/reports/languages', { params: { query } }));
+		case 'requests':
+			return attempt(() => api.GET('/api/v1/reports/requests', { params: { query } }));
+		case 'recently-available':
+			return attempt(() => api.GET('/api/v1/reports/recently-available', { params: { query } }));
+	}
+}
+
+export function fetchDuplicates(q: ApiQuery): Promise<Attempt<Page<DuplicateGroup>>> {
+	return attempt(() => api.GET('/api/v1/reports/duplicates', { params: { query: typed(q) } }));
+}
+
+/**
+ * Download the filtered rows as CSV. A plain link cannot carry the Bearer token, so the file is
+ * fetched through the client and handed to the browser as a blob.
+ */
+export async function downloadCsv(slug: TableSlug, q: ApiQuery): Promise<Attempt<string>> {
+	const res = await attempt(() =>
+		api.GET('/api/v1/reports/{report}/export.csv', {
+			params: { path: { report: slug }, query: typed(q) },
+			parseAs: 'blob'
+		})
+	);
+	if (!res.ok) return res;
+	const name = csvFilename(slug);
+	const url = URL.createObjectURL(res.value);
+	const a = document.createElement('a');
+	a.href = url;
+	a.download = name;
+	document.body.append(a);
+	a.click();
+	a.remove();
+	// Give the browser a moment to start the download before the blob goes away.
+	setTimeout(() => URL.revokeObjectURL(url), 10_000);
+	return { ok: true, value: name };
+}

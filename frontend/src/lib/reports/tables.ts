@@ -1,0 +1,223 @@
+/**
+ * The five row reports as data: their columns, sorts, filters and actions. One generic table
+ * (`report-table.svelte`) renders any of them; duplicates (groups of copies) has its own view.
+ */
+import type {
+	LanguageIssue,
+	LargeMovie,
+	ListName,
+	RecentRow,
+	RequestRow,
+	StaleItem
+} from '$lib/api/types';
+import { bitrate, bytes, count, sentence, shortDate } from '$lib/format';
+import type { ReportSlug } from './catalog';
+import type { SortOrder, StateSpec } from './query';
+
+/** What every report row has. */
+export interface BaseRow {
+	connection_id: string;
+	upstream_id: string | number;
+	title: string | null;
+	why: string;
+	server: string;
+	library?: string | null;
+	link?: string | null;
+}
+
+export interface Column<T> {
+	label: string;
+	/** The API's sort key, when the column is sortable. */
+	sort?: string;
+	/** Order on the first click: text A→Z, sizes and dates largest/newest first. */
+	first?: SortOrder;
+	numeric?: boolean;
+	value(row: T): string;
+}
+
+export interface FilterDef {
+	param: 'issue' | 'category';
+	label: string;
+	options: readonly { value: string; label: string }[];
+}
+
+export type TableSlug = Exclude<ReportSlug, 'duplicates'>;
+
+export interface TableDef<T extends BaseRow = BaseRow> extends StateSpec {
+	slug: TableSlug;
+	/** The title column's sort key, if sortable. */
+	titleSort?: string;
+	/** After the title: year, episode count… */
+	titleExtra?(row: T): string;
+	columns: readonly Column<T>[];
+	filterDef?: FilterDef;
+	/** Lists the rows can be added to in bulk (first = preselected); none = no selection. */
+	lists?: readonly ListName[];
+	/** A link for rows the API gives none (Jellyseerr requests), from the connection's URL. */
+	linkOf?(row: T, baseUrl: string): string | null;
+}
+
+const year = (row: { year: number | null }) => (row.year ? String(row.year) : '');
+const langs = (codes: string[], untagged: number) => {
+	const known = codes.length ? codes.join(', ') : '';
+	const extra = untagged ? `${untagged} untagged` : '';
+	return [known, extra].filter(Boolean).join(' · ') || 'none';
+};
+
+function filter(param: FilterDef['param'], label: string, options: [string, string][]) {
+	const def: FilterDef = {
+		param,
+		label,
+		options: options.map(([value, l]) => ({ value, label: l }))
+	};
+	return { filterDef: def, filter: { param, values: options.map(([v]) => v) } };
+}
+
+const large: TableDef<LargeMovie> = {
+	slug: 'large',
+	sorts: ['title', 'size', 'bitrate', 'added'],
+	sort: 'size',
+	order: 'desc',
+	library: true,
+	titleSort: 'title',
+	titleExtra: year,
+	columns: [
+		{
+			label: 'Size',
+			sort: 'size',
+			first: 'desc',
+			numeric: true,
+			value: (r) => bytes(r.size_bytes)
+		},
+		{
+			label: 'Video',
+			value: (r) => [r.video_resolution, r.video_codec].filter(Boolean).join(' · ') || '—'
+		},
+		{
+			label: 'Bitrate',
+			sort: 'bitrate',
+			first: 'desc',
+			numeric: true,
+			value: (r) => bitrate(r.bitrate_kbps)
+		},
+		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
+	],
+	lists: ['protected']
+};
+
+const stale: TableDef<StaleItem> = {
+	slug: 'stale',
+	sorts: ['title', 'size', 'last_watched', 'added'],
+	// Never watched first, then the longest unwatched.
+	sort: 'last_watched',
+	order: 'asc',
+	library: true,
+	titleSort: 'title',
+	titleExtra: (r) => (r.kind === 'show' && r.episodes ? `${count(r.episodes)} episodes` : year(r)),
+	columns: [
+		{
+			label: 'Size',
+			sort: 'size',
+			first: 'desc',
+			numeric: true,
+			value: (r) => bytes(r.size_bytes)
+		},
+		{
+			label: 'Last watched',
+			sort: 'last_watched',
+			first: 'asc',
+			value: (r) =>
+				r.last_watched_at
+					? `${shortDate(r.last_watched_at)}${r.last_watched_by ? ` by ${r.last_watched_by}` : ''}`
+					: 'Never'
+		},
+		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
+	],
+	lists: ['protected']
+};
+
+const languages: TableDef<LanguageIssue> = {
+	slug: 'languages',
+	sorts: ['title', 'added'],
+	sort: 'title',
+	order: 'asc',
+	library: true,
+	titleSort: 'title',
+	...filter('issue', 'Issue', [
+		['all', 'Any issue'],
+		['audio', 'Missing audio'],
+		['subtitles', 'Missing subtitles']
+	]),
+	columns: [
+		{ label: 'Audio', value: (r) => langs(r.audio_languages, r.untagged_audio) },
+		{ label: 'Subtitles', value: (r) => langs(r.subtitle_languages, r.untagged_subtitles) },
+		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
+	],
+	lists: ['language_exempt', 'episode_exempt', 'french_only', 'french_subs_only']
+};
+
+const requests: TableDef<RequestRow> = {
+	slug: 'requests',
+	sorts: ['title', 'requested_by', 'age'],
+	sort: 'age',
+	order: 'asc',
+	library: false,
+	titleSort: 'title',
+	...filter('category', 'Status', [
+		['all', 'Every status'],
+		['pending', 'Pending'],
+		['processing', 'Processing'],
+		['stuck', 'Stuck'],
+		['failed', 'Failed'],
+		['unavailable', 'Unavailable']
+	]),
+	columns: [
+		{
+			label: 'Type',
+			value: (r) => (r.media_type === 'tv' ? 'TV' : 'Movie') + (r.is_4k ? ' · 4K' : '')
+		},
+		{
+			label: 'Requested by',
+			sort: 'requested_by',
+			first: 'asc',
+			value: (r) => r.requested_by ?? '—'
+		},
+		{
+			label: 'Requested',
+			sort: 'age',
+			first: 'asc',
+			value: (r) =>
+				r.age_days === null ? '—' : `${shortDate(r.requested_at)} (${count(r.age_days)} d)`
+		},
+		{ label: 'Status', value: (r) => sentence(r.stuck ? 'stuck' : r.category) }
+	],
+	linkOf: (r, base) =>
+		r.tmdb_id
+			? `${base.replace(/\/+$/, '')}/${r.media_type === 'tv' ? 'tv' : 'movie'}/${r.tmdb_id}`
+			: null
+};
+
+const recent: TableDef<RecentRow> = {
+	slug: 'recently-available',
+	sorts: [],
+	sort: '',
+	order: 'desc',
+	library: false,
+	columns: [
+		{ label: 'Type', value: (r) => sentence(r.kind) },
+		{ label: 'From', value: (r) => (r.source === 'request' ? 'Jellyseerr request' : 'Library') },
+		{ label: 'Available', value: (r) => shortDate(r.available_at) },
+		{ label: 'Requested by', value: (r) => r.requested_by ?? '—' }
+	]
+};
+
+export const TABLES: Record<TableSlug, TableDef> = {
+	large,
+	stale,
+	languages,
+	requests,
+	'recently-available': recent
+};
+
+/** Duplicates: groups in a fixed order (artist, album, title), filtered like the others. */
+export const DUPLICATES: StateSpec = { sorts: [], sort: '', order: 'asc', library: true };
