@@ -124,7 +124,9 @@ class Stack:
         if not self.args.real_plex:
             env["JANITOR_PLEX_TV_URL"] = f"{base}/plextv"
             env["JANITOR_PLEX_AUTH_URL"] = f"{base}/plextv/auth"
+        # Dated today: what the demo world calls recent is recent by the app's clock too.
         cmd = [sys.executable, "-m", "mediasim", "--host", "127.0.0.1", "--port", str(port), "--size", size]
+        cmd += ["--now", "today"]
         self.spawn("simulator", cmd, env)
         deadline = time.monotonic() + 120
         while not port_open("127.0.0.1", port):

@@ -52,7 +52,7 @@ test.describe('reports on a synced demo world', () => {
 		await signUp(page);
 		const token = ((await (await signedUp).json()) as { access_token: string }).access_token;
 		await connectAndSyncDemo(page, sim);
-		// The demo world is dated 2026-01-01; the widest window (365 days) reaches its newest items.
+		// The demo world is dated today; a wide window reaches items of every age it holds.
 		const res = await request.patch('/api/v1/settings/reports', {
 			headers: { Authorization: `Bearer ${token}` },
 			data: { recently_available_days: 365 }
@@ -222,6 +222,47 @@ test.describe('reports on a synced demo world', () => {
 		).toHaveText('Keep the copy you chose');
 		await page.reload();
 		await expect(chosen).toHaveCount(1);
+	});
+
+	test('duplicates by album: export, album view, and back to the tracks of an album', async () => {
+		await openReport(page, 'Duplicate tracks');
+		const download = page.waitForEvent('download');
+		await page.getByRole('button', { name: 'Export CSV' }).click();
+		const lines = (await readFile(await (await download).path(), 'utf8')).trim().split(/\r?\n/);
+		expect(lines[0]).toMatch(/^group,kind,title,artist,album,keeper,/);
+		const copies = await page.getByTestId('duplicate-copy').count();
+		const groups = await total(page);
+		if (groups <= 50) expect(lines.length - 1).toBe(copies);
+		expect(lines.filter((l) => l.split(',')[5] === 'keep')).toHaveLength(groups);
+
+		const views = page.getByRole('navigation', { name: 'Duplicates view' });
+		await views.getByRole('link', { name: 'By album' }).click();
+		await expect(page).toHaveURL(/\/reports\/duplicates\/albums$/);
+		await expect(views.getByRole('link', { name: 'By album' })).toHaveAttribute(
+			'aria-current',
+			'page'
+		);
+		const albums = page.getByTestId('duplicate-album');
+		await expect(albums.first()).toBeVisible();
+		const extra = (await albums.getByTestId('album-extra').allInnerTexts()).map(Number);
+		expect(extra.every((n) => n >= 1)).toBe(true);
+		// sorted by how many tracks need a look, most first; the header flips it
+		const sortBy = page.getByRole('button', { name: 'Tracks to review' });
+		await expect(page.getByRole('columnheader', { name: 'Tracks to review' })).toHaveAttribute(
+			'aria-sort',
+			'descending'
+		);
+		await sortBy.click();
+		await expect(page).toHaveURL(/order=asc/);
+		await expect(page.getByRole('columnheader', { name: 'Tracks to review' })).toHaveAttribute(
+			'aria-sort',
+			'ascending'
+		);
+		const first = albums.first().getByRole('link');
+		const album = await first.innerText();
+		await first.click();
+		await expect(page).toHaveURL(/\/reports\/duplicates\?q=/);
+		await expect(page.getByTestId('duplicate-group').first()).toContainText(album);
 	});
 
 	test('the CSV export holds exactly the filtered rows', async () => {

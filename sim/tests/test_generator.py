@@ -90,3 +90,19 @@ def test_sizes_scale() -> None:
     w = generate_world(seed=1, tracks=10, movies=1, episodes=1, requests=5, jellyfin=False, seerr=False)
     assert w.jellyfin is None and w.seerr is None
     assert sum(1 for i in w.pms("home").items.values() if i.type == "track") == 10  # type: ignore[union-attr]
+
+
+def test_the_world_can_be_dated_today_or_any_instant_and_defaults_to_a_fixed_day() -> None:
+    import time
+
+    from mediasim.cli import world_now
+    from mediasim.generator import DEFAULT_NOW
+
+    assert world_now(None) == DEFAULT_NOW
+    assert world_now("1700000000") == 1_700_000_000
+    today = world_now("today")
+    assert today % 86400 == 0
+    assert 0 <= time.time() - today < 86400
+    world = generate_world(seed=1, size="tiny", now=today)
+    assert world.now == today
+    assert max(i.added_at for s in world.plex_servers for i in s.items.values()) <= today

@@ -12,10 +12,19 @@ import uvicorn
 
 from mediasim.admin import connection_info
 from mediasim.app import build_app
-from mediasim.generator import SIZES, generate_world
+from mediasim.generator import DEFAULT_NOW, SIZES, generate_world
 from mediasim.model import World
 from mediasim.scenario import load_scenario
 from mediasim.server import make_config
+
+
+def world_now(value: str | None) -> int:
+    """``--now``: a demo world dated today keeps "recently added" and "last watched" meaningful."""
+    if value is None:
+        return DEFAULT_NOW
+    if value == "today":
+        return int(time.time()) // 86400 * 86400
+    return int(value)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,6 +52,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-prerender", action="store_true", help="render pages lazily (faster start, slower first pass)")
     p.add_argument("--prerender-xml", action="store_true", help="also pre-render PMS XML (more memory)")
     p.add_argument("--log-level", default="warning")
+    p.add_argument(
+        "--now",
+        default=None,
+        help="the world's 'now': epoch seconds, or 'today' (midnight UTC); default 2026-01-01, reproducible",
+    )
     return p.parse_args(argv)
 
 
@@ -57,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             k: getattr(args, k) for k in ("tracks", "movies", "episodes", "requests") if getattr(args, k) is not None
         }
         return generate_world(
+            now=world_now(args.now),
             seed=args.seed,
             size=args.size,
             friends=args.friends,

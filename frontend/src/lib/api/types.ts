@@ -30,5 +30,6 @@ export type LanguageIssue = Schemas['LanguageIssue'];
 export type RequestRow = Schemas['RequestRow'];
 export type RecentRow = Schemas['RecentRow'];
 export type DuplicateGroup = Schemas['DuplicateGroup'];
+export type DuplicateAlbum = Schemas['DuplicateAlbum'];
 export type DuplicateCopy = Schemas['Copy'];
 export type ListName = Schemas['ListName'];

@@ -2,7 +2,8 @@
 import { api, parseApiError } from '$lib/api';
 import { attempt, type Attempt } from '$lib/api/attempt';
 import { auth } from '$lib/auth';
-import type { DuplicateGroup } from '$lib/api/types';
+import type { DuplicateAlbum, DuplicateGroup } from '$lib/api/types';
+import type { ReportSlug } from './catalog';
 import type { ApiQuery } from './query';
 import { csvFilename } from './query';
 import type { BaseRow, TableSlug } from './tables';
@@ -55,11 +56,17 @@ export function fetchDuplicates(q: ApiQuery): Promise<Attempt<Page<DuplicateGrou
 	return attempt(() => api.GET('/api/v1/reports/duplicates', { params: { query: typed(q) } }));
 }
 
+export function fetchDuplicateAlbums(q: ApiQuery): Promise<Attempt<Page<DuplicateAlbum>>> {
+	return attempt(() =>
+		api.GET('/api/v1/reports/duplicates/albums', { params: { query: typed(q) } })
+	);
+}
+
 /**
  * Download the filtered rows as CSV. A plain link cannot carry the Bearer token, so the file is
  * fetched through the client and handed to the browser as a blob.
  */
-export async function downloadCsv(slug: TableSlug, q: ApiQuery): Promise<Attempt<string>> {
+export async function downloadCsv(slug: ReportSlug, q: ApiQuery): Promise<Attempt<string>> {
 	const res = await attempt(() =>
 		api.GET('/api/v1/reports/{report}/export.csv', {
 			params: { path: { report: slug }, query: typed(q) },

@@ -221,3 +221,10 @@ export const TABLES: Record<TableSlug, TableDef> = {
 
 /** Duplicates: groups in a fixed order (artist, album, title), filtered like the others. */
 export const DUPLICATES: StateSpec = { sorts: [], sort: '', order: 'asc', library: true };
+/** The album view of duplicates: albums by how many of their tracks are held twice. */
+export const DUPLICATE_ALBUMS: StateSpec = {
+	sorts: ['groups', 'album'],
+	sort: 'groups',
+	order: 'desc',
+	library: true
+};
