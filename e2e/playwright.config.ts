@@ -23,7 +23,7 @@ export default defineConfig({
 	workers: 1,
 	retries: 0,
 	forbidOnly: !!process.env.CI,
-	timeout: 30_000,
+	timeout: 60_000,
 	expect: { timeout: 7_000 },
 	reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
 	use: {

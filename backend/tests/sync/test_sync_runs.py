@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -340,3 +341,44 @@ async def test_deleting_an_account_clears_the_seen_rows_of_a_pass_in_flight(
     assert deleted.status_code == 204
     left = await _scalar(job_ctx, "SELECT string_agg(DISTINCT connection_id::text, ',') FROM sync_seen_items")
     assert left == theirs
+
+
+async def test_a_refresh_that_changes_nothing_keeps_the_derived_report_data_and_a_new_play_rebuilds_it(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+
+    async def built() -> set[int]:
+        async with job_ctx.sessionmaker() as s:
+            rows = await s.execute(
+                text(
+                    "SELECT xmin::text::bigint FROM item_last_plays UNION SELECT xmin::text::bigint FROM duplicate_candidates"
+                )
+            )
+            return {r[0] for r in rows}
+
+    first = await built()
+    assert first
+    await api.post("/api/v1/sync/runs", headers=user.headers)  # Refresh: nothing changed upstream
+    await run_job(user)
+    assert (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]["status"] == "complete"
+    assert await built() == first
+
+    server = sim.state.world.pms("home")
+    assert server is not None
+    movie = next(i for i in server.items.values() if i.type == "movie" and not i.deleted)
+    played = httpx.post(sim.info["admin"] + "/pms/home/play", json={"ratingKey": movie.id})
+    assert played.status_code == 200
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    assert await built() != first
+    last = await _scalar(
+        job_ctx,
+        "SELECT played_at FROM item_last_plays WHERE connection_id = :c AND target = :t",
+        c=ids["plex"],
+        t=str(movie.id),
+    )
+    assert last is not None and (datetime.now(UTC) - last).total_seconds() < 3600

@@ -23,6 +23,8 @@ from janitor.sync.upsert import mark_missing
 class SourceResult:
     complete: bool
     reasons: list[str] = field(default_factory=list)
+    # What the source changed (SyncContext.changed); None when it stopped on an error: unknown.
+    changed: int | None = None
 
 
 @dataclass
@@ -40,6 +42,9 @@ class SyncContext:
     detail_batch: int = 250
     history_page_size: int = 5000
     concurrency: int = 3
+    # Rows this source wrote that the reports derive data from (items written or marked missing,
+    # plays recorded, played states); a refresh that changed nothing skips rebuilding that data.
+    changed: int = 0
 
     def http(self) -> httpx.AsyncClient:
         settings = self.app.settings
@@ -55,6 +60,9 @@ class SyncContext:
         """Epoch seconds of the start of the last complete pass, if any (incremental runs list from there)."""
         value = (self.connection.sync_state or {}).get("last_complete_started")
         return int(value) if isinstance(value, int | float) else None
+
+    def tally(self, changed: int) -> None:
+        self.changed += changed
 
     @property
     def seen_run(self) -> uuid.UUID | None:
@@ -99,6 +107,7 @@ async def settle_missing(ctx: SyncContext, libraries: Sequence[Library], result:
             library_ids=[lib.id for lib in libraries],
             run_id=ctx.run_id,
         )
+    ctx.changed += outcome.marked
     titles = {lib.id: lib.title for lib in libraries}
     for library_id, (vanished, known) in outcome.held_back.items():
         result.complete = False

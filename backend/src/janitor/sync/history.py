@@ -30,4 +30,5 @@ async def store_history(ctx: SyncContext, rows: Sequence[tuple[Any, ...]]) -> No
             records=rows,
             columns=["account_id", "connection_id", "upstream_id", "item_upstream_id", "user_upstream_id", "viewed_at"],
         )
-        await conn.execute(INSERT)
+        status = await conn.execute(INSERT)
+    ctx.changed += int(status.split()[-1])

@@ -70,7 +70,7 @@ async def _sync_library(
         )
 
     try:
-        async with ItemWriter(ctx.app.sessionmaker, seen_run=ctx.seen_run) as writer:
+        async with ItemWriter(ctx.app.sessionmaker, seen_run=ctx.seen_run, tally=ctx.tally) as writer:
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
                 await writer.submit(rows)
@@ -93,6 +93,14 @@ STATE_UPSERT = (
     "last_played_at, last_seen_run) SELECT * FROM _stage_states "
     "ON CONFLICT (connection_id, item_upstream_id, user_upstream_id) DO UPDATE SET play_count = EXCLUDED.play_count, "
     "played = EXCLUDED.played, last_played_at = EXCLUDED.last_played_at, last_seen_run = EXCLUDED.last_seen_run"
+)
+# Rows of the page that are new or differ from what is stored (every row is rewritten, for
+# STATE_FORGET; this tells the run whether the reports' derived data must be rebuilt).
+STATE_CHANGES = (
+    "SELECT count(*) FROM _stage_states st LEFT JOIN user_item_states s ON s.connection_id = st.connection_id "
+    "AND s.item_upstream_id = st.item_upstream_id AND s.user_upstream_id = st.user_upstream_id "
+    "WHERE s.connection_id IS NULL "
+    "OR (s.play_count, s.played, s.last_played_at) IS DISTINCT FROM (st.play_count, st.played, st.last_played_at)"
 )
 STATE_FORGET = (
     "DELETE FROM user_item_states WHERE account_id = $1 AND connection_id = $2 AND user_upstream_id = $3 "
@@ -136,11 +144,13 @@ async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str) -
                 conn = await driver_connection(session)
                 await conn.execute(STATE_STAGE)
                 await conn.copy_records_to_table("_stage_states", records=rows)
+                ctx.changed += await conn.fetchval(STATE_CHANGES)
                 await conn.execute(STATE_UPSERT)
             await ctx.step("played state", requests=client.request_count, pages=1)
     except IncompleteListing:
         return False
     async with ctx.app.sessionmaker() as session, session.begin():
         conn = await driver_connection(session)
-        await conn.execute(STATE_FORGET, ctx.account_id, ctx.connection.id, user_id, ctx.run_id)
+        forgotten = await conn.execute(STATE_FORGET, ctx.account_id, ctx.connection.id, user_id, ctx.run_id)
+    ctx.changed += int(forgotten.split()[-1])
     return True

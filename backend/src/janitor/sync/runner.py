@@ -76,7 +76,16 @@ async def run_sync(job: TenantJob) -> None:
             if source.status in ("pending", "running"):
                 source.status = "cancelled"
     reasons = [f"{progress.sources[k].name}: {r}" for k, res in results.items() for r in res.reasons]
-    reasons += await _refresh_reports(job, refresh_data_after_sync)
+    # A refresh that wrote nothing leaves the derived data as it is; a full pass always rebuilds it
+    # (so data left behind by a run that died before this point is rebuilt within a day at most).
+    unchanged = (
+        not full
+        and status != SyncStatus.CANCELLED
+        and len(results) == len(connections)
+        and all(r.changed == 0 for r in results.values())
+    )
+    if not unchanged:
+        reasons += await _refresh_reports(job, refresh_data_after_sync)
     async with app.sessionmaker() as session, session.begin():
         await session.execute(
             update(SyncRun)
@@ -152,6 +161,7 @@ async def _sync_source(
             detail_batch=job.app.settings.sync_detail_batch,
         )
         result = await SYNCERS[conn.kind](ctx)
+        result.changed = ctx.changed
     except Cancelled:
         raise
     except CredentialError:

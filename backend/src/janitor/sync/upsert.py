@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,12 +103,13 @@ CREATE_STAGE = (
 
 async def upsert_items(
     session: AsyncSession, rows: Sequence[tuple[Any, ...]], *, seen_run: uuid.UUID | None = None
-) -> list[str]:
+) -> tuple[list[str], int]:
     """Upsert a page of item rows inside the session's transaction. Returns the upstream ids whose
     streams are unknown (their details must be fetched). With ``seen_run`` (full passes), the page's
-    ids are recorded as seen by that run, in the same transaction."""
+    ids are recorded as seen by that run, in the same transaction. Also returns how many rows were
+    inserted or rewritten."""
     if not rows:
-        return []
+        return [], 0
     await session.execute(text(CREATE_STAGE))  # also opens the transaction the raw statements join
     raw = await (await session.connection()).get_raw_connection()
     conn: Any = raw.driver_connection
@@ -116,7 +117,7 @@ async def upsert_items(
     if seen_run is not None:
         await conn.execute(RECORD_SEEN, seen_run)
     result = await conn.fetch(UPSERT_ITEMS)  # the stage empties itself at commit (ON COMMIT DELETE ROWS)
-    return [r["upstream_id"] for r in result if r["needs_streams"]]
+    return [r["upstream_id"] for r in result if r["needs_streams"]], len(result)
 
 
 class ItemWriter:
@@ -126,9 +127,16 @@ class ItemWriter:
     ``seen_run``: the run whose full pass this listing is; submitted pages are recorded as seen by it
     (``write``, used for details of items already listed, records nothing)."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, seen_run: uuid.UUID | None = None) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        seen_run: uuid.UUID | None = None,
+        tally: Callable[[int], None] | None = None,
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._seen_run = seen_run
+        self._tally = tally  # told how many rows each write inserted or rewrote
         self._session: AsyncSession | None = None
         self._pending: asyncio.Task[list[str]] | None = None
         self._unknown: list[str] = []
@@ -170,7 +178,10 @@ class ItemWriter:
     async def _write(self, rows: Sequence[tuple[Any, ...]], seen_run: uuid.UUID | None) -> list[str]:
         assert self._session is not None
         async with self._session.begin():
-            return await upsert_items(self._session, rows, seen_run=seen_run)
+            unknown, written = await upsert_items(self._session, rows, seen_run=seen_run)
+        if self._tally is not None:
+            self._tally(written)
+        return unknown
 
 
 # Both probe sync_seen_items by its (run_id, connection_id, upstream_id) index once per item. The
