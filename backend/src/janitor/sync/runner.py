@@ -16,7 +16,7 @@ from janitor.connections.models import Connection, ConnectionKind, ConnectionSta
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.jobs.runner import TenantJob
 from janitor.library.models import MediaItem, sync_seen_items
-from janitor.reports.precompute import refresh_data_after_sync, refresh_summary_after_sync
+from janitor.reports.precompute import ANALYZE_AFTER_ROWS, refresh_data_after_sync, refresh_summary_after_sync
 from janitor.sync.base import SourceResult, SyncContext
 from janitor.sync.jellyfin import sync_jellyfin
 from janitor.sync.jellyseerr import sync_jellyseerr
@@ -85,7 +85,12 @@ async def run_sync(job: TenantJob) -> None:
         and all(r.changed == 0 for r in results.values())
     )
     if not unchanged:
-        reasons += await _refresh_reports(job, refresh_data_after_sync)
+        bulk = any(r.changed is None or r.changed >= ANALYZE_AFTER_ROWS for r in results.values())
+
+        async def rebuild_report_data(maker: async_sessionmaker[AsyncSession], account: uuid.UUID) -> None:
+            await refresh_data_after_sync(maker, account, analyze=bulk)
+
+        reasons += await _refresh_reports(job, rebuild_report_data)
     async with app.sessionmaker() as session, session.begin():
         await session.execute(
             update(SyncRun)
