@@ -182,28 +182,7 @@ def pct(values: list[float], q: float) -> float:
 # ----------------------------------------------------------------------------- set-up
 def start_sim(workdir: Path, generate: dict[str, Any]) -> syncbench.Sim:
     """The simulator with the world's clock set to now, so "recently added" and "stale" mean today."""
-    from janitor.devtools.services import free_port
-
-    port = free_port()
-    scenario = workdir / "scenario-reports.json"
-    scenario.write_bytes(orjson.dumps({"seed": 7, "now": int(time.time()), "generate": generate}))
-    cmd = [sys.executable, "-m", "mediasim", "--scenario", str(scenario), "--port", str(port)]
-    out = open(workdir / "sim-reports.log", "wb")  # noqa: SIM115 - lives as long as the process
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 900
-    while True:
-        try:
-            info = httpx.get(base + "/_admin", timeout=5).json()
-            break
-        except httpx.HTTPError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"simulator did not start; see {out.name}") from None
-            time.sleep(0.5)
-    build = time.perf_counter() - t0
-    log(f"simulator up in {build:.1f}s ({generate})")
-    return syncbench.Sim("reports", proc, base, info, build)
+    return syncbench.start_sim("reports", workdir, generate, seed=7, now=int(time.time()), timeout=900, poll=0.5)
 
 
 async def _add_seerr(db_url: str, sim: syncbench.Sim, account_id: str) -> None:

@@ -131,12 +131,25 @@ class Sim:
                 self.proc.wait()
 
 
-def start_sim(name: str, workdir: Path, generate: dict[str, Any], *, prerender_xml: bool = False) -> Sim:
+def start_sim(
+    name: str,
+    workdir: Path,
+    generate: dict[str, Any],
+    *,
+    prerender_xml: bool = False,
+    seed: int = 1,
+    now: int | None = None,
+    timeout: float = 600,
+    poll: float = 0.2,
+) -> Sim:
+    """The simulator in its own process; ``now`` dates the world (default: the simulator's fixed day)."""
     from janitor.devtools.services import free_port
 
     port = free_port()
     scenario = workdir / f"scenario-{name}.json"
-    scenario.write_bytes(orjson.dumps({"seed": 1, "generate": generate}))
+    scenario.write_bytes(
+        orjson.dumps({"seed": seed, **({"now": now} if now is not None else {}), "generate": generate})
+    )
     cmd = [sys.executable, "-m", "mediasim", "--scenario", str(scenario), "--port", str(port)]
     if prerender_xml:
         cmd.append("--prerender-xml")
@@ -144,7 +157,7 @@ def start_sim(name: str, workdir: Path, generate: dict[str, Any], *, prerender_x
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + timeout
     while True:
         try:
             info = httpx.get(base + "/_admin", timeout=5).json()
@@ -152,7 +165,7 @@ def start_sim(name: str, workdir: Path, generate: dict[str, Any], *, prerender_x
         except httpx.HTTPError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"simulator {name} did not start; see {out.name}") from None
-            time.sleep(0.2)
+            time.sleep(poll)
     build = time.perf_counter() - t0
     log(f"simulator {name} up in {build:.1f}s ({generate})")
     return Sim(name, proc, base, info, build)
