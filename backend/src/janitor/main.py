@@ -19,7 +19,9 @@ from janitor.core.context import build_context, close_context
 from janitor.core.errors import FieldError, ValidationErrorBody, install_error_handlers
 from janitor.core.logging import RequestContextMiddleware, configure_logging
 from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from janitor.core.pagecache import PageCacheMiddleware
 from janitor.core.spa import SPAStaticFiles, spa_available
+from janitor.reports.router import CACHED_REPORT_PATHS
 from janitor.reports.router import router as reports_router
 from janitor.sync.router import router as sync_router
 
@@ -56,6 +58,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(allowlists_router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.add_middleware(
+        PageCacheMiddleware,
+        paths=CACHED_REPORT_PATHS,
+        secret_key=settings.secret_key.get_secret_value(),
+        page_ttl=settings.report_cache_seconds,
+        auth_ttl=settings.access_token_ttl_seconds,
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
     _document_validation_errors(app)

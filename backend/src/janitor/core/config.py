@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     log_json: bool = True
     spa_dir: Path = REPO_ROOT / "frontend" / "build"
     db_pool_size: int = Field(default=10, ge=1)
+    # Report pages are cached per account until anything they depend on changes; this bounds how
+    # long a page may follow the clock alone (0 turns the cache off).
+    report_cache_seconds: int = Field(default=60, ge=0, le=3600)
 
     worker_poll_delay: float = Field(default=0.1, gt=0)
     worker_max_jobs: int = Field(default=10, ge=1)

@@ -15,6 +15,7 @@ from janitor.accounts.models import Account
 from janitor.accounts.repository import AccountRepository
 from janitor.core.config import Settings
 from janitor.core.errors import AppError, Unauthorized
+from janitor.core.pagecache import AUTH_STATE_KEY
 from janitor.core.queue import JobBuffer
 from janitor.core.ratelimit import RateLimiter
 from janitor.core.security import InvalidToken, decode_access_token
@@ -93,6 +94,7 @@ _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/au
 
 
 async def current_account(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -107,6 +109,8 @@ async def current_account(
     # Tokens issued before the last password change are dead (second precision, as in the token).
     if account is None or claims.issued_at < account.credentials_changed_at.replace(microsecond=0):
         raise Unauthorized("Your session is invalid or has expired. Sign in again.")
+    # For the report page cache (core/pagecache.py): the sign-in it may check on its own next time.
+    setattr(request.state, AUTH_STATE_KEY, (account.id, int(account.credentials_changed_at.timestamp())))
     return account
 
 

@@ -33,6 +33,23 @@ from janitor.reports.stale import StaleItem, stale_items
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
+# Pages the page cache (core/pagecache.py) may answer: read-only, a function of the account's data,
+# its settings and the clock. Anything that changes them is a write request (which bumps the cache)
+# or a sync run (which bumps it from the worker).
+CACHED_REPORT_PATHS = frozenset(
+    f"/api/v1/{path}"
+    for path in (
+        "reports/large",
+        "reports/stale",
+        "reports/languages",
+        "reports/requests",
+        "reports/recently-available",
+        "reports/duplicates",
+        "reports/duplicates/albums",
+        "dashboard",
+    )
+)
+
 
 @router.get("/settings/reports", responses=error_responses(Unauthorized))
 async def get_report_settings(session: SessionDep, account: CurrentAccount) -> ReportSettingsOut:
