@@ -63,7 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         paths=CACHED_REPORT_PATHS,
         secret_key=settings.secret_key.get_secret_value(),
         page_ttl=settings.report_cache_seconds,
-        auth_ttl=settings.access_token_ttl_seconds,
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from janitor.core.context import AppContext
-from janitor.core.pagecache import PageCache, page_digest
+from janitor.core.pagecache import page_digest
 from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from mediasim import SimServer
@@ -141,7 +141,8 @@ async def test_a_page_computed_before_a_bump_is_never_stored_for_the_new_generat
 ) -> None:
     user = await signup()
     account = str(user.account_id)
-    cache = PageCache(job_ctx.redis, page_ttl=60, auth_ttl=60)
+    cache = job_ctx.page_cache
+    assert cache.pipe is not None  # reads take the pipelined connection
     digest = page_digest(LARGE, b"page=1")
     _, gen, _ = await cache.read(account, 2**31, digest)
     if moved:

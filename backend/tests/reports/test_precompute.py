@@ -10,7 +10,6 @@ import httpx
 from sqlalchemy import text
 
 from janitor.core.context import AppContext
-from janitor.core.pagecache import bump_reports
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from janitor.reports.dashboard import compute_summary
@@ -90,7 +89,7 @@ async def test_the_sync_stores_last_plays_and_the_summary(
             {"a": user.account_id},
         )
         await session.execute(text("DELETE FROM item_last_plays WHERE account_id = :a"), {"a": user.account_id})
-    await bump_reports(job_ctx.redis, user.account_id)  # changed behind the API's back: no cached page either
+    await job_ctx.page_cache.bump(user.account_id)  # changed behind the API's back: no cached page either
     assert _cards(await _board(api, user))["duplicates"][0] == 999
     # ...and the next sync rebuilds it and the last plays.
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
@@ -131,7 +130,7 @@ async def test_the_summary_follows_settings_allowlists_and_keepers(
             {"i": entry["id"]},
         )
     # Cached pages follow the clock within report_cache_seconds; the test does not wait that long.
-    await bump_reports(job_ctx.redis, user.account_id)
+    await job_ctx.page_cache.bump(user.account_id)
     assert _cards(await _assert_matches_reports(api, user, job_ctx))["stale"][0] == 4
 
     assert (await api.delete(f"/api/v1/allowlists/{entry['id']}", headers=user.headers)).status_code == 204

@@ -15,7 +15,7 @@ from janitor.accounts.models import Account
 from janitor.accounts.repository import AccountRepository
 from janitor.core.config import Settings
 from janitor.core.errors import AppError, Unauthorized
-from janitor.core.pagecache import AUTH_STATE_KEY
+from janitor.core.pagecache import AUTH_STATE_KEY, PageCache
 from janitor.core.queue import JobBuffer
 from janitor.core.ratelimit import RateLimiter
 from janitor.core.security import InvalidToken, decode_access_token
@@ -29,6 +29,7 @@ class AppContext:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: ArqRedis
+    page_cache: PageCache
 
     @property
     def limiter(self) -> RateLimiter:

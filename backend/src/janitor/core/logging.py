@@ -9,6 +9,7 @@ import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +24,10 @@ def _scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
     return event
 
 
+def _dumps(event: Any, **_: Any) -> str:
+    return orjson.dumps(event, default=str).decode()
+
+
 def configure_logging(*, level: str = "INFO", json: bool = True) -> None:
     processors: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -32,7 +37,7 @@ def configure_logging(*, level: str = "INFO", json: bool = True) -> None:
         structlog.processors.format_exc_info,
     ]
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer(serializer=_dumps) if json else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
         processors=[*processors, renderer],

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -41,6 +42,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from janitor.core.redis_pipe import PipelinedRedis
 from janitor.core.security import InvalidToken, decode_access_token
 
 log = structlog.get_logger(__name__)
@@ -89,6 +91,7 @@ def _page_prefix(account: str) -> str:
     return f"{PREFIX}:page:{account}:"
 
 
+@lru_cache(maxsize=4096)
 def page_digest(path: str, query_string: bytes) -> str:
     """The same page whatever the order of its query parameters."""
     query = urlencode(sorted(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)))
@@ -96,18 +99,25 @@ def page_digest(path: str, query_string: bytes) -> str:
 
 
 class PageCache:
-    def __init__(self, redis: Redis, *, page_ttl: int, auth_ttl: int) -> None:
+    """The account generations, cached pages and sign-in times in Redis. Reads go through one
+    pipelined connection (``core/redis_pipe.py``) when the URL allows it, the rest through redis-py."""
+
+    def __init__(self, redis: Redis, *, page_ttl: int, auth_ttl: int, url: str | None = None) -> None:
         self.redis = redis
         self.page_ttl = page_ttl
         self.auth_ttl = auth_ttl
+        self.pipe = PipelinedRedis(url) if url and PipelinedRedis.supports(url) else None
         self._read = redis.register_script(_READ)
         self._store = redis.register_script(_STORE)
         self._bump = redis.register_script(_BUMP)
 
     async def read(self, account: str, issued_at: int, digest: str) -> tuple[bool, str, bytes | None]:
-        reply = await self._read(
-            keys=[_auth_key(account), _gen_key(account)], args=[issued_at, _page_prefix(account), digest]
-        )
+        keys = [_auth_key(account), _gen_key(account)]
+        args: list[str | bytes | int] = [issued_at, _page_prefix(account), digest]
+        if self.pipe is not None:
+            reply = await self.pipe.eval(_READ, keys, args)
+        else:
+            reply = await self._read(keys=keys, args=args)
         ok, gen = bool(int(reply[0])), reply[1]
         gen = gen.decode() if isinstance(gen, bytes) else str(gen)
         return ok, gen, (reply[2] if len(reply) > 2 else None)
@@ -122,15 +132,17 @@ class PageCache:
         account = str(account)
         await self._bump(keys=[_auth_key(account), _gen_key(account)])
 
+    async def bump_quietly(self, account: uuid.UUID | str) -> None:
+        """For the worker: a Redis failure is logged, not raised (the pages then expire on their
+        own within ``report_cache_seconds``)."""
+        try:
+            await self.bump(account)
+        except RedisError as exc:
+            log.warning("page_cache.bump_failed", error=type(exc).__name__)
 
-async def bump_reports(redis: Redis, account: uuid.UUID | str) -> None:
-    """Used by the worker: the account's report pages changed. A Redis failure is logged, not raised
-    (the pages then expire on their own within ``report_cache_seconds``)."""
-    account = str(account)
-    try:
-        await redis.register_script(_BUMP)(keys=[_auth_key(account), _gen_key(account)])
-    except RedisError as exc:
-        log.warning("page_cache.bump_failed", error=type(exc).__name__)
+    async def aclose(self) -> None:
+        if self.pipe is not None:
+            await self.pipe.aclose()
 
 
 @dataclass
@@ -143,22 +155,17 @@ class _Captured:
 class PageCacheMiddleware:
     """Answers repeated report GETs from Redis; bumps the generation on every authenticated write."""
 
-    def __init__(self, app: ASGIApp, *, paths: frozenset[str], secret_key: str, page_ttl: int, auth_ttl: int) -> None:
+    def __init__(self, app: ASGIApp, *, paths: frozenset[str], secret_key: str, page_ttl: int) -> None:
         self.app = app
         self.paths = paths
         self.secret_key = secret_key
         self.page_ttl = page_ttl
-        self.auth_ttl = auth_ttl
-        self._cache: PageCache | None = None
         self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
 
-    def cache(self, scope: Scope) -> PageCache | None:
-        if self._cache is None:
-            ctx = getattr(scope["app"].state, "ctx", None)
-            if ctx is None:
-                return None
-            self._cache = PageCache(ctx.redis, page_ttl=self.page_ttl, auth_ttl=self.auth_ttl)
-        return self._cache
+    @staticmethod
+    def cache(scope: Scope) -> PageCache | None:
+        ctx = getattr(scope["app"].state, "ctx", None)
+        return None if ctx is None else ctx.page_cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.page_ttl <= 0:

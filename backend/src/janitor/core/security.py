@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,7 +59,19 @@ class InvalidToken(Exception):
     pass
 
 
+# Tokens whose signature was verified, with their expiry: every API request carries one, and a
+# client sends the same token until it expires, so each is verified once per process. The expiry is
+# still checked on every use; the key is part of the entry.
+_VERIFIED: dict[tuple[str, str], tuple[AccessClaims, int]] = {}
+_VERIFIED_MAX = 10_000
+
+
 def decode_access_token(token: str, *, key: str) -> AccessClaims:
+    known = _VERIFIED.get((key, token))
+    if known is not None:
+        if time.time() < known[1]:
+            return known[0]
+        del _VERIFIED[(key, token)]
     try:
         claims = jwt.decode(
             token,
@@ -68,12 +81,17 @@ def decode_access_token(token: str, *, key: str) -> AccessClaims:
         )
         if claims["type"] != ACCESS:
             raise InvalidToken("wrong token type")
-        return AccessClaims(
+        verified = AccessClaims(
             account_id=uuid.UUID(str(claims["sub"])),
             issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
         )
+        expires = int(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
         raise InvalidToken(type(exc).__name__) from None
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[(key, token)] = (verified, expires)
+    return verified
 
 
 def new_refresh_token() -> str:

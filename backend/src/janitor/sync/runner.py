@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from janitor.connections.clients.errors import UpstreamAuthError, UpstreamError
 from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus, Library
 from janitor.core.crypto import CredentialError, TokenCipher
-from janitor.core.pagecache import bump_reports
 from janitor.jobs.runner import TenantJob
 from janitor.library.models import MediaItem, sync_seen_items
 from janitor.reports.precompute import ANALYZE_AFTER_ROWS, refresh_data_after_sync, refresh_summary_after_sync
@@ -55,7 +54,7 @@ async def run_sync(job: TenantJob) -> None:
         libraries = (
             await session.scalars(select(Library).where(Library.account_id == account_id, Library.enabled.is_(True)))
         ).all()
-    await bump_reports(app.redis, account_id)
+    await app.page_cache.bump_quietly(account_id)
     progress = RunProgress(app, run_id, account_id)
     for conn in connections:
         progress.add(str(conn.id), conn.kind, conn.name)
@@ -68,7 +67,7 @@ async def run_sync(job: TenantJob) -> None:
             results[str(conn.id)] = await _sync_source(
                 job, conn, [lib for lib in libraries if lib.connection_id == conn.id], run_id, full, progress, cipher
             )
-            await bump_reports(app.redis, account_id)
+            await app.page_cache.bump_quietly(account_id)
         done = [r.complete for r in results.values()]
         status = SyncStatus.COMPLETE if all(done) else SyncStatus.PARTIAL if any(done) else SyncStatus.FAILED
         progress.phase = "done" if status == SyncStatus.COMPLETE else "finished with problems"
@@ -108,9 +107,9 @@ async def run_sync(job: TenantJob) -> None:
                 error="; ".join(reasons)[:4000] or None,
             )
         )
-    await bump_reports(app.redis, account_id)
+    await app.page_cache.bump_quietly(account_id)
     await _refresh_reports(job, refresh_summary_after_sync)
-    await bump_reports(app.redis, account_id)
+    await app.page_cache.bump_quietly(account_id)
     await progress.publish(status=status.value, finished=True)
     job.log.info(
         "sync_finished", run_id=str(run_id), status=status.value, items=progress.items, requests=progress.requests
