@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import uvloop
 from redis.exceptions import ConnectionError, ResponseError
 
 from janitor.core.config import Settings
@@ -54,3 +55,14 @@ async def test_an_unreachable_server_is_a_redis_connection_error() -> None:
     pipe = PipelinedRedis("redis://127.0.0.1:1/0")
     with pytest.raises(ConnectionError):
         await pipe.eval(ECHO, ["a"], ["1"])
+
+
+def test_it_runs_on_uvloop_as_the_api_does(settings: Settings) -> None:
+    async def calls() -> list[object]:
+        pipe = PipelinedRedis(settings.redis_url)
+        try:
+            return list(await asyncio.gather(*(pipe.eval(ECHO, ["k"], [i]) for i in range(50))))
+        finally:
+            await pipe.aclose()
+
+    assert uvloop.run(calls()) == [[b"k", str(i).encode()] for i in range(50)]

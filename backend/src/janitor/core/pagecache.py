@@ -221,7 +221,7 @@ class PageCacheMiddleware:
         digest = page_digest(scope["path"], scope.get("query_string", b""))
         try:
             signed_in, gen, body = await cache.read(account, issued_at, digest)
-        except RedisError as exc:
+        except (RedisError, OSError) as exc:
             log.warning("page_cache.read_failed", error=type(exc).__name__)
             await self.app(scope, receive, send)
             return
