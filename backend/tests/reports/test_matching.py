@@ -57,3 +57,27 @@ def test_examples() -> None:
     assert normalize("Rock & Roll") == normalize("rock and roll")
     assert normalize("Song A (Live)") != normalize("Song A")  # a live recording is another recording
     assert normalize(None) == ""
+
+
+def _unoptimised(text: str) -> str:
+    """The normaliser without its ASCII shortcut and cache: both Unicode steps on every string."""
+    import unicodedata
+
+    from janitor.library import matching as m
+
+    value = unicodedata.normalize("NFKC", text)
+    value = m._BRACKETED.sub(" ", value)
+    value = m._DASH_SUFFIX.sub(" ", value)
+    value = m._FEAT.sub(" ", value)
+    value = unicodedata.normalize("NFKD", value)
+    value = "".join(ch for ch in value if not unicodedata.combining(ch)).upper().casefold()
+    value = m._NON_WORD.sub(" ", value.replace("&", " and ")).strip()
+    value = value[4:] if value.startswith("the ") else value
+    return " ".join(value.split())
+
+
+@given(st.one_of(st.text(max_size=40), st.text(alphabet=st.characters(max_codepoint=127), max_size=40), titles))
+@settings(max_examples=500)
+def test_the_ascii_shortcut_and_the_cache_change_no_key(text: str) -> None:
+    assert normalize(text) == _unoptimised(text)
+    assert normalize(text) == normalize(text)  # a cached answer is the same answer

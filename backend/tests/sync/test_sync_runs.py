@@ -382,3 +382,41 @@ async def test_a_refresh_that_changes_nothing_keeps_the_derived_report_data_and_
         t=str(movie.id),
     )
     assert last is not None and (datetime.now(UTC) - last).total_seconds() < 3600
+
+
+async def test_a_first_full_pass_records_no_seen_ids_and_the_next_one_does(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    """A library without items has nothing to judge missing: its first pass skips the seen-id writes."""
+    user = await signup()
+    await connect_all(api, user, sim)
+    async with job_ctx.sessionmaker() as s, s.begin():
+        await s.execute(text("CREATE TABLE test_seen_log (connection_id uuid)"))
+        await s.execute(
+            text(
+                "CREATE FUNCTION test_log_seen() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN INSERT INTO test_seen_log VALUES (NEW.connection_id); RETURN NEW; END $$"
+            )
+        )
+        await s.execute(
+            text(
+                "CREATE TRIGGER test_log_seen AFTER INSERT ON sync_seen_items FOR EACH ROW EXECUTE FUNCTION test_log_seen()"
+            )
+        )
+    try:
+        seen = []
+        for _ in range(2):
+            await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+            await run_job(user)
+            run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+            assert run["status"] == "complete", run
+            seen.append(await _scalar(job_ctx, "SELECT count(*) FROM test_seen_log"))
+        items = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE account_id = :a", a=user.account_id)
+        assert seen[0] == 0
+        assert seen[1] >= items > 0  # every listed item of the second pass, Plex and Jellyfin alike
+        assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE missing_runs > 0") == 0
+    finally:
+        async with job_ctx.sessionmaker() as s, s.begin():
+            await s.execute(text("DROP TRIGGER test_log_seen ON sync_seen_items"))
+            await s.execute(text("DROP FUNCTION test_log_seen()"))
+            await s.execute(text("DROP TABLE test_seen_log"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NOISE = (
     r"remaster(?:ed)?(?:\s+\d{4})?|\d{4}\s+remaster(?:ed)?|feat\.?|ft\.?|featuring|explicit|clean|"
@@ -20,13 +21,22 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 def normalize(text: str | None) -> str:
     if not text:
         return ""
-    value = unicodedata.normalize("NFKC", text)
+    return _normalize(text)
+
+
+# A sync normalises every track's title, artist and album: artists and albums repeat on every track.
+@lru_cache(maxsize=16_384)
+def _normalize(text: str) -> str:
+    ascii_only = text.isascii()  # then both Unicode normalisations are the identity
+    value = text if ascii_only else unicodedata.normalize("NFKC", text)
     value = _BRACKETED.sub(" ", value)
     value = _DASH_SUFFIX.sub(" ", value)
     value = _FEAT.sub(" ", value)
-    value = unicodedata.normalize("NFKD", value)
+    if not ascii_only:
+        value = unicodedata.normalize("NFKD", value)
+        value = "".join(ch for ch in value if not unicodedata.combining(ch))
     # upper() first: casefold alone keeps the dotless i (U+0131) apart from "I"
-    value = "".join(ch for ch in value if not unicodedata.combining(ch)).upper().casefold()
+    value = value.upper().casefold()
     value = value.replace("&", " and ")
     value = _NON_WORD.sub(" ", value).strip()
     if value.startswith("the "):

@@ -45,6 +45,9 @@ class SyncContext:
     # Rows this source wrote that the reports derive data from (items written or marked missing,
     # plays recorded, played states); a refresh that changed nothing skips rebuilding that data.
     changed: int = 0
+    # Libraries that held no (present) item when the run started: everything in them afterwards was
+    # written by this run, so there is nothing to judge missing and no seen ids to record.
+    fresh_libraries: frozenset[uuid.UUID] = frozenset()
 
     def http(self) -> httpx.AsyncClient:
         settings = self.app.settings
@@ -64,10 +67,10 @@ class SyncContext:
     def tally(self, changed: int) -> None:
         self.changed += changed
 
-    @property
-    def seen_run(self) -> uuid.UUID | None:
-        """Full passes record which items they listed (what ``mark_missing`` needs); refreshes don't."""
-        return self.run_id if self.full else None
+    def seen_run(self, library: Library) -> uuid.UUID | None:
+        """Full passes record which items they listed (what ``mark_missing`` needs); refreshes and
+        a library's first sync don't."""
+        return self.run_id if self.full and library.id not in self.fresh_libraries else None
 
     def item_ctx(self, library: Library) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
         return (self.account_id, self.connection.id, library.id)
@@ -99,13 +102,12 @@ async def upsert_remote_users(ctx: SyncContext, users: list[dict[str, Any]]) -> 
 
 async def settle_missing(ctx: SyncContext, libraries: Sequence[Library], result: SourceResult) -> None:
     """Count unseen items of fully read libraries as missing, unless too many vanished at once."""
+    judged = [lib.id for lib in libraries if lib.id not in ctx.fresh_libraries]
+    if not judged:
+        return
     async with ctx.app.sessionmaker() as session, session.begin():
         outcome = await mark_missing(
-            session,
-            account_id=ctx.account_id,
-            connection_id=ctx.connection.id,
-            library_ids=[lib.id for lib in libraries],
-            run_id=ctx.run_id,
+            session, account_id=ctx.account_id, connection_id=ctx.connection.id, library_ids=judged, run_id=ctx.run_id
         )
     ctx.changed += outcome.marked
     titles = {lib.id: lib.title for lib in libraries}

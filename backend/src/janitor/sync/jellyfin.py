@@ -70,7 +70,7 @@ async def _sync_library(
         )
 
     try:
-        async with ItemWriter(ctx.app.sessionmaker, seen_run=ctx.seen_run, tally=ctx.tally) as writer:
+        async with ItemWriter(ctx.app.sessionmaker, seen_run=ctx.seen_run(library), tally=ctx.tally) as writer:
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
                 await writer.submit(rows)

@@ -104,7 +104,7 @@ async def _sync_level(
         return await client.list_items(library.upstream_key, type=level, start=offset, size=size, params=params)
 
     try:
-        async with ItemWriter(ctx.app.sessionmaker, seen_run=ctx.seen_run, tally=ctx.tally) as writer:
+        async with ItemWriter(ctx.app.sessionmaker, seen_run=ctx.seen_run(library), tally=ctx.tally) as writer:
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
                 await writer.submit(rows)

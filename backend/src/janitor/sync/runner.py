@@ -168,6 +168,7 @@ async def _sync_source(
             page_size=job.app.settings.sync_page_size,
             concurrency=job.app.settings.sync_concurrency,
             detail_batch=job.app.settings.sync_detail_batch,
+            fresh_libraries=await _fresh_libraries(job, libraries) if full else frozenset(),
         )
         result = await SYNCERS[conn.kind](ctx)
         result.changed = ctx.changed
@@ -218,6 +219,16 @@ async def _sync_source(
             )
     await progress.flush(force=True)
     return result
+
+
+async def _fresh_libraries(job: TenantJob, libraries: list[Library]) -> frozenset[uuid.UUID]:
+    """The libraries without a present item yet (their first sync, or everything in them is gone)."""
+    if not libraries:
+        return frozenset()
+    held = select(MediaItem.id).where(MediaItem.library_id == Library.id, MediaItem.gone.is_(False)).exists()
+    async with job.app.sessionmaker() as session:
+        found = await session.scalars(select(Library.id).where(Library.id.in_([lib.id for lib in libraries]), ~held))
+        return frozenset(found)
 
 
 async def _forget_seen(job: TenantJob, connection_id: uuid.UUID) -> None:
