@@ -389,8 +389,7 @@ class Runner:
             self.profiles.append((label, prof_path))
         status = result.get("status")
         extra = f" status={status}" if status else ""
-        result["report_refresh"] = _report_refresh_steps(logf)
-        steps = ", ".join(f"{k} {v:.2f}s" for k, v in result["report_refresh"].items())
+        steps = ", ".join(f"{k} {v:.2f}s" for k, v in (result.get("end_of_run") or {}).items() if v)
         log(
             f"{label}: {result.get('items')} items in {result['wall']:.2f}s{extra}; "
             f"cpu worker {result['cpu']:.1f}s sim {result['sim_cpu']:.1f}s pg {result['pg_cpu']:.1f}s "
@@ -400,21 +399,6 @@ class Runner:
         if status and status != "complete":
             raise RuntimeError(f"{label}: run ended {status}: {result.get('error')}")
         return result
-
-
-def _report_refresh_steps(logf: Path) -> dict[str, float]:
-    """The seconds each end-of-run step took (the worker's ``report_refresh`` log lines)."""
-    steps: dict[str, float] = {}
-    for line in logf.read_bytes().splitlines():
-        if b'"report_refresh"' not in line:
-            continue
-        try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue
-        if event.get("event") == "report_refresh":
-            steps[str(event["step"])] = steps.get(str(event["step"]), 0.0) + float(event["seconds"])
-    return steps
 
 
 def summarize_profile(path: Path, top: int = 18) -> str:

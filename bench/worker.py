@@ -90,6 +90,18 @@ def trace_summary() -> dict[str, Any]:
     return {k: {"n": len(v), "total_s": round(sum(v), 3), "max_s": round(max(v), 4)} for k, v in TRACE.items()}
 
 
+END_OF_RUN = ("mark missing", "rebuild report data", "dashboard summary")
+
+
+def install_end_of_run_timers() -> None:
+    """The wall time of the steps that close a run (always recorded: three calls per source/run)."""
+    from janitor.sync import base, runner
+
+    _timed(base, "mark_missing", END_OF_RUN[0])
+    _timed(runner, "refresh_data_after_sync", END_OF_RUN[1])
+    _timed(runner, "refresh_summary_after_sync", END_OF_RUN[2])
+
+
 # ----------------------------------------------------------------------------- sync (the product)
 async def run_product_sync(account_id: str, trace: bool = False) -> dict[str, Any]:
     from sqlalchemy import select, text
@@ -106,6 +118,7 @@ async def run_product_sync(account_id: str, trace: bool = False) -> dict[str, An
     configure_logging(level=settings.log_level, json=True)
     if trace:
         install_trace()
+    install_end_of_run_timers()
     ctx = await build_context(settings)
     try:
         job = tenant_job(JobName.SYNC, run_sync)
@@ -140,6 +153,7 @@ async def run_product_sync(account_id: str, trace: bool = False) -> dict[str, An
             "sources": run.sources,
             "rows_present": rows[0],
             "rows_total": rows[1],
+            "end_of_run": {k: round(sum(TRACE.pop(k, [])), 3) for k in END_OF_RUN},
             **({"trace": trace_summary()} if trace else {}),
         }
     finally:

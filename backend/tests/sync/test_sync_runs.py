@@ -355,7 +355,8 @@ async def test_a_refresh_that_changes_nothing_keeps_the_derived_report_data_and_
         async with job_ctx.sessionmaker() as s:
             rows = await s.execute(
                 text(
-                    "SELECT xmin::text::bigint FROM item_last_plays UNION SELECT xmin::text::bigint FROM duplicate_candidates"
+                    "SELECT xmin::text::bigint FROM item_last_plays UNION SELECT xmin::text::bigint FROM duplicate_candidates "
+                    "UNION SELECT xmin::text::bigint FROM report_summaries"  # the dashboard summary too
                 )
             )
             return {r[0] for r in rows}
@@ -366,6 +367,8 @@ async def test_a_refresh_that_changes_nothing_keeps_the_derived_report_data_and_
     await run_job(user)
     assert (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]["status"] == "complete"
     assert await built() == first
+    changed = "SELECT changed FROM sync_runs WHERE account_id = :a ORDER BY created_at DESC LIMIT 1"
+    assert await _scalar(job_ctx, changed, a=user.account_id) == 0
 
     server = sim.state.world.pms("home")
     assert server is not None
@@ -375,6 +378,7 @@ async def test_a_refresh_that_changes_nothing_keeps_the_derived_report_data_and_
     await api.post("/api/v1/sync/runs", headers=user.headers)
     await run_job(user)
     assert await built() != first
+    assert await _scalar(job_ctx, changed, a=user.account_id) >= 1
     last = await _scalar(
         job_ctx,
         "SELECT played_at FROM item_last_plays WHERE connection_id = :c AND target = :t",

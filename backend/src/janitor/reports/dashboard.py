@@ -85,9 +85,10 @@ class Summary(BaseModel):
     stale_by_age: list[AgeBucket]
 
 
-# Everything the summary depends on besides the synced data (covered by the latest sync run): a change
-# to any of them, an allowlist entry expiring, or the next hour (cut-offs move with the clock) gives
-# another fingerprint.
+# Everything the summary depends on besides the synced data, and the synced data through the latest
+# finished sync run that changed (or may have changed) it: a change to any of them, an allowlist entry
+# expiring, or the next hour (cut-offs move with the clock) gives another fingerprint. A run still going
+# does not: the summary shows the data as of the last finished run until this one ends.
 FINGERPRINT_SQL = """
 SELECT md5(concat_ws(' | ',
     (SELECT row(s.*)::text FROM report_settings s WHERE s.account_id = :a),
@@ -99,7 +100,8 @@ SELECT md5(concat_ws(' | ',
     (SELECT string_agg(concat_ws(',', k.connection_id, k.group_key, k.upstream_id, k.part_id), ';'
                        ORDER BY k.connection_id, k.group_key)
      FROM duplicate_keepers k WHERE k.account_id = :a),
-    (SELECT concat_ws(',', r.id, r.status, r.finished_at) FROM sync_runs r WHERE r.account_id = :a
+    (SELECT concat_ws(',', r.id, r.finished_at) FROM sync_runs r
+     WHERE r.account_id = :a AND r.finished_at IS NOT NULL AND r.changed IS DISTINCT FROM 0
      ORDER BY r.created_at DESC LIMIT 1),
     to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')
 ))
@@ -182,6 +184,17 @@ async def refresh_summary(
         )
     )
     return summary
+
+
+async def ensure_summary(
+    session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
+) -> bool:
+    """Recompute the stored summary unless it is current; True when it was recomputed."""
+    await _lock(session, account_id)
+    if await _stored(session, account_id, await _fingerprint(session, account_id)) is not None:
+        return False
+    await refresh_summary(session, account_id, settings=settings, now=now)
+    return True
 
 
 async def summary(session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime) -> Summary:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from janitor.reports.dashboard import refresh_summary
+from janitor.reports.dashboard import ensure_summary, refresh_summary
 from janitor.reports.service import ReportSettingsService
 
 # Plex history and Jellyfin played states; an episode's play counts for its show. Plays of items
@@ -87,8 +87,15 @@ async def refresh_data_after_sync(
             await session.execute(text(_ANALYZED_AFTER))
 
 
-async def refresh_summary_after_sync(sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID) -> None:
-    """End of a sync run, once it is marked finished: the dashboard opens without recomputing."""
+async def refresh_summary_after_sync(
+    sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID, *, force: bool = True
+) -> None:
+    """End of a sync run, once it is marked finished: the dashboard opens without recomputing. Without
+    ``force`` (a refresh), a stored summary that is still current (the run changed nothing, the hour
+    is the same) is kept; a full pass recomputes it whatever happened before."""
     async with sessionmaker() as session, session.begin():
         settings = await ReportSettingsService(session, account_id).get()
-        await refresh_summary(session, account_id, settings=settings, now=datetime.now(UTC))
+        if force:
+            await refresh_summary(session, account_id, settings=settings, now=datetime.now(UTC))
+        else:
+            await ensure_summary(session, account_id, settings=settings, now=datetime.now(UTC))

@@ -47,6 +47,9 @@ class SyncRun(Base):
     sources: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     upstream_requests: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)
+    # Rows the run changed that reports derive data from (None: unknown, e.g. a source failed):
+    # what the dashboard summary's fingerprint follows (reports/dashboard.py).
+    changed: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     worker_id: Mapped[str | None] = mapped_column(String(100))

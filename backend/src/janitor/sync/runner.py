@@ -82,9 +82,7 @@ async def run_sync(job: TenantJob) -> None:
     # (so data left behind by a run that died before this point is rebuilt within a day at most).
     unchanged = (
         not full
-        and status != SyncStatus.CANCELLED
-        and len(results) == len(connections)
-        and all(r.changed == 0 for r in results.values())
+        and _changed(results, complete=len(results) == len(connections) and status != SyncStatus.CANCELLED) == 0
     )
     if not unchanged:
         bulk = any(r.changed is None or r.changed >= ANALYZE_AFTER_ROWS for r in results.values())
@@ -103,17 +101,29 @@ async def run_sync(job: TenantJob) -> None:
                 sources=progress.snapshot(),
                 items=progress.items,
                 upstream_requests=progress.requests,
+                changed=_changed(results, complete=len(results) == len(connections) and status != SyncStatus.CANCELLED),
                 finished_at=datetime.now(UTC),
                 error="; ".join(reasons)[:4000] or None,
             )
         )
     await app.page_cache.bump_quietly(account_id)
-    await _refresh_reports(job, refresh_summary_after_sync)
+
+    async def store_summary(maker: async_sessionmaker[AsyncSession], account: uuid.UUID) -> None:
+        await refresh_summary_after_sync(maker, account, force=full)
+
+    await _refresh_reports(job, store_summary)
     await app.page_cache.bump_quietly(account_id)
     await progress.publish(status=status.value, finished=True)
     job.log.info(
         "sync_finished", run_id=str(run_id), status=status.value, items=progress.items, requests=progress.requests
     )
+
+
+def _changed(results: dict[str, SourceResult], *, complete: bool) -> int | None:
+    """Rows the run changed, or None when that is not known (a source failed early, a cancel)."""
+    if not complete or any(r.changed is None for r in results.values()):
+        return None
+    return sum(r.changed or 0 for r in results.values())
 
 
 async def _refresh_reports(
