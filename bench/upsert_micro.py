@@ -174,9 +174,9 @@ async def copy_only(url: str, rows: list[tuple[Any, ...]]) -> float:
 
 
 # What the media_items table costs per row: the variants below drop one thing before writing.
-NO_FOREIGN_KEYS = (
-    "ALTER TABLE media_items DROP CONSTRAINT IF EXISTS fk_media_items_account_id_accounts, "
-    "DROP CONSTRAINT IF EXISTS fk_media_items_connection_id_connections, DROP CONSTRAINT IF EXISTS fk_media_items_library_id_libraries",
+NO_FOREIGN_KEYS = tuple(
+    f"ALTER TABLE media_items DROP CONSTRAINT IF EXISTS fk_media_items_{fk}"
+    for fk in ("account_id_accounts", "connection_id_connections", "library_id_libraries")
 )
 NO_SECONDARY_INDEXES = tuple(
     f"DROP INDEX IF EXISTS {name}"
