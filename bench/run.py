@@ -595,9 +595,11 @@ def bench_music(env: Env, runner: Runner, size: dict[str, Any], rows: list[Row],
                     5,
                     f"warm re-sync, {what}, after {len(keys):,} of {n:,} tracks "
                     f"({size['mutate_fraction']:.0%}) were deleted upstream",
-                    "<= 2 s",
+                    # The warm re-sync is the refresh; a full pass must read every item (the
+                    # floor's own reading time bounds it), so it is shown without a target.
+                    "<= 2 s" if not full else "none (reads every item)",
                     f"{warm['wall']:.2f} s ({warm['items']:,} items read, {warm['requests']} requests)",
-                    warm["wall"] <= 2,
+                    warm["wall"] <= 2 if not full else None,
                     f"[{tag}] items marked missing afterwards: {missing} (deleted: {len(keys)}); " + cpu_note(warm),
                 )
             )
@@ -741,7 +743,8 @@ def bench_rss(env: Env, runner: Runner, size: dict[str, Any], rows: list[Row], n
 def render(rows: list[Row], meta: dict[str, Any], notes: list[str], profiles: list[tuple[str, str]]) -> str:
     rows = sorted(rows, key=lambda r: r.no)
     head = ["#", "benchmark", "target", "measured", "result"]
-    body = [[str(r.no), r.name, r.target, r.measured, "PASS" if r.ok else "FAIL"] for r in rows]
+    verdicts = {True: "PASS", False: "FAIL", None: "info"}
+    body = [[str(r.no), r.name, r.target, r.measured, verdicts[r.ok]] for r in rows]
     widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
 
     def line(cells: list[str]) -> str:
@@ -836,7 +839,7 @@ def main() -> None:
     print()
     print(report)
     shutil.rmtree(workdir, ignore_errors=True)
-    if not all(r.ok for r in rows):
+    if any(r.ok is False for r in rows):
         sys.exit(1)
 
 
