@@ -26,6 +26,7 @@ from janitor.jobs.names import JobName
 from janitor.jobs.recovery import fail_orphaned_runs, mark_alive
 from janitor.jobs.registry import dedupe_id, missing_handlers
 from janitor.jobs.runner import TenantJob, tenant_job
+from janitor.sync.models import SyncRun
 from janitor_worker import main as worker_main
 
 
@@ -252,3 +253,27 @@ async def test_worker_process_starts_and_stops_gracefully_on_sigterm(
     assert worker_process.returncode == 0, output
     assert "worker_stopped" in output
     assert await ctx.redis.keys("worker:alive:*") == []
+
+
+async def test_recovery_moves_the_page_cache_of_accounts_whose_sync_it_failed(
+    ctx: AppContext, signup: SignupFn
+) -> None:
+    dead, alive = await signup(), await signup()
+    async with ctx.sessionmaker() as s, s.begin():
+        s.add_all(
+            [
+                SyncRun(account_id=dead.account_id, trigger="manual", status="running", worker_id="gone:2", sources={}),
+                SyncRun(
+                    account_id=alive.account_id, trigger="manual", status="running", worker_id="here:2", sources={}
+                ),
+            ]
+        )
+    await mark_alive(ctx.redis, "here:2")
+
+    async def generation(account: uuid.UUID) -> str:
+        return (await ctx.page_cache.read(str(account), 2**31, "any"))[1]
+
+    before = {a: await generation(a) for a in (dead.account_id, alive.account_id)}
+    assert await worker_main.recover_orphans({"app": ctx}) == 1
+    assert await generation(dead.account_id) != before[dead.account_id]  # its dashboard shows "failed" at once
+    assert await generation(alive.account_id) == before[alive.account_id]

@@ -15,12 +15,13 @@ from arq.cron import CronJob
 
 from janitor.core.config import get_settings
 from janitor.core.context import build_context, close_context
+from janitor.core.deps import AppContext
 from janitor.core.logging import configure_logging
 from janitor.core.migrations import head_revision, schema_is_current
 from janitor.core.queue import JobBuffer
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
-from janitor.jobs.recovery import ALIVE_TTL_SECONDS, fail_orphaned_runs, mark_alive, mark_gone
+from janitor.jobs.recovery import ALIVE_TTL_SECONDS, REPORTS_CHANGED, fail_orphaned_runs, mark_alive, mark_gone
 from janitor.jobs.registry import TENANT_HANDLERS, missing_handlers
 from janitor.jobs.runner import ArqJob, tenant_job
 from janitor.sync.schedule import schedule_daily, utcnow
@@ -54,8 +55,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["worker_id"] = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     await mark_alive(app.redis, ctx["worker_id"])
     ctx["keep_alive"] = asyncio.create_task(_keep_alive(ctx))
-    async with app.sessionmaker() as session, session.begin():
-        failed = await fail_orphaned_runs(session, app.redis)
+    failed = await _recover(app)
     log.info("worker_started", worker_id=ctx["worker_id"], orphaned_runs_failed=failed)
 
 
@@ -95,9 +95,17 @@ async def schedule_syncs(ctx: dict[str, Any]) -> int:
 
 
 async def recover_orphans(ctx: dict[str, Any]) -> int:
-    app = ctx["app"]
-    async with app.sessionmaker() as session, session.begin():
-        return await fail_orphaned_runs(session, app.redis)
+    return await _recover(ctx["app"])
+
+
+async def _recover(app: AppContext) -> int:
+    """Fail what dead workers left running; then the accounts concerned see it on their dashboards."""
+    async with app.sessionmaker() as session:
+        async with session.begin():
+            failed = await fail_orphaned_runs(session, app.redis)
+        for account_id in session.info.pop(REPORTS_CHANGED, set()):
+            await app.page_cache.bump_quietly(account_id)
+    return failed
 
 
 def job_functions() -> list[ArqJob]:

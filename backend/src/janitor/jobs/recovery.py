@@ -26,6 +26,9 @@ async def mark_gone(redis: Redis, worker_id: str) -> None:
     await redis.delete(ALIVE_PREFIX + worker_id)
 
 
+REPORTS_CHANGED = "reports_changed"  # session.info key: accounts whose report pages changed
+
+
 async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
     """Fail every running run whose worker no longer reports itself alive. Returns how many."""
     running = (
@@ -50,7 +53,7 @@ async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
         run_id for run_id, worker in running_syncs if not worker or not await redis.exists(ALIVE_PREFIX + worker)
     ]
     if dead_syncs:
-        await session.execute(
+        accounts = await session.scalars(
             update(SyncRun)
             .where(SyncRun.id.in_(dead_syncs), SyncRun.status == SyncStatus.RUNNING)
             .values(
@@ -60,6 +63,9 @@ async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
                 "marked missing. Start a new sync.",
                 finished_at=datetime.now(UTC),
             )
+            .returning(SyncRun.account_id)
         )
+        # Their dashboards show the run's status: the caller bumps their page cache once committed.
+        session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
         log.warning("orphaned_syncs_failed", count=len(dead_syncs))
     return len(dead) + len(dead_syncs)
