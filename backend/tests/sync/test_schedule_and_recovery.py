@@ -10,7 +10,7 @@ from janitor.core.deps import AppContext
 from janitor.core.queue import JobBuffer
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.jobs.fanout import spread_offset
-from janitor.jobs.recovery import fail_orphaned_runs, mark_alive
+from janitor.jobs.recovery import REPORTS_CHANGED, fail_orphaned_runs, mark_alive
 from janitor.sync.models import SyncRun
 from janitor.sync.schedule import DAY, due, schedule_daily
 
@@ -75,6 +75,7 @@ async def test_a_sync_left_running_by_a_dead_worker_is_failed(ctx: AppContext, s
     await mark_alive(ctx.redis, "here:1")
     async with ctx.sessionmaker() as s, s.begin():
         assert await fail_orphaned_runs(s, ctx.redis) == 1
+        assert s.info[REPORTS_CHANGED] == {dead.account_id}  # whose page cache the caller moves
     async with ctx.sessionmaker() as s:
         by_account = {r.account_id: r for r in (await s.scalars(select(SyncRun))).all()}
     assert by_account[dead.account_id].status == "failed"
