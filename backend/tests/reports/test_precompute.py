@@ -12,7 +12,10 @@ from sqlalchemy import text
 from janitor.core.context import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
+from janitor.jobs.names import JobName
+from janitor.jobs.runner import tenant_job
 from janitor.reports.dashboard import compute_summary
+from janitor.reports.precompute import refresh_summary_job
 from janitor.reports.service import ReportSettingsService
 from mediasim import SimServer
 
@@ -178,3 +181,42 @@ async def test_the_summary_never_shows_another_tenants_data(
             )
         ).scalars()
         assert list(owners) == [True]
+
+
+async def test_a_write_the_summary_depends_on_queues_its_recomputation_in_the_background(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+
+    async def queued() -> list[str]:
+        return [j.function for j in await job_ctx.redis.queued_jobs() if j.args == (str(user.account_id),)]
+
+    async def stored() -> tuple[int, str]:
+        async with job_ctx.sessionmaker() as s:
+            row = (
+                await s.execute(
+                    text("SELECT xmin::text::bigint, fingerprint FROM report_summaries WHERE account_id = :a"),
+                    {"a": user.account_id},
+                )
+            ).one()
+        return int(row[0]), str(row[1])
+
+    before_jobs = await queued()
+    bad = await api.patch("/api/v1/settings/reports", json={"large_movie_gb": -1}, headers=user.headers)
+    assert bad.status_code == 422
+    assert await queued() == before_jobs  # nothing is queued for a write that saved nothing
+    r = await api.patch("/api/v1/settings/reports", json={"large_movie_gb": 1.5}, headers=user.headers)
+    assert r.status_code == 200
+    assert (await queued()).count("report_summary") == before_jobs.count("report_summary") + 1
+    old = await stored()
+    job = tenant_job(JobName.REPORT_SUMMARY, refresh_summary_job)
+    await job({"app": job_ctx, "worker_id": "test", "job_try": 1, "job_id": "summary-1"}, str(user.account_id))
+    recomputed = await stored()
+    assert recomputed != old
+    # The dashboard now reads the stored figures (no recomputation), and they are the new ones.
+    board = await _assert_matches_reports(api, user, job_ctx)
+    assert _cards(board)["large"][0] > 1
+    assert await stored() == recomputed
+    # A second run of the job finds the summary current and leaves it alone.
+    await job({"app": job_ctx, "worker_id": "test", "job_try": 1, "job_id": "summary-2"}, str(user.account_id))
+    assert await stored() == recomputed

@@ -14,6 +14,7 @@ from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, Import
 from janitor.allowlists.service import AllowlistService, parse_csv, to_csv_text, to_out
 from janitor.core.deps import CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
+from janitor.reports.deps import RefreshSummary
 
 router = APIRouter(prefix="/api/v1/allowlists", tags=["allowlists"])
 
@@ -30,13 +31,18 @@ async def list_entries(
     return [to_out(e, now) for e in await AllowlistService(session, account.id).entries(list_name, q)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(Unauthorized, UnknownItems))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(Unauthorized, UnknownItems),
+    dependencies=[RefreshSummary],
+)
 async def add_entries(body: AddEntries, session: SessionDep, account: CurrentAccount) -> ImportResult:
     """Add report rows to a list (bulk). Entries match by server and id, so renames keep them."""
     return await AllowlistService(session, account.id).add(body)
 
 
-@router.patch("/{entry_id}", responses=error_responses(Unauthorized, EntryNotFound))
+@router.patch("/{entry_id}", responses=error_responses(Unauthorized, EntryNotFound), dependencies=[RefreshSummary])
 async def update_entry(
     entry_id: uuid.UUID, body: EntryUpdate, session: SessionDep, account: CurrentAccount
 ) -> EntryOut:
@@ -46,7 +52,10 @@ async def update_entry(
 
 
 @router.delete(
-    "/{entry_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(Unauthorized, EntryNotFound)
+    "/{entry_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(Unauthorized, EntryNotFound),
+    dependencies=[RefreshSummary],
 )
 async def delete_entry(entry_id: uuid.UUID, session: SessionDep, account: CurrentAccount) -> None:
     """Remove an entry."""
@@ -67,6 +76,7 @@ async def delete_entry(entry_id: uuid.UUID, session: SessionDep, account: Curren
             "required": True,
         }
     },
+    dependencies=[RefreshSummary],
 )
 async def import_entries(request: Request, session: SessionDep, account: CurrentAccount) -> ImportResult:
     """Import entries from CSV (header: list,title,guid,connection_id,upstream_id,note,expires_at) or a JSON

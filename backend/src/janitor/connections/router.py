@@ -32,6 +32,7 @@ from janitor.connections.schemas import (
 from janitor.connections.service import ConnectionService, to_out
 from janitor.core.deps import ContextDep, CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
+from janitor.reports.deps import RefreshSummary
 
 router = APIRouter(prefix="/api/v1", tags=["connections"])
 
@@ -59,6 +60,7 @@ async def get_connection(
 @router.patch(
     "/connections/{connection_id}",
     responses=error_responses(Unauthorized, ConnectionNotFound, ConnectionValidationFailed),
+    dependencies=[RefreshSummary],
 )
 async def update_connection(
     connection_id: uuid.UUID, body: ConnectionUpdate, session: SessionDep, account: CurrentAccount, ctx: ContextDep
@@ -71,6 +73,7 @@ async def update_connection(
     "/connections/{connection_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, ConnectionNotFound),
+    dependencies=[RefreshSummary],
 )
 async def delete_connection(
     connection_id: uuid.UUID, session: SessionDep, account: CurrentAccount, ctx: ContextDep
@@ -176,7 +179,9 @@ async def list_libraries(
     return [LibraryOut.model_validate(lib) for lib in libraries]
 
 
-@router.patch("/libraries/{library_id}", responses=error_responses(Unauthorized, LibraryNotFound))
+@router.patch(
+    "/libraries/{library_id}", responses=error_responses(Unauthorized, LibraryNotFound), dependencies=[RefreshSummary]
+)
 async def update_library(
     library_id: uuid.UUID, body: LibraryUpdate, session: SessionDep, account: CurrentAccount, ctx: ContextDep
 ) -> LibraryOut:

@@ -8,3 +8,4 @@ from enum import StrEnum
 class JobName(StrEnum):
     HEARTBEAT = "heartbeat"
     SYNC = "sync"
+    REPORT_SUMMARY = "report_summary"

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from janitor.reports.dashboard import ensure_summary, refresh_summary
 from janitor.reports.service import ReportSettingsService
+
+if TYPE_CHECKING:
+    from janitor.jobs.runner import TenantJob
 
 # Plex history and Jellyfin played states; an episode's play counts for its show. Plays of items
 # that are not (or no longer) synced match nothing, as before.
@@ -99,3 +103,11 @@ async def refresh_summary_after_sync(
             await refresh_summary(session, account_id, settings=settings, now=datetime.now(UTC))
         else:
             await ensure_summary(session, account_id, settings=settings, now=datetime.now(UTC))
+
+
+async def refresh_summary_job(job: TenantJob) -> None:
+    """Queued by the writes the dashboard summary depends on (settings, allowlists, keepers, libraries,
+    connections): the summary is recomputed in the background, so the next dashboard read finds it
+    stored instead of computing it (seconds for a large library). A no-op when it is already current."""
+    await refresh_summary_after_sync(job.app.sessionmaker, job.account.id, force=False)
+    await job.app.page_cache.bump_quietly(job.account.id)

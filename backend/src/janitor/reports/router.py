@@ -14,6 +14,7 @@ from janitor.core.deps import CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.reports.common import PageParams, ReportPage, to_csv
 from janitor.reports.dashboard import Dashboard, dashboard
+from janitor.reports.deps import RefreshSummary
 from janitor.reports.duplicates import (
     DUPLICATE_COLUMNS,
     DuplicateAlbum,
@@ -57,7 +58,7 @@ async def get_report_settings(session: SessionDep, account: CurrentAccount) -> R
     return ReportSettingsOut.model_validate(await ReportSettingsService(session, account.id).get())
 
 
-@router.patch("/settings/reports", responses=error_responses(Unauthorized))
+@router.patch("/settings/reports", responses=error_responses(Unauthorized), dependencies=[RefreshSummary])
 async def update_report_settings(
     body: ReportSettingsUpdate, session: SessionDep, account: CurrentAccount
 ) -> ReportSettingsOut:
@@ -162,6 +163,7 @@ class KeeperIn(BaseModel):
     "/reports/duplicates/keeper",
     status_code=204,
     responses=error_responses(Unauthorized, KeeperNotFound),
+    dependencies=[RefreshSummary],
 )
 async def choose_duplicate_keeper(body: KeeperIn, session: SessionDep, account: CurrentAccount) -> None:
     """Keep this copy in its duplicates group instead of the proposed one."""
