@@ -59,10 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(allowlists_router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(
-        PageCacheMiddleware,
-        paths=CACHED_REPORT_PATHS,
-        secret_key=settings.secret_key.get_secret_value(),
-        page_ttl=settings.report_cache_seconds,
+        PageCacheMiddleware, paths=CACHED_REPORT_PATHS, secret_key=settings.secret_key.get_secret_value()
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)

@@ -9,10 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
+from janitor.core.config import Settings
 from janitor.core.context import AppContext
 from janitor.core.pagecache import page_digest
-from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignedUp, SignupFn
+from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignedUp, SignupFn, running_client
 from janitor.devtools.sim_fixtures import RunJob
+from janitor.main import create_app
 from mediasim import SimServer
 
 from .test_stale_and_large import _synced
@@ -153,3 +155,13 @@ async def test_a_page_computed_before_a_bump_is_never_stored_for_the_new_generat
     assert signed_in is not moved  # nor the sign-in time read before the bump
     assert body == (None if moved else b'{"items":[]}')
     assert (now_gen == gen) is not moved
+
+
+async def test_a_cache_time_of_zero_turns_the_cache_off(self_hosted: Settings, signup: SignupFn) -> None:
+    user = await signup()
+    app = create_app(self_hosted.model_copy(update={"report_cache_seconds": 0}))
+    async with running_client(app) as client:
+        for _ in range(2):
+            r = await client.get(LARGE, headers=user.headers)
+            assert r.status_code == 200
+            assert "x-cache" not in r.headers

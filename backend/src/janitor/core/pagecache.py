@@ -133,8 +133,8 @@ class PageCache:
         await self._bump(keys=[_auth_key(account), _gen_key(account)])
 
     async def bump_quietly(self, account: uuid.UUID | str) -> None:
-        """For the worker: a Redis failure is logged, not raised (the pages then expire on their
-        own within ``report_cache_seconds``)."""
+        """A Redis failure is logged, not raised: the change itself is committed, and the pages
+        expire on their own within ``report_cache_seconds``."""
         try:
             await self.bump(account)
         except RedisError as exc:
@@ -155,20 +155,21 @@ class _Captured:
 class PageCacheMiddleware:
     """Answers repeated report GETs from Redis; bumps the generation on every authenticated write."""
 
-    def __init__(self, app: ASGIApp, *, paths: frozenset[str], secret_key: str, page_ttl: int) -> None:
+    def __init__(self, app: ASGIApp, *, paths: frozenset[str], secret_key: str) -> None:
         self.app = app
         self.paths = paths
         self.secret_key = secret_key
-        self.page_ttl = page_ttl
         self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
 
     @staticmethod
     def cache(scope: Scope) -> PageCache | None:
+        """The process's page cache (built with the app's context); None when it is turned off."""
         ctx = getattr(scope["app"].state, "ctx", None)
-        return None if ctx is None else ctx.page_cache
+        cache: PageCache | None = None if ctx is None else ctx.page_cache
+        return cache if cache is not None and cache.page_ttl > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.page_ttl <= 0:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         method = scope["method"]
@@ -203,10 +204,7 @@ class PageCacheMiddleware:
             # The route's transaction has committed when its response starts; the client sees the
             # answer only after the bump, so its next read cannot meet a page from before the write.
             if message["type"] == "http.response.start" and cache is not None:
-                try:
-                    await cache.bump(who[0])
-                except RedisError as exc:
-                    log.warning("page_cache.bump_failed", error=type(exc).__name__)
+                await cache.bump_quietly(who[0])
             await send(message)
 
         await self.app(scope, receive, bump_then_send)

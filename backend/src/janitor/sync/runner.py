@@ -80,10 +80,8 @@ async def run_sync(job: TenantJob) -> None:
     reasons = [f"{progress.sources[k].name}: {r}" for k, res in results.items() for r in res.reasons]
     # A refresh that wrote nothing leaves the derived data as it is; a full pass always rebuilds it
     # (so data left behind by a run that died before this point is rebuilt within a day at most).
-    unchanged = (
-        not full
-        and _changed(results, complete=len(results) == len(connections) and status != SyncStatus.CANCELLED) == 0
-    )
+    changed = _changed(results, complete=len(results) == len(connections) and status != SyncStatus.CANCELLED)
+    unchanged = not full and changed == 0
     if not unchanged:
         bulk = any(r.changed is None or r.changed >= ANALYZE_AFTER_ROWS for r in results.values())
 
@@ -101,7 +99,7 @@ async def run_sync(job: TenantJob) -> None:
                 sources=progress.snapshot(),
                 items=progress.items,
                 upstream_requests=progress.requests,
-                changed=_changed(results, complete=len(results) == len(connections) and status != SyncStatus.CANCELLED),
+                changed=changed,
                 finished_at=datetime.now(UTC),
                 error="; ".join(reasons)[:4000] or None,
             )
