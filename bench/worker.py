@@ -65,8 +65,8 @@ def install_trace() -> None:
     from janitor.sync import base, history, jellyfin, plex, progress, upsert
 
     _timed(client_base.BaseClient, "_get_json", "http request (each, concurrent)")
-    for mod in (plex, jellyfin):
-        _timed(mod, "upsert_items", "upsert_items (page)")
+    _timed(upsert.ItemWriter, "_write", "ItemWriter._write (page, in the background)")
+    _timed(upsert.ItemWriter, "flush", "ItemWriter.flush (waiting for the write in flight)")
     _timed(upsert, "driver_connection", "driver_connection (SELECT 1)")
     _timed(plex, "_details", "plex _details (batch of pages)")
     _timed(plex, "store_history", "store_history (page)")
@@ -78,6 +78,12 @@ def install_trace() -> None:
     _timed(jellyfin, "_sync_played", "jellyfin _sync_played (per user)")
     _timed(jellyfin, "_sync_library", "jellyfin _sync_library (whole)")
     _timed(history, "driver_connection", "history driver_connection")
+    from janitor.reports import precompute
+
+    _timed(precompute, "refresh_last_plays", "end: refresh_last_plays")
+    _timed(precompute, "refresh_duplicate_candidates", "end: refresh_duplicate_candidates")
+    _timed(precompute, "refresh_summary", "end: refresh_summary")
+    _timed(precompute, "ensure_summary", "end: ensure_summary")
     import asyncpg.connection
 
     conn_cls = asyncpg.connection.Connection
