@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import func, select
@@ -17,6 +18,9 @@ from janitor.core.ssrf import upstream_http
 from janitor.library.models import MediaItem, RemoteUser
 from janitor.sync.progress import RunProgress, SourceProgress
 from janitor.sync.upsert import mark_missing
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 @dataclass
@@ -133,3 +137,19 @@ async def count_items(ctx: SyncContext, library: Library, kind: str) -> int:
             )
         )
     return int(value or 0)
+
+
+async def both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
+    """Run two parts of a source at once. The first error stops the other part (it is cancelled and
+    waited for) and is raised as it is, so the runner sees the same errors as from one part."""
+    a, b = asyncio.ensure_future(first), asyncio.ensure_future(second)
+    try:
+        await asyncio.wait((a, b), return_when=asyncio.FIRST_EXCEPTION)
+        for task in (a, b):
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        return await a, await b
+    finally:
+        for task in (a, b):
+            task.cancel()
+        await asyncio.gather(a, b, return_exceptions=True)

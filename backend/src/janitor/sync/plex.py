@@ -10,7 +10,7 @@ from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.plex import PlexServerClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
-from janitor.sync.base import SourceResult, SyncContext, count_items, settle_missing, upsert_remote_users
+from janitor.sync.base import SourceResult, SyncContext, both, count_items, settle_missing, upsert_remote_users
 from janitor.sync.history import store_history
 from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
@@ -44,22 +44,11 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
                 for a in accounts
             ],
         )
-        complete_libraries: list[Library] = []
-        for library in ctx.libraries:
-            levels = PLEX_LEVELS.get(library.kind)
-            if not levels:
-                continue
-            library_complete = True
-            since = None if ctx.full else ctx.incremental_since()
-            for level in levels:
-                if since is not None:
-                    ok = await _sync_level_since(ctx, client, library, level, since - UPDATED_OVERLAP_SECONDS, result)
-                else:
-                    ok = await _sync_level(ctx, client, library, level, result)
-                library_complete = library_complete and ok
-            if library_complete:
-                complete_libraries.append(library)
-        history_ok = await _sync_history(ctx, client, result)
+        # Play history does not depend on the items (plays of items not synced yet match nothing
+        # until they are): it is read while the libraries are, over the same bounded connection pool.
+        complete_libraries, history_ok = await both(
+            _sync_libraries(ctx, client, result), _sync_history(ctx, client, result)
+        )
         ctx.source.requests = client.request_count
     result.complete = (
         result.complete
@@ -69,6 +58,26 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
     if ctx.full and complete_libraries and result.complete:
         await settle_missing(ctx, complete_libraries, result)
     return result
+
+
+async def _sync_libraries(ctx: SyncContext, client: PlexServerClient, result: SourceResult) -> list[Library]:
+    """Every level of every enabled library; returns the libraries read completely."""
+    complete_libraries: list[Library] = []
+    for library in ctx.libraries:
+        levels = PLEX_LEVELS.get(library.kind)
+        if not levels:
+            continue
+        library_complete = True
+        since = None if ctx.full else ctx.incremental_since()
+        for level in levels:
+            if since is not None:
+                ok = await _sync_level_since(ctx, client, library, level, since - UPDATED_OVERLAP_SECONDS, result)
+            else:
+                ok = await _sync_level(ctx, client, library, level, result)
+            library_complete = library_complete and ok
+        if library_complete:
+            complete_libraries.append(library)
+    return complete_libraries
 
 
 async def _sync_level_since(
@@ -146,7 +155,7 @@ async def _details(
             for item in details
             if "ratingKey" in item
         ]
-        await writer.write(rows)
+        await writer.submit(rows, listed=False)
     await ctx.step(f"{library.title}: languages", requests=client.request_count)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,12 +121,24 @@ async def upsert_items(
     return [r["upstream_id"] for r in result if r["needs_streams"]], len(result)
 
 
-class ItemWriter:
-    """Writes the pages of one listing: one session, one short transaction per page, and at most one
-    write in flight while the caller fetches and maps the next page (Postgres and Python overlap).
+_UPSTREAM_ID = ITEM_COLUMNS.index("upstream_id")
 
-    ``seen_run``: the run whose full pass this listing is; submitted pages are recorded as seen by it
-    (``write``, used for details of items already listed, records nothing)."""
+
+def _upstream_id(row: tuple[Any, ...]) -> Any:
+    return row[_UPSTREAM_ID]
+
+
+class ItemWriter:
+    """Writes the pages of one listing, one short transaction per page, while the caller fetches and
+    maps the next pages: up to ``in_flight`` writes run at once, each on its own connection, so
+    Postgres works on two pages in parallel while Python parses a third.
+
+    Concurrent pages can hold the same item (offset paging shifts when the server's library changes
+    during the listing): each page is written in upstream-id order, so two writes waiting on each
+    other's uncommitted row always wait in the same direction and never deadlock.
+
+    ``seen_run``: the run whose full pass this listing is; listed pages are recorded as seen by it
+    (``submit(rows, listed=False)``, for details of items already listed, records nothing)."""
 
     def __init__(
         self,
@@ -133,55 +146,66 @@ class ItemWriter:
         *,
         seen_run: uuid.UUID | None = None,
         tally: Callable[[int], None] | None = None,
+        in_flight: int = 2,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._seen_run = seen_run
         self._tally = tally  # told how many rows each write inserted or rewrote
-        self._session: AsyncSession | None = None
-        self._pending: asyncio.Task[list[str]] | None = None
+        self._in_flight = max(1, in_flight)
+        self._pending: deque[asyncio.Task[list[str]]] = deque()
         self._unknown: list[str] = []
 
     async def __aenter__(self) -> ItemWriter:
-        self._session = self._sessionmaker()
         return self
 
     async def __aexit__(self, exc_type: object, *exc: object) -> None:
-        try:
-            if self._pending is not None:
-                # Pages already read are valid: finish writing them even when the listing stopped.
-                await self.flush()
-        finally:
-            if self._session is not None:
-                await self._session.close()
-
-    async def write(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
-        """Write now (after any write in flight); returns the ids of this page whose streams are unknown."""
+        # Pages already read are valid: finish writing them even when the listing stopped.
         await self.flush()
-        return await self._write(rows, None)
 
-    async def submit(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Start writing this page in the background; its unknown-stream ids arrive in ``take_unknown``."""
-        await self.flush()
-        self._pending = asyncio.create_task(self._write(rows, self._seen_run))
+    async def submit(self, rows: Sequence[tuple[Any, ...]], *, listed: bool = True) -> None:
+        """Start writing this page in the background (waiting first for the oldest write when
+        ``in_flight`` are running). A listed page is recorded as seen and the ids of its items whose
+        streams are unknown arrive in ``take_unknown``; a page of details (``listed=False``) of
+        items already listed does neither."""
+        while len(self._pending) >= self._in_flight:
+            task = self._pending.popleft()
+            try:
+                self._unknown.extend(await task)
+            except BaseException:
+                await self._drain()
+                raise
+        self._pending.append(asyncio.create_task(self._write(rows, listed=listed)))
 
     async def flush(self) -> None:
-        """Wait for the write in flight (its error is raised here)."""
-        task, self._pending = self._pending, None
-        if task is not None:
-            self._unknown.extend(await task)
+        """Wait for every write in flight; the first error is raised once all of them ended."""
+        await self._drain(raise_first=True)
+
+    async def _drain(self, *, raise_first: bool = False) -> None:
+        tasks, self._pending = list(self._pending), deque()
+        if not tasks:
+            return
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        error: BaseException | None = None
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                error = error or outcome
+            else:
+                self._unknown.extend(outcome)
+        if raise_first and error is not None:
+            raise error
 
     def take_unknown(self) -> list[str]:
         """Ids of submitted pages (written so far) whose streams are unknown, each handed out once."""
         out, self._unknown = self._unknown, []
         return out
 
-    async def _write(self, rows: Sequence[tuple[Any, ...]], seen_run: uuid.UUID | None) -> list[str]:
-        assert self._session is not None
-        async with self._session.begin():
-            unknown, written = await upsert_items(self._session, rows, seen_run=seen_run)
+    async def _write(self, rows: Sequence[tuple[Any, ...]], *, listed: bool) -> list[str]:
+        ordered = sorted(rows, key=_upstream_id)
+        async with self._sessionmaker() as session, session.begin():
+            unknown, written = await upsert_items(session, ordered, seen_run=self._seen_run if listed else None)
         if self._tally is not None:
             self._tally(written)
-        return unknown
+        return unknown if listed else []
 
 
 # Both probe sync_seen_items by its (run_id, connection_id, upstream_id) index once per item. The
