@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import asyncpg
 import httpx
+import pytest
 from fastapi import FastAPI
+from sqlalchemy import Table
+from sqlalchemy.engine import make_url
 
+from janitor.core.config import Settings
+from janitor.devtools.pytest_plugin import SignupFn
 from janitor.models import Base
 
 # Tables that are not tenant data (global or the tenant itself).
@@ -44,15 +51,46 @@ def _operations(app: FastAPI) -> list[tuple[str, str]]:
     return [(path, method.upper()) for path, ops in app.openapi()["paths"].items() for method in ops]
 
 
+def _account_key_parent(table: Table) -> Table:
+    """The table ``table.account_id`` is a key into, with cascade: ``accounts`` itself, or (for rows
+    written by the hundred thousand, keyed once by their connection or library together with the
+    account) a tenant table whose own ``account_id`` the column must equal."""
+    for constraint in table.foreign_key_constraints:
+        for element in constraint.elements:
+            if element.parent is table.c.account_id and element.column.name in ("id", "account_id"):
+                assert constraint.ondelete == "CASCADE", f"{table.name}: deleting an account must delete its rows"
+                parent = element.column.table
+                expected = "id" if parent.name == "accounts" else "account_id"
+                assert element.column.name == expected, f"{table.name}.account_id references {element.column}"
+                return parent
+    raise AssertionError(f"{table.name}.account_id must reference accounts (or its parent's account_id)")
+
+
 def test_every_tenant_table_is_keyed_by_account_with_cascade() -> None:
     for table in Base.metadata.sorted_tables:
         if table.name in NOT_TENANT_TABLES:
             continue
         assert "account_id" in table.c, f"{table.name} holds tenant data but has no account_id"
-        fks = [fk for fk in table.c.account_id.foreign_keys if fk.column.table.name == "accounts"]
-        assert fks, f"{table.name}.account_id must reference accounts"
-        assert fks[0].ondelete == "CASCADE", f"{table.name}: deleting an account must delete its rows"
         assert not table.c.account_id.nullable, f"{table.name}.account_id must be NOT NULL"
+        chain, parent = [table.name], _account_key_parent(table)
+        while parent.name != "accounts":
+            assert parent.name not in chain and parent.name not in NOT_TENANT_TABLES, chain
+            chain.append(parent.name)
+            parent = _account_key_parent(parent)
+
+
+def test_rows_below_a_connection_are_keyed_by_it_and_its_account_together() -> None:
+    """The hot tables' single composite key proves the ids agree (a row cannot claim another
+    tenant's library or connection)."""
+    tables = Base.metadata.tables
+    for name, parent in (
+        ("media_items", "libraries"),
+        ("watch_events", "connections"),
+        ("user_item_states", "connections"),
+        ("libraries", "connections"),
+    ):
+        keys = [fk for fk in tables[name].foreign_key_constraints if fk.referred_table.name == parent]
+        assert len(keys) == 1 and "account_id" in keys[0].column_keys, name
 
 
 async def test_every_route_with_an_id_is_in_the_cross_tenant_sweep(app: FastAPI) -> None:
@@ -72,3 +110,66 @@ async def test_every_non_public_route_needs_a_token(app: FastAPI, client: httpx.
         r = await client.request(method, path.replace("{", "").replace("}", ""), json={})
         assert r.status_code == 401, f"{method} {path} answered {r.status_code} without a token"
         assert r.json()["error"] == "not_authenticated"
+
+
+async def test_a_row_cannot_claim_another_tenants_library_and_goes_with_its_account(
+    settings: Settings, signup: SignupFn
+) -> None:
+    """The composite keys at work in the database: ids that disagree are refused, and deleting an
+    account takes its synced rows with it through connection -> library -> item."""
+    a, b = await signup(), await signup()
+    dsn = make_url(settings.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    db = await asyncpg.connect(dsn)
+    try:
+        ids: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
+        for account in (a.account_id, b.account_id):
+            connection, library = uuid.uuid4(), uuid.uuid4()
+            await db.execute(
+                "INSERT INTO connections (id, account_id, kind, name, base_url, token_ciphertext, verify_tls, "
+                "options, status) VALUES ($1, $2, 'plex', 'p', 'http://x', 'x', false, '{}', 'ok')",
+                connection,
+                account,
+            )
+            await db.execute(
+                "INSERT INTO libraries (id, account_id, connection_id, upstream_key, title, kind, enabled) "
+                "VALUES ($1, $2, $3, '1', 'Music', 'music', true)",
+                library,
+                account,
+                connection,
+            )
+            ids[account] = (connection, library)
+        item = (
+            "INSERT INTO media_items (account_id, connection_id, library_id, upstream_id, kind, title, "
+            "guids, parts) VALUES ($1, $2, $3, $4, 'track', 't', '{}', '[]')"
+        )
+        play = (
+            "INSERT INTO watch_events (account_id, connection_id, upstream_id, user_upstream_id, viewed_at) "
+            "VALUES ($1, $2, $3, '1', now())"
+        )
+        state = (
+            "INSERT INTO user_item_states (account_id, connection_id, item_upstream_id, user_upstream_id, "
+            "play_count, played) VALUES ($1, $2, $3, '1', 1, true)"
+        )
+        a_conn, a_lib = ids[a.account_id]
+        b_conn, _ = ids[b.account_id]
+        for account in (a.account_id, b.account_id):
+            conn, lib = ids[account]
+            await db.execute(item, account, conn, lib, "10")
+            await db.execute(play, account, conn, "10")
+            await db.execute(state, account, conn, "10")
+        # b's account on a's library or connection, or a's library under b's connection: refused
+        for stmt, args in (
+            (item, (b.account_id, a_conn, a_lib, "11")),
+            (item, (a.account_id, b_conn, a_lib, "12")),
+            (play, (b.account_id, a_conn, "13")),
+            (state, (b.account_id, a_conn, "14")),
+        ):
+            with pytest.raises(asyncpg.ForeignKeyViolationError):
+                await db.execute(stmt, *args)
+        await db.execute("DELETE FROM accounts WHERE id = $1", a.account_id)
+        for table in ("media_items", "watch_events", "user_item_states", "libraries", "connections"):
+            left = {r["account_id"] for r in await db.fetch(f"SELECT account_id FROM {table}")}
+            assert a.account_id not in left, table
+            assert b.account_id in left, table
+    finally:
+        await db.close()

@@ -5,7 +5,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,12 +34,26 @@ class ConnectionStatus(StrEnum):
     ERROR = "error"
 
 
+def connection_tenant_key(table: str) -> ForeignKeyConstraint:
+    """A row of a connection, keyed by (connection_id, account_id) together: one key lookup per insert
+    (instead of one per column) that also proves the row's account is its connection's. Deleting the
+    account or the connection deletes the row."""
+    return ForeignKeyConstraint(
+        ["connection_id", "account_id"],
+        ["connections.id", "connections.account_id"],
+        ondelete="CASCADE",
+        name=f"fk_{table}_connection_tenant",
+    )
+
+
 class Connection(Base):
     """A tenant's server. The token is stored encrypted and bound to this row's ids."""
 
     __tablename__ = "connections"
     __table_args__ = (
         UniqueConstraint("account_id", "kind", "server_id", name="uq_connections_account_kind_server"),
+        # What the rows below a connection reference (one key check that also proves the account).
+        UniqueConstraint("id", "account_id", name="uq_connections_tenant"),
         Index("ix_connections_account", "account_id"),
     )
 
@@ -68,12 +93,14 @@ class Library(Base):
     __tablename__ = "libraries"
     __table_args__ = (
         UniqueConstraint("connection_id", "upstream_key", name="uq_libraries_connection_key"),
+        UniqueConstraint("id", "account_id", "connection_id", name="uq_libraries_tenant"),
+        connection_tenant_key("libraries"),
         Index("ix_libraries_account", "account_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     upstream_key: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(20))

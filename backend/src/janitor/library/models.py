@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from janitor.connections.models import connection_tenant_key
 from janitor.core.db import Base
 
 
@@ -52,12 +54,20 @@ class MediaItem(Base):
             postgresql_include=["added_at", "size_bytes"],
             postgresql_where="kind = 'episode' AND NOT gone",
         ),
+        # The item's library with the account and connection it belongs to: one key lookup per row
+        # written (a sync writes them by the hundred thousand) that also proves the three ids agree.
+        ForeignKeyConstraint(
+            ["library_id", "account_id", "connection_id"],
+            ["libraries.id", "libraries.account_id", "libraries.connection_id"],
+            ondelete="CASCADE",
+            name="fk_media_items_library_tenant",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
-    library_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    library_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     upstream_id: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16))  # movie show season episode artist album track
     parent_id: Mapped[str | None] = mapped_column(String(100))
@@ -130,11 +140,12 @@ class WatchEvent(Base):
         UniqueConstraint("connection_id", "upstream_id", name="uq_watch_events_connection_upstream"),
         Index("ix_watch_events_item", "connection_id", "item_upstream_id"),
         Index("ix_watch_events_account_viewed", "account_id", "viewed_at"),
+        connection_tenant_key("watch_events"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     upstream_id: Mapped[str] = mapped_column(String(100))
     item_upstream_id: Mapped[str | None] = mapped_column(String(100))
     user_upstream_id: Mapped[str] = mapped_column(String(100))
@@ -145,10 +156,10 @@ class UserItemState(Base):
     """Per-user played state (Jellyfin UserData): the last play and how many."""
 
     __tablename__ = "user_item_states"
-    __table_args__ = (Index("ix_user_item_states_account", "account_id"),)
+    __table_args__ = (Index("ix_user_item_states_account", "account_id"), connection_tenant_key("user_item_states"))
 
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     item_upstream_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     user_upstream_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     play_count: Mapped[int] = mapped_column(Integer, default=0)
