@@ -32,11 +32,12 @@ def _normalize(text: str) -> str:
     value = _BRACKETED.sub(" ", value)
     value = _DASH_SUFFIX.sub(" ", value)
     value = _FEAT.sub(" ", value)
+    # upper() first: casefold alone keeps the dotless i (U+0131) apart from "I". Case before accents:
+    # some marks turn into letters when the case changes (Greek ypogegrammeni, U+0345, becomes an iota).
+    value = value.upper().casefold()
     if not ascii_only:
         value = unicodedata.normalize("NFKD", value)
         value = "".join(ch for ch in value if not unicodedata.combining(ch))
-    # upper() first: casefold alone keeps the dotless i (U+0131) apart from "I"
-    value = value.upper().casefold()
     value = value.replace("&", " and ")
     value = _NON_WORD.sub(" ", value).strip()
     if value.startswith("the "):
