@@ -4,7 +4,9 @@ summary."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -74,21 +76,32 @@ async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID) -> No
 # statistics, the stale report's join with the per-show episode totals ran for minutes (160 s of
 # Postgres for 60k Jellyfin items). A run that wrote this many rows analyses what the reports read.
 ANALYZE_AFTER_ROWS = 5_000
-_ANALYZED_BEFORE = "ANALYZE media_items, watch_events, user_item_states"
-_ANALYZED_AFTER = "ANALYZE item_last_plays, duplicate_candidates"
 
 
 async def refresh_data_after_sync(
     sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID, *, analyze: bool = False
 ) -> None:
-    """End of a sync run, before it is marked finished: what the run wrote is visible to the reports."""
-    async with sessionmaker() as session, session.begin():
+    """End of a sync run, before it is marked finished: what the run wrote is visible to the reports.
+
+    The steps do not depend on each other and run side by side, each on its own connection and in
+    its own transaction (each derived table is replaced at once, never seen half-built)."""
+
+    async def analyze_tables(tables: str) -> None:
+        async with sessionmaker() as session, session.begin():
+            await session.execute(text(f"ANALYZE {tables}"))
+
+    async def rebuild(refresh: Callable[[AsyncSession, uuid.UUID], Awaitable[None]], table: str) -> None:
+        async with sessionmaker() as session, session.begin():
+            await refresh(session, account_id)
+            if analyze:
+                await session.execute(text(f"ANALYZE {table}"))
+
+    async with asyncio.TaskGroup() as steps:
         if analyze:
-            await session.execute(text(_ANALYZED_BEFORE))
-        await refresh_last_plays(session, account_id)
-        await refresh_duplicate_candidates(session, account_id)
-        if analyze:
-            await session.execute(text(_ANALYZED_AFTER))
+            steps.create_task(analyze_tables("media_items"))
+            steps.create_task(analyze_tables("watch_events, user_item_states"))
+        steps.create_task(rebuild(refresh_last_plays, "item_last_plays"))
+        steps.create_task(rebuild(refresh_duplicate_candidates, "duplicate_candidates"))
 
 
 async def refresh_summary_after_sync(
