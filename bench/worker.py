@@ -69,7 +69,7 @@ def install_trace() -> None:
     _timed(upsert.ItemWriter, "flush", "ItemWriter.flush (waiting for the write in flight)")
     _timed(upsert, "driver_connection", "driver_connection (SELECT 1)")
     _timed(plex, "_details", "plex _details (batch of pages)")
-    _timed(plex, "store_history", "store_history (page)")
+    _timed(history.HistoryWriter, "store", "HistoryWriter.store (page)")
     _timed(jellyfin, "driver_connection", "jellyfin played-state driver_connection")
     _timed(progress.RunProgress, "flush", "progress.flush")
     _timed(base.SyncContext, "step", "ctx.step")
@@ -77,7 +77,7 @@ def install_trace() -> None:
     _timed(plex, "_sync_level", "plex _sync_level (whole)")
     _timed(jellyfin, "_sync_played", "jellyfin _sync_played (per user)")
     _timed(jellyfin, "_sync_library", "jellyfin _sync_library (whole)")
-    _timed(history, "driver_connection", "history driver_connection")
+    _timed(upsert, "copy_new_rows", "copy_new_rows (a fresh page, straight in)")
     from janitor.reports import precompute
 
     _timed(precompute, "refresh_last_plays", "end: refresh_last_plays")

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.sync.base import both
+from janitor.sync.history import HistoryWriter
 from janitor.sync.mapping import plex_row
 from janitor.sync.upsert import ItemWriter
 
@@ -61,6 +64,61 @@ async def test_pages_in_flight_that_share_items_in_opposite_orders_never_deadloc
     assert sum(written) == 200  # the same rows again change nothing and are not rewritten
 
 
+async def test_a_fresh_library_is_copied_straight_in_until_a_page_meets_a_stored_item(
+    ctx: AppContext, signup: SignupFn
+) -> None:
+    item_ctx = await _library(ctx, (await signup()).account_id)
+    async with ctx.sessionmaker() as s, s.begin():
+        # what the library held after all (an item another listing stored meanwhile)
+        await s.execute(
+            text(
+                "INSERT INTO media_items (account_id, connection_id, library_id, upstream_id, kind, title, guids, "
+                "parts) VALUES (:a, :c, :l, '250', 'track', 'Old title', '{}', '[]')"
+            ),
+            {"a": item_ctx[0], "c": item_ctx[1], "l": item_ctx[2]},
+        )
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    written: list[int] = []
+    writer = ItemWriter(ctx.sessionmaker, fresh=True, tally=written.append, in_flight=1)
+    event.listen(ctx.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with writer:
+            await writer.submit(_tracks(range(0, 100), item_ctx))  # copied straight in
+            await writer.submit(_tracks(range(200, 300), item_ctx))  # meets item 250: upserted
+            await writer.submit(_tracks(range(300, 400), item_ctx))  # no longer fresh: upserted
+            await writer.submit(_tracks(range(0, 50), item_ctx))  # listed twice, unchanged: nothing written
+    finally:
+        event.remove(ctx.engine.sync_engine, "before_cursor_execute", record)
+    assert sum("_stage_items" in st for st in statements) == 3  # the first page needed no stage
+    assert written == [100, 100, 100, 0]
+    async with ctx.sessionmaker() as s:
+        stored = (await s.execute(text("SELECT count(*), count(DISTINCT upstream_id) FROM media_items"))).one()
+        title = await s.scalar(text("SELECT title FROM media_items WHERE upstream_id = '250'"))
+    assert tuple(stored) == (300, 300)
+    assert title == "Track 250"
+
+
+async def test_a_fresh_page_of_movies_hands_out_the_ones_without_languages(ctx: AppContext, signup: SignupFn) -> None:
+    item_ctx = await _library(ctx, (await signup()).account_id)
+    listed = [plex_row({"ratingKey": str(i), "title": f"Movie {i}"}, item_ctx, "movie") for i in range(5)]
+    detailed = plex_row(
+        {
+            "ratingKey": "9",
+            "title": "Movie 9",
+            "Media": [{"Part": [{"Stream": [{"streamType": 2, "languageCode": "eng"}]}]}],
+        },
+        item_ctx,
+        "movie",
+    )
+    async with ItemWriter(ctx.sessionmaker, fresh=True) as writer:
+        await writer.submit([*listed, detailed])
+    assert sorted(writer.take_unknown()) == ["0", "1", "2", "3", "4"]
+
+
 async def test_a_failed_write_is_raised_and_the_other_writes_still_land(ctx: AppContext, signup: SignupFn) -> None:
     item_ctx = await _library(ctx, (await signup()).account_id)
     foreign = (item_ctx[0], item_ctx[1], uuid.uuid4())  # a library that does not exist: the key refuses it
@@ -99,3 +157,26 @@ async def test_both_stops_the_other_part_on_the_first_error_and_raises_it_as_it_
         return v
 
     assert await both(value("items"), value("history")) == ("items", "history")
+
+
+async def test_a_first_history_pass_is_copied_straight_in_and_a_play_listed_twice_is_stored_once(
+    ctx: AppContext, signup: SignupFn
+) -> None:
+    account, connection, _ = await _library(ctx, (await signup()).account_id)
+    source: Any = SimpleNamespace(app=ctx, connection=SimpleNamespace(id=connection), changed=0)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def plays(keys: range) -> list[tuple[Any, ...]]:
+        return [(account, connection, str(k), "10", "1", at + timedelta(minutes=k)) for k in keys]
+
+    first = await HistoryWriter.start(source, first_pass=True)
+    await first.store(plays(range(0, 100)))
+    await first.store(plays(range(90, 200)))  # the history moved under the paging: 90..99 again
+    await first.store(plays(range(200, 210)))
+    assert source.changed == 210
+    again = await HistoryWriter.start(source, first_pass=True)  # plays are stored: the careful way
+    await again.store(plays(range(205, 215)))
+    assert source.changed == 215
+    async with ctx.sessionmaker() as s:
+        stored = (await s.execute(text("SELECT count(*), count(DISTINCT upstream_id) FROM watch_events"))).one()
+    assert tuple(stored) == (215, 215)

@@ -17,7 +17,7 @@ from janitor.core.deps import AppContext
 from janitor.core.ssrf import upstream_http
 from janitor.library.models import MediaItem, RemoteUser
 from janitor.sync.progress import RunProgress, SourceProgress
-from janitor.sync.upsert import mark_missing
+from janitor.sync.upsert import ItemWriter, mark_missing
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -75,6 +75,15 @@ class SyncContext:
         """Full passes record which items they listed (what ``mark_missing`` needs); refreshes and
         a library's first sync don't."""
         return self.run_id if self.full and library.id not in self.fresh_libraries else None
+
+    def writer(self, library: Library) -> ItemWriter:
+        """The page writer of one listing of ``library``."""
+        return ItemWriter(
+            self.app.sessionmaker,
+            seen_run=self.seen_run(library),
+            fresh=library.id in self.fresh_libraries,
+            tally=self.tally,
+        )
 
     def item_ctx(self, library: Library) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
         return (self.account_id, self.connection.id, library.id)

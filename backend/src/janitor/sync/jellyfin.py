@@ -10,7 +10,7 @@ from janitor.connections.models import Library
 from janitor.sync.base import SourceResult, SyncContext, settle_missing, upsert_remote_users
 from janitor.sync.mapping import JELLYFIN_FIELDS, JELLYFIN_TYPES, _iso, jellyfin_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
-from janitor.sync.upsert import ItemWriter, driver_connection
+from janitor.sync.upsert import driver_connection
 
 STABLE_SORT = {"SortBy": "SortName,Id", "SortOrder": "Ascending"}
 
@@ -70,7 +70,7 @@ async def _sync_library(
         )
 
     try:
-        async with ItemWriter(ctx.app.sessionmaker, seen_run=ctx.seen_run(library), tally=ctx.tally) as writer:
+        async with ctx.writer(library) as writer:
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
                 await writer.submit(rows)

@@ -11,7 +11,7 @@ from janitor.connections.clients.plex import PlexServerClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
 from janitor.sync.base import SourceResult, SyncContext, both, count_items, settle_missing, upsert_remote_users
-from janitor.sync.history import store_history
+from janitor.sync.history import HistoryWriter
 from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
 from janitor.sync.upsert import ItemWriter
@@ -113,7 +113,7 @@ async def _sync_level(
         return await client.list_items(library.upstream_key, type=level, start=offset, size=size, params=params)
 
     try:
-        async with ItemWriter(ctx.app.sessionmaker, seen_run=ctx.seen_run(library), tally=ctx.tally) as writer:
+        async with ctx.writer(library) as writer:
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
                 await writer.submit(rows)
@@ -172,6 +172,7 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
     viewed_after = int(cursor) - HISTORY_OVERLAP_SECONDS if cursor else None
     listing = Listing()
     newest: int | None = None
+    writer = await HistoryWriter.start(ctx, first_pass=cursor is None)
 
     async def fetch(offset: int, size: int) -> Page:
         return await client.history(start=offset, size=size, viewed_after=viewed_after)
@@ -195,7 +196,7 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
                         datetime.fromtimestamp(viewed, UTC),
                     )
                 )
-            await store_history(ctx, rows)
+            await writer.store(rows)
             await ctx.step("history", requests=client.request_count, pages=1)
     except IncompleteListing as exc:
         result.reasons.append(f"history: {exc}")

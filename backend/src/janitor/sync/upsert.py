@@ -13,10 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from janitor.sync.mapping import ITEM_COLUMNS, NEEDS_STREAMS
+
+
+async def raw_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, as it is: inside the session's transaction only if
+    a statement already went through the session (SQLAlchemy opens it lazily, on the first one)."""
+    raw = await (await session.connection()).get_raw_connection()
+    return raw.driver_connection
 
 
 async def driver_connection(session: AsyncSession) -> Any:
@@ -25,12 +33,11 @@ async def driver_connection(session: AsyncSession) -> Any:
     SQLAlchemy opens the asyncpg transaction lazily on its first statement; without one, raw
     statements would autocommit one by one (and ON COMMIT DELETE ROWS would empty the stage).
     """
-    conn = await session.connection()
-    await conn.exec_driver_sql("SELECT 1")
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
+    await session.execute(text("SELECT 1"))
+    return await raw_connection(session)
 
 
+_COLUMNS = list(ITEM_COLUMNS)
 _COLS = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
 
 _PLAIN = [
@@ -85,11 +92,15 @@ _WORTH_WRITING = (
     f"m.missing_runs <> 0 OR m.gone OR (m.streams_synced_at IS NULL AND m.kind IN ({_NEEDS_STREAMS})) "
     f"OR {_ROW_DIFFERS} OR {_STREAMS_DIFFER}"
 )
+# One row back per page: how many rows were inserted or rewritten, and which of them still need
+# their stream languages fetched (movies and episodes listed without streams).
 UPSERT_ITEMS = (
-    f"INSERT INTO media_items AS m ({_COLS}) SELECT {_COLS} FROM _stage_items "
+    f"WITH written AS (INSERT INTO media_items AS m ({_COLS}) SELECT {_COLS} FROM _stage_items "
     f"ON CONFLICT (connection_id, upstream_id) DO UPDATE SET\n    {_SET}\n"
     f"WHERE {_WORTH_WRITING}\n"
-    "RETURNING upstream_id, kind, streams_synced_at IS NULL AS needs_streams"
+    "RETURNING upstream_id, kind, streams_synced_at)\n"
+    "SELECT count(*) AS written, coalesce(array_agg(upstream_id) FILTER (WHERE streams_synced_at IS NULL "
+    f"AND kind IN ({_NEEDS_STREAMS})), '{{}}') AS unknown FROM written"
 )
 RECORD_SEEN = (
     "INSERT INTO sync_seen_items (run_id, connection_id, upstream_id) "
@@ -102,6 +113,11 @@ CREATE_STAGE = (
 )
 
 
+_UPSTREAM_ID = ITEM_COLUMNS.index("upstream_id")
+_KIND = ITEM_COLUMNS.index("kind")
+_STREAMS_SYNCED_AT = ITEM_COLUMNS.index("streams_synced_at")
+
+
 async def upsert_items(
     session: AsyncSession, rows: Sequence[tuple[Any, ...]], *, seen_run: uuid.UUID | None = None
 ) -> tuple[list[str], int]:
@@ -112,16 +128,35 @@ async def upsert_items(
     if not rows:
         return [], 0
     await session.execute(text(CREATE_STAGE))  # also opens the transaction the raw statements join
-    raw = await (await session.connection()).get_raw_connection()
-    conn: Any = raw.driver_connection
+    conn = await raw_connection(session)
     await conn.copy_records_to_table("_stage_items", records=rows, columns=list(ITEM_COLUMNS))
     if seen_run is not None:
         await conn.execute(RECORD_SEEN, seen_run)
-    result = await conn.fetch(UPSERT_ITEMS)  # the stage empties itself at commit (ON COMMIT DELETE ROWS)
-    return [r["upstream_id"] for r in result if r["needs_streams"]], len(result)
+    result = await conn.fetchrow(UPSERT_ITEMS)  # the stage empties itself at commit (ON COMMIT DELETE ROWS)
+    return list(result["unknown"]), int(result["written"])
 
 
-_UPSTREAM_ID = ITEM_COLUMNS.index("upstream_id")
+async def copy_new_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], table: str, rows: Sequence[tuple[Any, ...]], columns: list[str]
+) -> bool:
+    """COPY rows that should all be new straight into ``table``: no stage, no conflict handling. One
+    COPY is atomic on its own, so no transaction is opened around it (a round trip saved per page).
+    False, with nothing written, when a row was already there (listed twice, or the table held it
+    after all): the caller then writes the page the careful way."""
+    if not rows:
+        return True
+    async with sessionmaker() as session:
+        conn = await raw_connection(session)
+        try:
+            await conn.copy_records_to_table(table, records=rows, columns=columns)
+        except asyncpg.UniqueViolationError:
+            return False
+    return True
+
+
+def unknown_streams(rows: Sequence[tuple[Any, ...]]) -> list[str]:
+    """The ids of inserted rows whose stream languages must be fetched (what UPSERT_ITEMS returns)."""
+    return [r[_UPSTREAM_ID] for r in rows if r[_STREAMS_SYNCED_AT] is None and r[_KIND] in NEEDS_STREAMS]
 
 
 def _upstream_id(row: tuple[Any, ...]) -> Any:
@@ -138,7 +173,9 @@ class ItemWriter:
     other's uncommitted row always wait in the same direction and never deadlock.
 
     ``seen_run``: the run whose full pass this listing is; listed pages are recorded as seen by it
-    (``submit(rows, listed=False)``, for details of items already listed, records nothing)."""
+    (``submit(rows, listed=False)``, for details of items already listed, records nothing).
+    ``fresh``: the library held nothing when the run started, so listed pages are copied in without
+    staging (``copy_new_rows``); the first page that meets an existing item turns that off."""
 
     def __init__(
         self,
@@ -147,9 +184,11 @@ class ItemWriter:
         seen_run: uuid.UUID | None = None,
         tally: Callable[[int], None] | None = None,
         in_flight: int = 2,
+        fresh: bool = False,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._seen_run = seen_run
+        self._fresh = fresh and seen_run is None
         self._tally = tally  # told how many rows each write inserted or rewrote
         self._in_flight = max(1, in_flight)
         self._pending: deque[asyncio.Task[list[str]]] = deque()
@@ -201,8 +240,14 @@ class ItemWriter:
 
     async def _write(self, rows: Sequence[tuple[Any, ...]], *, listed: bool) -> list[str]:
         ordered = sorted(rows, key=_upstream_id)
-        async with self._sessionmaker() as session, session.begin():
-            unknown, written = await upsert_items(session, ordered, seen_run=self._seen_run if listed else None)
+        copied = listed and self._fresh and await copy_new_rows(self._sessionmaker, "media_items", ordered, _COLUMNS)
+        if copied:
+            unknown, written = unknown_streams(ordered), len(ordered)
+        else:
+            if listed:
+                self._fresh = False  # the library held an item after all: every page goes the careful way
+            async with self._sessionmaker() as session, session.begin():
+                unknown, written = await upsert_items(session, ordered, seen_run=self._seen_run if listed else None)
         if self._tally is not None:
             self._tally(written)
         return unknown if listed else []
