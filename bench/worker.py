@@ -62,14 +62,14 @@ def _timed(owner: Any, name: str, label: str) -> None:
 def install_trace() -> None:
     """Wall time spent awaiting each stage (stages overlap: requests run concurrently with the rest)."""
     from janitor.connections.clients import base as client_base
-    from janitor.sync import base, history, jellyfin, plex, progress, upsert
+    from janitor.sync import base, jellyfin, plex, progress, upsert
 
     _timed(client_base.BaseClient, "_get_json", "http request (each, concurrent)")
     _timed(upsert.ItemWriter, "_write", "ItemWriter._write (page, in the background)")
     _timed(upsert.ItemWriter, "flush", "ItemWriter.flush (waiting for the write in flight)")
     _timed(upsert, "driver_connection", "driver_connection (SELECT 1)")
     _timed(plex, "_details", "plex _details (batch of pages)")
-    _timed(history.HistoryWriter, "store", "HistoryWriter.store (page)")
+    _timed(plex, "store_history", "store_history (page)")
     _timed(jellyfin, "driver_connection", "jellyfin played-state driver_connection")
     _timed(progress.RunProgress, "flush", "progress.flush")
     _timed(base.SyncContext, "step", "ctx.step")

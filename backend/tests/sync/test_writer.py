@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.sync.base import both
-from janitor.sync.history import HistoryWriter
+from janitor.sync.history import history_writer, store_history
 from janitor.sync.mapping import plex_row
 from janitor.sync.upsert import ItemWriter
 
@@ -169,13 +169,16 @@ async def test_a_first_history_pass_is_copied_straight_in_and_a_play_listed_twic
     def plays(keys: range) -> list[tuple[Any, ...]]:
         return [(account, connection, str(k), "10", "1", at + timedelta(minutes=k)) for k in keys]
 
-    first = await HistoryWriter.start(source, first_pass=True)
-    await first.store(plays(range(0, 100)))
-    await first.store(plays(range(90, 200)))  # the history moved under the paging: 90..99 again
-    await first.store(plays(range(200, 210)))
+    first = await history_writer(source, first_pass=True)
+    await store_history(source, plays(range(0, 100)), first)
+    assert first.fresh
+    await store_history(source, plays(range(90, 200)), first)  # the history moved under the paging: 90..99 again
+    assert not first.fresh
+    await store_history(source, plays(range(200, 210)), first)
     assert source.changed == 210
-    again = await HistoryWriter.start(source, first_pass=True)  # plays are stored: the careful way
-    await again.store(plays(range(205, 215)))
+    again = await history_writer(source, first_pass=True)  # plays are stored: the careful way
+    assert not again.fresh
+    await store_history(source, plays(range(205, 215)), again)
     assert source.changed == 215
     async with ctx.sessionmaker() as s:
         stored = (await s.execute(text("SELECT count(*), count(DISTINCT upstream_id) FROM watch_events"))).one()

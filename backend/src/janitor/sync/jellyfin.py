@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import text
+
 from janitor.connections.clients.base import Page, with_retries
-from janitor.connections.clients.jellyfin import JellyfinClient
+from janitor.connections.clients.jellyfin import JellyfinClient, JellyfinUser
 from janitor.connections.models import Library
-from janitor.sync.base import SourceResult, SyncContext, settle_missing, upsert_remote_users
+from janitor.sync.base import SourceResult, SyncContext, both, settle_missing, upsert_remote_users
 from janitor.sync.mapping import JELLYFIN_FIELDS, JELLYFIN_TYPES, _iso, jellyfin_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
-from janitor.sync.upsert import driver_connection
+from janitor.sync.upsert import FirstPassCopy, driver_connection, raw_connection
 
 STABLE_SORT = {"SortBy": "SortName,Id", "SortOrder": "Ascending"}
 
@@ -27,24 +30,41 @@ async def sync_jellyfin(ctx: SyncContext) -> SourceResult:
         await upsert_remote_users(
             ctx, [{"upstream_id": u.id, "name": u.name, "role": "owner" if u.is_admin else "user"} for u in users]
         )
-        acting_user = conn.options.get("user_id")
-        complete_libraries: list[Library] = []
-        for library in ctx.libraries:
-            types = JELLYFIN_TYPES.get(library.kind)
-            if not types:
-                continue
-            if await _sync_library(ctx, client, library, types, acting_user, result):
-                complete_libraries.append(library)
-        for user in users:
-            if not await _sync_played(ctx, client, user.id):
-                result.complete = False
-                result.reasons.append(f"played state of {user.name} could not be read completely")
+        # Played states do not depend on the items (they are joined at the end of the run): they are
+        # read while the libraries are, over the same bounded connection pool.
+        complete_libraries, unread = await both(
+            _sync_libraries(ctx, client, conn.options.get("user_id"), result),
+            _sync_all_played(ctx, client, users),
+        )
+        for name in unread:
+            result.complete = False
+            result.reasons.append(f"played state of {name} could not be read completely")
         ctx.source.requests = client.request_count
     synced_kinds = [lib for lib in ctx.libraries if lib.kind in JELLYFIN_TYPES]
     result.complete = result.complete and len(complete_libraries) == len(synced_kinds)
     if ctx.full and complete_libraries and result.complete:
         await settle_missing(ctx, complete_libraries, result)
     return result
+
+
+async def _sync_libraries(
+    ctx: SyncContext, client: JellyfinClient, acting_user: str | None, result: SourceResult
+) -> list[Library]:
+    """Every enabled library; returns the ones read completely."""
+    complete_libraries: list[Library] = []
+    for library in ctx.libraries:
+        types = JELLYFIN_TYPES.get(library.kind)
+        if types and await _sync_library(ctx, client, library, types, acting_user, result):
+            complete_libraries.append(library)
+    return complete_libraries
+
+
+async def _sync_all_played(ctx: SyncContext, client: JellyfinClient, users: Sequence[JellyfinUser]) -> list[str]:
+    """The played state of every user; returns the names of those that could not be read completely."""
+    first = await FirstPassCopy.start(
+        ctx.app.sessionmaker, "user_item_states", STATE_COLUMNS, connection_id=ctx.connection.id, first_pass=ctx.full
+    )
+    return [user.name for user in users if not await _sync_played(ctx, client, user.id, first)]
 
 
 async def _sync_library(
@@ -83,6 +103,16 @@ async def _sync_library(
     return listing.complete
 
 
+STATE_COLUMNS = [
+    "account_id",
+    "connection_id",
+    "item_upstream_id",
+    "user_upstream_id",
+    "play_count",
+    "played",
+    "last_played_at",
+    "last_seen_run",
+]
 STATE_STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS _stage_states (account_id uuid, connection_id uuid, item_upstream_id text, "
     "user_upstream_id text, play_count int, played bool, last_played_at timestamptz, last_seen_run uuid) "
@@ -108,7 +138,7 @@ STATE_FORGET = (
 )
 
 
-async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str) -> bool:
+async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str, first: FirstPassCopy) -> bool:
     """Items the user has played, with play count and last play. Only a complete read forgets old rows."""
     listing = Listing()
 
@@ -140,12 +170,15 @@ async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str) -
                         ctx.run_id,
                     )
                 )
-            async with ctx.app.sessionmaker() as session, session.begin():
-                conn = await driver_connection(session)
-                await conn.execute(STATE_STAGE)
-                await conn.copy_records_to_table("_stage_states", records=rows)
-                ctx.changed += await conn.fetchval(STATE_CHANGES)
-                await conn.execute(STATE_UPSERT)
+            if await first.copy(rows):
+                ctx.changed += len(rows)
+            else:
+                async with ctx.app.sessionmaker() as session, session.begin():
+                    await session.execute(text(STATE_STAGE))  # also opens the transaction the raw statements join
+                    conn = await raw_connection(session)
+                    await conn.copy_records_to_table("_stage_states", records=rows, columns=STATE_COLUMNS)
+                    ctx.changed += await conn.fetchval(STATE_CHANGES)
+                    await conn.execute(STATE_UPSERT)
             await ctx.step("played state", requests=client.request_count, pages=1)
     except IncompleteListing:
         return False

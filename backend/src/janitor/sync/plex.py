@@ -11,7 +11,7 @@ from janitor.connections.clients.plex import PlexServerClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
 from janitor.sync.base import SourceResult, SyncContext, both, count_items, settle_missing, upsert_remote_users
-from janitor.sync.history import HistoryWriter
+from janitor.sync.history import history_writer, store_history
 from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
 from janitor.sync.upsert import ItemWriter
@@ -172,7 +172,7 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
     viewed_after = int(cursor) - HISTORY_OVERLAP_SECONDS if cursor else None
     listing = Listing()
     newest: int | None = None
-    writer = await HistoryWriter.start(ctx, first_pass=cursor is None)
+    first = await history_writer(ctx, first_pass=cursor is None)
 
     async def fetch(offset: int, size: int) -> Page:
         return await client.history(start=offset, size=size, viewed_after=viewed_after)
@@ -196,7 +196,7 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
                         datetime.fromtimestamp(viewed, UTC),
                     )
                 )
-            await writer.store(rows)
+            await store_history(ctx, rows, first)
             await ctx.step("history", requests=client.request_count, pages=1)
     except IncompleteListing as exc:
         result.reasons.append(f"history: {exc}")

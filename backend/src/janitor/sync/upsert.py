@@ -154,6 +154,46 @@ async def copy_new_rows(
     return True
 
 
+class FirstPassCopy:
+    """Pages of a table that held none of the connection's rows when the pass started (its first
+    sync) are copied straight in (``copy_new_rows``). The first page that meets a stored row (a row
+    listed twice) turns that off: it and every later page are written the careful way."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], table: str, columns: list[str]) -> None:
+        self._sessionmaker = sessionmaker
+        self._table = table
+        self._columns = columns
+        self.fresh = False
+
+    @classmethod
+    async def start(
+        cls,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        table: str,
+        columns: list[str],
+        *,
+        connection_id: uuid.UUID,
+        first_pass: bool,
+    ) -> FirstPassCopy:
+        writer = cls(sessionmaker, table, columns)
+        if first_pass:
+            async with sessionmaker() as session:
+                held = await session.scalar(
+                    # the table name is one of ours, never user input
+                    text(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE connection_id = :c)"),
+                    {"c": connection_id},
+                )
+            writer.fresh = not held
+        return writer
+
+    async def copy(self, rows: Sequence[tuple[Any, ...]]) -> bool:
+        """True when the page was copied in; False: write it the careful way."""
+        if self.fresh and await copy_new_rows(self._sessionmaker, self._table, rows, self._columns):
+            return True
+        self.fresh = False
+        return False
+
+
 def unknown_streams(rows: Sequence[tuple[Any, ...]]) -> list[str]:
     """The ids of inserted rows whose stream languages must be fetched (what UPSERT_ITEMS returns)."""
     return [r[_UPSTREAM_ID] for r in rows if r[_STREAMS_SYNCED_AT] is None and r[_KIND] in NEEDS_STREAMS]
