@@ -831,7 +831,8 @@ def main() -> None:
         if "trace" in unit:
             lines = [
                 f"    {k:<45} n={v['n']:<5} total {v['total_s']:8.3f}s  max {v['max_s']:.4f}s"
-                for k, v in sorted(unit["trace"].items(), key=lambda kv: -kv[1]["total_s"])
+                f"  from {v['from_s']:6.2f}s to {v['to_s']:6.2f}s"
+                for k, v in sorted(unit["trace"].items(), key=lambda kv: kv[1]["from_s"])
             ]
             notes.append(f"Wall time awaited per stage, {label} (job wall {unit['wall']:.2f}s):\n\n" + "\n".join(lines))
     report = render(rows, meta, notes, profiles)

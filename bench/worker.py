@@ -43,6 +43,7 @@ def write(out: str, result: dict[str, Any]) -> None:
 
 # ----------------------------------------------------------------------------- tracing (diagnosis only)
 TRACE: dict[str, list[float]] = {}
+SPANS: dict[str, list[float]] = {}  # label -> [first start, last end] (perf_counter)
 
 
 def _timed(owner: Any, name: str, label: str) -> None:
@@ -54,7 +55,10 @@ def _timed(owner: Any, name: str, label: str) -> None:
         try:
             return await fn(*a, **kw)
         finally:
-            TRACE.setdefault(label, []).append(time.perf_counter() - t)
+            end = time.perf_counter()
+            TRACE.setdefault(label, []).append(end - t)
+            span = SPANS.setdefault(label, [t, end])
+            span[1] = end
 
     setattr(owner, name, wrapper)
 
@@ -84,6 +88,12 @@ def install_trace() -> None:
     _timed(precompute, "refresh_duplicate_candidates", "end: refresh_duplicate_candidates")
     _timed(precompute, "refresh_summary", "end: refresh_summary")
     _timed(precompute, "ensure_summary", "end: ensure_summary")
+    from janitor.sync import runner
+
+    _timed(runner, "_sync_source", "runner _sync_source (whole source)")
+    _timed(runner, "_fresh_libraries", "runner _fresh_libraries")
+    _timed(runner, "_forget_seen", "runner _forget_seen")
+    _timed(plex, "upsert_remote_users", "plex upsert_remote_users")
     import asyncpg.connection
 
     conn_cls = asyncpg.connection.Connection
@@ -92,8 +102,19 @@ def install_trace() -> None:
     _timed(conn_cls, "execute", "asyncpg execute (CREATE/TRUNCATE/INSERT/UPDATE)")
 
 
-def trace_summary() -> dict[str, Any]:
-    return {k: {"n": len(v), "total_s": round(sum(v), 3), "max_s": round(max(v), 4)} for k, v in TRACE.items()}
+def trace_summary(t0: float) -> dict[str, Any]:
+    """Per stage: calls, total and longest wall time, and when (seconds after the job started) its
+    first call began and its last one ended."""
+    return {
+        k: {
+            "n": len(v),
+            "total_s": round(sum(v), 3),
+            "max_s": round(max(v), 4),
+            "from_s": round(SPANS[k][0] - t0, 3),
+            "to_s": round(SPANS[k][1] - t0, 3),
+        }
+        for k, v in TRACE.items()
+    }
 
 
 END_OF_RUN = ("mark missing", "rebuild report data", "dashboard summary")
@@ -160,7 +181,7 @@ async def run_product_sync(account_id: str, trace: bool = False) -> dict[str, An
             "rows_present": rows[0],
             "rows_total": rows[1],
             "end_of_run": {k: round(sum(TRACE.pop(k, [])), 3) for k in END_OF_RUN},
-            **({"trace": trace_summary()} if trace else {}),
+            **({"trace": trace_summary(t0)} if trace else {}),
         }
     finally:
         await close_context(ctx)

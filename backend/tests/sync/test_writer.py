@@ -18,6 +18,8 @@ from janitor.devtools.pytest_plugin import SignupFn
 from janitor.sync.base import both
 from janitor.sync.history import history_writer, store_history
 from janitor.sync.mapping import plex_row
+from janitor.sync.models import SyncRun
+from janitor.sync.progress import Cancelled, RunProgress
 from janitor.sync.upsert import ItemWriter
 
 
@@ -183,3 +185,33 @@ async def test_a_first_history_pass_is_copied_straight_in_and_a_play_listed_twic
     async with ctx.sessionmaker() as s:
         stored = (await s.execute(text("SELECT count(*), count(DISTINCT upstream_id) FROM watch_events"))).one()
     assert tuple(stored) == (215, 215)
+
+
+async def test_progress_written_in_the_background_still_stops_a_cancelled_run(
+    ctx: AppContext, signup: SignupFn
+) -> None:
+    account = (await signup()).account_id
+    run_id = uuid.uuid4()
+    async with ctx.sessionmaker() as s, s.begin():
+        s.add(SyncRun(id=run_id, account_id=account, trigger="manual", full=True, status="running"))
+    progress = RunProgress(ctx, run_id, account, min_interval=0)
+    source = progress.add("plex", "plex", "Plex")
+    source.items = 500
+    progress.flush_soon()  # starts a write and returns at once
+    progress.flush_soon()  # one write at a time: nothing more to do
+    await progress.drain()
+    async with ctx.sessionmaker() as s:
+        assert await s.scalar(text("SELECT items FROM sync_runs WHERE id = :r"), {"r": run_id}) == 500
+        await s.execute(text("UPDATE sync_runs SET cancel_requested = true WHERE id = :r"), {"r": run_id})
+        await s.commit()
+    progress.flush_soon()
+
+    async def steps() -> None:
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            progress.flush_soon()
+
+    with pytest.raises(Cancelled):  # seen by the background write, raised by the next step
+        await steps()
+    with pytest.raises(Cancelled):  # and by every later one, forced or not
+        await progress.flush(force=True)

@@ -89,12 +89,13 @@ class SyncContext:
         return (self.account_id, self.connection.id, library.id)
 
     async def step(self, phase: str, *, requests: int, pages: int = 0, items: int = 0) -> None:
+        """Count what was read; the progress row is written in the background (``flush_soon``)."""
         self.source.phase = phase
         self.source.requests = requests
         self.source.pages += pages
         self.source.items += items
         self.progress.phase = f"{self.source.name}: {phase}"
-        await self.progress.flush()
+        self.progress.flush_soon()
 
 
 async def upsert_remote_users(ctx: SyncContext, users: list[dict[str, Any]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -46,6 +47,8 @@ class RunProgress:
         self.phase = "starting"
         self.min_interval = min_interval
         self._last = 0.0
+        self._background: asyncio.Task[bool] | None = None
+        self._cancelled = False
 
     def add(self, key: str, kind: str, name: str) -> SourceProgress:
         self.sources[key] = SourceProgress(kind=kind, name=name)
@@ -68,6 +71,42 @@ class RunProgress:
         if not force and now - self._last < self.min_interval:
             return
         self._last = now
+        await self._settle_background()
+        if await self._write():
+            raise Cancelled()
+
+    def flush_soon(self) -> None:
+        """``flush`` without waiting for it: the write runs in the background, one at a time, so the
+        listing never stalls on it. A stop the user asked for, or a failed write, is raised by the
+        next call (or by the next ``flush``)."""
+        task = self._background
+        if task is not None and task.done():
+            self._background = None
+            if task.result():  # raises the write's own error
+                self._cancelled = True
+        if self._cancelled:
+            raise Cancelled()
+        now = time.monotonic()
+        if self._background is not None or now - self._last < self.min_interval:
+            return
+        self._last = now
+        self._background = asyncio.create_task(self._write())
+
+    async def drain(self) -> None:
+        """Wait for a background write still running (the run is ending; its outcome no longer matters)."""
+        task, self._background = self._background, None
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _settle_background(self) -> None:
+        task, self._background = self._background, None
+        if task is not None and await task:
+            self._cancelled = True
+        if self._cancelled:
+            raise Cancelled()
+
+    async def _write(self) -> bool:
+        """Store and publish the current figures; True when the user asked the run to stop."""
         async with self.app.sessionmaker() as session, session.begin():
             await session.execute(
                 update(SyncRun)
@@ -76,8 +115,7 @@ class RunProgress:
             )
             cancel = await session.scalar(select(SyncRun.cancel_requested).where(SyncRun.id == self.run_id))
         await self.publish()
-        if cancel:
-            raise Cancelled()
+        return bool(cancel)
 
     async def publish(self, **extra: Any) -> None:
         message = {

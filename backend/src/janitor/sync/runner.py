@@ -77,6 +77,7 @@ async def run_sync(job: TenantJob) -> None:
         for source in progress.sources.values():
             if source.status in ("pending", "running"):
                 source.status = "cancelled"
+    await progress.drain()
     reasons = [f"{progress.sources[k].name}: {r}" for k, res in results.items() for r in res.reasons]
     # A refresh that wrote nothing leaves the derived data as it is; a full pass always rebuilds it
     # (so data left behind by a run that died before this point is rebuilt within a day at most).
