@@ -88,6 +88,19 @@ def install_trace() -> None:
     _timed(precompute, "refresh_duplicate_candidates", "end: refresh_duplicate_candidates")
     _timed(precompute, "refresh_summary", "end: refresh_summary")
     _timed(precompute, "ensure_summary", "end: ensure_summary")
+    from janitor.reports import dashboard
+
+    for fn in (
+        "stale_items",
+        "large_movies",
+        "duplicate_groups",
+        "language_issues",
+        "request_report",
+        "recently_available",
+        "_fingerprint",
+        "_lock",
+    ):
+        _timed(dashboard, fn, f"summary: {fn}")
     from janitor.sync import runner
 
     _timed(runner, "_sync_source", "runner _sync_source (whole source)")
