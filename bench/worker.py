@@ -91,7 +91,7 @@ def install_trace() -> None:
     from janitor.reports import dashboard
 
     for fn in (
-        "stale_items",
+        "stale_totals",
         "large_movies",
         "duplicate_groups",
         "language_issues",

@@ -82,6 +82,8 @@ async def test_dashboard_summarises_every_report(
     assert cards["languages"]["count"] == 4
     assert board["last_sync"]["status"] == "complete"
     assert sum(b["count"] for b in board["stale_by_age"]) == 4
+    stale_rows = (await api.get("/api/v1/reports/stale", params={"page_size": 100}, headers=user.headers)).json()
+    assert cards["stale"]["reclaimable_bytes"] == sum(r["size_bytes"] or 0 for r in stale_rows["items"]) > 0
     assert {b["label"]: b["count"] for b in board["stale_by_age"]} == {
         "never watched": 1,
         "over 2 years": 0,

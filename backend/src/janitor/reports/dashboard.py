@@ -19,7 +19,7 @@ from janitor.reports.languages import language_issues
 from janitor.reports.large import large_movies
 from janitor.reports.models import ReportSettings, ReportSummary
 from janitor.reports.requests import recently_available, request_report
-from janitor.reports.stale import stale_items
+from janitor.reports.stale import stale_totals
 from janitor.sync.models import SyncRun
 
 
@@ -68,14 +68,6 @@ GROUP BY l.id, l.title, c.name, l.kind
 ORDER BY size_bytes DESC
 """
 
-BUCKETS = [
-    ("never watched", None),
-    ("over 2 years", 730),
-    ("1-2 years", 365),
-    ("6-12 months", 182),
-    ("under 6 months", 0),
-]
-
 
 class Summary(BaseModel):
     """What the dashboard caches (``report_summaries.body``)."""
@@ -114,7 +106,7 @@ async def compute_summary(
     """The figures from the reports themselves (every row of stale, large and duplicates)."""
     everything = PageParams(page=1, page_size=100_000)
     one = PageParams(page=1, page_size=1)
-    stale, stale_total = await stale_items(session, account_id, everything, settings=settings, now=now)
+    stale = await stale_totals(session, account_id, settings=settings, now=now)
     large, large_total = await large_movies(session, account_id, everything, threshold_gb=settings.large_movie_gb)
     dup_groups, dup_total = await duplicate_groups(session, account_id, everything, settings=settings)
     _, lang_total = await language_issues(session, account_id, one, settings=settings)
@@ -124,25 +116,19 @@ async def compute_summary(
         ReportCard(
             report="duplicates", count=dup_total, reclaimable_bytes=sum(g.reclaimable_bytes for g in dup_groups)
         ),
-        ReportCard(report="stale", count=stale_total, reclaimable_bytes=sum(i.size_bytes or 0 for i in stale)),
+        ReportCard(report="stale", count=stale.count, reclaimable_bytes=stale.size_bytes),
         ReportCard(report="large", count=large_total, reclaimable_bytes=sum(i.size_bytes for i in large)),
         ReportCard(report="languages", count=lang_total),
         ReportCard(report="requests", count=req_total),
         ReportCard(report="recently-available", count=recent_total),
     ]
-    buckets = {label: 0 for label, _ in BUCKETS}
-    for item in stale:
-        if item.last_watched_at is None:
-            buckets["never watched"] += 1
-            continue
-        days = (now - item.last_watched_at).days
-        label = next(lbl for lbl, lim in BUCKETS if lim is not None and days >= lim)
-        buckets[label] += 1
     storage = [
         LibraryStorage(**dict(r)) for r in (await session.execute(text(STORAGE_SQL), {"a": account_id})).mappings()
     ]
     return Summary(
-        cards=cards, storage=storage, stale_by_age=[AgeBucket(label=label, count=n) for label, n in buckets.items()]
+        cards=cards,
+        storage=storage,
+        stale_by_age=[AgeBucket(label=label, count=n) for label, n in stale.by_age.items()],
     )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.sql import matches
@@ -78,9 +80,9 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=target_year, month=target_month, day=day)
 
 
-async def stale_items(
-    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime
-) -> tuple[list[StaleItem], int]:
+def _stale_query(
+    account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime
+) -> tuple[str, dict[str, Any]]:
     filters, args = scope_filters(params, search=("m.title",))
     args.update(
         a=account_id,
@@ -98,6 +100,67 @@ async def stale_items(
         order=f"{order} {direction}",
         nulls="FIRST" if direction == "ASC" else "LAST",
     )
+    return sql, args
+
+
+# The dashboard's figures over every stale item (no page cap), from the report's own query: how
+# many, their size, and how long ago they were last watched (days >= each bucket's lower bound).
+AGE_BUCKETS: list[tuple[str, int | None]] = [
+    ("never watched", None),
+    ("over 2 years", 730),
+    ("1-2 years", 365),
+    ("6-12 months", 182),
+    ("under 6 months", 0),
+]
+
+
+def _age_filters() -> list[str]:
+    """One condition per bucket: never watched, then days since the last play >= the bucket's bound
+    and < the previous one's (a play dated in the future counts as the most recent bucket)."""
+    conditions, previous = ["s.last_at IS NULL"], None
+    for _, bound in AGE_BUCKETS[1:]:
+        parts = [f"s.last_at > CAST(:now AS timestamptz) - interval '{previous} days'"] if previous is not None else []
+        if bound:
+            parts.append(f"s.last_at <= CAST(:now AS timestamptz) - interval '{bound} days'")
+        conditions.append(" AND ".join(parts) or "s.last_at IS NOT NULL")
+        previous = bound
+    return conditions
+
+
+TOTALS_SQL = (
+    "SELECT count(*) AS n, coalesce(sum(s.size_bytes), 0) AS size_bytes, "
+    + ", ".join(f"count(*) FILTER (WHERE {c}) AS b{i}" for i, c in enumerate(_age_filters()))
+    + " FROM ({stale}) s"
+)
+
+
+class StaleTotals(BaseModel):
+    count: int
+    size_bytes: int
+    by_age: dict[str, int]
+
+
+async def stale_totals(
+    session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
+) -> StaleTotals:
+    sql, args = _stale_query(account_id, PageParams(page=1, page_size=1, sort="title"), settings=settings, now=now)
+    # every row (LIMIT NULL is no limit), in the cheapest order
+    row = (
+        (await session.execute(text(TOTALS_SQL.format(stale=sql)), {**args, "now": now, "limit": None, "offset": 0}))
+        .mappings()
+        .one()
+    )
+    return StaleTotals(
+        count=row["n"],
+        size_bytes=row["size_bytes"],
+        by_age={label: row[f"b{i}"] for i, (label, _) in enumerate(AGE_BUCKETS)},
+    )
+
+
+async def stale_items(
+    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime
+) -> tuple[list[StaleItem], int]:
+    sql, args = _stale_query(account_id, params, settings=settings, now=now)
     rows, total = await fetch_page(session, sql, args, params)
     items = []
     for r in rows:
