@@ -3,6 +3,7 @@ settings, allowlist or keeper change, and per tenant."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,16 @@ from mediasim import SimServer
 
 from .test_allowlists import _add, _row
 from .test_stale_and_large import _synced
+
+
+async def _clear_of_the_hour() -> None:
+    """The stored summary's fingerprint holds the UTC hour (cut-offs move with the clock): a test that
+    compares stored and fresh figures must not straddle an hour. Start it after the hour turns when
+    fewer than 90 s are left (these tests take 5-20 s)."""
+    now = datetime.now(UTC)
+    left = 3600 - (now.minute * 60 + now.second)
+    if left < 90:
+        await asyncio.sleep(left + 1)
 
 
 async def _board(api: httpx.AsyncClient, user: SignedUp) -> dict[str, Any]:
@@ -61,6 +72,7 @@ async def _assert_matches_reports(api: httpx.AsyncClient, user: SignedUp, job_ct
 async def test_the_sync_stores_last_plays_and_the_summary(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:
+    await _clear_of_the_hour()
     user = await _synced(api, signup, sim, run_job)
     async with job_ctx.sessionmaker() as session:
         stored = (
@@ -186,6 +198,7 @@ async def test_the_summary_never_shows_another_tenants_data(
 async def test_a_write_the_summary_depends_on_queues_its_recomputation_in_the_background(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:
+    await _clear_of_the_hour()
     user = await _synced(api, signup, sim, run_job)
 
     async def queued() -> list[str]:
