@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -212,3 +213,29 @@ async def test_activity_log_playback_entries(client: httpx.AsyncClient, jf_key: 
     non_admin = next(u for u in jf.users if not u.is_admin)
     r = await client.get(f"{JF}/System/ActivityLog/Entries", headers={"X-Emby-Token": non_admin.token})
     assert r.status_code == 403
+
+
+async def test_items_saved_since_a_date_and_their_date_last_saved(
+    client: httpx.AsyncClient, jf_key: str, world: World
+) -> None:
+    assert world.jellyfin is not None
+    movies = [i for i in world.jellyfin.items.values() if i.type == "movie" and not i.deleted]
+    newest = max(i.updated_at for i in movies)
+    h = {"X-Emby-Token": jf_key}
+    base = f"{JF}/Items?Recursive=true&IncludeItemTypes=Movie&Fields=DateLastSaved"
+    every = (await client.get(base, headers=h)).json()
+    assert every["TotalRecordCount"] == len(movies)
+    assert all(it["DateLastSaved"].endswith("Z") for it in every["Items"])
+    since = datetime.fromtimestamp(newest, UTC).isoformat().replace("+00:00", "Z")
+    recent = (await client.get(f"{base}&MinDateLastSaved={since}", headers=h)).json()
+    expected = sum(1 for i in movies if i.updated_at >= newest)
+    assert recent["TotalRecordCount"] == len(recent["Items"]) == expected < len(movies)
+    later = datetime.fromtimestamp(newest + 1, UTC).isoformat()  # an offset: "+00:00"
+    query = {"Recursive": "true", "IncludeItemTypes": "Movie", "Fields": "DateLastSaved"}
+    before = await client.get(
+        f"{JF}/Items", params={**query, "MinDateLastSaved": "2000-01-01T00:00:00+00:00"}, headers=h
+    )
+    assert before.json()["TotalRecordCount"] == len(movies)
+    after = await client.get(f"{JF}/Items", params={**query, "MinDateLastSaved": later}, headers=h)
+    assert after.json()["TotalRecordCount"] == 0
+    assert (await client.get(base, params={"MinDateLastSaved": "yesterday"}, headers=h)).status_code == 400

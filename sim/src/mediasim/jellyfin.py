@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -523,6 +524,8 @@ class JellyfinService(Service):
             d["Etag"] = hex_id("etag", jid, it.updated_at)
         if "datecreated" in fields:
             d["DateCreated"] = iso_dotnet(it.added_at)
+        if "datelastsaved" in fields:
+            d["DateLastSaved"] = iso_dotnet(it.updated_at)
         if "candelete" in fields:
             d["CanDelete"] = user is None or user.can_delete
         if "sortname" in fields:
@@ -645,6 +648,9 @@ class JellyfinService(Service):
             items = [i for i in items if JF_TYPE[i.type].lower() in include]
         if exclude:
             items = [i for i in items if JF_TYPE[i.type].lower() not in exclude]
+        if q.get("mindatelastsaved"):
+            saved_since = _parse_iso(q["mindatelastsaved"]) or 0.0  # items() refused an unreadable date
+            items = [i for i in items if i.updated_at >= saved_since]
         played_filter: bool | None = None
         if q.get("isplayed"):
             played_filter = q["isplayed"].lower() == "true"
@@ -743,6 +749,8 @@ class JellyfinService(Service):
             hit = self.state.page_cache.get(key)
             if hit is not None:
                 return Response(hit[2], status_code=hit[0], headers=hit[1])
+        if q.get("mindatelastsaved") and _parse_iso(q["mindatelastsaved"]) is None:
+            return self.error(400)
         items = self._select(q, user)
         if items is None:
             return self.error(404) if False else self._json({"Items": [], "TotalRecordCount": 0, "StartIndex": 0})
@@ -1066,3 +1074,14 @@ class JellyfinService(Service):
         if worst == 401:
             return Response(b"Unauthorized access", status_code=401)
         return self.error(worst) if worst >= 400 else Response(b"", status_code=worst)
+
+
+def _parse_iso(value: str) -> float | None:
+    """``minDateLastSaved`` as Jellyfin takes it (ISO 8601, ``Z`` or an offset; naive means UTC)."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
