@@ -227,6 +227,43 @@ async def test_a_refresh_reads_only_what_changed_and_reads_a_level_in_full_when_
     assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == items
 
 
+async def test_a_jellyfin_refresh_lists_only_what_was_saved_since_and_reads_a_library_in_full_when_items_are_missed(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    full = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]["sources"][ids["jellyfin"]]
+    items = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["jellyfin"])
+    assert full["items"] == items > 0
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    quick_run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    quick = quick_run["sources"][ids["jellyfin"]]
+    assert quick_run["status"] == "complete"
+    assert quick["status"] == "complete"
+    assert quick["items"] == 0  # nothing was saved on the server since the last complete pass
+    # An item we lost track of (the server counts more than we hold): that library is read in full.
+    async with job_ctx.sessionmaker() as s, s.begin():
+        await s.execute(
+            text(
+                "DELETE FROM media_items WHERE connection_id = :c AND upstream_id = "
+                "(SELECT upstream_id FROM media_items WHERE connection_id = :c AND kind = 'movie' LIMIT 1)"
+            ),
+            {"c": ids["jellyfin"]},
+        )
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    repaired = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert repaired["status"] == "complete"
+    assert repaired["sources"][ids["jellyfin"]]["items"] > 0
+    assert (
+        await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["jellyfin"]) == items
+    )
+    assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE missing_runs > 0") == 0
+
+
 async def _versions(ctx: AppContext, connection_id: str) -> dict[str, int]:
     """Each item's row version (xmin): it changes exactly when the row is rewritten."""
     async with ctx.sessionmaker() as s:

@@ -133,7 +133,9 @@ async def settle_missing(ctx: SyncContext, libraries: Sequence[Library], result:
         )
 
 
-async def count_items(ctx: SyncContext, library: Library, kind: str) -> int:
+async def count_items(ctx: SyncContext, library: Library, kind: str | Sequence[str]) -> int:
+    """Present items of the library of that kind (or kinds) that no complete pass has found missing."""
+    kinds = [kind] if isinstance(kind, str) else list(kind)
     async with ctx.app.sessionmaker() as session:
         value = await session.scalar(
             select(func.count())
@@ -141,7 +143,7 @@ async def count_items(ctx: SyncContext, library: Library, kind: str) -> int:
             .where(
                 MediaItem.account_id == ctx.account_id,
                 MediaItem.library_id == library.id,
-                MediaItem.kind == kind,
+                MediaItem.kind.in_(kinds),
                 MediaItem.gone.is_(False),
                 MediaItem.missing_runs == 0,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -10,12 +11,15 @@ from sqlalchemy import text
 from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.jellyfin import JellyfinClient, JellyfinUser
 from janitor.connections.models import Library
-from janitor.sync.base import SourceResult, SyncContext, both, settle_missing, upsert_remote_users
-from janitor.sync.mapping import JELLYFIN_FIELDS, JELLYFIN_TYPES, _iso, jellyfin_row
+from janitor.sync.base import SourceResult, SyncContext, both, count_items, settle_missing, upsert_remote_users
+from janitor.sync.mapping import JELLYFIN_FIELDS, JELLYFIN_KINDS, JELLYFIN_TYPES, _iso, jellyfin_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
 from janitor.sync.upsert import FirstPassCopy, driver_connection, raw_connection
 
 STABLE_SORT = {"SortBy": "SortName,Id", "SortOrder": "Ascending"}
+# A refresh lists the items saved since the last complete pass started, minus this margin (clock
+# skew between the server and us).
+SAVED_OVERLAP_SECONDS = 3600
 
 
 async def sync_jellyfin(ctx: SyncContext) -> SourceResult:
@@ -52,11 +56,53 @@ async def _sync_libraries(
 ) -> list[Library]:
     """Every enabled library; returns the ones read completely."""
     complete_libraries: list[Library] = []
+    since = None if ctx.full else ctx.incremental_since()
     for library in ctx.libraries:
         types = JELLYFIN_TYPES.get(library.kind)
-        if types and await _sync_library(ctx, client, library, types, acting_user, result):
+        if not types:
+            continue
+        if since is not None:
+            ok = await _sync_library_since(
+                ctx, client, library, types, acting_user, result, since - SAVED_OVERLAP_SECONDS
+            )
+        else:
+            ok = await _sync_library(ctx, client, library, types, acting_user, result)
+        if ok:
             complete_libraries.append(library)
     return complete_libraries
+
+
+async def _sync_library_since(
+    ctx: SyncContext,
+    client: JellyfinClient,
+    library: Library,
+    types: tuple[str, ...],
+    user_id: str | None,
+    result: SourceResult,
+    since: int,
+) -> bool:
+    """Only the items saved since ``since`` (``minDateLastSaved``); a count that no longer adds up
+    falls back to a full listing of the library (as Plex's refresh does)."""
+    saved_since = datetime.fromtimestamp(since, UTC).isoformat()
+    if not await _sync_library(ctx, client, library, types, user_id, result, saved_since=saved_since):
+        return False
+    probe = await with_retries(
+        lambda: client.list_items(
+            user_id=user_id,
+            parent_id=library.upstream_key,
+            include_item_types=types,
+            fields=(),
+            start=0,
+            limit=1,
+            extra={"EnableUserData": "false", "EnableImages": "false"},
+        )
+    )
+    known = await count_items(ctx, library, [JELLYFIN_KINDS[t] for t in types])
+    # More on the server than we hold means something was missed: read the library in full. Fewer
+    # means removals, which only a full pass may count; a refresh has nothing more to learn.
+    if probe.total is not None and probe.total <= known:
+        return True
+    return await _sync_library(ctx, client, library, types, user_id, result)
 
 
 async def _sync_all_played(ctx: SyncContext, client: JellyfinClient, users: Sequence[JellyfinUser]) -> list[str]:
@@ -74,9 +120,14 @@ async def _sync_library(
     types: tuple[str, ...],
     user_id: str | None,
     result: SourceResult,
+    *,
+    saved_since: str | None = None,
 ) -> bool:
     item_ctx = ctx.item_ctx(library)
     listing = Listing()
+    extra = {**STABLE_SORT, "EnableUserData": "false", "EnableImages": "false"}
+    if saved_since is not None:
+        extra["MinDateLastSaved"] = saved_since
 
     async def fetch(offset: int, size: int) -> Page:
         return await client.list_items(
@@ -86,7 +137,7 @@ async def _sync_library(
             fields=JELLYFIN_FIELDS,
             start=offset,
             limit=size,
-            extra={**STABLE_SORT, "EnableUserData": "false", "EnableImages": "false"},
+            extra=extra,
         )
 
     try:
@@ -94,7 +145,7 @@ async def _sync_library(
             async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                 rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
                 await writer.submit(rows)
-                if listing.pages == 1:
+                if listing.pages == 1 and saved_since is None:
                     ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
                 await ctx.step(library.title, requests=client.request_count, pages=1, items=len(rows))
     except IncompleteListing as exc:
