@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy import text
 
 from janitor.core.deps import AppContext
-from janitor.devtools.pytest_plugin import SignupFn
+from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob, connect_all
 from mediasim import SimServer
 
@@ -178,6 +178,26 @@ async def test_an_empty_answer_after_a_failure_is_not_taken_for_an_empty_library
     assert flagged == 0
 
 
+async def _refresh(api: httpx.AsyncClient, user: SignedUp, run_job: RunJob) -> dict[str, Any]:
+    """Queue a "Refresh now" run, run it, and return it."""
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    run: dict[str, Any] = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    return run
+
+
+async def _lose_track_of_one(job_ctx: AppContext, connection_id: str, kind: str) -> None:
+    """Forget one stored item of that kind behind the sync's back: the server now counts more than we hold."""
+    async with job_ctx.sessionmaker() as s, s.begin():
+        await s.execute(
+            text(
+                "DELETE FROM media_items WHERE connection_id = :c AND kind = :k AND upstream_id = "
+                "(SELECT upstream_id FROM media_items WHERE connection_id = :c AND kind = :k LIMIT 1)"
+            ),
+            {"c": connection_id, "k": kind},
+        )
+
+
 async def test_a_refresh_reads_only_what_changed_and_reads_a_level_in_full_when_items_are_missed(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:
@@ -211,17 +231,8 @@ async def test_a_refresh_reads_only_what_changed_and_reads_a_level_in_full_when_
     assert again["sources"][ids["plex"]]["items"] == plex_quick["items"]
     assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE missing_runs > 0") == 0
     # An item we lost track of (the server counts more than we hold): that level is read in full.
-    async with job_ctx.sessionmaker() as s, s.begin():
-        await s.execute(
-            text(
-                "DELETE FROM media_items WHERE connection_id = :c AND kind = 'episode' AND upstream_id = "
-                "(SELECT upstream_id FROM media_items WHERE connection_id = :c AND kind = 'episode' LIMIT 1)"
-            ),
-            {"c": ids["plex"]},
-        )
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
-    repaired = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    await _lose_track_of_one(job_ctx, ids["plex"], "episode")
+    repaired = await _refresh(api, user, run_job)
     assert repaired["status"] == "complete"
     assert repaired["sources"][ids["plex"]]["items"] > plex_quick["items"]
     assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == items
@@ -237,25 +248,14 @@ async def test_a_jellyfin_refresh_lists_only_what_was_saved_since_and_reads_a_li
     full = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]["sources"][ids["jellyfin"]]
     items = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["jellyfin"])
     assert full["items"] == items > 0
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
-    quick_run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    quick_run = await _refresh(api, user, run_job)
     quick = quick_run["sources"][ids["jellyfin"]]
     assert quick_run["status"] == "complete"
     assert quick["status"] == "complete"
     assert quick["items"] == 0  # nothing was saved on the server since the last complete pass
     # An item we lost track of (the server counts more than we hold): that library is read in full.
-    async with job_ctx.sessionmaker() as s, s.begin():
-        await s.execute(
-            text(
-                "DELETE FROM media_items WHERE connection_id = :c AND upstream_id = "
-                "(SELECT upstream_id FROM media_items WHERE connection_id = :c AND kind = 'movie' LIMIT 1)"
-            ),
-            {"c": ids["jellyfin"]},
-        )
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
-    repaired = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    await _lose_track_of_one(job_ctx, ids["jellyfin"], "movie")
+    repaired = await _refresh(api, user, run_job)
     assert repaired["status"] == "complete"
     assert repaired["sources"][ids["jellyfin"]]["items"] > 0
     assert (

@@ -61,31 +61,25 @@ async def _sync_libraries(
         types = JELLYFIN_TYPES.get(library.kind)
         if not types:
             continue
-        if since is not None:
-            ok = await _sync_library_since(
-                ctx, client, library, types, acting_user, result, since - SAVED_OVERLAP_SECONDS
-            )
-        else:
+        if since is None:
             ok = await _sync_library(ctx, client, library, types, acting_user, result)
+        else:
+            # Only the items saved since the last complete pass; a count that no longer adds up
+            # falls back to a full listing of the library (as Plex's refresh does).
+            saved_since = datetime.fromtimestamp(since - SAVED_OVERLAP_SECONDS, UTC).isoformat()
+            ok = await _sync_library(ctx, client, library, types, acting_user, result, saved_since=saved_since)
+            if ok and not await _holds_everything(ctx, client, library, types, acting_user):
+                ok = await _sync_library(ctx, client, library, types, acting_user, result)
         if ok:
             complete_libraries.append(library)
     return complete_libraries
 
 
-async def _sync_library_since(
-    ctx: SyncContext,
-    client: JellyfinClient,
-    library: Library,
-    types: tuple[str, ...],
-    user_id: str | None,
-    result: SourceResult,
-    since: int,
+async def _holds_everything(
+    ctx: SyncContext, client: JellyfinClient, library: Library, types: tuple[str, ...], user_id: str | None
 ) -> bool:
-    """Only the items saved since ``since`` (``minDateLastSaved``); a count that no longer adds up
-    falls back to a full listing of the library (as Plex's refresh does)."""
-    saved_since = datetime.fromtimestamp(since, UTC).isoformat()
-    if not await _sync_library(ctx, client, library, types, user_id, result, saved_since=saved_since):
-        return False
+    """Whether we hold at least as many of the library's items as the server counts. More on the
+    server means something was missed; fewer means removals, which only a full pass may count."""
     probe = await with_retries(
         lambda: client.list_items(
             user_id=user_id,
@@ -98,11 +92,7 @@ async def _sync_library_since(
         )
     )
     known = await count_items(ctx, library, [JELLYFIN_KINDS[t] for t in types])
-    # More on the server than we hold means something was missed: read the library in full. Fewer
-    # means removals, which only a full pass may count; a refresh has nothing more to learn.
-    if probe.total is not None and probe.total <= known:
-        return True
-    return await _sync_library(ctx, client, library, types, user_id, result)
+    return probe.total is not None and probe.total <= known
 
 
 async def _sync_all_played(ctx: SyncContext, client: JellyfinClient, users: Sequence[JellyfinUser]) -> list[str]:
