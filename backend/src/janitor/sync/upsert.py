@@ -151,6 +151,9 @@ async def copy_new_rows(
             await conn.copy_records_to_table(table, records=rows, columns=columns)
         except asyncpg.UniqueViolationError:
             return False
+        # Nothing to commit when the COPY ran on its own (it did); should a driver ever have opened a
+        # transaction around it, this keeps the rows instead of rolling them back at close.
+        await session.commit()
     return True
 
 
