@@ -11,6 +11,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
@@ -129,7 +130,7 @@ async def upsert_items(
         return [], 0
     await session.execute(text(CREATE_STAGE))  # also opens the transaction the raw statements join
     conn = await raw_connection(session)
-    await conn.copy_records_to_table("_stage_items", records=rows, columns=list(ITEM_COLUMNS))
+    await conn.copy_records_to_table("_stage_items", records=rows, columns=_COLUMNS)
     if seen_run is not None:
         await conn.execute(RECORD_SEEN, seen_run)
     result = await conn.fetchrow(UPSERT_ITEMS)  # the stage empties itself at commit (ON COMMIT DELETE ROWS)
@@ -162,11 +163,13 @@ class FirstPassCopy:
     sync) are copied straight in (``copy_new_rows``). The first page that meets a stored row (a row
     listed twice) turns that off: it and every later page are written the careful way."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], table: str, columns: list[str]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], table: str, columns: list[str], *, fresh: bool = False
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._table = table
         self._columns = columns
-        self.fresh = False
+        self.fresh = fresh
 
     @classmethod
     async def start(
@@ -202,10 +205,6 @@ def unknown_streams(rows: Sequence[tuple[Any, ...]]) -> list[str]:
     return [r[_UPSTREAM_ID] for r in rows if r[_STREAMS_SYNCED_AT] is None and r[_KIND] in NEEDS_STREAMS]
 
 
-def _upstream_id(row: tuple[Any, ...]) -> Any:
-    return row[_UPSTREAM_ID]
-
-
 class ItemWriter:
     """Writes the pages of one listing, one short transaction per page, while the caller fetches and
     maps the next pages: up to ``in_flight`` writes run at once, each on its own connection, so
@@ -218,7 +217,7 @@ class ItemWriter:
     ``seen_run``: the run whose full pass this listing is; listed pages are recorded as seen by it
     (``submit(rows, listed=False)``, for details of items already listed, records nothing).
     ``fresh``: the library held nothing when the run started, so listed pages are copied in without
-    staging (``copy_new_rows``); the first page that meets an existing item turns that off."""
+    staging (``FirstPassCopy``); the first page that meets an existing item turns that off."""
 
     def __init__(
         self,
@@ -231,7 +230,8 @@ class ItemWriter:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._seen_run = seen_run
-        self._fresh = fresh and seen_run is None
+        # A fresh library (no seen ids to record) is copied straight in until a page meets a stored item.
+        self._first = FirstPassCopy(sessionmaker, "media_items", _COLUMNS, fresh=fresh and seen_run is None)
         self._tally = tally  # told how many rows each write inserted or rewrote
         self._in_flight = max(1, in_flight)
         self._pending: deque[asyncio.Task[list[str]]] = deque()
@@ -282,13 +282,10 @@ class ItemWriter:
         return out
 
     async def _write(self, rows: Sequence[tuple[Any, ...]], *, listed: bool) -> list[str]:
-        ordered = sorted(rows, key=_upstream_id)
-        copied = listed and self._fresh and await copy_new_rows(self._sessionmaker, "media_items", ordered, _COLUMNS)
-        if copied:
+        ordered = sorted(rows, key=itemgetter(_UPSTREAM_ID))
+        if listed and await self._first.copy(ordered):
             unknown, written = unknown_streams(ordered), len(ordered)
         else:
-            if listed:
-                self._fresh = False  # the library held an item after all: every page goes the careful way
             async with self._sessionmaker() as session, session.begin():
                 unknown, written = await upsert_items(session, ordered, seen_run=self._seen_run if listed else None)
         if self._tally is not None:
