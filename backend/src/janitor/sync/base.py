@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -149,6 +149,24 @@ async def count_items(ctx: SyncContext, library: Library, kind: str | Sequence[s
             )
         )
     return int(value or 0)
+
+
+async def refresh_then_check(
+    changed_only: Callable[[], Awaitable[bool]],
+    server_total: Callable[[], Awaitable[int | None]],
+    known: Callable[[], Awaitable[int]],
+    everything: Callable[[], Awaitable[bool]],
+) -> bool:
+    """What a refresh trusts, for every source that can list what changed: read only the changes
+    since the last complete pass, then count. More items on the server than we hold means something
+    was missed: read everything. Fewer means removals, which only a full pass may count; a refresh
+    has nothing more to learn. True when the listing read was complete."""
+    if not await changed_only():
+        return False
+    total = await server_total()
+    if total is not None and total <= await known():
+        return True
+    return await everything()
 
 
 async def both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
@@ -11,7 +12,15 @@ from sqlalchemy import text
 from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.jellyfin import JellyfinClient, JellyfinUser
 from janitor.connections.models import Library
-from janitor.sync.base import SourceResult, SyncContext, both, count_items, settle_missing, upsert_remote_users
+from janitor.sync.base import (
+    SourceResult,
+    SyncContext,
+    both,
+    count_items,
+    refresh_then_check,
+    settle_missing,
+    upsert_remote_users,
+)
 from janitor.sync.mapping import JELLYFIN_FIELDS, JELLYFIN_KINDS, JELLYFIN_TYPES, _iso, jellyfin_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
 from janitor.sync.upsert import FirstPassCopy, driver_connection, raw_connection
@@ -64,22 +73,24 @@ async def _sync_libraries(
         if since is None:
             ok = await _sync_library(ctx, client, library, types, acting_user, result)
         else:
-            # Only the items saved since the last complete pass; a count that no longer adds up
-            # falls back to a full listing of the library (as Plex's refresh does).
+            # Only the items saved since the last complete pass (minDateLastSaved), then the count.
             saved_since = datetime.fromtimestamp(since - SAVED_OVERLAP_SECONDS, UTC).isoformat()
-            ok = await _sync_library(ctx, client, library, types, acting_user, result, saved_since=saved_since)
-            if ok and not await _holds_everything(ctx, client, library, types, acting_user):
-                ok = await _sync_library(ctx, client, library, types, acting_user, result)
+            listing = partial(_sync_library, ctx, client, library, types, acting_user, result)
+            ok = await refresh_then_check(
+                partial(listing, saved_since=saved_since),
+                partial(_server_total, client, library, types, acting_user),
+                partial(count_items, ctx, library, [JELLYFIN_KINDS[t] for t in types]),
+                listing,
+            )
         if ok:
             complete_libraries.append(library)
     return complete_libraries
 
 
-async def _holds_everything(
-    ctx: SyncContext, client: JellyfinClient, library: Library, types: tuple[str, ...], user_id: str | None
-) -> bool:
-    """Whether we hold at least as many of the library's items as the server counts. More on the
-    server means something was missed; fewer means removals, which only a full pass may count."""
+async def _server_total(
+    client: JellyfinClient, library: Library, types: tuple[str, ...], user_id: str | None
+) -> int | None:
+    """How many of these types the library holds on the server (one item asked for, the total read)."""
     probe = await with_retries(
         lambda: client.list_items(
             user_id=user_id,
@@ -91,8 +102,7 @@ async def _holds_everything(
             extra={"EnableUserData": "false", "EnableImages": "false"},
         )
     )
-    known = await count_items(ctx, library, [JELLYFIN_KINDS[t] for t in types])
-    return probe.total is not None and probe.total <= known
+    return probe.total
 
 
 async def _sync_all_played(ctx: SyncContext, client: JellyfinClient, users: Sequence[JellyfinUser]) -> list[str]:

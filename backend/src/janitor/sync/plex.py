@@ -10,7 +10,15 @@ from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.plex import PlexServerClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
-from janitor.sync.base import SourceResult, SyncContext, both, count_items, settle_missing, upsert_remote_users
+from janitor.sync.base import (
+    SourceResult,
+    SyncContext,
+    both,
+    count_items,
+    refresh_then_check,
+    settle_missing,
+    upsert_remote_users,
+)
 from janitor.sync.history import history_writer, store_history
 from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
@@ -63,12 +71,12 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
 async def _sync_libraries(ctx: SyncContext, client: PlexServerClient, result: SourceResult) -> list[Library]:
     """Every level of every enabled library; returns the libraries read completely."""
     complete_libraries: list[Library] = []
+    since = None if ctx.full else ctx.incremental_since()
     for library in ctx.libraries:
         levels = PLEX_LEVELS.get(library.kind)
         if not levels:
             continue
         library_complete = True
-        since = None if ctx.full else ctx.incremental_since()
         for level in levels:
             if since is not None:
                 ok = await _sync_level_since(ctx, client, library, level, since - UPDATED_OVERLAP_SECONDS, result)
@@ -83,17 +91,17 @@ async def _sync_libraries(ctx: SyncContext, client: PlexServerClient, result: So
 async def _sync_level_since(
     ctx: SyncContext, client: PlexServerClient, library: Library, level: int, since: int, result: SourceResult
 ) -> bool:
-    """Only what changed since ``since``; a count that no longer adds up falls back to a full listing."""
-    ok = await _sync_level(ctx, client, library, level, result, params={"updatedAt>>": since})
-    if not ok:
-        return False
-    total = (await with_retries(lambda: client.list_items(library.upstream_key, type=level, start=0, size=0))).total
-    known = await count_items(ctx, library, PLEX_KINDS[level])
-    # More on the server than we hold means something was missed: read the level in full. Fewer
-    # means removals, which only a full pass may count; a refresh has nothing more to learn.
-    if total is not None and total <= known:
-        return True
-    return await _sync_level(ctx, client, library, level, result)
+    """Only what changed since ``since`` (``updatedAt>>``), checked against the level's count."""
+
+    async def server_total() -> int | None:
+        return (await with_retries(lambda: client.list_items(library.upstream_key, type=level, start=0, size=0))).total
+
+    return await refresh_then_check(
+        lambda: _sync_level(ctx, client, library, level, result, params={"updatedAt>>": since}),
+        server_total,
+        lambda: count_items(ctx, library, PLEX_KINDS[level]),
+        lambda: _sync_level(ctx, client, library, level, result),
+    )
 
 
 async def _sync_level(
