@@ -461,3 +461,82 @@ async def test_a_first_full_pass_records_no_seen_ids_and_the_next_one_does(
             await s.execute(text("DROP TRIGGER test_log_seen ON sync_seen_items"))
             await s.execute(text("DROP FUNCTION test_log_seen()"))
             await s.execute(text("DROP TABLE test_seen_log"))
+
+
+async def _people(ctx: AppContext, connection_id: str) -> dict[str, tuple[str, str]]:
+    async with ctx.sessionmaker() as s:
+        rows = await s.execute(
+            text("SELECT upstream_id, name, role FROM remote_users WHERE connection_id = :c"), {"c": connection_id}
+        )
+        return {r.upstream_id: (r.name, r.role) for r in rows}
+
+
+async def test_plex_people_are_the_servers_accounts_with_the_owners_home_and_friends(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    tv = sim.state.world.plextv
+    home = [u for u in tv.users if u.home]
+    friends = [u for u in tv.users if u.friend]
+    assert home and friends  # the world has both kinds
+    # A friend the server has not listed yet (never used it) still comes from plex.tv.
+    newcomer = friends[0]
+    sim.state.world.plex_servers[0].accounts.pop(newcomer.id)
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    people = await _people(job_ctx, ids["plex"])
+    assert people["1"][1] == "owner"
+    assert {uid: role for uid, (_, role) in people.items() if role != "owner"} == {
+        **{str(u.id): "home" for u in home},
+        **{str(u.id): "friend" for u in friends},
+    }
+    assert people[str(newcomer.id)] == (newcomer.title, "friend")
+    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert run["status"] == "complete"
+    assert run["sources"][ids["plex"]]["warnings"] == []
+
+
+async def test_plex_tv_failing_leaves_the_servers_own_accounts_and_a_warning(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    r = httpx.post(sim.info["admin"] + "/faults", json={"server": "plextv", "route": "/api/v2/friends", "status": 401})
+    assert r.status_code == 201, r.text
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    # The items and plays do not depend on plex.tv: the run is complete, with a warning.
+    assert run["status"] == "complete", run
+    plex = run["sources"][ids["plex"]]
+    assert plex["status"] == "complete"
+    assert any("plex.tv" in w for w in plex["warnings"]), plex
+    people = await _people(job_ctx, ids["plex"])
+    accounts = sim.state.world.plex_servers[0].accounts
+    assert set(people) == {str(aid) for aid in accounts}
+    assert {role for _, role in people.values()} == {"owner", "user"}
+
+
+async def test_plex_tv_people_are_not_asked_for_with_a_token_that_does_not_own_the_server(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    """A friend's token reaches the server too, but that friend's home and friends are not its people."""
+    world = sim.state.world
+    friend = next(u for u in world.plextv.users if u.friend)
+    server = world.plex_servers[0]
+    token = next(t for t, aid in server.tokens.items() if aid == friend.id)
+    user = await signup()
+    created = await api.post(
+        "/api/v1/connections/plex/manual",
+        json={"url": sim.info["pms"]["home"]["base_url"], "token": token},
+        headers=user.headers,
+    )
+    assert created.status_code == 201, created.text
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    asked = sim.state.requests.get("plextv", {})
+    assert any("resources" in route for route in asked), asked  # it did ask who owns the server
+    assert not any(route.endswith(("/friends", "/home/users")) for route in asked), asked
+    people = await _people(job_ctx, created.json()["id"])
+    assert {role for _, role in people.values()} <= {"owner", "user"}

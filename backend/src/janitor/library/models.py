@@ -128,7 +128,7 @@ class RemoteUser(Base):
     connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
     upstream_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(300))
-    role: Mapped[str] = mapped_column(String(16))  # owner, user
+    role: Mapped[str] = mapped_column(String(16))  # owner, home (Plex Home), friend, user
     last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from janitor.connections.clients.base import Page, with_retries
-from janitor.connections.clients.plex import PlexServerClient
+from janitor.connections.clients.errors import UpstreamError
+from janitor.connections.clients.plex import PlexServerAccount, PlexServerClient
+from janitor.connections.clients.plextv import PlexFriend, PlexHomeUser, PlexTvClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
+from janitor.core.ssrf import upstream_http
 from janitor.sync.base import (
     SourceResult,
     SyncContext,
@@ -41,23 +47,15 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
         if conn.server_id and identity.machine_identifier != conn.server_id:
             return SourceResult(False, ["a different Plex server now answers at this address"])
         accounts = await with_retries(client.accounts)
-        await upsert_remote_users(
-            ctx,
-            [
-                {
-                    "upstream_id": str(a.id),
-                    "name": a.name or f"Account {a.id}",
-                    "role": "owner" if a.id == 1 else "user",
-                }
-                for a in accounts
-            ],
-        )
         # Play history does not depend on the items (plays of items not synced yet match nothing
-        # until they are): it is read while the libraries are, over the same bounded connection pool.
-        complete_libraries, history_ok = await both(
-            _sync_libraries(ctx, client, result), _sync_history(ctx, client, result)
+        # until they are): it is read while the libraries are, over the same bounded connection pool;
+        # the owner's home users and friends are asked of plex.tv meanwhile.
+        (complete_libraries, history_ok), (tv_people, tv_requests) = await both(
+            both(_sync_libraries(ctx, client, result), _sync_history(ctx, client, result)),
+            _plex_tv_people(ctx, identity.machine_identifier),
         )
-        ctx.source.requests = client.request_count
+        await upsert_remote_users(ctx, plex_people(accounts, tv_people))
+        ctx.source.requests = client.request_count + tv_requests
     result.complete = (
         result.complete
         and history_ok
@@ -168,6 +166,67 @@ async def _details(
 
 
 _TYPE_NUMBERS = {v: k for k, v in PLEX_KINDS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class PlexTvPeople:
+    home: list[PlexHomeUser]
+    friends: list[PlexFriend]
+
+
+async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[PlexTvPeople | None, int]:
+    """The owner's Plex Home members and the friends this server is shared with, from plex.tv (with the
+    request count). None when the token is not the server owner's plex.tv token (someone else's home
+    and friends are not this server's people) or plex.tv cannot be read (a warning on the run)."""
+    settings = ctx.app.settings
+    timeout = settings.upstream_timeout_seconds
+    async with upstream_http(
+        allow_private=settings.allow_private_networks,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+    ) as http:
+        tv = PlexTvClient(
+            http, base_url=settings.plex_tv_url, client_id=plex_client_id(ctx.account_id), token=ctx.secret
+        )
+        try:
+            servers = await with_retries(tv.resources)
+            if not any(s.client_identifier == machine_id and s.owned for s in servers):
+                return None, tv.request_count
+            home = await with_retries(tv.home_users)
+            friends = await with_retries(tv.friends)
+        except UpstreamError as exc:
+            ctx.source.warnings.append(
+                f"Home users and friends could not be read from plex.tv ({exc}); the server's own accounts are used."
+            )
+            return None, tv.request_count
+    return PlexTvPeople(home, [f for f in friends if machine_id in f.shared_server_machine_ids]), tv.request_count
+
+
+def plex_people(accounts: list[PlexServerAccount], tv: PlexTvPeople | None) -> list[dict[str, Any]]:
+    """Remote users of a Plex server, keyed by the account ids its history uses (1 = the owner; the others
+    are plex.tv ids): its local accounts, with the owner's home users and friends from plex.tv named and
+    given their role, and added when the server has not listed them (they have not used it yet)."""
+    # Account 0 (no name) is the server's own system account, not a person.
+    people = {
+        str(a.id): {
+            "upstream_id": str(a.id),
+            "name": a.name or f"Account {a.id}",
+            "role": "owner" if a.id == 1 else "user",
+        }
+        for a in accounts
+        if a.id != 0
+    }
+    if tv is not None:
+        for role, uid, name in [
+            *(("home", u.id, u.title or u.username) for u in tv.home if not u.admin),
+            *(("friend", f.id, f.title or f.username) for f in tv.friends),
+        ]:
+            known = people.get(str(uid))
+            people[str(uid)] = {
+                "upstream_id": str(uid),
+                "name": name or (known["name"] if known else f"Account {uid}"),
+                "role": role,
+            }
+    return list(people.values())
 
 
 def _type_number(item: dict[str, Any]) -> int:
