@@ -664,6 +664,39 @@ def bench_video(env: Env, runner: Runner, size: dict[str, Any], rows: list[Row],
                 "includes played state of 4 users); " + cpu_note(jf),
             )
         )
+        # 4b. what the same reading costs at least (no target: it shows what bounds benchmark 4 here)
+        jellyfin = sim.info["jellyfin"]
+        libraries = fetch(db, "SELECT id, upstream_key, kind FROM libraries WHERE enabled ORDER BY title")
+        jfl = runner.run(
+            "jellyfin-floor",
+            "floor-jellyfin",
+            fresh_db(env, "jellyfin_floor"),
+            sim,
+            "--account",
+            ids["account"],
+            "--connection",
+            ids["connection"],
+            "--base-url",
+            jellyfin["base_url"],
+            "--token",
+            jellyfin["api_key"],
+            "--libraries",
+            ",".join(f"{lib['id']}:{lib['upstream_key']}:{lib['kind']}" for lib in libraries),
+            "--users",
+            ",".join(u["id"] for u in sorted(jellyfin["users"], key=lambda u: not u["admin"])),
+        )
+        rows.append(
+            Row(
+                4,
+                "Jellyfin floor: the same requests with httpx + orjson + same tuples + bare COPY, same run",
+                "none (what bounds 4)",
+                f"{rate(jfl['items'], jfl['wall']):,.0f} items/s ({jfl['wall']:.2f} s); "
+                f"ours {jf['wall'] / jfl['wall']:.2f}x of it",
+                None,
+                f"floor: {jfl['items']:,} items + {jfl['history_rows']:,} played states, {jfl['requests']} requests; "
+                + cpu_note(jfl),
+            )
+        )
 
         # 7. requests per 1,000 items, languages included: Plex TV library (details fetched in batches)
         scratch = fresh_db(env, "plextv_warmup")

@@ -257,6 +257,10 @@ async def main_async(server_url: str, n: int, only: list[str]) -> list[tuple[str
         "stage once, one composite foreign key": lambda u, r: stage_once(u, r, prep=ONE_COMPOSITE_FK),
         "COPY straight into media_items (cold only)": lambda u, r: copy_direct(u, r),
         "COPY straight in, one composite foreign key": lambda u, r: copy_direct(u, r, prep=ONE_COMPOSITE_FK),
+        "COPY straight in, without its 6 secondary indexes": lambda u, r: copy_direct(u, r, prep=NO_SECONDARY_INDEXES),
+        "COPY straight in, without its foreign key": lambda u, r: copy_direct(
+            u, r, prep=("ALTER TABLE media_items DROP CONSTRAINT IF EXISTS fk_media_items_library_tenant",)
+        ),
         "bare COPY into a plain table (floor)": lambda u, r: copy_only(u, r),
     }
     for name, fn in variants.items():

@@ -7,6 +7,7 @@ Modes (every mode writes one JSON object to ``--out``):
 * ``seed``  -- the "seed-style" way: python-plexapi objects and one ORM ``session.add`` per row.
 * ``floor`` -- the floor for the same work: httpx + orjson + the same row tuples + a bare asyncpg
   ``copy_records_to_table`` into plain tables (no indexes, no conflict handling).
+* ``floor-jellyfin`` -- the same floor for a Jellyfin sync (library listings + every user's played items).
 
 Settings come from ``JANITOR_*`` environment variables set by the orchestrator. The timed part
 starts after imports and set-up; peak RSS is read from ``getrusage`` when the work is done.
@@ -373,6 +374,131 @@ async def run_floor(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def run_floor_jellyfin(args: argparse.Namespace) -> dict[str, Any]:
+    """Jellyfin's floor: the sync's requests (each enabled library listed with the same fields, the played
+    items of every user) with httpx + orjson + the same row tuples (``jellyfin_row``) + bare COPY."""
+    import asyncpg
+    import httpx
+
+    from janitor.sync.jellyfin import STABLE_SORT
+    from janitor.sync.mapping import ITEM_COLUMNS, JELLYFIN_FIELDS, JELLYFIN_TYPES, jellyfin_row
+
+    dsn = _dsn(os.environ["JANITOR_DATABASE_URL"])
+    conn = await asyncpg.connect(dsn)
+    cols = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
+    await conn.execute(f"CREATE TABLE floor_items AS SELECT {cols} FROM media_items WITH NO DATA")
+    await conn.execute(
+        "CREATE TABLE floor_states (account_id uuid, connection_id uuid, item_upstream_id text, "
+        "user_upstream_id text, play_count int, played bool, last_played_at text, last_seen_run uuid)"
+    )
+    account, connection = uuid.UUID(args.account), uuid.UUID(args.connection)
+    libraries = [entry.split(":") for entry in args.libraries.split(",")]  # library id : upstream key : kind
+    users = args.users.split(",")
+    headers = {"Authorization": f'MediaBrowser Token="{args.token}"', "Accept": "application/json"}
+    run = uuid.uuid4()
+    items = states = requests = 0
+    before = _usage()
+    t0 = time.perf_counter()
+    async with httpx.AsyncClient(
+        base_url=args.base_url,
+        timeout=120,
+        limits=httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency),
+    ) as http:
+        sem = asyncio.Semaphore(args.concurrency)
+
+        async def get(params: dict[str, Any], start: int) -> dict[str, Any]:
+            nonlocal requests
+            # The product's parameters in the product's order (the simulator caches pages by URL).
+            query = {**params["head"], "startIndex": start, "limit": args.page_size, **params["tail"]}
+            async with sem:
+                requests += 1
+                r = await http.get("/Items", params=query, headers=headers)
+            r.raise_for_status()
+            result: dict[str, Any] = orjson.loads(r.content)
+            return result
+
+        async def listing(params: dict[str, Any]) -> Any:
+            first = await get(params, 0)
+            yield first
+            tasks = [
+                asyncio.create_task(get(params, s))
+                for s in range(args.page_size, int(first["TotalRecordCount"]), args.page_size)
+            ]
+            for task in tasks:
+                yield await task
+
+        async def library_items() -> None:
+            nonlocal items
+            for library_id, key, kind in libraries:
+                ids = (account, connection, uuid.UUID(library_id))
+                params = {
+                    "head": {
+                        "userId": users[0],
+                        "parentId": key,
+                        "recursive": "true",
+                        "includeItemTypes": ",".join(JELLYFIN_TYPES[kind]),
+                        "fields": ",".join(JELLYFIN_FIELDS),
+                    },
+                    "tail": {
+                        "enableTotalRecordCount": "true",
+                        **STABLE_SORT,
+                        "EnableUserData": "false",
+                        "EnableImages": "false",
+                    },
+                }
+                async for result in listing(params):
+                    rows = [r for it in result["Items"] if (r := jellyfin_row(it, ids)) is not None]
+                    await conn.copy_records_to_table("floor_items", records=rows, columns=list(ITEM_COLUMNS))
+                    items += len(rows)
+
+        async def played() -> None:
+            nonlocal states
+            for user in users:
+                params = {
+                    "head": {"userId": user, "recursive": "true", "includeItemTypes": "Movie,Episode,Audio"},
+                    "tail": {
+                        "enableTotalRecordCount": "true",
+                        **STABLE_SORT,
+                        "Filters": "IsPlayed",
+                        "EnableImages": "false",
+                    },
+                }
+                async for result in listing(params):
+                    rows = []
+                    for it in result["Items"]:
+                        data = it.get("UserData") or {}
+                        rows.append(
+                            (
+                                account,
+                                connection,
+                                it["Id"],
+                                user,
+                                int(data.get("PlayCount") or 0),
+                                bool(data.get("Played")),
+                                data.get("LastPlayedDate"),
+                                run,
+                            )
+                        )
+                    await states_conn.copy_records_to_table("floor_states", records=rows)
+                    states += len(rows)
+
+        # The product reads the played states while it lists the libraries: so does the floor.
+        states_conn = await asyncpg.connect(dsn)
+        await asyncio.gather(library_items(), played())
+        await states_conn.close()
+    wall = time.perf_counter() - t0
+    after = _usage()
+    await conn.close()
+    return {
+        "wall": wall,
+        "cpu": after["user"] + after["sys"] - before["user"] - before["sys"],
+        "maxrss_mb": after["maxrss_mb"],
+        "items": items,
+        "history_rows": states,
+        "requests": requests,
+    }
+
+
 def _process_cpu() -> float:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return float(ru.ru_utime + ru.ru_stime)
@@ -380,7 +506,7 @@ def _process_cpu() -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(prog="bench/worker.py")
-    p.add_argument("mode", choices=("sync", "seed", "floor"))
+    p.add_argument("mode", choices=("sync", "seed", "floor", "floor-jellyfin"))
     p.add_argument("--out", required=True)
     p.add_argument("--account", required=True)
     p.add_argument("--connection")
@@ -393,14 +519,18 @@ def main() -> None:
     p.add_argument("--page-size", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=3)
     p.add_argument("--history", action="store_true")
+    p.add_argument("--libraries", help="floor-jellyfin: library id:upstream key:kind, comma-separated")
+    p.add_argument("--users", help="floor-jellyfin: Jellyfin user ids, comma-separated (the first lists the items)")
     p.add_argument("--trace", action="store_true", help="sync: report wall time awaited per stage")
     args = p.parse_args()
     if args.mode == "sync":
         result = asyncio.run(run_product_sync(args.account, args.trace))
     elif args.mode == "seed":
         result = asyncio.run(run_seed(args))
-    else:
+    elif args.mode == "floor":
         result = asyncio.run(run_floor(args))
+    else:
+        result = asyncio.run(run_floor_jellyfin(args))
     result["process_cpu"] = _process_cpu()
     write(args.out, result)
     sys.stdout.flush()
