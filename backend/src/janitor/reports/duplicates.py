@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,16 +119,19 @@ def _same_copy(copy: Copy, pick: tuple[str, str | None]) -> bool:
 async def _chosen_keepers(
     session: AsyncSession, account_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> dict[tuple[uuid.UUID, str], tuple[str, str | None]]:
-    keys = {(r["connection_id"], _group_key(r["kind"], r)) for r in rows}
-    if not keys:
+    """The copies the owner chose, for the groups of ``rows``. An account has a keeper per group it
+    decided by hand (few): reading them all is cheaper than asking for thousands of group keys."""
+    if not rows:
         return {}
     found = await session.execute(
-        select(DuplicateKeeper).where(
-            DuplicateKeeper.account_id == account_id,
-            tuple_(DuplicateKeeper.connection_id, DuplicateKeeper.group_key).in_(list(keys)),
-        )
+        select(
+            DuplicateKeeper.connection_id,
+            DuplicateKeeper.group_key,
+            DuplicateKeeper.upstream_id,
+            DuplicateKeeper.part_id,
+        ).where(DuplicateKeeper.account_id == account_id)
     )
-    return {(k.connection_id, k.group_key): (k.upstream_id, k.part_id) for k in found.scalars()}
+    return {(k.connection_id, k.group_key): (k.upstream_id, k.part_id) for k in found}
 
 
 async def choose_keeper(
@@ -175,8 +178,12 @@ def _codec(part: dict[str, Any]) -> str:
 
 
 def _tags(row: dict[str, Any]) -> int:
-    return sum(1 for v in (row.get("year"), row.get("track_no"), row.get("disc_no"), row.get("album")) if v) + len(
-        row.get("guids") or {}
+    return (
+        bool(row.get("year"))
+        + bool(row.get("track_no"))
+        + bool(row.get("disc_no"))
+        + bool(row.get("album"))
+        + len(row.get("guids") or {})
     )
 
 
