@@ -116,7 +116,8 @@ async def test_a_row_cannot_claim_another_tenants_library_and_goes_with_its_acco
     settings: Settings, signup: SignupFn
 ) -> None:
     """The composite keys at work in the database: ids that disagree are refused, and deleting an
-    account takes its synced rows with it through connection -> library -> item."""
+    account takes its synced rows (and the reports' derived rows) with it through connection -> library
+    -> item."""
     a, b = await signup(), await signup()
     dsn = make_url(settings.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     db = await asyncpg.connect(dsn)
@@ -150,26 +151,45 @@ async def test_a_row_cannot_claim_another_tenants_library_and_goes_with_its_acco
             "INSERT INTO user_item_states (account_id, connection_id, item_upstream_id, user_upstream_id, "
             "play_count, played) VALUES ($1, $2, $3, '1', 1, true)"
         )
+        # The reports' derived rows (rebuilt at the end of each sync) are keyed the same way.
+        candidate = (
+            "INSERT INTO duplicate_candidates (item_id, account_id, connection_id, library_id, upstream_id, title, "
+            "match_key, multi) VALUES ($1, $2, $3, $4, '10', 't', 'k', false)"
+        )
+        last_play = (
+            "INSERT INTO item_last_plays (connection_id, target, account_id, played_at) VALUES ($1, $2, $3, now())"
+        )
         a_conn, a_lib = ids[a.account_id]
-        b_conn, _ = ids[b.account_id]
+        b_conn, b_lib = ids[b.account_id]
         for account in (a.account_id, b.account_id):
             conn, lib = ids[account]
-            await db.execute(item, account, conn, lib, "10")
+            item_id = await db.fetchval(item + " RETURNING id", account, conn, lib, "10")
             await db.execute(play, account, conn, "10")
             await db.execute(state, account, conn, "10")
+            await db.execute(candidate, item_id, account, conn, lib)
+            await db.execute(last_play, conn, "10", account)
         # b's account on a's library or connection, or a's library under b's connection: refused
         for stmt, args in (
             (item, (b.account_id, a_conn, a_lib, "11")),
             (item, (a.account_id, b_conn, a_lib, "12")),
             (play, (b.account_id, a_conn, "13")),
             (state, (b.account_id, a_conn, "14")),
+            (candidate, (15, b.account_id, a_conn, a_lib)),
+            (candidate, (16, a.account_id, b_conn, a_lib)),
+            (last_play, (a_conn, "17", b.account_id)),
         ):
             with pytest.raises(asyncpg.ForeignKeyViolationError):
                 await db.execute(stmt, *args)
+        # A library removed on its own takes its candidates with it.
+        await db.execute("DELETE FROM libraries WHERE id = $1", b_lib)
+        assert await db.fetchval("SELECT count(*) FROM duplicate_candidates WHERE library_id = $1", b_lib) == 0
         await db.execute("DELETE FROM accounts WHERE id = $1", a.account_id)
-        for table in ("media_items", "watch_events", "user_item_states", "libraries", "connections"):
+        for table in ("watch_events", "user_item_states", "item_last_plays", "connections"):
             left = {r["account_id"] for r in await db.fetch(f"SELECT account_id FROM {table}")}
             assert a.account_id not in left, table
             assert b.account_id in left, table
+        for table in ("media_items", "duplicate_candidates", "libraries"):  # b's library was removed above
+            left = {r["account_id"] for r in await db.fetch(f"SELECT account_id FROM {table}")}
+            assert a.account_id not in left, table
     finally:
         await db.close()
