@@ -365,7 +365,13 @@ class Runner:
             spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
             prof_path = RESULTS / f"profile-{label}.txt"
             cmd = [spy, "record", "--rate", "250", "--format", "raw", "--output", str(prof_path), "--", *cmd]
-        env = {**os.environ, "JANITOR_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "JANITOR_DATABASE_URL": db_url,
+            # The sync asks plex.tv for the owner's home users and friends: the simulator's plex.tv.
+            "JANITOR_PLEX_TV_URL": sim.info["plextv"]["base_url"],
+            "PYTHONUNBUFFERED": "1",
+        }
         logf = self.env.workdir / f"{label}.log"
         waited, load = wait_quiet(max_wait=self.max_wait) if quiet else (0.0, 0.0)
         sim0, pg0, busy0 = sim.cpu(), self.env.pg_cpu(), busy_cpu()

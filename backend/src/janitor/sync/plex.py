@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -34,6 +35,7 @@ HISTORY_OVERLAP_SECONDS = 3600
 # Incremental listings ask for items updated since the last complete pass, minus this margin
 # (clock skew between the server and us).
 UPDATED_OVERLAP_SECONDS = 3600
+PEOPLE_TIMEOUT_SECONDS = 10.0
 
 
 async def sync_plex(ctx: SyncContext) -> SourceResult:
@@ -179,20 +181,19 @@ async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[PlexTvPeop
     request count). None when the token is not the server owner's plex.tv token (someone else's home
     and friends are not this server's people) or plex.tv cannot be read (a warning on the run)."""
     settings = ctx.app.settings
-    timeout = settings.upstream_timeout_seconds
-    async with upstream_http(
-        allow_private=settings.allow_private_networks,
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-    ) as http:
+    # The libraries are read meanwhile; people are not worth holding the run up for long.
+    timeout = min(settings.upstream_timeout_seconds, PEOPLE_TIMEOUT_SECONDS)
+    retry = partial(with_retries, max_retry_after=PEOPLE_TIMEOUT_SECONDS)
+    async with upstream_http(allow_private=settings.allow_private_networks, timeout=httpx.Timeout(timeout)) as http:
         tv = PlexTvClient(
             http, base_url=settings.plex_tv_url, client_id=plex_client_id(ctx.account_id), token=ctx.secret
         )
         try:
-            servers = await with_retries(tv.resources)
+            servers = await retry(tv.resources)
             if not any(s.client_identifier == machine_id and s.owned for s in servers):
                 return None, tv.request_count
-            home = await with_retries(tv.home_users)
-            friends = await with_retries(tv.friends)
+            home = await retry(tv.home_users)
+            friends = await retry(tv.friends)
         except UpstreamError as exc:
             ctx.source.warnings.append(
                 f"Home users and friends could not be read from plex.tv ({exc}); the server's own accounts are used."
