@@ -85,6 +85,7 @@ def install_trace() -> None:
     _timed(upsert, "copy_new_rows", "copy_new_rows (a fresh page, straight in)")
     from janitor.reports import precompute
 
+    _timed(precompute, "analyze_tables", "end: analyze_tables")
     _timed(precompute, "refresh_last_plays", "end: refresh_last_plays")
     _timed(precompute, "refresh_duplicate_candidates", "end: refresh_duplicate_candidates")
     _timed(precompute, "refresh_summary", "end: refresh_summary")

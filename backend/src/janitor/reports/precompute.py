@@ -78,6 +78,11 @@ async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID) -> No
 ANALYZE_AFTER_ROWS = 5_000
 
 
+async def analyze_tables(sessionmaker: async_sessionmaker[AsyncSession], tables: str) -> None:
+    async with sessionmaker() as session, session.begin():
+        await session.execute(text(f"ANALYZE {tables}"))
+
+
 async def refresh_data_after_sync(
     sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID, *, analyze: bool = False
 ) -> None:
@@ -85,10 +90,6 @@ async def refresh_data_after_sync(
 
     The steps do not depend on each other and run side by side, each on its own connection and in
     its own transaction (each derived table is replaced at once, never seen half-built)."""
-
-    async def analyze_tables(tables: str) -> None:
-        async with sessionmaker() as session, session.begin():
-            await session.execute(text(f"ANALYZE {tables}"))
 
     async def rebuild(refresh: Callable[[AsyncSession, uuid.UUID], Awaitable[None]], table: str) -> None:
         async with sessionmaker() as session, session.begin():
@@ -98,8 +99,8 @@ async def refresh_data_after_sync(
 
     async with asyncio.TaskGroup() as steps:
         if analyze:
-            steps.create_task(analyze_tables("media_items"))
-            steps.create_task(analyze_tables("watch_events, user_item_states"))
+            steps.create_task(analyze_tables(sessionmaker, "media_items"))
+            steps.create_task(analyze_tables(sessionmaker, "watch_events, user_item_states"))
         steps.create_task(rebuild(refresh_last_plays, "item_last_plays"))
         steps.create_task(rebuild(refresh_duplicate_candidates, "duplicate_candidates"))
 
