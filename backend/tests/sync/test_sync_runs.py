@@ -478,9 +478,15 @@ async def test_plex_people_are_the_servers_accounts_with_the_owners_home_and_fri
     home = [u for u in tv.users if u.home]
     friends = [u for u in tv.users if u.friend]
     assert home and friends  # the world has both kinds
-    # A friend the server has not listed yet (never used it) still comes from plex.tv.
-    newcomer = friends[0]
+    # A friend the server has not listed yet (never used it) still comes from plex.tv; one the owner
+    # does not share this server with is not its person.
+    newcomer, stranger = friends[0], friends[-1]
+    assert newcomer is not stranger
     sim.state.world.plex_servers[0].accounts.pop(newcomer.id)
+    sim.state.world.plex_servers[0].accounts.pop(stranger.id)
+    server = sim.state.world.plex_servers[0]
+    for token in [t for t, aid in server.tokens.items() if aid == stranger.id]:
+        del server.tokens[token]  # the owner stopped sharing the server with them
     user = await signup()
     ids = await connect_all(api, user, sim)
     await api.post("/api/v1/sync/runs", headers=user.headers)
@@ -489,7 +495,7 @@ async def test_plex_people_are_the_servers_accounts_with_the_owners_home_and_fri
     assert people["1"][1] == "owner"
     assert {uid: role for uid, (_, role) in people.items() if role != "owner"} == {
         **{str(u.id): "home" for u in home},
-        **{str(u.id): "friend" for u in friends},
+        **{str(u.id): "friend" for u in friends if u is not stranger},
     }
     assert people[str(newcomer.id)] == (newcomer.title, "friend")
     run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
@@ -500,7 +506,7 @@ async def test_plex_people_are_the_servers_accounts_with_the_owners_home_and_fri
 async def test_plex_tv_failing_leaves_the_servers_own_accounts_and_a_warning(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:
-    r = httpx.post(sim.info["admin"] + "/faults", json={"server": "plextv", "route": "/api/v2/friends", "status": 401})
+    r = httpx.post(sim.info["admin"] + "/faults", json={"server": "plextv", "route": "/api/users", "status": 401})
     assert r.status_code == 201, r.text
     user = await signup()
     ids = await connect_all(api, user, sim)
@@ -537,6 +543,6 @@ async def test_plex_tv_people_are_not_asked_for_with_a_token_that_does_not_own_t
     await run_job(user)
     asked = sim.state.requests.get("plextv", {})
     assert any("resources" in route for route in asked), asked  # it did ask who owns the server
-    assert not any(route.endswith(("/friends", "/home/users")) for route in asked), asked
+    assert not any(route.endswith("/users") for route in asked), asked
     people = await _people(job_ctx, created.json()["id"])
     assert {role for _, role in people.values()} <= {"owner", "user"}

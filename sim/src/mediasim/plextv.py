@@ -458,6 +458,7 @@ document.getElementById('approve').onclick = async () => {{
 
     # ------------------------------------------------------------------ friends / home
     def _shared(self, u: PlexUser) -> list[dict[str, Any]]:
+        """The owner's servers shared with ``u``: those where the user holds an access token."""
         return [
             {
                 "id": i + 1,
@@ -469,6 +470,7 @@ document.getElementById('approve').onclick = async () => {{
                 "numLibraries": len(s.sections),
             }
             for i, s in enumerate(self.state.world.plex_servers)
+            if u.id in s.tokens.values()
         ]
 
     async def friends(self, ctx: Ctx) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -13,7 +12,7 @@ import httpx
 from janitor.connections.clients.base import Page, with_retries
 from janitor.connections.clients.errors import UpstreamError
 from janitor.connections.clients.plex import PlexServerAccount, PlexServerClient
-from janitor.connections.clients.plextv import PlexFriend, PlexHomeUser, PlexTvClient
+from janitor.connections.clients.plextv import PlexSharedUser, PlexTvClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
 from janitor.core.ssrf import upstream_http
@@ -51,12 +50,12 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
         accounts = await with_retries(client.accounts)
         # Play history does not depend on the items (plays of items not synced yet match nothing
         # until they are): it is read while the libraries are, over the same bounded connection pool;
-        # the owner's home users and friends are asked of plex.tv meanwhile.
-        (complete_libraries, history_ok), (tv_people, tv_requests) = await both(
+        # the people the owner shares the server with are asked of plex.tv meanwhile.
+        (complete_libraries, history_ok), (shared, tv_requests) = await both(
             both(_sync_libraries(ctx, client, result), _sync_history(ctx, client, result)),
             _plex_tv_people(ctx, identity.machine_identifier),
         )
-        await upsert_remote_users(ctx, plex_people(accounts, tv_people))
+        await upsert_remote_users(ctx, plex_people(accounts, shared))
         ctx.source.requests = client.request_count + tv_requests
     result.complete = (
         result.complete
@@ -170,16 +169,11 @@ async def _details(
 _TYPE_NUMBERS = {v: k for k, v in PLEX_KINDS.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class PlexTvPeople:
-    home: list[PlexHomeUser]
-    friends: list[PlexFriend]
-
-
-async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[PlexTvPeople | None, int]:
-    """The owner's Plex Home members and the friends this server is shared with, from plex.tv (with the
-    request count). None when the token is not the server owner's plex.tv token (someone else's home
-    and friends are not this server's people) or plex.tv cannot be read (a warning on the run)."""
+async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexSharedUser] | None, int]:
+    """The people the owner shares this server with (friends and Plex Home members), from plex.tv's
+    ``/api/users``, which lists each person with the servers they reach (with the request count). None
+    when the token is not the server owner's plex.tv token (someone else's friends are not this
+    server's people) or plex.tv cannot be read (a warning on the run)."""
     settings = ctx.app.settings
     # The libraries are read meanwhile; people are not worth holding the run up for long.
     timeout = min(settings.upstream_timeout_seconds, PEOPLE_TIMEOUT_SECONDS)
@@ -192,20 +186,20 @@ async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[PlexTvPeop
             servers = await retry(tv.resources)
             if not any(s.client_identifier == machine_id and s.owned for s in servers):
                 return None, tv.request_count
-            home = await retry(tv.home_users)
-            friends = await retry(tv.friends)
+            users = await retry(tv.users_v1)
         except UpstreamError as exc:
             ctx.source.warnings.append(
                 f"Home users and friends could not be read from plex.tv ({exc}); the server's own accounts are used."
             )
             return None, tv.request_count
-    return PlexTvPeople(home, [f for f in friends if machine_id in f.shared_server_machine_ids]), tv.request_count
+    return [u for u in users if any(s.machine_identifier == machine_id for s in u.servers)], tv.request_count
 
 
-def plex_people(accounts: list[PlexServerAccount], tv: PlexTvPeople | None) -> list[dict[str, Any]]:
+def plex_people(accounts: list[PlexServerAccount], shared: list[PlexSharedUser] | None) -> list[dict[str, Any]]:
     """Remote users of a Plex server, keyed by the account ids its history uses (1 = the owner; the others
-    are plex.tv ids): its local accounts, with the owner's home users and friends from plex.tv named and
-    given their role, and added when the server has not listed them (they have not used it yet)."""
+    are plex.tv ids): its local accounts, with the people the owner shares it with (plex.tv) named and
+    given their role (Plex Home member or friend), and added when the server has not listed them yet
+    (they have not used it)."""
     # Account 0 (no name) is the server's own system account, not a person.
     people = {
         str(a.id): {
@@ -216,17 +210,13 @@ def plex_people(accounts: list[PlexServerAccount], tv: PlexTvPeople | None) -> l
         for a in accounts
         if a.id != 0
     }
-    if tv is not None:
-        for role, uid, name in [
-            *(("home", u.id, u.title or u.username) for u in tv.home if not u.admin),
-            *(("friend", f.id, f.title or f.username) for f in tv.friends),
-        ]:
-            known = people.get(str(uid))
-            people[str(uid)] = {
-                "upstream_id": str(uid),
-                "name": name or (known["name"] if known else f"Account {uid}"),
-                "role": role,
-            }
+    for user in shared or ():
+        known = people.get(str(user.id))
+        people[str(user.id)] = {
+            "upstream_id": str(user.id),
+            "name": user.title or user.username or (known["name"] if known else f"Account {user.id}"),
+            "role": "home" if user.home else "friend",
+        }
     return list(people.values())
 
 
