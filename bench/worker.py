@@ -23,6 +23,8 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -285,18 +287,58 @@ async def run_seed(args: argparse.Namespace) -> dict[str, Any]:
         await close_context(ctx)
 
 
-# ----------------------------------------------------------------------------- floor
-async def run_floor(args: argparse.Namespace) -> dict[str, Any]:
+# ----------------------------------------------------------------------------- floors
+async def _floor_tables(other: str) -> Any:
+    """A connection to the run's database with ``floor_items`` (media_items' columns, nothing else)
+    and ``other`` (the plays or played states) created."""
     import asyncpg
-    import httpx
 
-    from janitor.sync.mapping import ITEM_COLUMNS, PLEX_KINDS, plex_row
+    from janitor.sync.mapping import ITEM_COLUMNS
 
-    dsn = _dsn(os.environ["JANITOR_DATABASE_URL"])
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(_dsn(os.environ["JANITOR_DATABASE_URL"]))
     cols = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
     await conn.execute(f"CREATE TABLE floor_items AS SELECT {cols} FROM media_items WITH NO DATA")
-    await conn.execute(
+    await conn.execute(other)
+    return conn
+
+
+def _floor_http(args: argparse.Namespace) -> Any:
+    import httpx
+
+    return httpx.AsyncClient(
+        base_url=args.base_url,
+        timeout=120,
+        limits=httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency),
+    )
+
+
+async def _floor_listing(get: Any, total: Any, page_size: int) -> Any:
+    """Every page of a listing: the first, then the others requested at once (the caller's ``get``
+    bounds how many are in flight), yielded in order."""
+    first = await get(0)
+    yield first
+    tasks = [asyncio.create_task(get(s)) for s in range(page_size, int(total(first)), page_size)]
+    for task in tasks:
+        yield await task
+
+
+def _floor_result(before: dict[str, float], t0: float, items: int, other_rows: int, requests: int) -> dict[str, Any]:
+    wall = time.perf_counter() - t0
+    after = _usage()
+    return {
+        "wall": wall,
+        "cpu": after["user"] + after["sys"] - before["user"] - before["sys"],
+        "maxrss_mb": after["maxrss_mb"],
+        "items": items,
+        "history_rows": other_rows,
+        "requests": requests,
+    }
+
+
+async def run_floor(args: argparse.Namespace) -> dict[str, Any]:
+    from janitor.sync.mapping import ITEM_COLUMNS, PLEX_KINDS, plex_row
+
+    conn = await _floor_tables(
         "CREATE TABLE floor_watch (account_id uuid, connection_id uuid, upstream_id text, item_upstream_id text, "
         "user_upstream_id text, viewed_at timestamptz)"
     )
@@ -305,11 +347,7 @@ async def run_floor(args: argparse.Namespace) -> dict[str, Any]:
     items = history = requests = 0
     before = _usage()
     t0 = time.perf_counter()
-    async with httpx.AsyncClient(
-        base_url=args.base_url,
-        timeout=120,
-        limits=httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency),
-    ) as http:
+    async with _floor_http(args) as http:
         sem = asyncio.Semaphore(args.concurrency)
 
         async def get(path: str, params: dict[str, Any], start: int) -> dict[str, Any]:
@@ -329,15 +367,8 @@ async def run_floor(args: argparse.Namespace) -> dict[str, Any]:
             mc: dict[str, Any] = orjson.loads(r.content)["MediaContainer"]
             return mc
 
-        async def listing(path: str, params: dict[str, Any]) -> Any:
-            first = await get(path, params, 0)
-            yield first
-            tasks = [
-                asyncio.create_task(get(path, params, s))
-                for s in range(args.page_size, int(first["totalSize"]), args.page_size)
-            ]
-            for task in tasks:
-                yield await task
+        def listing(path: str, params: dict[str, Any]) -> Any:
+            return _floor_listing(partial(get, path, params), itemgetter("totalSize"), args.page_size)
 
         for level in (int(x) for x in args.levels.split(",")):
             kind = PLEX_KINDS[level]
@@ -362,33 +393,20 @@ async def run_floor(args: argparse.Namespace) -> dict[str, Any]:
                     )
                 await conn.copy_records_to_table("floor_watch", records=hrows)
                 history += len(hrows)
-    wall = time.perf_counter() - t0
-    after = _usage()
+    result = _floor_result(before, t0, items, history, requests)
     await conn.close()
-    return {
-        "wall": wall,
-        "cpu": after["user"] + after["sys"] - before["user"] - before["sys"],
-        "maxrss_mb": after["maxrss_mb"],
-        "items": items,
-        "history_rows": history,
-        "requests": requests,
-    }
+    return result
 
 
 async def run_floor_jellyfin(args: argparse.Namespace) -> dict[str, Any]:
     """Jellyfin's floor: the sync's requests (each enabled library listed with the same fields, the played
     items of every user) with httpx + orjson + the same row tuples (``jellyfin_row``) + bare COPY."""
     import asyncpg
-    import httpx
 
     from janitor.sync.jellyfin import STABLE_SORT
     from janitor.sync.mapping import ITEM_COLUMNS, JELLYFIN_FIELDS, JELLYFIN_TYPES, jellyfin_row
 
-    dsn = _dsn(os.environ["JANITOR_DATABASE_URL"])
-    conn = await asyncpg.connect(dsn)
-    cols = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
-    await conn.execute(f"CREATE TABLE floor_items AS SELECT {cols} FROM media_items WITH NO DATA")
-    await conn.execute(
+    conn = await _floor_tables(
         "CREATE TABLE floor_states (account_id uuid, connection_id uuid, item_upstream_id text, "
         "user_upstream_id text, play_count int, played bool, last_played_at text, last_seen_run uuid)"
     )
@@ -400,11 +418,7 @@ async def run_floor_jellyfin(args: argparse.Namespace) -> dict[str, Any]:
     items = states = requests = 0
     before = _usage()
     t0 = time.perf_counter()
-    async with httpx.AsyncClient(
-        base_url=args.base_url,
-        timeout=120,
-        limits=httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency),
-    ) as http:
+    async with _floor_http(args) as http:
         sem = asyncio.Semaphore(args.concurrency)
 
         async def get(params: dict[str, Any], start: int) -> dict[str, Any]:
@@ -418,15 +432,8 @@ async def run_floor_jellyfin(args: argparse.Namespace) -> dict[str, Any]:
             result: dict[str, Any] = orjson.loads(r.content)
             return result
 
-        async def listing(params: dict[str, Any]) -> Any:
-            first = await get(params, 0)
-            yield first
-            tasks = [
-                asyncio.create_task(get(params, s))
-                for s in range(args.page_size, int(first["TotalRecordCount"]), args.page_size)
-            ]
-            for task in tasks:
-                yield await task
+        def listing(params: dict[str, Any]) -> Any:
+            return _floor_listing(partial(get, params), itemgetter("TotalRecordCount"), args.page_size)
 
         async def library_items() -> None:
             nonlocal items
@@ -484,20 +491,12 @@ async def run_floor_jellyfin(args: argparse.Namespace) -> dict[str, Any]:
                     states += len(rows)
 
         # The product reads the played states while it lists the libraries: so does the floor.
-        states_conn = await asyncpg.connect(dsn)
+        states_conn = await asyncpg.connect(_dsn(os.environ["JANITOR_DATABASE_URL"]))
         await asyncio.gather(library_items(), played())
         await states_conn.close()
-    wall = time.perf_counter() - t0
-    after = _usage()
+    result = _floor_result(before, t0, items, states, requests)
     await conn.close()
-    return {
-        "wall": wall,
-        "cpu": after["user"] + after["sys"] - before["user"] - before["sys"],
-        "maxrss_mb": after["maxrss_mb"],
-        "items": items,
-        "history_rows": states,
-        "requests": requests,
-    }
+    return result
 
 
 def _process_cpu() -> float:
