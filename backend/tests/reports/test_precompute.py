@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from janitor.core.context import AppContext
@@ -15,6 +16,7 @@ from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import tenant_job
+from janitor.reports import precompute
 from janitor.reports.dashboard import compute_summary
 from janitor.reports.precompute import refresh_summary_job
 from janitor.reports.service import ReportSettingsService
@@ -233,3 +235,35 @@ async def test_a_write_the_summary_depends_on_queues_its_recomputation_in_the_ba
     # A second run of the job finds the summary current and leaves it alone.
     await job({"app": job_ctx, "worker_id": "test", "job_try": 1, "job_id": "summary-2"}, str(user.account_id))
     assert await stored() == recomputed
+
+
+async def test_last_plays_are_rebuilt_after_the_statistics_of_a_bulk_load(
+    api: httpx.AsyncClient, signup: SignupFn, job_ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned on freshly loaded tables without statistics, the last plays' join became a nested loop
+    over every play and item: after a bulk load it waits for ANALYZE (the candidates need not)."""
+    events: list[str] = []
+
+    def traced(name: str, fn: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            events.append(f"{name} start")
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                events.append(f"{name} end")
+
+        return wrapper
+
+    for name in ("analyze_tables", "refresh_last_plays", "refresh_duplicate_candidates"):
+        monkeypatch.setattr(precompute, name, traced(name, getattr(precompute, name)))
+    user = await signup()
+    await precompute.refresh_data_after_sync(job_ctx.sessionmaker, user.account_id, analyze=True)
+    assert events.count("analyze_tables end") == 2
+    last_analyze = max(i for i, e in enumerate(events) if e == "analyze_tables end")
+    assert events.index("refresh_last_plays start") > last_analyze, events
+    assert "refresh_duplicate_candidates end" in events
+    # without a bulk load nothing is analysed and nothing waits
+    events.clear()
+    await precompute.refresh_data_after_sync(job_ctx.sessionmaker, user.account_id, analyze=False)
+    assert "analyze_tables start" not in events
+    assert {"refresh_last_plays end", "refresh_duplicate_candidates end"} <= set(events)

@@ -88,8 +88,11 @@ async def refresh_data_after_sync(
 ) -> None:
     """End of a sync run, before it is marked finished: what the run wrote is visible to the reports.
 
-    The steps do not depend on each other and run side by side, each on its own connection and in
-    its own transaction (each derived table is replaced at once, never seen half-built)."""
+    The steps run side by side, each on its own connection and in its own transaction (each derived
+    table is replaced at once, never seen half-built), except that the last plays wait for the
+    statistics: their join of plays and items, planned on tables just bulk-loaded and never analysed,
+    became a nested loop over every pair (9.1 s instead of 20 ms for 6,000 Jellyfin items and 5,000
+    played states). The duplicate candidates read one table and need none."""
 
     async def rebuild(refresh: Callable[[AsyncSession, uuid.UUID], Awaitable[None]], table: str) -> None:
         async with sessionmaker() as session, session.begin():
@@ -97,11 +100,15 @@ async def refresh_data_after_sync(
             if analyze:
                 await session.execute(text(f"ANALYZE {table}"))
 
-    async with asyncio.TaskGroup() as steps:
+    async def last_plays() -> None:
         if analyze:
-            steps.create_task(analyze_tables(sessionmaker, "media_items"))
-            steps.create_task(analyze_tables(sessionmaker, "watch_events, user_item_states"))
-        steps.create_task(rebuild(refresh_last_plays, "item_last_plays"))
+            async with asyncio.TaskGroup() as statistics:
+                statistics.create_task(analyze_tables(sessionmaker, "media_items"))
+                statistics.create_task(analyze_tables(sessionmaker, "watch_events, user_item_states"))
+        await rebuild(refresh_last_plays, "item_last_plays")
+
+    async with asyncio.TaskGroup() as steps:
+        steps.create_task(last_plays())
         steps.create_task(rebuild(refresh_duplicate_candidates, "duplicate_candidates"))
 
 
