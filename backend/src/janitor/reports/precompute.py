@@ -67,7 +67,13 @@ async def refresh_duplicate_candidates(session: AsyncSession, account_id: uuid.U
 
 
 async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID) -> None:
-    """Rebuild the account's ``item_last_plays`` from its plays (in the caller's transaction)."""
+    """Rebuild the account's ``item_last_plays`` from its plays (in the caller's transaction).
+
+    Every play of the account meets every movie and episode of it: a hash join, whatever the
+    statistics say. Estimates made before the account's rows were analysed (a new account's first
+    sync below the bulk-load threshold, or beside other tenants' statistics) can be off by thousands
+    and pick a nested loop over every pair instead (9.1 s instead of 20 ms at 6,000 x 5,000)."""
+    await session.execute(text("SET LOCAL enable_nestloop = off"))
     await session.execute(text("DELETE FROM item_last_plays WHERE account_id = :a"), {"a": account_id})
     await session.execute(text(LAST_PLAYS_SQL), {"a": account_id})
 
