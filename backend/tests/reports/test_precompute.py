@@ -330,7 +330,7 @@ async def test_the_last_plays_join_never_loops_over_every_pair_without_statistic
 
     def nested_loops(plan: Any) -> int:
         node = plan.get("Plan", plan)
-        return (node["Node Type"] == "Nested Loop") + sum(nested_loops(p) for p in node.get("Plans", ()))
+        return int(node["Node Type"] == "Nested Loop") + sum(nested_loops(p) for p in node.get("Plans", ()))
 
     def as_json(value: Any) -> Any:  # the session's driver may decode json itself
         return orjson.loads(value) if isinstance(value, str | bytes) else value
