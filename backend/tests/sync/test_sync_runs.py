@@ -4,11 +4,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob, connect_all
+from janitor.reports import precompute
 from mediasim import SimServer
 
 
@@ -546,3 +548,38 @@ async def test_plex_tv_people_are_not_asked_for_with_a_token_that_does_not_own_t
     assert not any(route.endswith("/users") for route in asked), asked
     people = await _people(job_ctx, created.json()["id"])
     assert {role for _, role in people.values()} <= {"owner", "user"}
+
+
+async def test_a_first_pass_analyses_however_small_and_an_unchanged_refresh_does_not(
+    api: httpx.AsyncClient,
+    signup: SignupFn,
+    sim: SimServer,
+    run_job: RunJob,
+    job_ctx: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new account's rows are not in the planner's statistics: its first sync analyses the tables
+    even below the bulk-load threshold (this world is a few hundred items)."""
+    analysed: list[str] = []
+    original = precompute.analyze_tables
+
+    async def counting(maker: Any, tables: str) -> None:
+        analysed.append(tables)
+        await original(maker, tables)
+
+    monkeypatch.setattr(precompute, "analyze_tables", counting)
+    user = await signup()
+    await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    first = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert first["status"] == "complete"
+    changed = await _scalar(job_ctx, "SELECT changed FROM sync_runs WHERE id = :id", id=first["id"])
+    assert 0 < changed < precompute.ANALYZE_AFTER_ROWS
+    assert "media_items" in analysed
+    analysed.clear()
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    again = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert again["status"] == "complete"
+    assert analysed == []

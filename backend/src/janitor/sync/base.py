@@ -29,6 +29,8 @@ class SourceResult:
     reasons: list[str] = field(default_factory=list)
     # What the source changed (SyncContext.changed); None when it stopped on an error: unknown.
     changed: int | None = None
+    # Some library of the source had its first pass (its rows are not in the planner's statistics).
+    first_pass: bool = False
 
 
 @dataclass

@@ -84,7 +84,12 @@ async def run_sync(job: TenantJob) -> None:
     changed = _changed(results, complete=len(results) == len(connections) and status != SyncStatus.CANCELLED)
     unchanged = not full and changed == 0
     if not unchanged:
-        bulk = any(r.changed is None or r.changed >= ANALYZE_AFTER_ROWS for r in results.values())
+        # Statistics after a bulk load, and after any first pass: a new account's rows, however few,
+        # are not in the statistics yet, and plans estimated without them can be off by thousands.
+        bulk = any(
+            r.changed is None or r.changed >= ANALYZE_AFTER_ROWS or (r.first_pass and r.changed)
+            for r in results.values()
+        )
 
         async def rebuild_report_data(maker: async_sessionmaker[AsyncSession], account: uuid.UUID) -> None:
             await refresh_data_after_sync(maker, account, analyze=bulk)
@@ -181,6 +186,7 @@ async def _sync_source(
         )
         result = await SYNCERS[conn.kind](ctx)
         result.changed = ctx.changed
+        result.first_pass = bool(ctx.fresh_libraries)
     except Cancelled:
         raise
     except CredentialError:
