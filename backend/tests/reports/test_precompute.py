@@ -22,6 +22,7 @@ from janitor.reports import precompute
 from janitor.reports.dashboard import compute_summary
 from janitor.reports.precompute import refresh_summary_job
 from janitor.reports.service import ReportSettingsService
+from janitor.sync.jellyfin import STATE_COLUMNS
 from janitor.sync.upsert import driver_connection
 from mediasim import SimServer
 
@@ -314,16 +315,8 @@ async def test_the_last_plays_join_never_loops_over_every_pair_without_statistic
         )
         await raw.copy_records_to_table(
             "user_item_states",
-            columns=[
-                "account_id",
-                "connection_id",
-                "item_upstream_id",
-                "user_upstream_id",
-                "play_count",
-                "played",
-                "last_played_at",
-            ],
-            records=[(account, connection, f"e{i}", "u", 1, True, datetime.now(UTC)) for i in range(5000)],
+            columns=STATE_COLUMNS,
+            records=[(account, connection, f"e{i}", "u", 1, True, datetime.now(UTC), None) for i in range(5000)],
         )
         for table in ("media_items", "user_item_states", "watch_events"):
             await raw.execute(f"DELETE FROM pg_statistic WHERE starelid = '{table}'::regclass")
