@@ -169,57 +169,6 @@ async def _details(
 _TYPE_NUMBERS = {v: k for k, v in PLEX_KINDS.items()}
 
 
-async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexSharedUser] | None, int]:
-    """The people the owner shares this server with (friends and Plex Home members), from plex.tv's
-    ``/api/users``, which lists each person with the servers they reach (with the request count). None
-    when the token is not the server owner's plex.tv token (someone else's friends are not this
-    server's people) or plex.tv cannot be read (a warning on the run)."""
-    settings = ctx.app.settings
-    # The libraries are read meanwhile; people are not worth holding the run up for long.
-    timeout = min(settings.upstream_timeout_seconds, PEOPLE_TIMEOUT_SECONDS)
-    retry = partial(with_retries, max_retry_after=PEOPLE_TIMEOUT_SECONDS)
-    async with upstream_http(allow_private=settings.allow_private_networks, timeout=httpx.Timeout(timeout)) as http:
-        tv = PlexTvClient(
-            http, base_url=settings.plex_tv_url, client_id=plex_client_id(ctx.account_id), token=ctx.secret
-        )
-        try:
-            servers = await retry(tv.resources)
-            if not any(s.client_identifier == machine_id and s.owned for s in servers):
-                return None, tv.request_count
-            users = await retry(tv.users_v1)
-        except UpstreamError as exc:
-            ctx.source.warnings.append(
-                f"Home users and friends could not be read from plex.tv ({exc}); the server's own accounts are used."
-            )
-            return None, tv.request_count
-    return [u for u in users if any(s.machine_identifier == machine_id for s in u.servers)], tv.request_count
-
-
-def plex_people(accounts: list[PlexServerAccount], shared: list[PlexSharedUser] | None) -> list[dict[str, Any]]:
-    """Remote users of a Plex server, keyed by the account ids its history uses (1 = the owner; the others
-    are plex.tv ids): its local accounts, with the people the owner shares it with (plex.tv) named and
-    given their role (Plex Home member or friend), and added when the server has not listed them yet
-    (they have not used it)."""
-    # Account 0 (no name) is the server's own system account, not a person.
-    people = {
-        str(a.id): {
-            "upstream_id": str(a.id),
-            "name": a.name or f"Account {a.id}",
-            "role": "owner" if a.id == 1 else "user",
-        }
-        for a in accounts
-        if a.id != 0
-    }
-    for user in shared or ():
-        known = people.get(str(user.id))
-        people[str(user.id)] = {
-            "upstream_id": str(user.id),
-            "name": user.title or user.username or (known["name"] if known else f"Account {user.id}"),
-            "role": "home" if user.home else "friend",
-        }
-    return list(people.values())
-
-
 def _type_number(item: dict[str, Any]) -> int:
     return _TYPE_NUMBERS.get(str(item.get("type")), 1)
 
@@ -270,3 +219,54 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
         **({"history_total": listing.total} if ctx.full else {}),
     }
     return True
+
+
+async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexSharedUser] | None, int]:
+    """The people the owner shares this server with (friends and Plex Home members), from plex.tv's
+    ``/api/users``, which lists each person with the servers they reach (with the request count). None
+    when the token is not the server owner's plex.tv token (someone else's friends are not this
+    server's people) or plex.tv cannot be read (a warning on the run)."""
+    settings = ctx.app.settings
+    # The libraries are read meanwhile; people are not worth holding the run up for long.
+    timeout = min(settings.upstream_timeout_seconds, PEOPLE_TIMEOUT_SECONDS)
+    retry = partial(with_retries, max_retry_after=PEOPLE_TIMEOUT_SECONDS)
+    async with upstream_http(allow_private=settings.allow_private_networks, timeout=httpx.Timeout(timeout)) as http:
+        tv = PlexTvClient(
+            http, base_url=settings.plex_tv_url, client_id=plex_client_id(ctx.account_id), token=ctx.secret
+        )
+        try:
+            servers = await retry(tv.resources)
+            if not any(s.client_identifier == machine_id and s.owned for s in servers):
+                return None, tv.request_count
+            users = await retry(tv.users_v1)
+        except UpstreamError as exc:
+            ctx.source.warnings.append(
+                f"Home users and friends could not be read from plex.tv ({exc}); the server's own accounts are used."
+            )
+            return None, tv.request_count
+    return [u for u in users if any(s.machine_identifier == machine_id for s in u.servers)], tv.request_count
+
+
+def plex_people(accounts: list[PlexServerAccount], shared: list[PlexSharedUser] | None) -> list[dict[str, Any]]:
+    """Remote users of a Plex server, keyed by the account ids its history uses (1 = the owner; the others
+    are plex.tv ids): its local accounts, with the people the owner shares it with (plex.tv) named and
+    given their role (Plex Home member or friend), and added when the server has not listed them yet
+    (they have not used it)."""
+    # Account 0 (no name) is the server's own system account, not a person.
+    people = {
+        str(a.id): {
+            "upstream_id": str(a.id),
+            "name": a.name or f"Account {a.id}",
+            "role": "owner" if a.id == 1 else "user",
+        }
+        for a in accounts
+        if a.id != 0
+    }
+    for user in shared or ():
+        known = people.get(str(user.id))
+        people[str(user.id)] = {
+            "upstream_id": str(user.id),
+            "name": user.title or user.username or (known["name"] if known else f"Account {user.id}"),
+            "role": "home" if user.home else "friend",
+        }
+    return list(people.values())
