@@ -558,8 +558,8 @@ async def test_a_first_pass_analyses_however_small_and_an_unchanged_refresh_does
     job_ctx: AppContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A new account's rows are not in the planner's statistics: its first sync analyses the tables
-    even below the bulk-load threshold (this world is a few hundred items)."""
+    """Rows no statistics know yet (a new account's, a library's first pass, even on a refresh): the
+    run analyses the tables even below the bulk-load threshold (this world is a few hundred items)."""
     analysed: list[str] = []
     original = precompute.analyze_tables
 
@@ -569,7 +569,11 @@ async def test_a_first_pass_analyses_however_small_and_an_unchanged_refresh_does
 
     monkeypatch.setattr(precompute, "analyze_tables", counting)
     user = await signup()
-    await connect_all(api, user, sim)
+    ids = await connect_all(api, user, sim)
+    libs = (await api.get("/api/v1/libraries", headers=user.headers)).json()
+    later = next(lib for lib in libs if lib["connection_id"] == ids["plex"] and lib["enabled"])
+    off = await api.patch(f"/api/v1/libraries/{later['id']}", json={"enabled": False}, headers=user.headers)
+    assert off.status_code == 200, off.text
     await api.post("/api/v1/sync/runs", headers=user.headers)
     await run_job(user)
     first = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
@@ -583,3 +587,13 @@ async def test_a_first_pass_analyses_however_small_and_an_unchanged_refresh_does
     again = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert again["status"] == "complete"
     assert analysed == []
+    # A library switched on later is read in full by the next refresh: its first pass, analysed too.
+    on = await api.patch(f"/api/v1/libraries/{later['id']}", json={"enabled": True}, headers=user.headers)
+    assert on.status_code == 200, on.text
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    third = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert third["status"] == "complete"
+    held = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE library_id = :l", l=later["id"])
+    assert held > 0
+    assert "media_items" in analysed

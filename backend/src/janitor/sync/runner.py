@@ -182,7 +182,8 @@ async def _sync_source(
             page_size=job.app.settings.sync_page_size,
             concurrency=job.app.settings.sync_concurrency,
             detail_batch=job.app.settings.sync_detail_batch,
-            fresh_libraries=await _fresh_libraries(job, libraries) if full else frozenset(),
+            # Also on a refresh: a library switched on since the last pass is read in full by it.
+            fresh_libraries=await _fresh_libraries(job, libraries),
         )
         result = await SYNCERS[conn.kind](ctx)
         result.changed = ctx.changed
