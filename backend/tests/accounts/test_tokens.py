@@ -80,7 +80,7 @@ async def test_wrong_type_and_missing_claims_are_rejected(
         partial = {k: v for k, v in base.items() if k != claim}
         assert (await _me(client, jwt.encode(partial, key, algorithm="HS256"))).status_code == 401, claim
     assert (await _me(client, jwt.encode({**base, "sub": "not-a-uuid"}, key, algorithm="HS256"))).status_code == 401
-    assert (await _me(client, jwt.encode(base, "another-key-entirely", algorithm="HS256"))).status_code == 401
+    assert (await _me(client, jwt.encode(base, "another-key-entirely-" + "x" * 43, algorithm="HS256"))).status_code == 401
 
 
 async def test_token_of_deleted_account_is_rejected(
