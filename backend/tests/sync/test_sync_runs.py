@@ -505,6 +505,49 @@ async def test_plex_people_are_the_servers_accounts_with_the_owners_home_and_fri
     assert run["sources"][ids["plex"]]["warnings"] == []
 
 
+async def test_plex_home_members_are_people_of_the_owners_server_without_a_share(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    """A Home member /api/users lists with no share of this server (never given a token of it, never
+    used it) is still one of its people: the Home's members come from /api/v2/home/users too."""
+    world = sim.state.world
+    member = next(u for u in world.plextv.users if u.home and not u.guest)
+    server = world.plex_servers[0]
+    server.accounts.pop(member.id, None)
+    for token in [t for t, aid in server.tokens.items() if aid == member.id]:
+        del server.tokens[token]
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    people = await _people(job_ctx, ids["plex"])
+    assert people[str(member.id)] == (member.title, "home")
+    assert str(world.plextv.owner.id) not in people  # the Home's admin is the owner, account 1
+    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert run["status"] == "complete"
+    assert run["sources"][ids["plex"]]["warnings"] == []
+
+
+async def test_plex_home_unreadable_keeps_the_friends_with_a_warning(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    r = httpx.post(
+        sim.info["admin"] + "/faults", json={"server": "plextv", "route": "/api/v2/home/users", "status": 404}
+    )
+    assert r.status_code == 201, r.text
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert run["status"] == "complete", run
+    plex = run["sources"][ids["plex"]]
+    assert any("Plex Home" in w for w in plex["warnings"]), plex
+    people = await _people(job_ctx, ids["plex"])
+    friends = [u for u in sim.state.world.plextv.users if u.friend]
+    assert {people[str(f.id)] for f in friends} == {(f.title, "friend") for f in friends}
+
+
 async def test_plex_tv_failing_leaves_the_servers_own_accounts_and_a_warning(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:

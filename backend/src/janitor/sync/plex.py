@@ -222,10 +222,14 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
 
 
 async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexSharedUser] | None, int]:
-    """The people the owner shares this server with (friends and Plex Home members), from plex.tv's
-    ``/api/users``, which lists each person with the servers they reach (with the request count). None
-    when the token is not the server owner's plex.tv token (someone else's friends are not this
-    server's people) or plex.tv cannot be read (a warning on the run)."""
+    """The people the owner shares this server with, from plex.tv (with the request count): those
+    ``/api/users`` lists with this server among the ones they reach (friends and Home members), and
+    every member of the owner's Plex Home (``/api/v2/home/users``), who use the owner's servers
+    whether or not ``/api/users`` lists a share for them (a managed user has no plex.tv login).
+
+    None when the token is not the server owner's plex.tv token (someone else's friends are not this
+    server's people) or ``/api/users`` cannot be read (a warning on the run). A Home that cannot be read
+    leaves the friends and a warning."""
     settings = ctx.app.settings
     # The libraries are read meanwhile; people are not worth holding the run up for long.
     timeout = min(settings.upstream_timeout_seconds, PEOPLE_TIMEOUT_SECONDS)
@@ -244,7 +248,31 @@ async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexS
                 f"Home users and friends could not be read from plex.tv ({exc}); the server's own accounts are used."
             )
             return None, tv.request_count
-    return [u for u in users if any(s.machine_identifier == machine_id for s in u.servers)], tv.request_count
+        shared = [u for u in users if any(s.machine_identifier == machine_id for s in u.servers)]
+        try:
+            home = await retry(tv.home_users)
+        except UpstreamError as exc:
+            ctx.source.warnings.append(
+                f"The Plex Home's members could not be read from plex.tv ({exc}); friends and the server's own "
+                "accounts are used."
+            )
+            return shared, tv.request_count
+    listed = {u.id for u in shared}
+    shared += [
+        PlexSharedUser(
+            id=m.id,
+            title=m.title,
+            username=m.username,
+            email=m.email,
+            thumb=m.thumb,
+            home=True,
+            restricted=m.restricted,
+            servers=(),
+        )
+        for m in home
+        if not m.admin and not m.guest and m.id not in listed
+    ]
+    return shared, tv.request_count
 
 
 def plex_people(accounts: list[PlexServerAccount], shared: list[PlexSharedUser] | None) -> list[dict[str, Any]]:
