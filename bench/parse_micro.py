@@ -32,6 +32,7 @@ import msgspec
 import orjson
 
 from janitor.sync.mapping import JELLYFIN_FIELDS, jellyfin_row, plex_row
+from mediasim.bench import wait_for_admin
 from mediasim.server import free_port
 
 PAGE = 5000
@@ -138,14 +139,7 @@ class _JfDoc(msgspec.Struct):
 async def _fetch(args: argparse.Namespace, port: int, proc: subprocess.Popen[bytes]) -> tuple[list[bytes], list[bytes]]:
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(timeout=300) as c:
-        while True:
-            try:
-                info = (await c.get(base + "/_admin")).json()
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    raise RuntimeError("simulator exited") from None
-                await asyncio.sleep(0.3)
+        info = await wait_for_admin(c, base, proc)
         pms = info["pms"]["home"]
         plex = []
         for start in range(0, args.tracks, PAGE):

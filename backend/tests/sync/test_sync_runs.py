@@ -491,8 +491,7 @@ async def test_plex_people_are_the_servers_accounts_with_the_owners_home_and_fri
         del server.tokens[token]  # the owner stopped sharing the server with them
     user = await signup()
     ids = await connect_all(api, user, sim)
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
+    run = await _refresh(api, user, run_job)
     people = await _people(job_ctx, ids["plex"])
     assert people["1"][1] == "owner"
     assert {uid: role for uid, (_, role) in people.items() if role != "owner"} == {
@@ -500,7 +499,6 @@ async def test_plex_people_are_the_servers_accounts_with_the_owners_home_and_fri
         **{str(u.id): "friend" for u in friends if u is not stranger},
     }
     assert people[str(newcomer.id)] == (newcomer.title, "friend")
-    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert run["status"] == "complete"
     assert run["sources"][ids["plex"]]["warnings"] == []
 
@@ -518,30 +516,34 @@ async def test_plex_home_members_are_people_of_the_owners_server_without_a_share
         del server.tokens[token]
     user = await signup()
     ids = await connect_all(api, user, sim)
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
+    run = await _refresh(api, user, run_job)
     people = await _people(job_ctx, ids["plex"])
     assert people[str(member.id)] == (member.title, "home")
     assert str(world.plextv.owner.id) not in people  # the Home's admin is the owner, account 1
-    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert run["status"] == "complete"
     assert run["sources"][ids["plex"]]["warnings"] == []
+
+
+async def _sync_with_plex_tv_failing(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, route: str, status: int
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A new account's first run while that plex.tv route fails: the connection ids and the Plex source,
+    complete all the same (the items and plays do not depend on plex.tv)."""
+    r = httpx.post(sim.info["admin"] + "/faults", json={"server": "plextv", "route": route, "status": status})
+    assert r.status_code == 201, r.text
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    run = await _refresh(api, user, run_job)
+    assert run["status"] == "complete", run
+    plex: dict[str, Any] = run["sources"][ids["plex"]]
+    assert plex["status"] == "complete"
+    return ids, plex
 
 
 async def test_plex_home_unreadable_keeps_the_friends_with_a_warning(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:
-    r = httpx.post(
-        sim.info["admin"] + "/faults", json={"server": "plextv", "route": "/api/v2/home/users", "status": 404}
-    )
-    assert r.status_code == 201, r.text
-    user = await signup()
-    ids = await connect_all(api, user, sim)
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
-    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
-    assert run["status"] == "complete", run
-    plex = run["sources"][ids["plex"]]
+    ids, plex = await _sync_with_plex_tv_failing(api, signup, sim, run_job, "/api/v2/home/users", 404)
     assert any("Plex Home" in w for w in plex["warnings"]), plex
     people = await _people(job_ctx, ids["plex"])
     friends = [u for u in sim.state.world.plextv.users if u.friend]
@@ -551,17 +553,7 @@ async def test_plex_home_unreadable_keeps_the_friends_with_a_warning(
 async def test_plex_tv_failing_leaves_the_servers_own_accounts_and_a_warning(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:
-    r = httpx.post(sim.info["admin"] + "/faults", json={"server": "plextv", "route": "/api/users", "status": 401})
-    assert r.status_code == 201, r.text
-    user = await signup()
-    ids = await connect_all(api, user, sim)
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
-    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
-    # The items and plays do not depend on plex.tv: the run is complete, with a warning.
-    assert run["status"] == "complete", run
-    plex = run["sources"][ids["plex"]]
-    assert plex["status"] == "complete"
+    ids, plex = await _sync_with_plex_tv_failing(api, signup, sim, run_job, "/api/users", 401)
     assert any("plex.tv" in w for w in plex["warnings"]), plex
     people = await _people(job_ctx, ids["plex"])
     accounts = sim.state.world.plex_servers[0].accounts

@@ -12,6 +12,7 @@ import asyncio
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 
@@ -62,19 +63,24 @@ def start_simulator(args: argparse.Namespace, port: int) -> subprocess.Popen[byt
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # noqa: S603
 
 
+async def wait_for_admin(c: httpx.AsyncClient, base: str, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """The simulator's connection info (``/_admin``) once it answers; raises if its process exits first."""
+    while True:
+        try:
+            info: dict[str, Any] = (await c.get(base + "/_admin")).json()
+            return info
+        except httpx.TransportError:
+            if proc.poll() is not None:
+                raise RuntimeError("simulator exited") from None
+            await asyncio.sleep(0.2)
+
+
 async def run(args: argparse.Namespace, proc: subprocess.Popen[bytes], port: int) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=args.concurrency)) as c:
             t0 = time.perf_counter()
-            while True:
-                try:
-                    info = (await c.get(base + "/_admin")).json()
-                    break
-                except httpx.TransportError:
-                    if proc.poll() is not None:
-                        raise RuntimeError("simulator exited") from None
-                    await asyncio.sleep(0.2)
+            info = await wait_for_admin(c, base, proc)
             print(f"world of {args.tracks} tracks ready in {time.perf_counter() - t0:.1f}s (incl. start-up)")
             pms = info["pms"]["home"]
             total = args.tracks
