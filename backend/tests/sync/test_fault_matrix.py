@@ -35,6 +35,12 @@ async def _count(ctx: AppContext, sql: str, **params: Any) -> int:
         return int((await s.execute(text(sql), params)).scalar() or 0)
 
 
+async def _flagged(ctx: AppContext, connection_id: str) -> int:
+    """Items of the connection counted missing or gone."""
+    sql = "SELECT count(*) FROM media_items WHERE connection_id = :c AND (missing_runs > 0 OR gone)"
+    return await _count(ctx, sql, c=connection_id)
+
+
 async def _sync(api: httpx.AsyncClient, user: SignedUp, run_job: RunJob) -> dict[str, Any]:
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
@@ -98,26 +104,49 @@ async def test_plex_fault_modes(
     if run_status != "complete":
         assert run["error"], "an incomplete run says why"
     # nothing is ever marked missing by the faulty run
-    assert (
-        await _count(
-            job_ctx,
-            "SELECT count(*) FROM media_items WHERE connection_id = :c AND (missing_runs > 0 OR gone)",
-            c=ids["plex"],
-        )
-        == 0
-    )
+    assert await _flagged(job_ctx, ids["plex"]) == 0
     httpx.delete(sim.info["admin"] + "/faults")
     repaired = await _sync(api, user, run_job)
     assert repaired["status"] == "complete", repaired
     assert await _count(job_ctx, "SELECT count(*) FROM media_items WHERE connection_id = :c", c=ids["plex"]) == items
-    assert (
-        await _count(
-            job_ctx,
-            "SELECT count(*) FROM media_items WHERE connection_id = :c AND (missing_runs > 0 OR gone)",
-            c=ids["plex"],
-        )
-        == 0
+    assert await _flagged(job_ctx, ids["plex"]) == 0
+
+
+FIRST_PASS_CASES: dict[str, dict[str, Any]] = {
+    # A library's first pass asks each page's details before writing it: faults there, on the very first run.
+    "truncated listing page": {"truncate": True, "route": "/library/sections/*/all", "after": 3},
+    "details failing for good": {"status": 500, "route": "/library/metadata/*", "after": 2},
+    "401 in the middle": {"unauthorized_after": 12},
+}
+
+
+@pytest.mark.parametrize("case", list(FIRST_PASS_CASES))
+async def test_plex_fault_modes_on_a_first_pass(
+    case: str, api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user = await signup()
+    _fault(sim, server="pms:*", **FIRST_PASS_CASES[case])
+    ids = await connect_all(api, user, sim)
+    run = await _sync(api, user, run_job)
+    assert run["status"] == "partial", run
+    assert run["sources"][ids["plex"]]["status"] in ("failed", "partial")
+    videos = "SELECT count(*) FROM media_items WHERE connection_id = :c AND kind IN ('movie', 'episode')"
+    # What the first pass wrote, it wrote whole; nothing is marked missing by it.
+    assert await _count(job_ctx, f"{videos} AND streams_synced_at IS NULL", c=ids["plex"]) == 0
+    assert await _flagged(job_ctx, ids["plex"]) == 0
+    httpx.delete(sim.info["admin"] + "/faults")
+    repaired = await _sync(api, user, run_job)
+    assert repaired["status"] == "complete", repaired
+    server = sim.state.world.plex_servers[0]
+    listed = sum(
+        len(i.leaves())
+        for section in server.sections
+        if section.type != "artist"
+        for i in section.items
+        if not i.deleted
     )
+    assert await _count(job_ctx, videos, c=ids["plex"]) == listed
+    assert await _count(job_ctx, f"{videos} AND streams_synced_at IS NULL", c=ids["plex"]) == 0
 
 
 async def test_server_restart_mid_run_is_ridden_out(

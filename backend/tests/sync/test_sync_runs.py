@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -427,42 +429,84 @@ async def test_a_refresh_that_changes_nothing_keeps_the_derived_report_data_and_
     assert last is not None and (datetime.now(UTC) - last).total_seconds() < 3600
 
 
+@asynccontextmanager
+async def _row_log(ctx: AppContext, table: str, event: str) -> AsyncIterator[None]:
+    """While inside, every row ``event`` (INSERT/UPDATE) on ``table`` is logged to ``test_row_log``
+    (the row's connection and kind, when it has one)."""
+    kind = "NEW.kind" if table == "media_items" else "NULL"
+    async with ctx.sessionmaker() as s, s.begin():
+        await s.execute(text("CREATE TABLE test_row_log (connection_id uuid, kind text)"))
+        await s.execute(
+            text(
+                "CREATE FUNCTION test_log_row() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN INSERT INTO test_row_log VALUES (NEW.connection_id, {kind}); RETURN NEW; END $$"
+            )
+        )
+        await s.execute(
+            text(f"CREATE TRIGGER test_log_row AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION test_log_row()")
+        )
+    try:
+        yield
+    finally:
+        async with ctx.sessionmaker() as s, s.begin():
+            await s.execute(text(f"DROP TRIGGER test_log_row ON {table}"))
+            await s.execute(text("DROP FUNCTION test_log_row()"))
+            await s.execute(text("DROP TABLE test_row_log"))
+
+
 async def test_a_first_full_pass_records_no_seen_ids_and_the_next_one_does(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
 ) -> None:
     """A library without items has nothing to judge missing: its first pass skips the seen-id writes."""
     user = await signup()
     await connect_all(api, user, sim)
-    async with job_ctx.sessionmaker() as s, s.begin():
-        await s.execute(text("CREATE TABLE test_seen_log (connection_id uuid)"))
-        await s.execute(
-            text(
-                "CREATE FUNCTION test_log_seen() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN INSERT INTO test_seen_log VALUES (NEW.connection_id); RETURN NEW; END $$"
-            )
-        )
-        await s.execute(
-            text(
-                "CREATE TRIGGER test_log_seen AFTER INSERT ON sync_seen_items FOR EACH ROW EXECUTE FUNCTION test_log_seen()"
-            )
-        )
-    try:
+    async with _row_log(job_ctx, "sync_seen_items", "INSERT"):
         seen = []
         for _ in range(2):
             await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
             await run_job(user)
             run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
             assert run["status"] == "complete", run
-            seen.append(await _scalar(job_ctx, "SELECT count(*) FROM test_seen_log"))
+            seen.append(await _scalar(job_ctx, "SELECT count(*) FROM test_row_log"))
         items = await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE account_id = :a", a=user.account_id)
         assert seen[0] == 0
         assert seen[1] >= items > 0  # every listed item of the second pass, Plex and Jellyfin alike
         assert await _scalar(job_ctx, "SELECT count(*) FROM media_items WHERE missing_runs > 0") == 0
-    finally:
-        async with job_ctx.sessionmaker() as s, s.begin():
-            await s.execute(text("DROP TRIGGER test_log_seen ON sync_seen_items"))
-            await s.execute(text("DROP FUNCTION test_log_seen()"))
-            await s.execute(text("DROP TABLE test_seen_log"))
+
+
+async def test_a_plex_first_pass_writes_each_movie_and_episode_once_with_its_streams(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    """A library's first pass fetches the streams of each listed page before writing it: no movie or
+    episode is inserted from the listing and then rewritten with its details."""
+    user = await signup()
+    ids = await connect_all(api, user, sim)
+    sim.state.requests.clear()
+    async with _row_log(job_ctx, "media_items", "UPDATE"):
+        run = await _refresh(api, user, run_job)
+        asked = {service: dict(routes) for service, routes in sim.state.requests.items()}
+        assert run["status"] == "complete", run
+        rewritten = await _scalar(
+            job_ctx,
+            "SELECT count(*) FROM test_row_log WHERE connection_id = :c AND kind IN ('movie', 'episode')",
+            c=ids["plex"],
+        )
+    assert rewritten == 0
+    videos = "connection_id = :c AND kind IN ('movie', 'episode')"
+    held = await _scalar(job_ctx, f"SELECT count(*) FROM media_items WHERE {videos}", c=ids["plex"])
+    known = await _scalar(
+        job_ctx, f"SELECT count(*) FROM media_items WHERE {videos} AND streams_synced_at IS NOT NULL", c=ids["plex"]
+    )
+    assert held > 0
+    assert known == held
+    details = sum(
+        n
+        for service, routes in asked.items()
+        if service.startswith("pms")
+        for r, n in routes.items()
+        if "metadata" in r
+    )
+    assert 0 < details < held / 10  # still batched (``/library/metadata/1,2,3``), not one request per item
 
 
 async def _people(ctx: AppContext, connection_id: str) -> dict[str, tuple[str, str]]:

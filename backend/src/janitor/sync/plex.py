@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -26,7 +27,7 @@ from janitor.sync.base import (
     upsert_remote_users,
 )
 from janitor.sync.history import history_writer, store_history
-from janitor.sync.mapping import NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
+from janitor.sync.mapping import ITEM_COLUMNS, NEEDS_STREAMS, PLEX_KINDS, PLEX_LEVELS, plex_row
 from janitor.sync.paging import IncompleteListing, Listing, pages
 from janitor.sync.upsert import ItemWriter
 
@@ -35,6 +36,8 @@ HISTORY_OVERLAP_SECONDS = 3600
 # (clock skew between the server and us).
 UPDATED_OVERLAP_SECONDS = 3600
 PEOPLE_TIMEOUT_SECONDS = 10.0
+UPSTREAM_ID = ITEM_COLUMNS.index("upstream_id")
+DETAILS_AHEAD_PAGES = 2  # listed pages whose details are asked at once on a first pass
 
 
 async def sync_plex(ctx: SyncContext) -> SourceResult:
@@ -119,35 +122,91 @@ async def _sync_level(
     async def fetch(offset: int, size: int) -> Page:
         return await client.list_items(library.upstream_key, type=level, start=offset, size=size, params=params)
 
+    # A library's first pass fetches each page's streams before writing it, so every movie and episode
+    # is written once, whole, instead of listed and then rewritten with its streams. The details of
+    # the next page are asked while a page waits for its own, keeping the connections busy.
+    details_first = kind in NEEDS_STREAMS and library.id in ctx.fresh_libraries
+    ahead: deque[asyncio.Task[list[tuple[Any, ...]]]] = deque()
+
+    async def write(rows: list[tuple[Any, ...]]) -> None:
+        nonlocal pending_details
+        await writer.submit(rows)
+        if kind not in NEEDS_STREAMS:
+            return
+        unknown = writer.take_unknown()
+        if details_first:
+            return  # every row written was asked; one whose details carry no streams is not asked again
+        pending_details.extend(unknown)
+        chunk = ctx.detail_batch * ctx.concurrency
+        while len(pending_details) >= chunk:
+            batch, pending_details = pending_details[:chunk], pending_details[chunk:]
+            await _details(ctx, client, library, batch, writer)
+
+    async def write_ahead() -> None:
+        while ahead:
+            await write(await ahead.popleft())
+
     try:
         async with ctx.writer(library) as writer:
-            async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
-                rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
-                await writer.submit(rows)
-                if kind in NEEDS_STREAMS:
-                    pending_details.extend(writer.take_unknown())
-                if listing.pages == 1 and params is None:
-                    ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
-                await ctx.step(f"{library.title}: {kind}s", requests=client.request_count, pages=1, items=len(rows))
-                chunk = ctx.detail_batch * ctx.concurrency
-                while len(pending_details) >= chunk:
-                    batch, pending_details = pending_details[:chunk], pending_details[chunk:]
-                    await _details(ctx, client, library, batch, writer)
+            try:
+                async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
+                    rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
+                    if listing.pages == 1 and params is None:
+                        ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
+                    step = f"{library.title}: {kind}s"
+                    await ctx.step(step, requests=client.request_count, pages=1, items=len(rows))
+                    if details_first:
+                        ahead.append(asyncio.create_task(_with_details(ctx, client, library, rows)))
+                        if len(ahead) < DETAILS_AHEAD_PAGES:
+                            continue
+                        rows = await ahead.popleft()
+                    await write(rows)
+            except IncompleteListing:
+                await write_ahead()  # pages already read are valid, an incomplete listing's too
+                raise
+            await write_ahead()
             await writer.flush()
-            if kind in NEEDS_STREAMS:
-                pending_details.extend(writer.take_unknown())
+            if details_first:
+                writer.take_unknown()
+            else:
+                pending_details.extend(writer.take_unknown() if kind in NEEDS_STREAMS else ())
             if pending_details:
                 await _details(ctx, client, library, pending_details, writer)
     except IncompleteListing as exc:
         result.reasons.append(f"{library.title} ({kind}s): {exc}")
         return False
+    finally:
+        for task in ahead:
+            task.cancel()
+        await asyncio.gather(*ahead, return_exceptions=True)
     return listing.complete
 
 
 async def _details(
     ctx: SyncContext, client: PlexServerClient, library: Library, ids: list[str], writer: ItemWriter
 ) -> None:
-    """Stream languages: one request per batch of ids (``/library/metadata/1,2,3``), a few in flight."""
+    """Stream languages of items already written, rewritten with them."""
+    for rows in await _detail_rows(ctx, client, library, ids):
+        await writer.submit(rows, listed=False)
+    await ctx.step(f"{library.title}: languages", requests=client.request_count)
+
+
+async def _with_details(
+    ctx: SyncContext, client: PlexServerClient, library: Library, rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """A listed page with each item's row replaced by its details' (streams included). An item the
+    details leave out (deleted meanwhile) keeps its listed row."""
+    ids = [row[UPSTREAM_ID] for row in rows]
+    detailed = {row[UPSTREAM_ID]: row for batch in await _detail_rows(ctx, client, library, ids) for row in batch}
+    await ctx.step(f"{library.title}: languages", requests=client.request_count)
+    return [detailed.get(row[UPSTREAM_ID], row) for row in rows]
+
+
+async def _detail_rows(
+    ctx: SyncContext, client: PlexServerClient, library: Library, ids: list[str]
+) -> list[list[tuple[Any, ...]]]:
+    """Stream languages: one request per batch of ids (``/library/metadata/1,2,3``), a few in flight;
+    the rows of each batch."""
     item_ctx = ctx.item_ctx(library)
     batches = [ids[i : i + ctx.detail_batch] for i in range(0, len(ids), ctx.detail_batch)]
     sem = asyncio.Semaphore(ctx.concurrency)
@@ -156,14 +215,14 @@ async def _details(
         async with sem:
             return await with_retries(lambda: client.metadata(batch))
 
-    for details in await asyncio.gather(*(one(b) for b in batches)):
-        rows = [
+    return [
+        [
             plex_row(item, item_ctx, PLEX_KINDS.get(_type_number(item), "movie"))
             for item in details
             if "ratingKey" in item
         ]
-        await writer.submit(rows, listed=False)
-    await ctx.step(f"{library.title}: languages", requests=client.request_count)
+        for details in await asyncio.gather(*(one(b) for b in batches))
+    ]
 
 
 _TYPE_NUMBERS = {v: k for k, v in PLEX_KINDS.items()}
