@@ -150,7 +150,19 @@ def start_sim(
     scenario.write_bytes(
         orjson.dumps({"seed": seed, **({"now": now} if now is not None else {}), "generate": generate})
     )
-    cmd = [sys.executable, "-m", "mediasim", "--scenario", str(scenario), "--port", str(port)]
+    # Whole pages stay cached between the warm-up run and the timed one (Jellyfin's 10k movies and 50k
+    # episodes with their streams are 210 MB: over the default budget, the cache would start over).
+    cmd = [
+        sys.executable,
+        "-m",
+        "mediasim",
+        "--scenario",
+        str(scenario),
+        "--port",
+        str(port),
+        "--page-cache-mb",
+        "1024",
+    ]
     if prerender_xml:
         cmd.append("--prerender-xml")
     out = open(workdir / f"sim-{name}.log", "wb")  # noqa: SIM115 - lives as long as the process

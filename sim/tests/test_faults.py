@@ -211,3 +211,27 @@ async def test_items_vanish_without_delete(
     assert got["TotalRecordCount"] == 0
     kinds = [m["kind"] for m in (await client.get("/_admin/mutations")).json()]
     assert kinds == ["vanish", "vanish"]
+
+
+async def test_the_page_cache_budget_bounds_the_cache_and_survives_a_reset() -> None:
+    """Benchmarks raise the budget (``--page-cache-mb``) so a warm-up leaves every page cached; below
+    one page's size the cache starts over at each page, and a reset keeps the budget it was given."""
+    from mediasim import connection_info, generate_world
+    from mediasim.cli import parse_args
+
+    assert parse_args(["--page-cache-mb", "1024"]).page_cache_mb == 1024
+    app = build_app(generate_world(seed=7, size="tiny"), lambda: generate_world(seed=7, size="tiny"))
+    key = connection_info(app.state, "http://sim")["jellyfin"]["api_key"]
+    pages = [f"/jellyfin/Items?recursive=true&startIndex={i}&limit=5&fields=MediaSources" for i in range(0, 20, 5)]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as c:
+
+        async def cached_after_a_pass() -> int:
+            for url in pages:
+                assert (await c.get(url, headers={"X-Emby-Token": key})).status_code == 200
+            return int((await c.get("/_admin/cache")).json()["pages"])
+
+        assert await cached_after_a_pass() == len(pages)
+        app.state.page_cache_budget = 1  # smaller than any page
+        assert (await c.post("/_admin/reset")).status_code == 200
+        assert app.state.page_cache_budget == 1
+        assert await cached_after_a_pass() == 1

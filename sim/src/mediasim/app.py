@@ -39,9 +39,9 @@ class SimApp:
         """Replace the world by a fresh one from ``factory`` (faults, logs and counters are cleared too)."""
         if self.factory is None:
             return False
-        base_url = self.state.base_url
+        base_url, budget = self.state.base_url, self.state.page_cache_budget
         self._setup(self.factory())
-        self.state.base_url = base_url
+        self.state.base_url, self.state.page_cache_budget = base_url, budget
         return True
 
     def _setup(self, world: World) -> None:
