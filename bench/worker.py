@@ -76,6 +76,7 @@ def install_trace() -> None:
     _timed(upsert.ItemWriter, "flush", "ItemWriter.flush (waiting for the write in flight)")
     _timed(upsert, "driver_connection", "driver_connection (SELECT 1)")
     _timed(plex, "_details", "plex _details (batch of pages)")
+    _timed(plex, "_with_details", "plex _with_details (a first pass's page, before its write)")
     _timed(plex, "store_history", "store_history (page)")
     _timed(jellyfin, "driver_connection", "jellyfin played-state driver_connection")
     _timed(progress.RunProgress, "flush", "progress.flush")
