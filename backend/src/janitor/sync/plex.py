@@ -127,6 +127,9 @@ async def _sync_level(
     # the next page are asked while a page waits for its own, keeping the connections busy.
     details_first = kind in NEEDS_STREAMS and library.id in ctx.fresh_libraries
     ahead: deque[asyncio.Task[list[tuple[Any, ...]]]] = deque()
+    # One bound for the look-ahead pages' detail requests together: no more queue for the connection
+    # pool than the later passes' detail batches make.
+    detail_slots = asyncio.Semaphore(ctx.concurrency)
 
     async def write(rows: list[tuple[Any, ...]]) -> None:
         nonlocal pending_details
@@ -156,7 +159,7 @@ async def _sync_level(
                     step = f"{library.title}: {kind}s"
                     await ctx.step(step, requests=client.request_count, pages=1, items=len(rows))
                     if details_first:
-                        ahead.append(asyncio.create_task(_with_details(ctx, client, library, rows)))
+                        ahead.append(asyncio.create_task(_with_details(ctx, client, library, rows, detail_slots)))
                         if len(ahead) < DETAILS_AHEAD_PAGES:
                             continue
                         rows = await ahead.popleft()
@@ -192,24 +195,33 @@ async def _details(
 
 
 async def _with_details(
-    ctx: SyncContext, client: PlexServerClient, library: Library, rows: list[tuple[Any, ...]]
+    ctx: SyncContext,
+    client: PlexServerClient,
+    library: Library,
+    rows: list[tuple[Any, ...]],
+    slots: asyncio.Semaphore,
 ) -> list[tuple[Any, ...]]:
     """A listed page with each item's row replaced by its details' (streams included). An item the
     details leave out (deleted meanwhile) keeps its listed row."""
     ids = [row[UPSTREAM_ID] for row in rows]
-    detailed = {row[UPSTREAM_ID]: row for batch in await _detail_rows(ctx, client, library, ids) for row in batch}
+    batches = await _detail_rows(ctx, client, library, ids, slots)
+    detailed = {row[UPSTREAM_ID]: row for batch in batches for row in batch}
     await ctx.step(f"{library.title}: languages", requests=client.request_count)
     return [detailed.get(row[UPSTREAM_ID], row) for row in rows]
 
 
 async def _detail_rows(
-    ctx: SyncContext, client: PlexServerClient, library: Library, ids: list[str]
+    ctx: SyncContext,
+    client: PlexServerClient,
+    library: Library,
+    ids: list[str],
+    slots: asyncio.Semaphore | None = None,
 ) -> list[list[tuple[Any, ...]]]:
-    """Stream languages: one request per batch of ids (``/library/metadata/1,2,3``), a few in flight;
-    the rows of each batch."""
+    """Stream languages: one request per batch of ids (``/library/metadata/1,2,3``), at most
+    ``ctx.concurrency`` in flight (or as many as ``slots`` lets through); the rows of each batch."""
     item_ctx = ctx.item_ctx(library)
     batches = [ids[i : i + ctx.detail_batch] for i in range(0, len(ids), ctx.detail_batch)]
-    sem = asyncio.Semaphore(ctx.concurrency)
+    sem = slots or asyncio.Semaphore(ctx.concurrency)
 
     async def one(batch: list[str]) -> list[dict[str, Any]]:
         async with sem:
