@@ -146,9 +146,10 @@ def build_admin(app: SimApp) -> Router:
     async def requests(request: Request) -> Response:
         if request.method == "DELETE":
             state.requests.clear()
+            state.peak_in_flight.clear()
             return _json({"cleared": True})
         total = sum(n for d in state.requests.values() for n in d.values())
-        return _json({"total": total, "by_service": state.requests})
+        return _json({"total": total, "by_service": state.requests, "peak_in_flight": state.peak_in_flight})
 
     async def restart(request: Request) -> Response:
         svc = request.path_params["service"]

@@ -162,6 +162,8 @@ class SimState:
         self.mutations: list[dict[str, Any]] = []
         self._mut_seq = itertools.count(1)
         self.requests: dict[str, dict[str, int]] = {}
+        self.in_flight: dict[str, int] = {}  # requests being answered now, per service
+        self.peak_in_flight: dict[str, int] = {}  # the most at once since the counters were cleared
         self.down_until: dict[str, float] = {}
         self.restarts: dict[str, int] = {}
         self.pace: dict[str, Pace] = {}
@@ -268,11 +270,18 @@ async def dispatch(
         raise ConnectionReset(f"{service_key} is restarting")
 
     pace = state.pace.get(service_key)
-    if pace and pace.sem is not None:
-        async with pace.sem:
+    # Counted while the answer is being made (not while it is sent: a client may reuse the connection
+    # as soon as it has read the body, before this coroutine resumes).
+    now = state.in_flight[service_key] = state.in_flight.get(service_key, 0) + 1
+    state.peak_in_flight[service_key] = max(state.peak_in_flight.get(service_key, 0), now)
+    try:
+        if pace and pace.sem is not None:
+            async with pace.sem:
+                resp = await _handle(ctx, svc, route, path_matched, pace)
+        else:
             resp = await _handle(ctx, svc, route, path_matched, pace)
-    else:
-        resp = await _handle(ctx, svc, route, path_matched, pace)
+    finally:
+        state.in_flight[service_key] -= 1
     await _send(resp, ctx, scope, receive, send)
 
 
