@@ -139,3 +139,36 @@ def test_tls_verification_is_on_by_default() -> None:
     transport = GuardedTransport(allow_private=False)
     pool = transport.inner._pool  # type: ignore[attr-defined]
     assert pool._ssl_context.verify_mode == ssl.CERT_REQUIRED
+
+
+async def test_max_connections_bounds_the_requests_in_flight() -> None:
+    """The per-server bound holds at the server: limits given to an httpx client are ignored once a
+    transport is passed, so the guarded transport carries them (before it did, all six went at once)."""
+    import asyncio
+
+    in_flight = peak = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal in_flight, peak
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                in_flight += 1
+                peak = max(peak, in_flight)
+                await asyncio.sleep(0.05)
+                in_flight -= 1
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with upstream_http(allow_private=True, max_connections=2) as c:
+            replies = await asyncio.gather(*(c.get(f"http://127.0.0.1:{port}/{i}") for i in range(6)))
+        assert [r.text for r in replies] == ["ok"] * 6
+        assert peak == 2
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -149,6 +149,22 @@ async def test_plex_fault_modes_on_a_first_pass(
     assert await _count(job_ctx, f"{videos} AND streams_synced_at IS NULL", c=ids["plex"]) == 0
 
 
+async def test_a_first_pass_keeps_to_the_per_server_bound_on_requests_in_flight(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, self_hosted: Settings
+) -> None:
+    """Listing pages, look-ahead details and history together never exceed ``sync_concurrency`` requests
+    at once on a server (a paced server, so that requests overlap)."""
+    admin = sim.info["admin"]
+    assert httpx.post(admin + "/servers/pms:home/pace", json={"pace_ms": 25}).status_code == 200
+    user = await signup()
+    await connect_all(api, user, sim)
+    httpx.delete(admin + "/requests")
+    run = await _sync(api, user, run_job)
+    assert run["status"] == "complete", run
+    peak = httpx.get(admin + "/requests").json()["peak_in_flight"]["pms:home"]
+    assert 1 < peak <= self_hosted.sync_concurrency
+
+
 async def test_server_restart_mid_run_is_ridden_out(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
 ) -> None:

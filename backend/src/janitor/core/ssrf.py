@@ -74,10 +74,15 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         verify: bool = True,
         resolver: Resolver | None = None,
         inner: httpx.AsyncBaseTransport | None = None,
+        limits: httpx.Limits | None = None,
     ) -> None:
         self.allow_private = allow_private
         self.resolver = resolver
-        self.inner = inner or httpx.AsyncHTTPTransport(verify=verify, retries=0)
+        # The connection pool is the transport's: limits given to the client are ignored once a
+        # transport is passed, so the per-server bound has to be set here.
+        self.inner = inner or httpx.AsyncHTTPTransport(
+            verify=verify, retries=0, limits=limits or httpx.Limits(max_connections=4, max_keepalive_connections=4)
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
@@ -118,10 +123,10 @@ def upstream_http(
     resolver: Resolver | None = None,
 ) -> httpx.AsyncClient:
     """The one way the product builds an HTTP client for a user's server."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     return httpx.AsyncClient(
-        transport=GuardedTransport(allow_private=allow_private, verify=verify, resolver=resolver),
+        transport=GuardedTransport(allow_private=allow_private, verify=verify, resolver=resolver, limits=limits),
         timeout=timeout,
         follow_redirects=False,
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         trust_env=False,
     )

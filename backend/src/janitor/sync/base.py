@@ -21,6 +21,8 @@ from janitor.sync.upsert import ItemWriter, mark_missing
 
 A = TypeVar("A")
 B = TypeVar("B")
+# How many request timeouts a request may wait for a free connection of the run's bounded pool.
+POOL_WAIT_REQUESTS = 10
 
 
 @dataclass
@@ -62,7 +64,9 @@ class SyncContext:
             allow_private=settings.allow_private_networks,
             verify=self.connection.verify_tls,
             max_connections=self.concurrency,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            # Listings, details and history wait their turn for one of ``concurrency`` connections: that
+            # wait is ours, not the server's slowness, so it gets far more room than one request.
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0), pool=timeout * POOL_WAIT_REQUESTS),
         )
 
     def incremental_since(self) -> int | None:
