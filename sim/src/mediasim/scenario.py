@@ -236,6 +236,8 @@ class _Loader:
         if "api_key" in spec:
             jf.api_keys = [str(spec["api_key"])]
         jf.legacy_auth = bool(spec.get("legacy_auth", True))
+        if "mount" in spec:  # {"from": "/data", "to": "/media"}: where Jellyfin sees the mirrored files
+            jf.mount = (str(spec["mount"]["from"]).rstrip("/"), str(spec["mount"]["to"]).rstrip("/"))
         if not jf.users:
             for u in spec.get("users") or [{"name": "admin", "admin": True, "password": "admin"}]:
                 if isinstance(u, str):

@@ -9,6 +9,7 @@ from janitor.connections.errors import (
     ConnectionNotFound,
     ConnectionValidationFailed,
     LibraryNotFound,
+    PathMappingsNotApplicable,
     PinNotClaimed,
     PinNotFound,
     PlexServerNotFound,
@@ -24,6 +25,8 @@ from janitor.connections.schemas import (
     JellyseerrIn,
     LibraryOut,
     LibraryUpdate,
+    PathMappingsIn,
+    PathMappingsOut,
     PlexFromPinIn,
     PlexManualIn,
     PlexPinOut,
@@ -80,6 +83,31 @@ async def delete_connection(
 ) -> None:
     """Remove the connection and everything synced from it."""
     await _service(session, account, ctx).delete(connection_id)
+
+
+@router.get(
+    "/connections/{connection_id}/path-mappings",
+    responses=error_responses(Unauthorized, ConnectionNotFound, PathMappingsNotApplicable),
+)
+async def get_path_mappings(
+    connection_id: uuid.UUID, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+) -> PathMappingsOut:
+    """How this server's file paths read on the account's other servers, a sample of its paths, and
+    the servers it shares files with (the same file is one row in every report)."""
+    return await _service(session, account, ctx).path_mappings(connection_id)
+
+
+@router.put(
+    "/connections/{connection_id}/path-mappings",
+    responses=error_responses(Unauthorized, ConnectionNotFound, PathMappingsNotApplicable),
+    dependencies=[RefreshSummary],
+)
+async def set_path_mappings(
+    connection_id: uuid.UUID, body: PathMappingsIn, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+) -> PathMappingsOut:
+    """Replace the path mappings: what this server calls `server_path`, the other servers call
+    `shared_path` (longest folder first). The files the servers share are recomputed at once."""
+    return await _service(session, account, ctx).set_path_mappings(connection_id, body.mappings)
 
 
 @router.post("/connections/{connection_id}/test", responses=error_responses(Unauthorized, ConnectionNotFound))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from janitor.library.copies import rebuild_copies
 from janitor.reports.dashboard import ensure_summary, refresh_summary
 from janitor.reports.service import ReportSettingsService
 
@@ -58,6 +59,12 @@ FROM (
 ) t
 WHERE t.sharing > 1 OR t.multi
 """
+
+
+async def refresh_copies(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Rebuild the account's ``media_copies`` (in the caller's transaction): the same files on two
+    servers (library/copies.py)."""
+    await rebuild_copies(session, account_id)
 
 
 async def refresh_duplicate_candidates(session: AsyncSession, account_id: uuid.UUID) -> None:
@@ -113,9 +120,14 @@ async def refresh_data_after_sync(
                 statistics.create_task(analyze_tables(sessionmaker, "watch_events, user_item_states"))
         await rebuild(refresh_last_plays, "item_last_plays")
 
+    async def copies_then_candidates() -> None:
+        # Which items of two servers are one file, before the duplicate groups that fold them.
+        await rebuild(refresh_copies, "media_copies")
+        await rebuild(refresh_duplicate_candidates, "duplicate_candidates")
+
     async with asyncio.TaskGroup() as steps:
         steps.create_task(last_plays())
-        steps.create_task(rebuild(refresh_duplicate_candidates, "duplicate_candidates"))
+        steps.create_task(copies_then_candidates())
 
 
 async def refresh_summary_after_sync(

@@ -461,6 +461,32 @@ export interface paths {
         patch: operations["update_connection"];
         trace?: never;
     };
+    "/api/v1/connections/{connection_id}/path-mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Path Mappings
+         * @description How this server's file paths read on the account's other servers, a sample of its paths, and
+         *     the servers it shares files with (the same file is one row in every report).
+         */
+        get: operations["get_path_mappings"];
+        /**
+         * Set Path Mappings
+         * @description Replace the path mappings: what this server calls `server_path`, the other servers call
+         *     `shared_path` (longest folder first). The files the servers share are recomputed at once.
+         */
+        put: operations["set_path_mappings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/connections/{connection_id}/test": {
         parameters: {
             query?: never;
@@ -925,6 +951,8 @@ export interface components {
             last_error: string | null;
             /** Name */
             name: string;
+            /** Path Mappings */
+            path_mappings?: components["schemas"]["PathMapping"][];
             /** Server Id */
             server_id: string | null;
             /**
@@ -1400,6 +1428,44 @@ export interface components {
          * @enum {string}
          */
         ListName: "protected" | "french_only" | "french_subs_only" | "language_exempt" | "episode_exempt";
+        /**
+         * PathMapping
+         * @description What this server calls ``server_path`` is ``shared_path`` on the account's other servers.
+         */
+        PathMapping: {
+            /**
+             * Server Path
+             * @description A folder as this server sees it
+             * @example /media/movies
+             */
+            server_path: string;
+            /**
+             * Shared Path
+             * @description The same folder as the other servers see it
+             * @example /data/movies
+             */
+            shared_path: string;
+        };
+        /** PathMappingsIn */
+        PathMappingsIn: {
+            /** Mappings */
+            mappings: components["schemas"]["PathMapping"][];
+        };
+        /** PathMappingsOut */
+        PathMappingsOut: {
+            /** Mappings */
+            mappings: components["schemas"]["PathMapping"][];
+            /**
+             * Sample Paths
+             * @description A file path of each synced library, as this server sees it
+             */
+            sample_paths: string[];
+            /**
+             * Shared With
+             * @description The other servers holding the same files, as of the last sync or mapping change
+             */
+            shared_with: components["schemas"]["SharedServerOut"][];
+        };
         /** PlexFromPinIn */
         PlexFromPinIn: {
             /** Client Identifier */
@@ -1727,6 +1793,26 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** SharedServerOut */
+        SharedServerOut: {
+            /**
+             * By Path
+             * @description Of them, recognised by their path
+             */
+            by_path: number;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Files
+             * @description Files this server and that one both hold
+             */
+            files: number;
+            /** Name */
+            name: string;
         };
         /** SignupIn */
         SignupIn: {
@@ -2978,6 +3064,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `connection_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_path_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathMappingsOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `connection_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    set_path_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PathMappingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathMappingsOut"];
                 };
             };
             /** @description `not_authenticated` */
