@@ -15,6 +15,8 @@ type Schemas = components['schemas'];
 
 export type Connection = Schemas['ConnectionOut'];
 export type ConnectionUpdate = Schemas['ConnectionUpdate'];
+export type PathMapping = Schemas['PathMapping'];
+export type PathMappings = Schemas['PathMappingsOut'];
 export type Library = Schemas['LibraryOut'];
 export type SyncRun = Schemas['SyncRunOut'];
 export type SourceProgress = Schemas['SourceProgressOut'];
