@@ -100,7 +100,7 @@ async def test_bad_mappings_are_refused_and_nothing_is_saved(
 async def test_path_mappings_belong_to_their_account(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
 ) -> None:
-    user, ids = await _household(api, signup, sim, run_job)
+    _user, ids = await _household(api, signup, sim, run_job)
     other = await signup()
     url = f"/api/v1/connections/{ids['jellyfin']}/path-mappings"
     assert (await api.get(url)).status_code == 401
