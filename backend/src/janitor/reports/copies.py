@@ -1,0 +1,85 @@
+"""The other servers' copies of a report row: the same file seen through another server (folded into
+the row, ``library.copies``), and the same title held there as another file (its own row)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.reports.common import item_link
+
+COPIES_SQL = """
+WITH me AS (
+    SELECT mc.item_id, mc.file_group, mc.title_group FROM media_copies mc
+    WHERE mc.account_id = :a AND mc.item_id = ANY(CAST(:ids AS bigint[]))
+)
+SELECT me.item_id AS of, m.connection_id, m.upstream_id, m.size_bytes, c.name AS server, c.kind AS server_kind,
+       c.base_url, c.server_id, l.title AS library,
+       coalesce(o.file_group = me.file_group, false) AS same_file
+FROM me
+JOIN media_copies o ON o.item_id <> me.item_id
+     AND (o.file_group = me.file_group OR o.title_group = me.title_group)
+JOIN media_items m ON m.id = o.item_id
+JOIN libraries l ON l.id = m.library_id
+JOIN connections c ON c.id = m.connection_id
+WHERE NOT m.gone AND l.enabled
+ORDER BY me.item_id, same_file DESC, c.created_at, m.id
+"""
+
+
+class ServerCopy(BaseModel):
+    """A copy of the row's item on another of the account's servers."""
+
+    connection_id: uuid.UUID
+    upstream_id: str
+    server: str
+    server_kind: str
+    library: str
+    link: str
+    size_bytes: int | None
+    same_file: bool = Field(
+        description="True: the same file seen through that server (counted once, its plays count); "
+        "false: the same title there as another file (its own row)"
+    )
+
+
+async def other_copies(
+    session: AsyncSession, account_id: uuid.UUID, item_ids: Iterable[int]
+) -> dict[int, list[ServerCopy]]:
+    """For the rows of a page (their ``media_items`` ids): their copies on the account's other servers.
+    One query per page; an account with one server finds nothing at the cost of an index probe."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    out: dict[int, list[ServerCopy]] = {}
+    for r in (await session.execute(text(COPIES_SQL), {"a": account_id, "ids": ids})).mappings():
+        out.setdefault(r["of"], []).append(
+            ServerCopy(
+                connection_id=r["connection_id"],
+                upstream_id=r["upstream_id"],
+                server=r["server"],
+                server_kind=r["server_kind"],
+                library=r["library"],
+                link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
+                size_bytes=r["size_bytes"],
+                same_file=r["same_file"],
+            )
+        )
+    return out
+
+
+def copies_note(copies: list[ServerCopy], gb: float = 1e9) -> str:
+    """What the row's "why" adds about its copies on other servers."""
+    same = [c.server for c in copies if c.same_file]
+    other = [c for c in copies if not c.same_file]
+    parts = []
+    if same:
+        parts.append("the same file is on " + ", ".join(dict.fromkeys(same)) + " (counted once)")
+    for c in other:
+        size = f" ({c.size_bytes / gb:.1f} GB)" if c.size_bytes else ""
+        parts.append(f"a different file of this title is on {c.server}{size}")
+    return "; ".join(parts)
