@@ -119,7 +119,8 @@ async def run(args: argparse.Namespace) -> None:
         engine = create_async_engine(url)
         maker = async_sessionmaker(engine, expire_on_commit=False)
         items = sum(counts) + counts[1] // 10 + 1
-        print(f"{items:,} items per server ({args.movies:,} movies, {args.episodes:,} episodes, {args.tracks:,} tracks)")
+        shape = f"{args.movies:,} movies, {args.episodes:,} episodes, {args.tracks:,} tracks"
+        print(f"{items:,} items per server ({shape})")
         print(f"{'case':<14} {'seconds':>8} {'file groups':>12} {'by path':>9} {'by fingerprint':>15} {'shows':>7}")
         for name, account in accounts.items():
             best = None
