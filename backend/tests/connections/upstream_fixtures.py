@@ -1,4 +1,7 @@
-"""Composed upstream answers (shapes from docs/media-apis.md), shared by the connection tests."""
+"""Composed upstream answers, shared by the connection tests.
+
+Shapes: the official specs in sim/specs/ and sim/README.md "Fidelity notes".
+"""
 
 from __future__ import annotations
 
