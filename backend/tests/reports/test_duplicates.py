@@ -4,10 +4,13 @@ import csv
 import io
 
 import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.devtools.sim_fixtures import RunJob
-from janitor.reports.duplicates import DUPLICATE_COLUMNS
+from janitor.reports.duplicates import DUPLICATE_COLUMNS, duration_claim
 from mediasim import SimServer
 
 from .test_stale_and_large import _synced
@@ -195,3 +198,37 @@ async def test_album_view_sums_the_groups_of_each_album(
     assert after["reclaimable_bytes"] == album["reclaimable_bytes"] - mp3["size_bytes"] + flac["size_bytes"]
     other = await signup()
     assert (await api.get("/api/v1/reports/duplicates/albums", headers=other.headers)).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("durations", "claim"),
+    [
+        ([180_000, 180_000], "same duration"),
+        ([180_000, 180_001], "durations within 0.1 s"),
+        ([180_000, 180_099], "durations within 0.1 s"),
+        ([180_000, 180_100], "durations within 0.1 s"),
+        ([180_000, 180_101], "durations within 0.2 s"),
+        ([180_000, 180_999], "durations within 1 s"),
+        ([180_000, 181_000], "durations within 1 s"),
+        ([180_000, 181_001], "durations within 1.1 s"),
+        ([180_000, 181_400], "durations within 1.4 s"),  # was "within 1 s"
+        ([180_000, 181_401], "durations within 1.5 s"),
+        ([180_000, 180_500, 182_000], "durations within 2 s"),
+        ([0, 0], "same duration"),
+        ([0, 1_500], "durations within 1.5 s"),  # a zero is a duration, not a missing one
+        ([180_000, None], "some durations unknown"),
+    ],
+)
+def test_a_duration_claim_is_never_rounded_down(durations: list[int | None], claim: str) -> None:
+    assert duration_claim(durations) == claim
+
+
+@given(st.lists(st.integers(0, 10**7), min_size=2, max_size=6))
+def test_within_x_is_always_true(durations: list[int]) -> None:
+    claim = duration_claim(list(durations))
+    spread = max(durations) - min(durations)
+    if claim == "same duration":
+        assert spread == 0
+    else:
+        seconds = float(claim.removeprefix("durations within ").removesuffix(" s"))
+        assert spread <= seconds * 1000 < spread + 100

@@ -234,6 +234,22 @@ def _copies(rows: list[dict[str, Any]], kind: str) -> list[tuple[Copy, int]]:
     return out
 
 
+def duration_claim(durations_ms: list[int | None]) -> str:
+    """What the explanation says of a duplicates group's track durations (the ones it was grouped by).
+
+    "within X s" is always true: X is the spread rounded *up* to a tenth of a second (1.41 s reads
+    "within 1.5 s", never "within 1.4 s"); "same duration" only when every duration is equal."""
+    known = [d for d in durations_ms if d is not None]
+    if not known or len(known) < len(durations_ms):
+        return "some durations unknown"
+    spread = max(known) - min(known)
+    if spread == 0:
+        return "same duration"
+    tenths = -(-spread // 100)
+    seconds = f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+    return f"durations within {seconds} s"
+
+
 def _group_query(
     template: str, params: PageParams, account_id: uuid.UUID, settings: ReportSettings
 ) -> tuple[str, dict[str, Any]]:
@@ -286,13 +302,11 @@ async def _build_groups(
             ranked.sort(key=lambda ct: ct[0] is not override)
         best.keeper = True
         first = members[0]
-        durations = [c.duration_ms for c, _ in ranked if c.duration_ms]
-        spread = (max(durations) - min(durations)) / 1000 if durations else 0
         why = (
             f"{len(ranked)} versions inside one track"
             if kind == "versions"
-            else f"{len(ranked)} tracks with the same title, artist and album"
-            + (f", durations within {spread:.0f} s" if spread else ", same duration")
+            else f"{len(ranked)} tracks with the same title, artist and album, "
+            + duration_claim([r["duration_ms"] for r in members])
         )
         group = DuplicateGroup(
             kind=kind,
