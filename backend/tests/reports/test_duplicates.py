@@ -111,7 +111,7 @@ async def test_the_user_can_choose_the_keeper(
     mp3 = next(c for c in song_a["copies"] if c["container"] == "mp3")  # type: ignore[union-attr]
     r = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        json={"group_id": song_a["group_id"], "connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
         headers=user.headers,
     )
     assert r.status_code == 204, r.text
@@ -124,6 +124,7 @@ async def test_the_user_can_choose_the_keeper(
     r = await api.put(
         "/api/v1/reports/duplicates/keeper",
         json={
+            "group_id": song_b["group_id"],
             "connection_id": mp3_part["connection_id"],
             "upstream_id": mp3_part["upstream_id"],
             "part_id": mp3_part["part_id"],
@@ -136,13 +137,18 @@ async def test_the_user_can_choose_the_keeper(
     other = await signup()
     stolen = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        json={"group_id": song_a["group_id"], "connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
         headers=other.headers,
     )
     assert stolen.status_code == 404
     bad_part = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": mp3_part["connection_id"], "upstream_id": mp3_part["upstream_id"], "part_id": "nope"},
+        json={
+            "group_id": song_b["group_id"],
+            "connection_id": mp3_part["connection_id"],
+            "upstream_id": mp3_part["upstream_id"],
+            "part_id": "nope",
+        },
         headers=user.headers,
     )
     assert bad_part.status_code == 404
@@ -189,7 +195,7 @@ async def test_album_view_sums_the_groups_of_each_album(
     mp3 = next(c for c in song_a["copies"] if not c["keeper"])
     chosen = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        json={"group_id": song_a["group_id"], "connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
         headers=user.headers,
     )
     assert chosen.status_code == 204
