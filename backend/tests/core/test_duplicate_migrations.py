@@ -21,6 +21,7 @@ from janitor.reports.precompute import CANDIDATES_SQL
 
 BEFORE = "0468831fdf62"
 KEEPERS = "3c1e9a7d2b40"
+KEYS = "8f4b2d6e1a93"
 ARTIST, ALBUM = "Artist X", "Album Y"
 
 
@@ -199,3 +200,34 @@ async def test_strict_settings_map_a_keeper_to_todays_strict_group(db: Db) -> No
     db.migrate(KEEPERS)
     (row,) = await db.rows("SELECT members, strict FROM duplicate_keepers WHERE account_id = :a")
     assert row == {"members": ["s1", "s2"], "strict": True}
+
+
+async def test_stored_track_keys_are_recomputed_and_the_candidates_rebuilt(db: Db) -> None:
+    db.migrate(KEEPERS)
+    old = "don t look back\x1fartist x\x1falbum y"  # what the old key made of an apostrophe
+    async with db.engine.begin() as conn:
+        await db.tenant(conn)
+        await db.track(conn, "h1", "Don't Look Back", 210, key=old)
+        await db.track(conn, "h2", "Don\u2019t Look Back", 210, key=old)
+        await db.track(conn, "h3", "Dont look back", 210, key="dont look back\x1fartist x\x1falbum y")
+        await db.track(conn, "x", "Other", 100)
+        await db.candidates(conn)
+        await conn.execute(
+            text(
+                "INSERT INTO report_summaries (account_id, fingerprint, computed_at, body) VALUES (:a, 'f', now(), '{}')"
+            ),
+            {"a": db.account},
+        )
+    assert {r["upstream_id"] for r in await db.rows("SELECT upstream_id FROM duplicate_candidates")} == {"h1", "h2"}
+    db.migrate(KEYS)
+    keys = await db.rows("SELECT upstream_id, match_key FROM media_items WHERE account_id = :a ORDER BY upstream_id")
+    assert {r["upstream_id"]: r["match_key"] for r in keys} == {
+        "h1": "dont look back\x1fartist x\x1falbum y",
+        "h2": "dont look back\x1fartist x\x1falbum y",
+        "h3": "dont look back\x1fartist x\x1falbum y",
+        "x": track_key("Other", ARTIST, ALBUM),
+    }
+    candidates = await db.rows("SELECT upstream_id, match_key FROM duplicate_candidates WHERE account_id = :a")
+    assert {r["upstream_id"] for r in candidates} == {"h1", "h2", "h3"}
+    assert {r["match_key"] for r in candidates} == {"dont look back\x1fartist x\x1falbum y"}
+    assert await db.rows("SELECT 1 FROM report_summaries WHERE account_id = :a") == []  # recomputed on read

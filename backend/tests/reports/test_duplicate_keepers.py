@@ -267,6 +267,16 @@ async def test_a_versions_choice_follows_the_versions_of_its_track(library: Libr
     assert group["stale_choice"] == "Your choice no longer applies because 1 new version was added to the track."
 
 
+async def test_one_title_written_three_ways_is_one_group_whatever_the_search(library: Library) -> None:
+    group = await library.group_of("h1")
+    assert library.labelled(group) == {"h1", "h2", "h3"}
+    assert group["why"] == "3 tracks with the same title, artist and album, same duration"
+    # A search matching one spelling shows the whole group, never a group split by the filter.
+    for q in ("Don't", "Don\u2019t", "Dont"):
+        (found,) = [g for g in await library.groups(q=q) if g["kind"] == "duplicates"]
+        assert found["group_id"] == group["group_id"], q
+
+
 async def test_durations_are_stated_honestly(library: Library) -> None:
     assert (await library.group_of("f1"))["why"].endswith(", durations within 1.4 s")  # not "within 1 s"
     assert (await library.group_of("e1"))["why"].endswith(", durations within 1 s")
