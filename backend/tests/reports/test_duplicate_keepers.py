@@ -3,6 +3,8 @@ durations are stated honestly. Against a music library whose copies change betwe
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 import uuid
 from collections.abc import Iterator
@@ -117,6 +119,12 @@ class Library:
             body["part_id"] = copy["part_id"]
         return await self.api.put("/api/v1/reports/duplicates/keeper", json=body, headers=self.user.headers)
 
+    async def exported_choices(self, q: str) -> dict[str, str]:
+        """The CSV export's ``choice`` column, by copy, where it says something."""
+        r = await self.api.get("/api/v1/reports/duplicates/export.csv", params={"q": q}, headers=self.user.headers)
+        assert r.status_code == 200, r.text
+        return {row["upstream_id"]: row["choice"] for row in csv.DictReader(io.StringIO(r.text)) if row["choice"]}
+
     async def settings(self, **values: object) -> None:
         r = await self.api.patch("/api/v1/settings/reports", json=values, headers=self.user.headers)
         assert r.status_code == 200, r.text
@@ -210,12 +218,14 @@ async def test_a_changed_group_says_why_the_choice_no_longer_applies(library: Li
     assert not group["keeper_chosen"]
     assert library.keeper(group)["upstream_id"] == library.rk("f1")
     assert group["stale_choice"] == "Your choice no longer applies because 1 new copy joined the group."
+    assert await library.exported_choices("Song F") == {library.rk("f1"): group["stale_choice"]}
 
     # Choosing again works, for the group as it is now.
     assert (await library.keep(group, "f2")).status_code == 204
     group = await library.group_of("f1")
     assert group["keeper_chosen"] and group["stale_choice"] is None
     assert library.keeper(group)["upstream_id"] == library.rk("f2")
+    assert await library.exported_choices("Song F") == {library.rk("f2"): "chosen"}
 
     # A settings change splits the group: f3 (184 s) is more than 2 s from f2 (181.4 s).
     await library.settings(duplicate_tolerance_seconds=2)

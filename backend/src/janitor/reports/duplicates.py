@@ -493,7 +493,16 @@ DUPLICATE_COLUMNS = [
     "size_bytes",
     "added_at",
     "why",
+    "choice",
 ]
+
+
+def _choice(group: DuplicateGroup, copy: Copy) -> str:
+    """On the keeper's row: "chosen" when it is the owner's choice for this group, else why a choice
+    made for these copies no longer applies (if one was)."""
+    if not copy.keeper:
+        return ""
+    return "chosen" if group.keeper_chosen else group.stale_choice or ""
 
 
 def duplicate_rows(groups: list[DuplicateGroup]) -> list[dict[str, Any]]:
@@ -513,6 +522,7 @@ def duplicate_rows(groups: list[DuplicateGroup]) -> list[dict[str, Any]]:
                     "why": f"{group.why}; {group.keeper_reason[0].lower()}{group.keeper_reason[1:]}"
                     if copy.keeper
                     else group.why,
+                    "choice": _choice(group, copy),
                 }
             )
     return out
