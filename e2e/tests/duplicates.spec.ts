@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { connectAndSyncDemo } from './demo';
+import { connectAndSyncDemo, refreshLibraries } from './demo';
 import { expectNoViolations, signUp } from './helpers';
 import { SIM_URL, simInfo } from './sim';
 
@@ -16,17 +16,6 @@ interface Group {
 }
 
 const fileName = (c: Copy) => c.file!.split(/[\\/]/).pop()!;
-
-/** Run a sync to the end from the sync button, as a person would. */
-async function refresh(page: Page) {
-	const button = page.getByTestId('sync-button');
-	await expect(button).toHaveAccessibleName('Refresh libraries', { timeout: 30_000 });
-	await button.click();
-	const panel = page.getByRole('dialog', { name: 'Sync progress' });
-	await expect(panel.getByTestId('sync-status')).toHaveText('Done', { timeout: 45_000 });
-	await page.keyboard.press('Escape');
-	await expect(panel).toBeHidden();
-}
 
 /** Another file of a track appears on the Plex server (the simulator's admin API). */
 async function addCopy(request: APIRequestContext, upstreamId: string) {
@@ -81,7 +70,7 @@ test('a chosen keeper says when its group changed, and choosing again works', as
 
 	// A third file of the song arrives: the choice was made without it, so it no longer applies.
 	await addCopy(page.request, other.upstream_id);
-	await refresh(page);
+	await refreshLibraries(page);
 	await page.goto(
 		`/reports/duplicates?server=${plex}&q=${encodeURIComponent(picked.title.slice(0, 40))}`
 	);
