@@ -196,6 +196,33 @@ async def test_in_process_reset_and_timeout_are_httpx_errors(client: httpx.Async
     assert (await client.get("/jellyseerr/api/v1/status")).status_code == 200
 
 
+async def test_a_track_gets_a_second_copy(
+    client: httpx.AsyncClient, plex_headers: dict[str, str], world: World
+) -> None:
+    h = {**plex_headers, **JSON}
+    before = (await client.get(TRACKS, headers=h)).json()["MediaContainer"]
+    source = before["Metadata"][0]
+    started = int(time.time())
+    r = await client.post("/_admin/items/copy", json={"service": "pms:home", "id": source["ratingKey"]})
+    assert r.status_code == 201, r.text
+    new_id = r.json()["id"]
+    after = (await client.get(TRACKS, headers=h)).json()["MediaContainer"]
+    assert after["totalSize"] == before["totalSize"] + 1
+    copy = next(t for t in after["Metadata"] if t["ratingKey"] == new_id)
+    assert (copy["title"], copy["parentRatingKey"], copy["duration"]) == (
+        source["title"],
+        source["parentRatingKey"],
+        source["duration"],
+    )
+    assert copy["addedAt"] >= started and copy["updatedAt"] >= started
+    old_parts = {p["id"] for m in source["Media"] for p in m["Part"]}
+    new_parts = [p for m in copy["Media"] for p in m["Part"]]
+    assert old_parts.isdisjoint(p["id"] for p in new_parts)
+    assert all(p["file"].endswith(" (copy)." + p["file"].rpartition(".")[2]) for p in new_parts)
+    assert (await client.post("/_admin/items/copy", json={"service": "pms:home", "id": "999999999"})).status_code == 404
+    assert [m["kind"] for m in (await client.get("/_admin/mutations")).json()] == ["copy"]
+
+
 async def test_items_vanish_without_delete(
     client: httpx.AsyncClient, plex_headers: dict[str, str], jf_key: str, world: World
 ) -> None:

@@ -162,7 +162,11 @@ async def test_the_summary_follows_settings_allowlists_and_keepers(
     other = next(c for c in song_a["copies"] if not c["keeper"])
     r = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": other["connection_id"], "upstream_id": other["upstream_id"]},
+        json={
+            "group_id": song_a["group_id"],
+            "connection_id": other["connection_id"],
+            "upstream_id": other["upstream_id"],
+        },
         headers=user.headers,
     )
     assert r.status_code == 204, r.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -11,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 
 from mediasim.builder import Builder
+from mediasim.model import Item, Part, PlexServer
 
 if TYPE_CHECKING:
     from mediasim.app import SimApp
@@ -280,6 +283,22 @@ def build_admin(app: SimApp) -> Router:
         state.mutate(svc, "vanish", ids=gone, count=len(gone))
         return _json({"service": svc, "vanished": len(gone), "ids": gone})
 
+    async def copy_item(request: Request) -> Response:
+        """Another file of a track appears beside it (the owner added a second copy of the song): a new
+        track in the same album with the same tags and duration, new media, part and stream ids, added
+        and updated now. Plex only (Jellyfin keeps the mirror it was built with)."""
+        body = orjson.loads(await request.body() or b"{}")
+        svc = str(body.get("service", ""))
+        srv = state.world.pms(svc[4:]) if svc.startswith("pms:") else None
+        if srv is None:
+            return _json({"error": f"unknown service {svc}"}, 404)
+        source = srv.items.get(int(body["id"])) if str(body.get("id", "")).isdigit() else None
+        if source is None or source.deleted or source.type != "track" or source.parent is None:
+            return _json({"error": "no such track"}, 404)
+        copy = _copy_track(srv, source, body.get("file"))
+        state.mutate(svc, "copy", id=str(source.id), copy=str(copy.id))
+        return _json({"service": svc, "id": str(copy.id), "of": str(source.id)}, 201)
+
     async def cache_stats(request: Request) -> Response:
         return _json({"pages": len(state.page_cache), "fragments": len(state.frag_cache), "version": state.version})
 
@@ -304,5 +323,51 @@ def build_admin(app: SimApp) -> Router:
             Route("/_admin/cache", cache_stats),
             Route("/_admin/reset", reset, methods=["POST"]),
             Route("/_admin/items/vanish", vanish, methods=["POST"]),
+            Route("/_admin/items/copy", copy_item, methods=["POST"]),
         ]
     )
+
+
+def _copy_track(srv: PlexServer, source: Item, file: str | None) -> Item:
+    """A new track beside ``source`` with copies of its media under fresh ids (ids are unique per server)."""
+    media = [m for i in srv.items.values() for m in i.media]
+    parts = [p for m in media for p in m.parts]
+    ids = {
+        "media": max((m.id for m in media), default=0),
+        "part": max((p.id for p in parts), default=0),
+        "stream": max((st.id for p in parts for st in p.streams), default=0),
+    }
+
+    def fresh(kind: str) -> int:
+        ids[kind] += 1
+        return ids[kind]
+
+    def copied_part(p: Part) -> Part:
+        stem, dot, ext = p.file.rpartition(".")
+        return dataclasses.replace(
+            p,
+            id=fresh("part"),
+            file=file or (f"{stem} (copy).{ext}" if dot else f"{p.file} (copy)"),
+            streams=[dataclasses.replace(st, id=fresh("stream")) for st in p.streams],
+        )
+
+    now = int(time.time())
+    media_copies = [
+        dataclasses.replace(m, id=fresh("media"), parts=[copied_part(p) for p in m.parts]) for m in source.media
+    ]
+    copy = dataclasses.replace(
+        source,
+        id=srv.next_id,
+        added_at=now,
+        updated_at=now,
+        children=[],
+        media=media_copies,
+        guids=dict(source.guids),
+        genres=list(source.genres),
+        jf_id=None,
+    )
+    srv.next_id += 1
+    srv.items[copy.id] = copy
+    assert source.parent is not None
+    source.parent.children.append(copy)
+    return copy

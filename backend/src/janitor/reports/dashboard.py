@@ -89,8 +89,7 @@ SELECT md5(concat_ws(' | ',
      FROM allowlist_entries e WHERE e.account_id = :a AND (e.expires_at IS NULL OR e.expires_at > now())),
     (SELECT string_agg(concat_ws(',', l.id, l.enabled, l.title, l.kind, c.name), ';' ORDER BY l.id)
      FROM libraries l JOIN connections c ON c.id = l.connection_id WHERE l.account_id = :a),
-    (SELECT string_agg(concat_ws(',', k.connection_id, k.group_key, k.upstream_id, k.part_id), ';'
-                       ORDER BY k.connection_id, k.group_key)
+    (SELECT string_agg(concat_ws(',', k.group_id, k.upstream_id, k.part_id), ';' ORDER BY k.group_id)
      FROM duplicate_keepers k WHERE k.account_id = :a),
     (SELECT concat_ws(',', r.id, r.finished_at) FROM sync_runs r
      WHERE r.account_id = :a AND r.finished_at IS NOT NULL AND r.changed IS DISTINCT FROM 0

@@ -44,16 +44,27 @@ class ReportSettings(Base):
 
 
 class DuplicateKeeper(Base):
-    """The copy the user chose to keep in a duplicates group (overrides the proposed keeper)."""
+    """The copy the owner chose to keep in one duplicates group, for exactly that group.
+
+    A group is its copies: the tracks of a duplicates group, or the versions (parts) of one
+    multi-version track. The choice applies while the group holds exactly the copies it held when the
+    choice was made (``members``, hashed with the kind and the connection into ``group_id``); once a
+    copy left or joined, the group shows why the choice no longer applies and proposes the automatic
+    keeper until the owner chooses again (``reports/keepers.py``)."""
 
     __tablename__ = "duplicate_keepers"
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
-    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
-    # The track's normalised key, or "v:<id>" for the versions of one multi-version track.
-    group_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    upstream_id: Mapped[str] = mapped_column(String(100))
-    part_id: Mapped[str | None] = mapped_column(String(100))
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # duplicates | versions
+    # Sorted: the tracks' upstream ids (duplicates) or the track's part ids (versions).
+    members: Mapped[list[str]] = mapped_column(ARRAY(String(100)))
+    upstream_id: Mapped[str] = mapped_column(String(100))  # the chosen track (versions: the track)
+    part_id: Mapped[str | None] = mapped_column(String(100))  # versions: the chosen version
+    # The duplicate settings the group was formed under (to say so when a change split it).
+    strict: Mapped[bool] = mapped_column(Boolean)
+    tolerance_seconds: Mapped[int] = mapped_column(Integer)
     chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

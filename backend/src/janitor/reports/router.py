@@ -19,6 +19,7 @@ from janitor.reports.duplicates import (
     DUPLICATE_COLUMNS,
     DuplicateAlbum,
     DuplicateGroup,
+    DuplicateGroupChanged,
     KeeperNotFound,
     choose_keeper,
     duplicate_albums,
@@ -154,6 +155,11 @@ async def report_duplicate_albums(
 
 
 class KeeperIn(BaseModel):
+    group_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The group's `group_id` as the report showed it (the choice is for its copies)",
+    )
     connection_id: uuid.UUID
     upstream_id: str = Field(min_length=1, max_length=100)
     part_id: str | None = Field(default=None, max_length=100, description="For a multi-version track: the version")
@@ -162,13 +168,21 @@ class KeeperIn(BaseModel):
 @router.put(
     "/reports/duplicates/keeper",
     status_code=204,
-    responses=error_responses(Unauthorized, KeeperNotFound),
+    responses=error_responses(Unauthorized, KeeperNotFound, DuplicateGroupChanged),
     dependencies=[RefreshSummary],
 )
 async def choose_duplicate_keeper(body: KeeperIn, session: SessionDep, account: CurrentAccount) -> None:
-    """Keep this copy in its duplicates group instead of the proposed one."""
+    """Keep this copy in this group instead of the proposed one. The choice holds while the group has
+    exactly the copies it has now; 409 when they already changed since the report was loaded."""
+    settings = await ReportSettingsService(session, account.id).get()
     await choose_keeper(
-        session, account.id, connection_id=body.connection_id, upstream_id=body.upstream_id, part_id=body.part_id
+        session,
+        account.id,
+        settings=settings,
+        group_id=body.group_id,
+        connection_id=body.connection_id,
+        upstream_id=body.upstream_id,
+        part_id=body.part_id,
     )
 
 

@@ -591,7 +591,8 @@ export interface paths {
         get?: never;
         /**
          * Choose Duplicate Keeper
-         * @description Keep this copy in its duplicates group instead of the proposed one.
+         * @description Keep this copy in this group instead of the proposed one. The choice holds while the group has
+         *     exactly the copies it has now; 409 when they already changed since the report was loaded.
          */
         put: operations["choose_duplicate_keeper"];
         post?: never;
@@ -1045,6 +1046,16 @@ export interface components {
             artist: string | null;
             /** Copies */
             copies: components["schemas"]["Copy"][];
+            /**
+             * Group Id
+             * @description This group's copies; a keeper is chosen for exactly these copies
+             */
+            group_id: string;
+            /**
+             * Keeper Chosen
+             * @description The keeper is the copy the owner chose for this group
+             */
+            keeper_chosen: boolean;
             /** Keeper Reason */
             keeper_reason: string;
             /**
@@ -1054,6 +1065,11 @@ export interface components {
             kind: "duplicates" | "versions";
             /** Reclaimable Bytes */
             reclaimable_bytes: number;
+            /**
+             * Stale Choice
+             * @description Why a keeper chosen for these copies no longer applies (the group changed since)
+             */
+            stale_choice: string | null;
             /** Title */
             title: string;
             /** Why */
@@ -1259,6 +1275,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Group Id
+             * @description The group's `group_id` as the report showed it (the choice is for its copies)
+             */
+            group_id: string;
             /**
              * Part Id
              * @description For a multi-version track: the version
@@ -3314,6 +3335,15 @@ export interface operations {
             };
             /** @description `duplicate_copy_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `duplicate_group_changed` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
