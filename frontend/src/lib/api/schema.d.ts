@@ -690,7 +690,9 @@ export interface paths {
         };
         /**
          * Report Stale
-         * @description Movies and shows nobody watched for N months (sort: last_watched, title, added, size).
+         * @description Movies and shows nobody watched for N months (sort: last_watched, title, added, size). With
+         *     `evidence=unknown`: the items the report could not judge (a play without a date, no added date,
+         *     a date in the future), each with why; they are never counted as stale.
          */
         get: operations["report_stale"];
         put?: never;
@@ -711,7 +713,8 @@ export interface paths {
         /**
          * Export Report
          * @description The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
-         *     `issue` applies to `languages` and `category` to `requests`, as on the report itself.
+         *     `issue` applies to `languages`, `category` to `requests` and `evidence` to `stale`, as on the report
+         *     itself.
          */
         get: operations["export_report"];
         put?: never;
@@ -1644,6 +1647,8 @@ export interface components {
             stale_months: number;
             /** Stuck Request Days */
             stuck_request_days: number;
+            /** Time Zone */
+            time_zone: string;
         };
         /**
          * ReportSettingsUpdate
@@ -1675,6 +1680,8 @@ export interface components {
             stale_months?: number | null;
             /** Stuck Request Days */
             stuck_request_days?: number | null;
+            /** Time Zone */
+            time_zone?: string | null;
         };
         /** RequestRow */
         RequestRow: {
@@ -1778,6 +1785,11 @@ export interface components {
             connection_id: string;
             /** Episodes */
             episodes: number | null;
+            /**
+             * Evidence
+             * @enum {string}
+             */
+            evidence: "stale" | "unknown";
             /** Kind */
             kind: string;
             /** Last Watched At */
@@ -3525,6 +3537,8 @@ export interface operations {
     report_stale: {
         parameters: {
             query?: {
+                /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */
+                evidence?: "stale" | "unknown";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3574,6 +3588,8 @@ export interface operations {
             query?: {
                 issue?: "all" | "audio" | "subtitles";
                 category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
+                /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */
+                evidence?: "stale" | "unknown";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
