@@ -21,6 +21,8 @@ from janitor.reports.service import ReportSettingsService
 from janitor.reports.stale import stale_items
 from mediasim import SimServer, world_from_scenario
 
+from .conftest import connect_plex
+
 
 def movie(title: str, *, added: str, watched: str | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {"title": title, "year": 2001, "released": "2001-05-01", "added": added}
@@ -56,13 +58,7 @@ def sim() -> Iterator[SimServer]:
 
 async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
     user = await signup()
-    pms = sim.info["pms"]["home"]
-    r = await api.post(
-        "/api/v1/connections/plex/manual",
-        json={"url": pms["base_url"], "token": pms["owner_token"]},
-        headers=user.headers,
-    )
-    assert r.status_code == 201, r.text
+    await connect_plex(api, user, sim)
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     r = await api.patch(

@@ -535,25 +535,23 @@ class Builder:
             for top in sec.items:
                 copy(top, None)
 
-    def jf_play(self, item: Item, user_id: str, at: int, favorite: bool = False) -> None:
-        """A completed play: PlayCount + 1, LastPlayedDate, Played (and no resume point)."""
+    def _jf_data(self, item: Item, user_id: str) -> JfUserData:
         jf = self.world.jellyfin
         assert jf is not None
         assert item.jf_id is not None
-        d = jf.user_data.setdefault(item.jf_id, {}).setdefault(user_id, JfUserData())
-        d.play_count += 1
-        d.last_played = max(d.last_played, at)
+        return jf.user_data.setdefault(item.jf_id, {}).setdefault(user_id, JfUserData())
+
+    def jf_play(self, item: Item, user_id: str, at: int, favorite: bool = False) -> None:
+        """A completed play: PlayCount + 1, LastPlayedDate, Played (and no resume point)."""
+        self.jf_stopped(item, user_id, at, 0)
+        d = self._jf_data(item, user_id)
         d.favorite = d.favorite or favorite
         d.played = True
-        d.position_ticks = 0
 
     def jf_stopped(self, item: Item, user_id: str, at: int, position_ticks: int) -> None:
         """A play stopped part way: Jellyfin's playback start counted and dated it and cleared
         ``Played``; the stop left the position (``PlaybackPositionTicks``)."""
-        jf = self.world.jellyfin
-        assert jf is not None
-        assert item.jf_id is not None
-        d = jf.user_data.setdefault(item.jf_id, {}).setdefault(user_id, JfUserData())
+        d = self._jf_data(item, user_id)
         d.play_count += 1
         d.last_played = max(d.last_played, at)
         d.played, d.position_ticks = False, position_ticks
@@ -570,10 +568,7 @@ class Builder:
     ) -> JfUserData:
         """Set a user's data as a client or plugin may (``POST /UserItems/{id}/UserData``): only the
         given fields change, so ``Played`` can be set without a ``LastPlayedDate``."""
-        jf = self.world.jellyfin
-        assert jf is not None
-        assert item.jf_id is not None
-        d = jf.user_data.setdefault(item.jf_id, {}).setdefault(user_id, JfUserData())
+        d = self._jf_data(item, user_id)
         if played is not None:
             d.played = played
         if last_played is not None:

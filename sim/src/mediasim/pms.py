@@ -1018,9 +1018,9 @@ class PlexMediaServer(Service):
         bld._history_id = max((h.id for h in self.server.history), default=0) + 1
         return bld
 
-    async def scrobble(self, ctx: Ctx) -> Response:
-        """Mark played (``key`` = ratingKey): the view count and last view move, **no history row**
-        (the spec: "this does not create any view history")."""
+    async def _play_state(self, ctx: Ctx, kind: str) -> Response:
+        """``/:/scrobble`` and ``/:/unscrobble`` (``identifier`` and ``key`` = ratingKey); a show or
+        season applies to its episodes."""
         acc = self.account(ctx)
         if acc is None:
             return html_error(401)
@@ -1030,24 +1030,21 @@ class PlexMediaServer(Service):
         if isinstance(it, Response):
             return it
         for leaf in it.leaves() if it.type not in _LEAF else [it]:
-            self._builder().watch(self.server, leaf, acc, int(time.time()), history=False)
-        self.state.mutate(self.name, "scrobble", ratingKey=str(it.id), accountID=acc)
+            if kind == "scrobble":
+                self._builder().watch(self.server, leaf, acc, int(time.time()), history=False)
+            else:
+                self.server.views.get(leaf.id, {}).pop(acc, None)
+                self.server.progress.get(leaf.id, {}).pop(acc, None)
+        self.state.mutate(self.name, kind, ratingKey=str(it.id), accountID=acc)
         return Response(b"", status_code=200)
 
+    async def scrobble(self, ctx: Ctx) -> Response:
+        """Mark played: the view count and last view move, **no history row** (the spec: "this does
+        not create any view history")."""
+        return await self._play_state(ctx, "scrobble")
+
     async def unscrobble(self, ctx: Ctx) -> Response:
-        acc = self.account(ctx)
-        if acc is None:
-            return html_error(401)
-        if ctx.q("identifier") is None:
-            return html_error(400)
-        it = self._library_item(ctx, "key")
-        if isinstance(it, Response):
-            return it
-        for leaf in it.leaves() if it.type not in _LEAF else [it]:
-            self.server.views.get(leaf.id, {}).pop(acc, None)
-            self.server.progress.get(leaf.id, {}).pop(acc, None)
-        self.state.mutate(self.name, "unscrobble", ratingKey=str(it.id), accountID=acc)
-        return Response(b"", status_code=200)
+        return await self._play_state(ctx, "unscrobble")
 
     async def timeline(self, ctx: Ctx) -> Response:
         """A player's report (``ratingKey``, ``state``, ``time`` and ``duration`` in ms). Past
