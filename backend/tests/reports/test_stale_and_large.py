@@ -6,16 +6,12 @@ from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from mediasim import SimServer
 
+from .conftest import connect_plex
+
 
 async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
     user = await signup()
-    pms = sim.info["pms"]["home"]
-    r = await api.post(
-        "/api/v1/connections/plex/manual",
-        json={"url": pms["base_url"], "token": pms["owner_token"]},
-        headers=user.headers,
-    )
-    assert r.status_code == 201, r.text
+    await connect_plex(api, user, sim)
     seerr = sim.info["jellyseerr"]
     r = await api.post(
         "/api/v1/connections/jellyseerr",

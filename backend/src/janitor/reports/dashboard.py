@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.library.clock import zone
 from janitor.reports.common import PageParams
 from janitor.reports.duplicates import duplicate_groups
 from janitor.reports.languages import language_issues
@@ -80,7 +81,9 @@ class Summary(BaseModel):
 # Everything the summary depends on besides the synced data, and the synced data through the latest
 # finished sync run that changed (or may have changed) it: a change to any of them, an allowlist entry
 # expiring, or the next hour (cut-offs move with the clock) gives another fingerprint. A run still going
-# does not: the summary shows the data as of the last finished run until this one ends.
+# does not: the summary shows the data as of the last finished run until this one ends. The hour is the
+# account's local one (``:clock``): its day, which the stale cut-offs follow, can start at half past a
+# UTC hour.
 FINGERPRINT_SQL = """
 SELECT md5(concat_ws(' | ',
     (SELECT row(s.*)::text FROM report_settings s WHERE s.account_id = :a),
@@ -94,7 +97,7 @@ SELECT md5(concat_ws(' | ',
     (SELECT concat_ws(',', r.id, r.finished_at) FROM sync_runs r
      WHERE r.account_id = :a AND r.finished_at IS NOT NULL AND r.changed IS DISTINCT FROM 0
      ORDER BY r.created_at DESC LIMIT 1),
-    to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')
+    CAST(:clock AS text)
 ))
 """
 
@@ -139,8 +142,9 @@ async def _lock(session: AsyncSession, account_id: uuid.UUID) -> None:
     )
 
 
-async def _fingerprint(session: AsyncSession, account_id: uuid.UUID) -> str:
-    return str(await session.scalar(text(FINGERPRINT_SQL), {"a": account_id}))
+async def _fingerprint(session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime) -> str:
+    clock = f"{now.astimezone(zone(settings.time_zone)):%Y-%m-%d %H}"
+    return str(await session.scalar(text(FINGERPRINT_SQL), {"a": account_id, "clock": clock}))
 
 
 async def _stored(session: AsyncSession, account_id: uuid.UUID, fingerprint: str) -> Summary | None:
@@ -157,7 +161,7 @@ async def refresh_summary(
 ) -> Summary:
     """Recompute and store the account's summary (one computation at a time per account)."""
     await _lock(session, account_id)
-    fingerprint = await _fingerprint(session, account_id)
+    fingerprint = await _fingerprint(session, account_id, settings=settings, now=now)
     summary = await compute_summary(session, account_id, settings=settings, now=now)
     stmt = insert(ReportSummary).values(
         account_id=account_id, fingerprint=fingerprint, computed_at=now, body=summary.model_dump(mode="json")
@@ -176,7 +180,10 @@ async def ensure_summary(
 ) -> bool:
     """Recompute the stored summary unless it is current; True when it was recomputed."""
     await _lock(session, account_id)
-    if await _stored(session, account_id, await _fingerprint(session, account_id)) is not None:
+    if (
+        await _stored(session, account_id, await _fingerprint(session, account_id, settings=settings, now=now))
+        is not None
+    ):
         return False
     await refresh_summary(session, account_id, settings=settings, now=now)
     return True
@@ -184,12 +191,12 @@ async def ensure_summary(
 
 async def summary(session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime) -> Summary:
     """The stored summary when its inputs have not changed, else a fresh one (stored for the next read)."""
-    found = await _stored(session, account_id, await _fingerprint(session, account_id))
+    found = await _stored(session, account_id, await _fingerprint(session, account_id, settings=settings, now=now))
     if found is not None:
         return found
     await _lock(session, account_id)
     # Someone else may have computed it while we waited for the lock.
-    found = await _stored(session, account_id, await _fingerprint(session, account_id))
+    found = await _stored(session, account_id, await _fingerprint(session, account_id, settings=settings, now=now))
     if found is not None:
         return found
     return await refresh_summary(session, account_id, settings=settings, now=now)

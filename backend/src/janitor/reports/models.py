@@ -41,6 +41,8 @@ class ReportSettings(Base):
     duplicate_strict: Mapped[bool] = mapped_column(Boolean, default=False)
     stuck_request_days: Mapped[int] = mapped_column(Integer, default=7)
     recently_available_days: Mapped[int] = mapped_column(Integer, default=7)
+    # IANA name: "today" for every date cut-off of the stale report (validated on the way in).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
 
 class DuplicateKeeper(Base):
@@ -69,9 +71,10 @@ class DuplicateKeeper(Base):
 
 
 class ItemLastPlay(Base):
-    """The last play of each movie and show (a show's is its newest episode play), from Plex history and
-    Jellyfin played states. Derived data: rebuilt per account at the end of every sync run
-    (``reports.precompute.refresh_after_sync``), which is the only writer of plays and items."""
+    """Per movie and show, what ``watch_evidence`` says of all its people (a show's: of all its
+    episodes): the newest play that counts and by whom, the newest play of any file, and whether a
+    play has no date. Derived data: rebuilt per account at the end of every sync run, from
+    ``watch_evidence`` (``reports.precompute.refresh_last_plays``)."""
 
     __tablename__ = "item_last_plays"
     __table_args__ = (Index("ix_item_last_plays_account", "account_id"), connection_tenant_key("item_last_plays"))
@@ -80,8 +83,11 @@ class ItemLastPlay(Base):
     # The movie's or the show's upstream id.
     target: Mapped[str] = mapped_column(String(100), primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    played_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The newest play after the file was added (NULL: none counts).
+    played_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     user_upstream_id: Mapped[str | None] = mapped_column(String(100))
+    last_any_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undated_source: Mapped[str | None] = mapped_column(String(16))
 
 
 class DuplicateCandidate(Base):

@@ -90,11 +90,23 @@ async def report_large(session: SessionDep, account: CurrentAccount, paging: Pag
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
+EvidenceQuery = Annotated[
+    Literal["stale", "unknown"],
+    Query(description="`stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why)"),
+]
+
+
 @router.get("/reports/stale", responses=error_responses(Unauthorized))
-async def report_stale(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[StaleItem]:
-    """Movies and shows nobody watched for N months (sort: last_watched, title, added, size)."""
+async def report_stale(
+    session: SessionDep, account: CurrentAccount, paging: Paging, evidence: EvidenceQuery = "stale"
+) -> ReportPage[StaleItem]:
+    """Movies and shows nobody watched for N months (sort: last_watched, title, added, size). With
+    `evidence=unknown`: the items the report could not judge (a play without a date, no added date,
+    a date in the future), each with why; they are never counted as stale."""
     settings = await ReportSettingsService(session, account.id).get()
-    items, total = await stale_items(session, account.id, paging, settings=settings, now=datetime.now(UTC))
+    items, total = await stale_items(
+        session, account.id, paging, settings=settings, now=datetime.now(UTC), evidence=evidence
+    )
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -201,9 +213,11 @@ async def export_report(
     paging: Paging,
     issue: Literal["all", "audio", "subtitles"] = "all",
     category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
+    evidence: EvidenceQuery = "stale",
 ) -> PlainTextResponse:
     """The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
-    `issue` applies to `languages` and `category` to `requests`, as on the report itself."""
+    `issue` applies to `languages`, `category` to `requests` and `evidence` to `stale`, as on the report
+    itself."""
     settings = await ReportSettingsService(session, account.id).get()
     everything = replace(paging, page=1, page_size=100_000)
     rows: Sequence[BaseModel]
@@ -215,7 +229,9 @@ async def export_report(
         rows, _ = await large_movies(session, account.id, everything, threshold_gb=settings.large_movie_gb)
         columns = list(LargeMovie.model_fields)
     elif report == "stale":
-        rows, _ = await stale_items(session, account.id, everything, settings=settings, now=datetime.now(UTC))
+        rows, _ = await stale_items(
+            session, account.id, everything, settings=settings, now=datetime.now(UTC), evidence=evidence
+        )
         columns = list(StaleItem.model_fields)
     elif report == "languages":
         rows, _ = await language_issues(session, account.id, everything, settings=settings, issue=issue)

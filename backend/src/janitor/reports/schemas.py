@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from janitor.library.clock import validate_time_zone
+
 _LANG = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -20,6 +22,11 @@ def _languages(values: list[str]) -> list[str]:
 
 
 Languages = Annotated[list[str], Field(max_length=20), AfterValidator(_languages)]
+TimeZone = Annotated[
+    str,
+    Field(max_length=64, description="IANA time zone name (e.g. Europe/Paris): what 'today' is for date cut-offs"),
+    AfterValidator(validate_time_zone),
+]
 
 
 class ReportSettingsOut(BaseModel):
@@ -36,6 +43,7 @@ class ReportSettingsOut(BaseModel):
     duplicate_strict: bool
     stuck_request_days: int
     recently_available_days: int
+    time_zone: str
 
 
 class ReportSettingsUpdate(BaseModel):
@@ -52,3 +60,4 @@ class ReportSettingsUpdate(BaseModel):
     duplicate_strict: bool | None = None
     stuck_request_days: int | None = Field(default=None, ge=1, le=365)
     recently_available_days: int | None = Field(default=None, ge=1, le=365)
+    time_zone: TimeZone | None = None

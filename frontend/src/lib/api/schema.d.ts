@@ -691,7 +691,9 @@ export interface paths {
         };
         /**
          * Report Stale
-         * @description Movies and shows nobody watched for N months (sort: last_watched, title, added, size).
+         * @description Movies and shows nobody watched for N months (sort: last_watched, title, added, size). With
+         *     `evidence=unknown`: the items the report could not judge (a play without a date, no added date,
+         *     a date in the future), each with why; they are never counted as stale.
          */
         get: operations["report_stale"];
         put?: never;
@@ -712,7 +714,8 @@ export interface paths {
         /**
          * Export Report
          * @description The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
-         *     `issue` applies to `languages` and `category` to `requests`, as on the report itself.
+         *     `issue` applies to `languages`, `category` to `requests` and `evidence` to `stale`, as on the report
+         *     itself.
          */
         get: operations["export_report"];
         put?: never;
@@ -1665,6 +1668,8 @@ export interface components {
             stale_months: number;
             /** Stuck Request Days */
             stuck_request_days: number;
+            /** Time Zone */
+            time_zone: string;
         };
         /**
          * ReportSettingsUpdate
@@ -1696,6 +1701,8 @@ export interface components {
             stale_months?: number | null;
             /** Stuck Request Days */
             stuck_request_days?: number | null;
+            /** Time Zone */
+            time_zone?: string | null;
         };
         /** RequestRow */
         RequestRow: {
@@ -1799,6 +1806,11 @@ export interface components {
             connection_id: string;
             /** Episodes */
             episodes: number | null;
+            /**
+             * Evidence
+             * @enum {string}
+             */
+            evidence: "stale" | "unknown";
             /** Kind */
             kind: string;
             /** Last Watched At */
@@ -3555,6 +3567,8 @@ export interface operations {
     report_stale: {
         parameters: {
             query?: {
+                /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */
+                evidence?: "stale" | "unknown";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3604,6 +3618,8 @@ export interface operations {
             query?: {
                 issue?: "all" | "audio" | "subtitles";
                 category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
+                /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */
+                evidence?: "stale" | "unknown";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;

@@ -26,13 +26,15 @@ export async function signedOut(): Promise<Attempt<never> | null> {
 
 type Issue = 'all' | 'audio' | 'subtitles';
 type Category = 'all' | 'pending' | 'processing' | 'failed' | 'unavailable' | 'stuck';
+type Evidence = 'stale' | 'unknown';
 
-/** The API's own query type: `readState` only lets known issue/category values through. */
+/** The API's own query type: `readState` only lets known issue/category/evidence values through. */
 function typed(q: ApiQuery) {
 	return {
 		...q,
 		issue: q.issue as Issue | undefined,
-		category: q.category as Category | undefined
+		category: q.category as Category | undefined,
+		evidence: q.evidence as Evidence | undefined
 	};
 }
 

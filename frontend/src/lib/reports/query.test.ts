@@ -71,6 +71,19 @@ describe('URL query <-> table state', () => {
 	});
 });
 
+describe('the stale report evidence filter', () => {
+	const stale: StateSpec = TABLES.stale;
+	it('defaults to judged-stale items and keeps the unknown view in the URL and the API query', () => {
+		expect(read('', stale).filter).toBe('stale');
+		expect(apiQuery(defaultState(stale), stale).evidence).toBe('stale');
+		const unknown = read('evidence=unknown', stale);
+		expect(unknown.filter).toBe('unknown');
+		expect(writeState(unknown, stale)).toBe('evidence=unknown');
+		expect(apiQuery(unknown, stale).evidence).toBe('unknown');
+		expect(read('evidence=maybe', stale).filter).toBe('stale');
+	});
+});
+
 describe('API query', () => {
 	it('names parameters as the API does and leaves out empty ones', () => {
 		expect(apiQuery(defaultState(languages), languages)).toEqual({

@@ -12,7 +12,7 @@ import type {
 } from '$lib/api/types';
 import { bitrate, bytes, count, sentence, shortDate } from '$lib/format';
 import type { ReportSlug } from './catalog';
-import type { SortOrder, StateSpec } from './query';
+import type { FilterParam, SortOrder, StateSpec } from './query';
 
 /** What every report row has. */
 export interface BaseRow {
@@ -36,7 +36,7 @@ export interface Column<T> {
 }
 
 export interface FilterDef {
-	param: 'issue' | 'category';
+	param: FilterParam;
 	label: string;
 	options: readonly { value: string; label: string }[];
 }
@@ -64,7 +64,7 @@ const langs = (codes: string[], untagged: number) => {
 	return [known, extra].filter(Boolean).join(' · ') || 'none';
 };
 
-function filter(param: FilterDef['param'], label: string, options: [string, string][]) {
+function filter(param: FilterParam, label: string, options: [string, string][]) {
 	const def: FilterDef = {
 		param,
 		label,
@@ -114,6 +114,11 @@ const stale: TableDef<StaleItem> = {
 	library: true,
 	titleSort: 'title',
 	titleExtra: (r) => (r.kind === 'show' && r.episodes ? `${count(r.episodes)} episodes` : year(r)),
+	// Items whose watch evidence is unknown are never stale: they are listed apart, with why.
+	...filter('evidence', 'Evidence', [
+		['stale', 'Judged stale'],
+		['unknown', 'Evidence unknown']
+	]),
 	columns: [
 		{
 			label: 'Size',
@@ -129,7 +134,9 @@ const stale: TableDef<StaleItem> = {
 			value: (r) =>
 				r.last_watched_at
 					? `${shortDate(r.last_watched_at)}${r.last_watched_by ? ` by ${r.last_watched_by}` : ''}`
-					: 'Never'
+					: r.evidence === 'unknown'
+						? 'Unknown'
+						: 'Never'
 		},
 		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
 	],
