@@ -6,7 +6,7 @@ own view fields on ``media_items``, Jellyfin's resume position on ``user_item_st
 account's time zone for the stale report's cut-offs (existing accounts: UTC, as before).
 
 Revision ID: d3233334147f
-Revises: 0468831fdf62
+Revises: 8f4b2d6e1a93
 Create Date: 2026-12-05 08:32:23.558263
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'd3233334147f'
-down_revision: str | None = '0468831fdf62'
+down_revision: str | None = '8f4b2d6e1a93'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
