@@ -21,7 +21,14 @@ from janitor.core.migrations import head_revision, schema_is_current
 from janitor.core.queue import JobBuffer
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
-from janitor.jobs.recovery import ALIVE_TTL_SECONDS, REPORTS_CHANGED, fail_orphaned_runs, mark_alive, mark_gone
+from janitor.jobs.recovery import (
+    ALIVE_TTL_SECONDS,
+    REPORTS_CHANGED,
+    fail_orphaned_runs,
+    fail_stalled_runs,
+    mark_alive,
+    mark_gone,
+)
 from janitor.jobs.registry import TENANT_HANDLERS, missing_handlers
 from janitor.jobs.runner import ArqJob, tenant_job
 from janitor.sync.schedule import schedule_daily, utcnow
@@ -99,10 +106,12 @@ async def recover_orphans(ctx: dict[str, Any]) -> int:
 
 
 async def _recover(app: AppContext) -> int:
-    """Fail what dead workers left running; then the accounts concerned see it on their dashboards."""
+    """Fail what dead workers left running, and sync runs that stopped making progress or whose job was
+    lost (the stall watchdog); then the accounts concerned see it on their dashboards and reports."""
     async with app.sessionmaker() as session:
         async with session.begin():
             failed = await fail_orphaned_runs(session, app.redis)
+            failed += await fail_stalled_runs(session, app.redis, stall_minutes=app.settings.sync_stall_minutes)
         for account_id in session.info.pop(REPORTS_CHANGED, set()):
             await app.page_cache.bump_quietly(account_id)
     return failed

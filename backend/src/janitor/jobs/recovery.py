@@ -1,15 +1,20 @@
-"""Runs left ``running`` by a worker that died are marked failed, never left stuck."""
+"""Runs left ``running`` by a worker that died are marked failed, never left stuck; so are sync runs
+that stopped making progress (the stall watchdog) and queued runs whose job was lost."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
+from arq.constants import in_progress_key_prefix, job_key_prefix
 from redis.asyncio import Redis
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.jobs.models import JobRun, RunStatus
+from janitor.jobs.names import JobName
+from janitor.jobs.registry import dedupe_id
+from janitor.sync.freshness import NOT_REBUILT
 from janitor.sync.models import SyncRun, SyncStatus
 
 log = structlog.get_logger(__name__)
@@ -62,6 +67,8 @@ async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
                 error="The worker running this sync stopped before it finished; nothing it left unfinished was "
                 "marked missing. Start a new sync.",
                 finished_at=datetime.now(UTC),
+                derived_stale=True,
+                derived_error=NOT_REBUILT,
             )
             .returning(SyncRun.account_id)
         )
@@ -69,3 +76,73 @@ async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
         session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
         log.warning("orphaned_syncs_failed", count=len(dead_syncs))
     return len(dead) + len(dead_syncs)
+
+
+def _minutes(minutes: float) -> str:
+    return f"{minutes:g} minute{'' if minutes == 1 else 's'}"
+
+
+async def fail_stalled_runs(session: AsyncSession, redis: Redis, *, stall_minutes: float) -> int:
+    """The stall watchdog (every minute, from the worker's cron). Returns how many runs it ended.
+
+    * A ``running`` sync whose row has not moved for ``stall_minutes`` (``progress_at``, written on
+      the database's clock by every progress write, in the background while pages are read) is
+      failed. Its worker may be alive (waiting on a server that never answers, a lock, a bug): the
+      run is also asked to stop, and it does within a second (sync/progress.py) without writing
+      anything more over this verdict.
+    * A ``queued`` sync older than that whose arq job exists neither queued nor in progress was lost
+      (Redis emptied, or unreachable when the run was started): it would block the account's next
+      refresh forever (one active run per account), so it is failed too.
+    """
+    cutoff = func.now() - timedelta(minutes=stall_minutes)
+    stalled = (
+        await session.execute(
+            update(SyncRun)
+            .where(
+                SyncRun.status == SyncStatus.RUNNING,
+                func.coalesce(SyncRun.progress_at, SyncRun.started_at, SyncRun.created_at) < cutoff,
+            )
+            .values(
+                status=SyncStatus.FAILED,
+                phase="stopped",
+                cancel_requested=True,
+                error=f"No progress for {_minutes(stall_minutes)}: the sync was stopped. "
+                "A server may have stopped answering, or the worker is stuck. What it read is kept; nothing it left "
+                "unfinished was marked missing. Start a new sync.",
+                finished_at=datetime.now(UTC),
+                derived_stale=True,
+                derived_error=NOT_REBUILT,
+            )
+            .returning(SyncRun.account_id)
+        )
+    ).all()
+    accounts = {account_id for (account_id,) in stalled}
+    waiting = (
+        await session.execute(
+            select(SyncRun.id, SyncRun.account_id).where(
+                SyncRun.status == SyncStatus.QUEUED, SyncRun.created_at < cutoff
+            )
+        )
+    ).all()
+    lost = []
+    for run_id, account_id in waiting:
+        job_id = dedupe_id(JobName.SYNC, run_id)
+        if not await redis.exists(job_key_prefix + job_id, in_progress_key_prefix + job_id):
+            lost.append(run_id)
+            accounts.add(account_id)
+    if lost:
+        await session.execute(
+            update(SyncRun)
+            .where(SyncRun.id.in_(lost), SyncRun.status == SyncStatus.QUEUED)
+            .values(
+                status=SyncStatus.FAILED,
+                phase="never started",
+                error="The job that was to run this sync was lost before it started (the job queue was emptied "
+                "or unreachable). Start a new sync.",
+                finished_at=datetime.now(UTC),
+            )
+        )
+    if accounts:
+        session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
+        log.warning("stalled_syncs_failed", accounts=len(accounts), lost=len(lost))
+    return len(stalled) + len(lost)
