@@ -3,12 +3,14 @@ that stopped making progress (the stall watchdog) and queued runs whose job was 
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from arq.constants import in_progress_key_prefix, job_key_prefix
 from redis.asyncio import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.jobs.models import JobRun, RunStatus
@@ -32,6 +34,15 @@ async def mark_gone(redis: Redis, worker_id: str) -> None:
 
 
 REPORTS_CHANGED = "reports_changed"  # session.info key: accounts whose report pages changed
+RUNS_ENDED = "runs_ended"  # session.info key: (account, run) of sync runs ended here, to announce once committed
+
+
+def _ended(session: AsyncSession, rows: Sequence[Row[uuid.UUID, uuid.UUID]]) -> set[uuid.UUID]:
+    """Note the runs ended (``(run id, account id)`` rows) for the caller; returns their accounts."""
+    session.info.setdefault(RUNS_ENDED, []).extend((account, run) for run, account in rows)
+    accounts = {account for _, account in rows}
+    session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
+    return accounts
 
 
 async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
@@ -58,22 +69,24 @@ async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
         run_id for run_id, worker in running_syncs if not worker or not await redis.exists(ALIVE_PREFIX + worker)
     ]
     if dead_syncs:
-        accounts = await session.scalars(
-            update(SyncRun)
-            .where(SyncRun.id.in_(dead_syncs), SyncRun.status == SyncStatus.RUNNING)
-            .values(
-                status=SyncStatus.FAILED,
-                phase="stopped",
-                error="The worker running this sync stopped before it finished; nothing it left unfinished was "
-                "marked missing. Start a new sync.",
-                finished_at=datetime.now(UTC),
-                derived_stale=True,
-                derived_error=NOT_REBUILT,
+        ended = (
+            await session.execute(
+                update(SyncRun)
+                .where(SyncRun.id.in_(dead_syncs), SyncRun.status == SyncStatus.RUNNING)
+                .values(
+                    status=SyncStatus.FAILED,
+                    phase="stopped",
+                    error="The worker running this sync stopped before it finished; nothing it left unfinished was "
+                    "marked missing. Start a new sync.",
+                    finished_at=datetime.now(UTC),
+                    derived_stale=True,
+                    derived_error=NOT_REBUILT,
+                )
+                .returning(SyncRun.id, SyncRun.account_id)
             )
-            .returning(SyncRun.account_id)
-        )
-        # Their dashboards show the run's status: the caller bumps their page cache once committed.
-        session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
+        ).all()
+        # Their dashboards and reports show the run: the caller bumps their page cache once committed.
+        _ended(session, ended)
         log.warning("orphaned_syncs_failed", count=len(dead_syncs))
     return len(dead) + len(dead_syncs)
 
@@ -113,36 +126,36 @@ async def fail_stalled_runs(session: AsyncSession, redis: Redis, *, stall_minute
                 derived_stale=True,
                 derived_error=NOT_REBUILT,
             )
-            .returning(SyncRun.account_id)
+            .returning(SyncRun.id, SyncRun.account_id)
         )
     ).all()
-    accounts = {account_id for (account_id,) in stalled}
-    waiting = (
-        await session.execute(
-            select(SyncRun.id, SyncRun.account_id).where(
-                SyncRun.status == SyncStatus.QUEUED, SyncRun.created_at < cutoff
-            )
+    accounts = _ended(session, stalled)
+    waiting = await session.scalars(
+        select(SyncRun.id).where(SyncRun.status == SyncStatus.QUEUED, SyncRun.created_at < cutoff)
+    )
+    lost = [
+        run_id
+        for run_id in waiting.all()
+        if not await redis.exists(
+            job_key_prefix + dedupe_id(JobName.SYNC, run_id), in_progress_key_prefix + dedupe_id(JobName.SYNC, run_id)
         )
-    ).all()
-    lost = []
-    for run_id, account_id in waiting:
-        job_id = dedupe_id(JobName.SYNC, run_id)
-        if not await redis.exists(job_key_prefix + job_id, in_progress_key_prefix + job_id):
-            lost.append(run_id)
-            accounts.add(account_id)
+    ]
     if lost:
-        await session.execute(
-            update(SyncRun)
-            .where(SyncRun.id.in_(lost), SyncRun.status == SyncStatus.QUEUED)
-            .values(
-                status=SyncStatus.FAILED,
-                phase="never started",
-                error="The job that was to run this sync was lost before it started (the job queue was emptied "
-                "or unreachable). Start a new sync.",
-                finished_at=datetime.now(UTC),
+        never_started = (
+            await session.execute(
+                update(SyncRun)
+                .where(SyncRun.id.in_(lost), SyncRun.status == SyncStatus.QUEUED)
+                .values(
+                    status=SyncStatus.FAILED,
+                    phase="never started",
+                    error="The job that was to run this sync was lost before it started (the job queue was emptied "
+                    "or unreachable). Start a new sync.",
+                    finished_at=datetime.now(UTC),
+                )
+                .returning(SyncRun.id, SyncRun.account_id)
             )
-        )
+        ).all()
+        accounts |= _ended(session, never_started)
     if accounts:
-        session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
         log.warning("stalled_syncs_failed", accounts=len(accounts), lost=len(lost))
     return len(stalled) + len(lost)

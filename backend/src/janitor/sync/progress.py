@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import orjson
 import structlog
+from redis.asyncio import Redis
 from sqlalchemy import func, select, update
 
 from janitor.core.deps import AppContext
@@ -33,6 +34,13 @@ STOP_POLL_SECONDS = 1.0
 
 def channel(account_id: uuid.UUID) -> str:
     return f"sync-progress:{account_id}"
+
+
+async def publish_end(redis: Redis, account_id: uuid.UUID, run_id: uuid.UUID, status: str) -> None:
+    """Tell the SPA following a run that something other than its worker ended it (crash recovery,
+    the stall watchdog): it stops showing the run as going and reads its final row."""
+    message = {"run_id": str(run_id), "status": status, "finished": True, "at": datetime.now(UTC).isoformat()}
+    await redis.publish(channel(account_id), orjson.dumps(message))
 
 
 @dataclass

@@ -1000,6 +1000,21 @@ export interface components {
         Dashboard: {
             /** Cards */
             cards: components["schemas"]["ReportCard"][];
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Has Connections */
             has_connections: boolean;
             last_sync: components["schemas"]["LastSync"] | null;
@@ -1524,6 +1539,21 @@ export interface components {
         };
         /** ReportPage[DuplicateAlbum] */
         ReportPage_DuplicateAlbum_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["DuplicateAlbum"][];
             /** Page */
@@ -1538,6 +1568,21 @@ export interface components {
         };
         /** ReportPage[DuplicateGroup] */
         ReportPage_DuplicateGroup_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["DuplicateGroup"][];
             /** Page */
@@ -1552,6 +1597,21 @@ export interface components {
         };
         /** ReportPage[LanguageIssue] */
         ReportPage_LanguageIssue_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["LanguageIssue"][];
             /** Page */
@@ -1566,6 +1626,21 @@ export interface components {
         };
         /** ReportPage[LargeMovie] */
         ReportPage_LargeMovie_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["LargeMovie"][];
             /** Page */
@@ -1580,6 +1655,21 @@ export interface components {
         };
         /** ReportPage[RecentRow] */
         ReportPage_RecentRow_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["RecentRow"][];
             /** Page */
@@ -1594,6 +1684,21 @@ export interface components {
         };
         /** ReportPage[RequestRow] */
         ReportPage_RequestRow_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["RequestRow"][];
             /** Page */
@@ -1608,6 +1713,21 @@ export interface components {
         };
         /** ReportPage[StaleItem] */
         ReportPage_StaleItem_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["StaleItem"][];
             /** Page */
@@ -1812,6 +1932,16 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Derived Error
+             * @description Why the report figures may be out of date after this run.
+             */
+            derived_error: string | null;
+            /**
+             * Derived Stale
+             * @description After this run, the report figures (last plays, duplicate candidates) may be out of date: the rebuild failed or the run stopped before it. None while running, and for a run that never started.
+             */
+            derived_stale: boolean | null;
             /** Duration Seconds */
             duration_seconds?: number | null;
             /** Error */
