@@ -95,7 +95,8 @@ SCHEDULE_WINDOW_SECONDS = 600
 
 
 async def schedule_syncs(ctx: dict[str, Any]) -> int:
-    """Every 10 minutes: start the daily run of the accounts whose slot fell in the last window."""
+    """Every 10 minutes: start the daily runs owed (a slot missed while the worker was down, or by a late
+    tick, is caught up here, at a bounded pace after a long outage: sync/schedule.py)."""
     app = ctx["app"]
     jobs = JobBuffer()
     async with app.sessionmaker() as session, session.begin():
