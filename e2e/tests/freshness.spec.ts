@@ -1,6 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { signUp } from './helpers';
-import { addFault, addJellyseerr, clearFaults, simInfo } from './sim';
+import { addFault, clearFaults, signUpWithJellyseerr } from './sim';
 
 test.afterEach(async ({ request }) => {
 	await clearFaults(request);
@@ -17,13 +16,8 @@ test('figures a stuck sync left stale are flagged until a refresh rebuilds them'
 	request
 }) => {
 	test.setTimeout(240_000);
-	const sim = await simInfo(request);
-	await signUp(page);
-	await page.goto('/connections');
-	await addJellyseerr(page, sim);
-	const refresh = page.getByTestId('sync-button');
 	// Connecting started a first sync; the figures it rebuilt are current.
-	await expect(refresh).toHaveAccessibleName('Refresh libraries', { timeout: 30_000 });
+	const refresh = await signUpWithJellyseerr(page, request);
 	await page.goto('/reports/requests');
 	await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
 	await expect(page.getByTestId('freshness-banner')).toHaveCount(0);

@@ -10,7 +10,7 @@ import pytest
 import respx
 from httpx import Response
 
-from janitor.devtools.pytest_plugin import SignupFn
+from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from mediasim import SimServer
 
 from .upstream_fixtures import (
@@ -28,23 +28,8 @@ URL = "https://jellyfin.example.com"
 LAN = "192.168.1.20"
 
 
-def _public_info_with_lan_address(upstream: respx.MockRouter) -> None:
-    upstream.get(f"{JELLYFIN}/System/Info/Public").mock(
-        return_value=Response(
-            200,
-            json={
-                "Id": "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                "ServerName": "Attic",
-                "Version": "10.11.5",
-                "ProductName": "Jellyfin Server",
-                "LocalAddress": f"http://{LAN}:8096",
-            },
-        )
-    )
-
-
-async def _probe(client: httpx.AsyncClient, signup: SignupFn, **body: Any) -> httpx.Response:
-    user = await signup()
+async def _probe(client: httpx.AsyncClient, user: SignedUp, **body: Any) -> httpx.Response:
+    """Probe the server, or add it when a user to act as is given."""
     path = "/api/v1/connections/jellyfin" + ("" if "user_id" in body else "/probe")
     return await client.post(path, json={"url": URL, "api_key": JELLYFIN_KEY, **body}, headers=user.headers)
 
@@ -113,10 +98,9 @@ async def test_a_jellyfin_call_failing_after_the_server_identified_itself_is_nam
     code: str,
     expected: str,
 ) -> None:
-    jellyfin_server(upstream)
-    _public_info_with_lan_address(upstream)
+    jellyfin_server(upstream, LocalAddress=f"http://{LAN}:8096")
     upstream.get(f"{JELLYFIN}{route}").mock(return_value=answer)
-    r = await _probe(client, signup)
+    r = await _probe(client, await signup())
     assert r.status_code == 422, r.text
     assert r.json() == {"error": code, "detail": expected}
     _safe(r.text)
@@ -128,11 +112,7 @@ async def test_the_chosen_users_libraries_refused_is_named_and_nothing_is_saved(
     jellyfin_server(upstream)
     upstream.get(f"{JELLYFIN}/UserViews").mock(return_value=Response(401))
     user = await signup()
-    r = await client.post(
-        "/api/v1/connections/jellyfin",
-        json={"url": URL, "api_key": JELLYFIN_KEY, "user_id": JELLYFIN_ADMIN},
-        headers=user.headers,
-    )
+    r = await _probe(client, user, user_id=JELLYFIN_ADMIN)
     assert r.status_code == 422, r.text
     assert r.json()["error"] == "connection_permission_denied"
     assert (
@@ -148,7 +128,7 @@ async def test_a_jellyfin_server_that_never_identified_itself_is_still_not_jelly
 ) -> None:
     jellyfin_server(upstream)
     upstream.get(f"{JELLYFIN}/System/Info/Public").mock(return_value=Response(404))
-    r = await _probe(client, signup)
+    r = await _probe(client, await signup())
     assert r.json()["error"] == "connection_wrong_server"
     assert "does not answer like a Jellyfin server" in r.json()["detail"]
 

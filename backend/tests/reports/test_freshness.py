@@ -5,8 +5,7 @@ deletions (``data_may_feed_deletions``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ import orjson
 from sqlalchemy import text
 
 from janitor.core.deps import AppContext
+from janitor.devtools.db_faults import refusing_writes
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from janitor.sync.freshness import data_may_feed_deletions
@@ -34,29 +34,10 @@ REPORTS = (
 )
 
 
-@asynccontextmanager
-async def _rebuild_fails(ctx: AppContext) -> AsyncIterator[None]:
-    """While inside, the database refuses every duplicate candidate written (a real failure of the
-    derived-data step, as a full disk or a broken constraint would be)."""
-    async with ctx.sessionmaker() as s, s.begin():
-        await s.execute(
-            text(
-                "CREATE FUNCTION test_refuse_row() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'test: no space left on device'; END $$"
-            )
-        )
-        await s.execute(
-            text(
-                "CREATE TRIGGER test_refuse_row BEFORE INSERT ON duplicate_candidates "
-                "FOR EACH ROW EXECUTE FUNCTION test_refuse_row()"
-            )
-        )
-    try:
-        yield
-    finally:
-        async with ctx.sessionmaker() as s, s.begin():
-            await s.execute(text("DROP TRIGGER test_refuse_row ON duplicate_candidates"))
-            await s.execute(text("DROP FUNCTION test_refuse_row()"))
+def _rebuild_fails(ctx: AppContext) -> AbstractAsyncContextManager[None]:
+    """While inside, the database refuses every duplicate candidate written: a real failure of the
+    derived-data step, as a full disk or a broken constraint would be."""
+    return refusing_writes(ctx, "duplicate_candidates", reason="test: no space left on device")
 
 
 async def _connect(api: httpx.AsyncClient, user: SignedUp, sim: SimServer) -> dict[str, str]:

@@ -7,7 +7,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy import select, text
 from janitor.core.config import Settings
 from janitor.core.context import build_context, close_context
 from janitor.core.deps import AppContext
+from janitor.devtools.db_faults import refusing_writes
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import connect_all
 from janitor.jobs.names import JobName
@@ -78,36 +78,15 @@ async def _a_new_run_starts_and_completes(
     assert (await _latest(api, user))["status"] == "complete"
 
 
-@asynccontextmanager
-async def _failing_inserts(ctx: AppContext, table: str) -> AsyncIterator[None]:
-    """While inside, every row written to ``table`` makes the database raise (a real database error)."""
-    async with ctx.sessionmaker() as s, s.begin():
-        await s.execute(
-            text(
-                "CREATE FUNCTION test_refuse_row() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'test: the disk is full'; END $$"
-            )
-        )
-        await s.execute(
-            text(
-                f"CREATE TRIGGER test_refuse_row BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION test_refuse_row()"
-            )
-        )
-    try:
-        yield
-    finally:
-        async with ctx.sessionmaker() as s, s.begin():
-            await s.execute(text(f"DROP TRIGGER test_refuse_row ON {table}"))
-            await s.execute(text("DROP FUNCTION test_refuse_row()"))
-
-
 async def test_a_database_error_in_a_source_ends_the_run_and_the_next_refresh_starts_a_new_one(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, job_ctx: AppContext
 ) -> None:
     user = await signup()
     ids = await connect_all(api, user, sim)
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
-    async with _failing_inserts(job_ctx, "watch_events"):  # Plex's play history cannot be stored
+    async with refusing_writes(
+        job_ctx, "watch_events", reason="test: the disk is full"
+    ):  # Plex's play history cannot be stored
         await _job(job_ctx, user)
     run = await _latest(api, user)
     assert run["status"] == "partial", run  # the other servers are independent of Plex
@@ -129,26 +108,9 @@ async def test_an_error_outside_any_source_fails_the_run(
     user = await signup()
     await connect_all(api, user, sim)
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
-    async with job_ctx.sessionmaker() as s, s.begin():
-        await s.execute(
-            text(
-                "CREATE FUNCTION test_refuse_row() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'test: connection state refused'; END $$"
-            )
-        )
-        await s.execute(
-            text(
-                "CREATE TRIGGER test_refuse_row BEFORE UPDATE OF sync_state ON connections "
-                "FOR EACH ROW EXECUTE FUNCTION test_refuse_row()"
-            )
-        )
-    try:
+    async with refusing_writes(job_ctx, "connections", of="sync_state", reason="test: connection state refused"):
         with pytest.raises(Exception, match="connection state refused"):
             await _job(job_ctx, user)
-    finally:
-        async with job_ctx.sessionmaker() as s, s.begin():
-            await s.execute(text("DROP TRIGGER test_refuse_row ON connections"))
-            await s.execute(text("DROP FUNCTION test_refuse_row()"))
     run = await _latest(api, user)
     assert run["status"] == "failed", run
     assert run["error"].startswith("The sync stopped: an unexpected error stopped it")

@@ -4,13 +4,13 @@ that stopped making progress (the stall watchdog) and queued runs whose job was 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from arq.constants import in_progress_key_prefix, job_key_prefix
 from redis.asyncio import Redis
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.jobs.models import JobRun, RunStatus
@@ -37,10 +37,22 @@ REPORTS_CHANGED = "reports_changed"  # session.info key: accounts whose report p
 RUNS_ENDED = "runs_ended"  # session.info key: (account, run) of sync runs ended here, to announce once committed
 
 
-def _ended(session: AsyncSession, rows: Sequence[Row[uuid.UUID, uuid.UUID]]) -> set[uuid.UUID]:
-    """Note the runs ended (``(run id, account id)`` rows) for the caller; returns their accounts."""
-    session.info.setdefault(RUNS_ENDED, []).extend((account, run) for run, account in rows)
-    accounts = {account for _, account in rows}
+async def _fail_syncs(
+    session: AsyncSession, *conditions: ColumnElement[bool], status: SyncStatus, **values: Any
+) -> set[uuid.UUID]:
+    """Fail the sync runs in ``status`` that match (compare-and-set: a run that ended meanwhile keeps
+    its end) and note them for the caller, who announces them and moves their accounts' report pages
+    on once committed. Returns their accounts."""
+    ended = (
+        await session.execute(
+            update(SyncRun)
+            .where(SyncRun.status == status, *conditions)
+            .values(status=SyncStatus.FAILED, finished_at=datetime.now(UTC), **values)
+            .returning(SyncRun.id, SyncRun.account_id)
+        )
+    ).all()
+    session.info.setdefault(RUNS_ENDED, []).extend((account, run) for run, account in ended)
+    accounts = {account for _, account in ended}
     session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
     return accounts
 
@@ -69,24 +81,16 @@ async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
         run_id for run_id, worker in running_syncs if not worker or not await redis.exists(ALIVE_PREFIX + worker)
     ]
     if dead_syncs:
-        ended = (
-            await session.execute(
-                update(SyncRun)
-                .where(SyncRun.id.in_(dead_syncs), SyncRun.status == SyncStatus.RUNNING)
-                .values(
-                    status=SyncStatus.FAILED,
-                    phase="stopped",
-                    error="The worker running this sync stopped before it finished; nothing it left unfinished was "
-                    "marked missing. Start a new sync.",
-                    finished_at=datetime.now(UTC),
-                    derived_stale=True,
-                    derived_error=NOT_REBUILT,
-                )
-                .returning(SyncRun.id, SyncRun.account_id)
-            )
-        ).all()
-        # Their dashboards and reports show the run: the caller bumps their page cache once committed.
-        _ended(session, ended)
+        await _fail_syncs(
+            session,
+            SyncRun.id.in_(dead_syncs),
+            status=SyncStatus.RUNNING,
+            phase="stopped",
+            error="The worker running this sync stopped before it finished; nothing it left unfinished was "
+            "marked missing. Start a new sync.",
+            derived_stale=True,
+            derived_error=NOT_REBUILT,
+        )
         log.warning("orphaned_syncs_failed", count=len(dead_syncs))
     return len(dead) + len(dead_syncs)
 
@@ -108,54 +112,39 @@ async def fail_stalled_runs(session: AsyncSession, redis: Redis, *, stall_minute
       refresh forever (one active run per account), so it is failed too.
     """
     cutoff = func.now() - timedelta(minutes=stall_minutes)
-    stalled = (
-        await session.execute(
-            update(SyncRun)
-            .where(
-                SyncRun.status == SyncStatus.RUNNING,
-                func.coalesce(SyncRun.progress_at, SyncRun.started_at, SyncRun.created_at) < cutoff,
-            )
-            .values(
-                status=SyncStatus.FAILED,
-                phase="stopped",
-                cancel_requested=True,
-                error=f"No progress for {_minutes(stall_minutes)}: the sync was stopped. "
-                "A server may have stopped answering, or the worker is stuck. What it read is kept; nothing it left "
-                "unfinished was marked missing. Start a new sync.",
-                finished_at=datetime.now(UTC),
-                derived_stale=True,
-                derived_error=NOT_REBUILT,
-            )
-            .returning(SyncRun.id, SyncRun.account_id)
-        )
-    ).all()
-    accounts = _ended(session, stalled)
+    stalled = await _fail_syncs(
+        session,
+        func.coalesce(SyncRun.progress_at, SyncRun.started_at, SyncRun.created_at) < cutoff,
+        status=SyncStatus.RUNNING,
+        phase="stopped",
+        cancel_requested=True,
+        error=f"No progress for {_minutes(stall_minutes)}: the sync was stopped. A server may have stopped "
+        "answering, or the worker is stuck. What it read is kept; nothing it left unfinished was marked missing. "
+        "Start a new sync.",
+        derived_stale=True,
+        derived_error=NOT_REBUILT,
+    )
     waiting = await session.scalars(
         select(SyncRun.id).where(SyncRun.status == SyncStatus.QUEUED, SyncRun.created_at < cutoff)
     )
-    lost = [
+    lost_jobs = [
         run_id
         for run_id in waiting.all()
         if not await redis.exists(
             job_key_prefix + dedupe_id(JobName.SYNC, run_id), in_progress_key_prefix + dedupe_id(JobName.SYNC, run_id)
         )
     ]
-    if lost:
-        never_started = (
-            await session.execute(
-                update(SyncRun)
-                .where(SyncRun.id.in_(lost), SyncRun.status == SyncStatus.QUEUED)
-                .values(
-                    status=SyncStatus.FAILED,
-                    phase="never started",
-                    error="The job that was to run this sync was lost before it started (the job queue was emptied "
-                    "or unreachable). Start a new sync.",
-                    finished_at=datetime.now(UTC),
-                )
-                .returning(SyncRun.id, SyncRun.account_id)
-            )
-        ).all()
-        accounts |= _ended(session, never_started)
-    if accounts:
-        log.warning("stalled_syncs_failed", accounts=len(accounts), lost=len(lost))
+    lost: set[uuid.UUID] = set()
+    if lost_jobs:
+        lost = await _fail_syncs(
+            session,
+            SyncRun.id.in_(lost_jobs),
+            status=SyncStatus.QUEUED,
+            phase="never started",
+            error="The job that was to run this sync was lost before it started (the job queue was emptied or "
+            "unreachable). Start a new sync.",
+        )
+    if stalled or lost:
+        log.warning("stalled_syncs_failed", stalled=len(stalled), lost=len(lost))
+    # One active run per account: as many runs as accounts.
     return len(stalled) + len(lost)

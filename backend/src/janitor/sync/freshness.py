@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.sync.models import SyncRun, SyncStatus
@@ -36,17 +36,28 @@ class Freshness(BaseModel):
     derived_stale_reason: str | None = Field(description="Why the figures may be out of date (when they may).")
 
 
+def _latest_recorded(account_id: uuid.UUID) -> Select[bool | None, str | None]:
+    """The derived state after the latest run that recorded one (a run that never started touched
+    nothing and records nothing)."""
+    return (
+        select(SyncRun.derived_stale, SyncRun.derived_error)
+        .where(SyncRun.account_id == account_id, SyncRun.derived_stale.is_not(None))
+        .order_by(SyncRun.created_at.desc())
+        .limit(1)
+    )
+
+
+async def derived_stale_now(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    """Whether the account's derived data is stale now (what a new run needs to know: it then
+    rebuilds it whatever it changes)."""
+    latest = (await session.execute(_latest_recorded(account_id))).one_or_none()
+    return bool(latest is not None and latest.derived_stale)
+
+
 async def report_freshness(session: AsyncSession, account_id: uuid.UUID) -> Freshness:
-    """The account's freshness: the latest run that recorded it (a run that never started touched
-    nothing and records nothing), and the end of the latest run that left the data fresh."""
-    latest = (
-        await session.execute(
-            select(SyncRun.derived_stale, SyncRun.derived_error)
-            .where(SyncRun.account_id == account_id, SyncRun.derived_stale.is_not(None))
-            .order_by(SyncRun.created_at.desc())
-            .limit(1)
-        )
-    ).one_or_none()
+    """The account's freshness: the latest run that recorded it, and the end of the latest run that
+    left the data fresh."""
+    latest = (await session.execute(_latest_recorded(account_id))).one_or_none()
     as_of = await session.scalar(
         select(SyncRun.finished_at)
         .where(SyncRun.account_id == account_id, SyncRun.derived_stale.is_(False))

@@ -109,10 +109,7 @@ class RunProgress:
             return
         self._last = now
         await self._settle_background()
-        stop = await self._write()
-        if stop is not None:
-            self._stop = stop
-            _raise(stop)
+        self._honour(await self._write())
 
     async def write(self) -> Stop | None:
         """Store and publish the figures now, without raising: whether the run must stop, for the
@@ -124,7 +121,9 @@ class RunProgress:
         """Raise ``Cancelled`` (or ``RunEnded``) now if the run must stop: called before a step that
         cannot be taken back (counting items missing, forgetting played states)."""
         await self._settle_background()
-        stop = await self.stop_requested()
+        self._honour(await self.stop_requested())
+
+    def _honour(self, stop: Stop | None) -> None:
         if stop is not None:
             self._stop = stop
             _raise(stop)

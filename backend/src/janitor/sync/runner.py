@@ -21,7 +21,7 @@ from janitor.jobs.runner import TenantJob
 from janitor.library.models import MediaItem, sync_seen_items
 from janitor.reports.precompute import ANALYZE_AFTER_ROWS, refresh_data_after_sync, refresh_summary_after_sync
 from janitor.sync.base import SourceResult, SyncContext
-from janitor.sync.freshness import NOT_REBUILT, REBUILD_FAILED
+from janitor.sync.freshness import NOT_REBUILT, REBUILD_FAILED, derived_stale_now
 from janitor.sync.jellyfin import sync_jellyfin
 from janitor.sync.jellyseerr import sync_jellyseerr
 from janitor.sync.models import SyncRun, SyncStatus
@@ -104,14 +104,9 @@ async def _claim(job: TenantJob) -> Claimed | None:
         libraries = (
             await session.scalars(select(Library).where(Library.account_id == account_id, Library.enabled.is_(True)))
         ).all()
-        stale_before = await session.scalar(
-            select(SyncRun.derived_stale)
-            .where(SyncRun.account_id == account_id, SyncRun.derived_stale.is_not(None))
-            .order_by(SyncRun.created_at.desc())
-            .limit(1)
-        )
+        stale_before = await derived_stale_now(session, account_id)
     await job.app.page_cache.bump_quietly(account_id)
-    return Claimed(run.id, run.full, connections, libraries, bool(stale_before))
+    return Claimed(run.id, run.full, connections, libraries, stale_before)
 
 
 async def _run(job: TenantJob, run: Claimed, progress: RunProgress, derived: Derived) -> None:
