@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { expectNoViolations } from './helpers';
 import { addFault, clearFaults, signUpWithJellyseerr } from './sim';
 
 test.afterEach(async ({ request }) => {
@@ -40,6 +41,7 @@ test('figures a stuck sync left stale are flagged until a refresh rebuilds them'
 	await expect(banner).toContainText('The sync stopped before the report figures were rebuilt.');
 	await expect(banner).toContainText('They show your servers as they were on');
 	await page.screenshot({ path: 'test-results/freshness-dashboard.png' });
+	await expectNoViolations(page, 'dashboard with stale figures');
 
 	await page.goto('/reports/requests');
 	await expect(banner).toContainText('The sync stopped before the report figures were rebuilt.');
