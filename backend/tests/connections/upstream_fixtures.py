@@ -61,7 +61,9 @@ def plex_server(router: respx.MockRouter, base: str = PLEX, token: str = PLEX_TO
     )
 
 
-def jellyfin_server(router: respx.MockRouter, key: str = JELLYFIN_KEY) -> None:
+def jellyfin_server(router: respx.MockRouter, key: str = JELLYFIN_KEY, **public: str) -> None:
+    """A Jellyfin 10.11.5 answering with ``key``; ``public`` adds to what /System/Info/Public tells anyone."""
+
     def authed(payload: Any) -> Any:
         def handler(request: Any) -> Response:
             if f'Token="{key}"' not in request.headers.get("Authorization", ""):
@@ -78,6 +80,7 @@ def jellyfin_server(router: respx.MockRouter, key: str = JELLYFIN_KEY) -> None:
                 "ServerName": "Attic",
                 "Version": "10.11.5",
                 "ProductName": "Jellyfin Server",
+                **public,
             },
         )
     )

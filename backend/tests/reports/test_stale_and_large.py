@@ -110,7 +110,16 @@ async def test_reports_are_scoped_to_the_tenant_and_validate_input(
     other = await signup()
     for report in ("stale", "large"):
         body = (await api.get(f"/api/v1/reports/{report}", headers=other.headers)).json()
-        assert body == {"items": [], "total": 0, "page": 1, "page_size": 50}
+        assert body == {
+            "items": [],
+            "total": 0,
+            "page": 1,
+            "page_size": 50,
+            # never synced: no data as of any time (another tenant's runs say nothing about this one's)
+            "data_as_of": None,
+            "derived_stale": False,
+            "derived_stale_reason": None,
+        }
         csv = await api.get(f"/api/v1/reports/{report}/export.csv", headers=other.headers)
         assert len(csv.text.strip().splitlines()) == 1
     bad = await api.get("/api/v1/reports/large", params={"page_size": 10_000}, headers=other.headers)

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.sync.freshness import Freshness
 
 T = TypeVar("T")
 
 
-class ReportPage(BaseModel, Generic[T]):
+class ReportPage(Freshness, Generic[T]):
+    """One page of a report, with how current the data behind it is (``data_as_of``, ``derived_stale``)."""
+
     items: list[T]
     total: int = Field(description="Rows matching the filters (all pages)")
     page: int

@@ -21,6 +21,7 @@ from janitor.reports.large import large_movies
 from janitor.reports.models import ReportSettings, ReportSummary
 from janitor.reports.requests import recently_available, request_report
 from janitor.reports.stale import stale_totals
+from janitor.sync.freshness import Freshness, report_freshness
 from janitor.sync.models import SyncRun
 
 
@@ -50,7 +51,7 @@ class LastSync(BaseModel):
     started_at: datetime | None
 
 
-class Dashboard(BaseModel):
+class Dashboard(Freshness):
     cards: list[ReportCard]
     storage: list[LibraryStorage]
     stale_by_age: list[AgeBucket]
@@ -220,4 +221,5 @@ async def dashboard(
         if last
         else None,
         has_connections=has_connections,
+        **(await report_freshness(session, account_id)).model_dump(),
     )

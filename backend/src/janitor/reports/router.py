@@ -32,6 +32,7 @@ from janitor.reports.requests import RecentRow, RequestRow, recently_available, 
 from janitor.reports.schemas import ReportSettingsOut, ReportSettingsUpdate
 from janitor.reports.service import ReportSettingsService
 from janitor.reports.stale import StaleItem, stale_items
+from janitor.sync.freshness import Freshness, report_freshness
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -82,12 +83,22 @@ async def page_params(
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
+async def freshness(session: SessionDep, account: CurrentAccount) -> Freshness:
+    return await report_freshness(session, account.id)
+
+
+# Every report page says how current the data behind it is (sync/freshness.py).
+Fresh = Annotated[Freshness, Depends(freshness)]
+
+
 @router.get("/reports/large", responses=error_responses(Unauthorized))
-async def report_large(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[LargeMovie]:
+async def report_large(
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
+) -> ReportPage[LargeMovie]:
     """Movies above the size threshold, largest first (sort: size, title, added, bitrate)."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await large_movies(session, account.id, paging, threshold_gb=settings.large_movie_gb)
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 EvidenceQuery = Annotated[
@@ -98,7 +109,7 @@ EvidenceQuery = Annotated[
 
 @router.get("/reports/stale", responses=error_responses(Unauthorized))
 async def report_stale(
-    session: SessionDep, account: CurrentAccount, paging: Paging, evidence: EvidenceQuery = "stale"
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh, evidence: EvidenceQuery = "stale"
 ) -> ReportPage[StaleItem]:
     """Movies and shows nobody watched for N months (sort: last_watched, title, added, size). With
     `evidence=unknown`: the items the report could not judge (a play without a date, no added date,
@@ -107,7 +118,7 @@ async def report_stale(
     items, total = await stale_items(
         session, account.id, paging, settings=settings, now=datetime.now(UTC), evidence=evidence
     )
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/languages", responses=error_responses(Unauthorized))
@@ -115,12 +126,13 @@ async def report_languages(
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
+    fresh: Fresh,
     issue: Literal["all", "audio", "subtitles"] = "all",
 ) -> ReportPage[LanguageIssue]:
     """Movies and episodes missing a required audio or subtitle language (sort: title, added, size)."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await language_issues(session, account.id, paging, settings=settings, issue=issue)
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/requests", responses=error_responses(Unauthorized))
@@ -128,6 +140,7 @@ async def report_requests(
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
+    fresh: Fresh,
     category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
 ) -> ReportPage[RequestRow]:
     """Jellyseerr requests that are pending, processing, failed or unavailable; `stuck` flags old approvals."""
@@ -135,35 +148,37 @@ async def report_requests(
     items, total = await request_report(
         session, account.id, paging, settings=settings, now=datetime.now(UTC), category=category
     )
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/recently-available", responses=error_responses(Unauthorized))
 async def report_recently_available(
-    session: SessionDep, account: CurrentAccount, paging: Paging
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
 ) -> ReportPage[RecentRow]:
     """What became available in the last N days, from Jellyseerr and from the libraries' added dates."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await recently_available(session, account.id, paging, settings=settings, now=datetime.now(UTC))
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/duplicates", responses=error_responses(Unauthorized))
-async def report_duplicates(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[DuplicateGroup]:
+async def report_duplicates(
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
+) -> ReportPage[DuplicateGroup]:
     """Duplicate tracks and multi-version tracks, grouped, with the proposed keeper and why."""
     settings = await ReportSettingsService(session, account.id).get()
     groups, total = await duplicate_groups(session, account.id, paging, settings=settings)
-    return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/duplicates/albums", responses=error_responses(Unauthorized))
 async def report_duplicate_albums(
-    session: SessionDep, account: CurrentAccount, paging: Paging
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
 ) -> ReportPage[DuplicateAlbum]:
     """Albums holding duplicate or multi-version tracks: extra copies, reclaimable size (sort: groups, album)."""
     settings = await ReportSettingsService(session, account.id).get()
     albums, total = await duplicate_albums(session, account.id, paging, settings=settings)
-    return ReportPage(items=albums, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=albums, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 class KeeperIn(BaseModel):

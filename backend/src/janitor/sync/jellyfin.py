@@ -204,6 +204,7 @@ async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str, f
     for played_filter in PLAYED_FILTERS:
         if not await _sync_state_list(ctx, client, user_id, first, played_filter):
             return False
+    await ctx.progress.checkpoint()  # a stop asked for now forgets no played state
     async with ctx.app.sessionmaker() as session, session.begin():
         conn = await driver_connection(session)
         forgotten = await conn.execute(STATE_FORGET, ctx.account_id, ctx.connection.id, user_id, ctx.run_id)

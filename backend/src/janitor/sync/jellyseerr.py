@@ -108,6 +108,7 @@ async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
         await _titles(ctx, client)
         ctx.source.requests = client.request_count
     if result.complete and ctx.full:
+        await ctx.progress.checkpoint()  # a stop asked for now counts no request missing
         async with ctx.app.sessionmaker() as session, session.begin():
             db = await driver_connection(session)
             await db.execute(MARK_MISSING, conn.id, ctx.run_id)
@@ -133,11 +134,20 @@ async def _titles(ctx: SyncContext, client: JellyseerrClient) -> None:
             except UpstreamError:
                 return tmdb_id, None
 
-    found = await asyncio.gather(*(one(r["media_type"], r["tmdb_id"]) for r in missing))
+    tasks = [asyncio.ensure_future(one(r["media_type"], r["tmdb_id"])) for r in missing]
+    found: list[tuple[int, str | None]] = []
+    try:
+        for next_title in asyncio.as_completed(tasks):
+            found.append(await next_title)
+            # Each title is progress (thousands of them take minutes on a first pass): the run's row
+            # moves on, so the stall watchdog sees it working, and a stop is seen between titles.
+            await ctx.step("titles", requests=client.request_count)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     titled = [(ctx.connection.id, tmdb, title) for tmdb, title in found if title]
     if titled:
         async with ctx.app.sessionmaker() as session, session.begin():
             db = await driver_connection(session)
             await db.executemany(SET_TITLE, titled)
-    if missing:
-        await ctx.step("titles", requests=client.request_count)

@@ -1004,6 +1004,21 @@ export interface components {
         Dashboard: {
             /** Cards */
             cards: components["schemas"]["ReportCard"][];
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Has Connections */
             has_connections: boolean;
             last_sync: components["schemas"]["LastSync"] | null;
@@ -1548,6 +1563,21 @@ export interface components {
         };
         /** ReportPage[DuplicateAlbum] */
         ReportPage_DuplicateAlbum_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["DuplicateAlbum"][];
             /** Page */
@@ -1562,6 +1592,21 @@ export interface components {
         };
         /** ReportPage[DuplicateGroup] */
         ReportPage_DuplicateGroup_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["DuplicateGroup"][];
             /** Page */
@@ -1576,6 +1621,21 @@ export interface components {
         };
         /** ReportPage[LanguageIssue] */
         ReportPage_LanguageIssue_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["LanguageIssue"][];
             /** Page */
@@ -1590,6 +1650,21 @@ export interface components {
         };
         /** ReportPage[LargeMovie] */
         ReportPage_LargeMovie_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["LargeMovie"][];
             /** Page */
@@ -1604,6 +1679,21 @@ export interface components {
         };
         /** ReportPage[RecentRow] */
         ReportPage_RecentRow_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["RecentRow"][];
             /** Page */
@@ -1618,6 +1708,21 @@ export interface components {
         };
         /** ReportPage[RequestRow] */
         ReportPage_RequestRow_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["RequestRow"][];
             /** Page */
@@ -1632,6 +1737,21 @@ export interface components {
         };
         /** ReportPage[StaleItem] */
         ReportPage_StaleItem_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["StaleItem"][];
             /** Page */
@@ -1845,6 +1965,16 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Derived Error
+             * @description Why the report figures may be out of date after this run.
+             */
+            derived_error: string | null;
+            /**
+             * Derived Stale
+             * @description After this run, the report figures (last plays, duplicate candidates) may be out of date: the rebuild failed or the run stopped before it. None while running, and for a run that never started.
+             */
+            derived_stale: boolean | null;
             /** Duration Seconds */
             duration_seconds?: number | null;
             /** Error */

@@ -117,7 +117,10 @@ describe('hasSyncedData', () => {
 		storage: [],
 		stale_by_age: [],
 		has_connections: true,
-		last_sync: null
+		last_sync: null,
+		data_as_of: null,
+		derived_stale: false,
+		derived_stale_reason: null
 	};
 	const run = (status: string) => ({ status, started_at: null, finished_at: null });
 

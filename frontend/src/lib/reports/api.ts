@@ -2,13 +2,13 @@
 import { api, parseApiError } from '$lib/api';
 import { attempt, type Attempt } from '$lib/api/attempt';
 import { auth } from '$lib/auth';
-import type { DuplicateAlbum, DuplicateGroup } from '$lib/api/types';
+import type { DuplicateAlbum, DuplicateGroup, Freshness } from '$lib/api/types';
 import type { ReportSlug } from './catalog';
 import type { ApiQuery } from './query';
 import { csvFilename } from './query';
 import type { BaseRow, TableSlug } from './tables';
 
-export interface Page<T> {
+export interface Page<T> extends Freshness {
 	items: T[];
 	total: number;
 	page: number;
