@@ -48,7 +48,11 @@ UNTITLED = (
     "SELECT DISTINCT media_type, tmdb_id FROM media_requests WHERE connection_id = $1 AND title IS NULL "
     "AND tmdb_id IS NOT NULL"
 )
-SET_TITLE = "UPDATE media_requests SET title = $3 WHERE connection_id = $1 AND tmdb_id = $2 AND title IS NULL"
+# A TMDB id names a movie or a show, never both: movie 1399 and show 1399 are two titles.
+SET_TITLE = (
+    "UPDATE media_requests SET title = $4 WHERE connection_id = $1 AND media_type = $2 AND tmdb_id = $3 "
+    "AND title IS NULL"
+)
 MARK_MISSING = (
     "UPDATE media_requests SET missing_runs = missing_runs + 1 WHERE connection_id = $1 "
     "AND last_seen_run IS DISTINCT FROM $2"
@@ -122,19 +126,23 @@ async def _titles(ctx: SyncContext, client: JellyseerrClient) -> None:
         missing = await db.fetch(UNTITLED, ctx.connection.id)
     sem = asyncio.Semaphore(ctx.concurrency)
 
-    async def one(media_type: str, tmdb_id: int) -> tuple[int, str | None]:
+    async def one(media_type: str, tmdb_id: int) -> str | None:
         async with sem:
             try:
                 if media_type == "tv":
                     details = await with_retries(lambda: client.tv(tmdb_id), attempts=2)
-                    return tmdb_id, details.get("name") or details.get("originalName")
+                    return details.get("name") or details.get("originalName")
                 details = await with_retries(lambda: client.movie(tmdb_id), attempts=2)
-                return tmdb_id, details.get("title") or details.get("originalTitle")
+                return details.get("title") or details.get("originalTitle")
             except UpstreamError:
-                return tmdb_id, None
+                return None
 
     found = await asyncio.gather(*(one(r["media_type"], r["tmdb_id"]) for r in missing))
-    titled = [(ctx.connection.id, tmdb, title) for tmdb, title in found if title]
+    titled = [
+        (ctx.connection.id, r["media_type"], r["tmdb_id"], title)
+        for r, title in zip(missing, found, strict=True)
+        if title
+    ]
     if titled:
         async with ctx.app.sessionmaker() as session, session.begin():
             db = await driver_connection(session)
