@@ -71,8 +71,8 @@ def scope_filters(
     clauses: list[str] = []
     args: dict[str, Any] = {}
     if params.q:
-        clauses.append("AND (" + " OR ".join(f"{column} ILIKE :q" for column in search) + ")")
-        args["q"] = f"%{params.q}%"
+        clauses.append("AND (" + " OR ".join(f"{column} ILIKE :q ESCAPE '\\'" for column in search) + ")")
+        args["q"] = f"%{like_literal(params.q)}%"
     if params.connection_id:
         clauses.append(f"AND {alias}.connection_id = :c")
         args["c"] = params.connection_id
@@ -80,6 +80,11 @@ def scope_filters(
         clauses.append(f"AND {alias}.library_id = :l")
         args["l"] = params.library_id
     return " ".join(clauses), args
+
+
+def like_literal(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (escape character ``\\``): "100%" finds "100%", not "1000"."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def fetch_page(
