@@ -166,7 +166,7 @@ async def test_requests_report_categories_and_stuck(
         "Broken Download": "failed",
         "Stuck Show": "processing",
         "Fresh Approval": "processing",
-        "Deleted Later": "unavailable",
+        "Deleted Later": "gone",
     }
     assert rows["Stuck Show"]["stuck"] is True
     assert "stuck" in rows["Stuck Show"]["why"]

@@ -27,7 +27,14 @@ from janitor.reports.duplicates import (
 )
 from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
-from janitor.reports.requests import RecentRow, RequestRow, recently_available, request_report
+from janitor.reports.requests import (
+    DatesFilter,
+    RecentRow,
+    RequestFilter,
+    RequestRow,
+    recently_available,
+    request_report,
+)
 from janitor.reports.schemas import ReportSettingsOut, ReportSettingsUpdate
 from janitor.reports.service import ReportSettingsService
 from janitor.reports.stale import StaleItem, stale_items
@@ -115,9 +122,13 @@ async def report_requests(
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
-    category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
+    category: RequestFilter = "all",
 ) -> ReportPage[RequestRow]:
-    """Jellyseerr requests that are pending, processing, failed or unavailable; `stuck` flags old approvals."""
+    """Jellyseerr requests that need a look, each once, with one category: `pending` (waiting for approval),
+    `processing` (approved, not available yet), `failed`, `gone` (was available, then deleted or
+    blocklisted). Filters that overlap them: `unavailable` (Jellyseerr's own: pending or approved, media
+    not available yet), `stuck` (approved and not available for more than the stuck threshold),
+    `future_dates` (Jellyseerr dates it in the future: suspect)."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await request_report(
         session, account.id, paging, settings=settings, now=datetime.now(UTC), category=category
@@ -127,11 +138,15 @@ async def report_requests(
 
 @router.get("/reports/recently-available", responses=error_responses(Unauthorized))
 async def report_recently_available(
-    session: SessionDep, account: CurrentAccount, paging: Paging
+    session: SessionDep, account: CurrentAccount, paging: Paging, dates: DatesFilter = "recent"
 ) -> ReportPage[RecentRow]:
-    """What became available in the last N days, from Jellyseerr and from the libraries' added dates."""
+    """What became available in the last N days (a title exactly N days old included), from Jellyseerr and
+    from the libraries' added dates. `dates=future` lists instead what is dated in the future (beyond a
+    day of clock skew): suspect dates, never counted as recent."""
     settings = await ReportSettingsService(session, account.id).get()
-    items, total = await recently_available(session, account.id, paging, settings=settings, now=datetime.now(UTC))
+    items, total = await recently_available(
+        session, account.id, paging, settings=settings, now=datetime.now(UTC), dates=dates
+    )
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -186,10 +201,12 @@ async def export_report(
     account: CurrentAccount,
     paging: Paging,
     issue: Literal["all", "audio", "subtitles"] = "all",
-    category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
+    category: RequestFilter = "all",
+    dates: DatesFilter = "recent",
 ) -> PlainTextResponse:
     """The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
-    `issue` applies to `languages` and `category` to `requests`, as on the report itself."""
+    `issue` applies to `languages`, `category` to `requests` and `dates` to `recently-available`, as on the
+    reports."""
     settings = await ReportSettingsService(session, account.id).get()
     everything = replace(paging, page=1, page_size=100_000)
     rows: Sequence[BaseModel]
@@ -212,7 +229,9 @@ async def export_report(
         )
         columns = list(RequestRow.model_fields)
     else:
-        rows, _ = await recently_available(session, account.id, everything, settings=settings, now=datetime.now(UTC))
+        rows, _ = await recently_available(
+            session, account.id, everything, settings=settings, now=datetime.now(UTC), dates=dates
+        )
         columns = list(RecentRow.model_fields)
     return _csv(to_csv(columns, (r.model_dump(mode="json") for r in rows)), report)
 
