@@ -109,20 +109,17 @@ async def compute_summary(
     session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
 ) -> Summary:
     """The figures from the reports themselves (every row of stale, large and duplicates, page by page)."""
-    # Every row, in pages of 20,000: one query for most accounts, no cap for the largest.
-    every = PageParams()
+    every = PageParams()  # every row, a page at a time (one query for most accounts), no cap
     one = PageParams(page=1, page_size=1)
     stale = await stale_totals(session, account_id, settings=settings, now=now)
     large_total = large_bytes = 0
     async for movies in every_page(
-        lambda p: large_movies(session, account_id, p, threshold_gb=settings.large_movie_gb), every, page_size=20_000
+        lambda p: large_movies(session, account_id, p, threshold_gb=settings.large_movie_gb), every
     ):
         large_total += len(movies)
         large_bytes += sum(m.size_bytes for m in movies)
     dup_total = dup_bytes = 0
-    async for groups in every_page(
-        lambda p: duplicate_groups(session, account_id, p, settings=settings), every, page_size=20_000
-    ):
+    async for groups in every_page(lambda p: duplicate_groups(session, account_id, p, settings=settings), every):
         dup_total += len(groups)
         dup_bytes += sum(g.reclaimable_bytes for g in groups)
     _, lang_total = await language_issues(session, account_id, one, settings=settings)

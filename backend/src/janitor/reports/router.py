@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.core.deps import CurrentAccount, SessionDep
+from janitor.core.deps import AppContext, ContextDep, CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.reports.common import PageParams, ReportPage, to_csv
+from janitor.reports.common import PageParams, ReportPage, every_page, to_csv
 from janitor.reports.dashboard import Dashboard, dashboard
 from janitor.reports.deps import RefreshSummary
 from janitor.reports.duplicates import (
@@ -27,6 +27,7 @@ from janitor.reports.duplicates import (
 )
 from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
+from janitor.reports.models import ReportSettings
 from janitor.reports.requests import (
     DatesFilter,
     RecentRow,
@@ -194,51 +195,114 @@ async def get_dashboard(session: SessionDep, account: CurrentAccount) -> Dashboa
     return await dashboard(session, account.id, settings=settings, now=datetime.now(UTC))
 
 
-@router.get("/reports/{report}/export.csv", response_class=PlainTextResponse, responses=error_responses(Unauthorized))
+ExportName = Literal["large", "stale", "languages", "requests", "recently-available", "duplicates"]
+Fetch = Callable[[PageParams], Awaitable[tuple[list[dict[str, Any]], int]]]
+
+
+@router.get(
+    "/reports/{report}/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **error_responses(Unauthorized)},
+)
 async def export_report(
-    report: Literal["large", "stale", "languages", "requests", "recently-available", "duplicates"],
+    report: ExportName,
     session: SessionDep,
+    ctx: ContextDep,
     account: CurrentAccount,
     paging: Paging,
     issue: Literal["all", "audio", "subtitles"] = "all",
     category: RequestFilter = "all",
     dates: DatesFilter = "recent",
-) -> PlainTextResponse:
-    """The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
-    `issue` applies to `languages`, `category` to `requests` and `dates` to `recently-available`, as on the
-    reports."""
+) -> StreamingResponse:
+    """Every filtered row of a report as CSV, streamed (duplicates: one row per copy). `issue` applies to
+    `languages`, `category` to `requests` and `dates` to `recently-available`, as on the reports."""
     settings = await ReportSettingsService(session, account.id).get()
-    everything = replace(paging, page=1, page_size=100_000)
-    rows: Sequence[BaseModel]
-    if report == "duplicates":
-        groups, _ = await duplicate_groups(session, account.id, everything, settings=settings)
-        body = to_csv(DUPLICATE_COLUMNS, duplicate_rows(groups))
-        return _csv(body, report)
-    if report == "large":
-        rows, _ = await large_movies(session, account.id, everything, threshold_gb=settings.large_movie_gb)
-        columns = list(LargeMovie.model_fields)
-    elif report == "stale":
-        rows, _ = await stale_items(session, account.id, everything, settings=settings, now=datetime.now(UTC))
-        columns = list(StaleItem.model_fields)
-    elif report == "languages":
-        rows, _ = await language_issues(session, account.id, everything, settings=settings, issue=issue)
-        columns = list(LanguageIssue.model_fields)
-    elif report == "requests":
-        rows, _ = await request_report(
-            session, account.id, everything, settings=settings, now=datetime.now(UTC), category=category
-        )
-        columns = list(RequestRow.model_fields)
-    else:
-        rows, _ = await recently_available(
-            session, account.id, everything, settings=settings, now=datetime.now(UTC), dates=dates
-        )
-        columns = list(RecentRow.model_fields)
-    return _csv(to_csv(columns, (r.model_dump(mode="json") for r in rows)), report)
-
-
-def _csv(body: str, report: str) -> PlainTextResponse:
-    return PlainTextResponse(
-        body,
-        media_type="text/csv",
+    stream = csv_chunks(
+        ctx, report, account.id, paging, settings, now=datetime.now(UTC), issue=issue, category=category, dates=dates
+    )
+    # The header and the first page are read before the response starts: a failure there is an error
+    # response. A failure later cuts the transfer short (the client sees an incomplete download).
+    first = await anext(stream)
+    return StreamingResponse(
+        _then(first, stream),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="media-janitor-{report}.csv"'},
     )
+
+
+async def _then(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
+async def csv_chunks(
+    ctx: AppContext,
+    report: ExportName,
+    account_id: uuid.UUID,
+    paging: PageParams,
+    settings: ReportSettings,
+    *,
+    now: datetime,
+    issue: Literal["all", "audio", "subtitles"],
+    category: RequestFilter,
+    dates: DatesFilter,
+    page_size: int | None = None,
+) -> AsyncIterator[str]:
+    """The CSV a page of rows at a time, read in one snapshot of the database (a sync writing meanwhile
+    cannot move a row across a page boundary), so memory holds one page whatever the report's size."""
+    async with ctx.sessionmaker() as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+        columns, fetch = _exporter(
+            report, session, account_id, settings, now=now, issue=issue, category=category, dates=dates
+        )
+        header = True
+        async for rows in every_page(fetch, paging, page_size=page_size):
+            yield to_csv(columns, rows, header=header)
+            header = False
+        if header:
+            yield to_csv(columns, [])
+
+
+def _exporter(
+    report: ExportName,
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    settings: ReportSettings,
+    *,
+    now: datetime,
+    issue: Literal["all", "audio", "subtitles"],
+    category: RequestFilter,
+    dates: DatesFilter,
+) -> tuple[list[str], Fetch]:
+    """A report's CSV columns and how to read one page of it as CSV rows."""
+    if report == "duplicates":
+
+        async def copies(p: PageParams) -> tuple[list[dict[str, Any]], int]:
+            groups, total = await duplicate_groups(session, account_id, p, settings=settings)
+            return list(duplicate_rows(groups)), total
+
+        return list(DUPLICATE_COLUMNS), copies
+    loaders: dict[str, tuple[type[BaseModel], Callable[[PageParams], Awaitable[tuple[Sequence[BaseModel], int]]]]] = {
+        "large": (LargeMovie, lambda p: large_movies(session, account_id, p, threshold_gb=settings.large_movie_gb)),
+        "stale": (StaleItem, lambda p: stale_items(session, account_id, p, settings=settings, now=now)),
+        "languages": (
+            LanguageIssue,
+            lambda p: language_issues(session, account_id, p, settings=settings, issue=issue),
+        ),
+        "requests": (
+            RequestRow,
+            lambda p: request_report(session, account_id, p, settings=settings, now=now, category=category),
+        ),
+        "recently-available": (
+            RecentRow,
+            lambda p: recently_available(session, account_id, p, settings=settings, now=now, dates=dates),
+        ),
+    }
+    model, load = loaders[report]
+
+    async def dumped(p: PageParams) -> tuple[list[dict[str, Any]], int]:
+        rows, total = await load(p)
+        return [r.model_dump(mode="json") for r in rows], total
+
+    return list(model.model_fields), dumped
