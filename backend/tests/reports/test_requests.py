@@ -307,3 +307,43 @@ async def test_search_takes_percent_underscore_and_backslash_literally(
     ]:
         assert sorted(await _titles(api, user, "large", q=q)) == found, q
     assert sorted(await _titles(api, user, "requests", q="_")) == []
+
+
+async def test_a_refresh_that_only_brings_requests_updates_the_dashboard(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    """Jellyseerr's rows count as changes: a run that changed only requests recomputes the summary."""
+    user = await signup()
+    pms = sim.info["pms"]["home"]
+    r = await api.post(
+        "/api/v1/connections/plex/manual",
+        json={"url": pms["base_url"], "token": pms["owner_token"]},
+        headers=user.headers,
+    )
+    assert r.status_code == 201, r.text
+    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+    await run_job(user)
+    seerr = sim.info["jellyseerr"]
+    r = await api.post(
+        "/api/v1/connections/jellyseerr",
+        json={"url": seerr["base_url"], "api_key": seerr["api_key"]},
+        headers=user.headers,
+    )
+    assert r.status_code == 201, r.text
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
+    assert run["status"] == "complete", run
+    board = (await api.get("/api/v1/dashboard", headers=user.headers)).json()
+    cards = {c["report"]: c["count"] for c in board["cards"]}
+    assert cards["requests"] == 11
+    assert cards["recently-available"] == 2
+    # A refresh that finds the same requests changes nothing (and rebuilds nothing).
+    await api.post("/api/v1/sync/runs", headers=user.headers)
+    await run_job(user)
+    changed = await _one(
+        job_ctx,
+        "SELECT changed FROM sync_runs WHERE account_id = :a ORDER BY created_at DESC LIMIT 1",
+        a=user.account_id,
+    )
+    assert changed == 0

@@ -44,6 +44,18 @@ UPSERT = (
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[3:] if c != "title")
     + ", title = COALESCE(EXCLUDED.title, r.title), missing_runs = 0"
 )
+# What the reports read of a request: a staged row that is new, back from missing or differs in any of
+# these counts as a change (so the run's derived data and dashboard summary are rebuilt after it).
+REPORTED = [c for c in COLUMNS[3:] if c not in ("title", "last_seen_run")]
+CHANGED = (
+    "SELECT count(*) FROM _stage_requests s LEFT JOIN media_requests r "
+    "ON r.connection_id = s.connection_id AND r.upstream_id = s.upstream_id "
+    "WHERE r.id IS NULL OR r.missing_runs > 0 OR ("
+    + ", ".join(f"r.{c}" for c in REPORTED)
+    + ") IS DISTINCT FROM ("
+    + ", ".join(f"s.{c}" for c in REPORTED)
+    + ")"
+)
 UNTITLED = (
     "SELECT DISTINCT media_type, tmdb_id FROM media_requests WHERE connection_id = $1 AND title IS NULL "
     "AND tmdb_id IS NOT NULL"
@@ -102,6 +114,7 @@ async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
                     db = await driver_connection(session)
                     await db.execute(STAGE)
                     await db.copy_records_to_table("_stage_requests", records=rows, columns=list(COLUMNS))
+                    ctx.tally(int(await db.fetchval(CHANGED)))
                     await db.execute(UPSERT)
                 if listing.pages == 1:
                     ctx.source.total = listing.total
@@ -115,7 +128,7 @@ async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
         async with ctx.app.sessionmaker() as session, session.begin():
             db = await driver_connection(session)
             await db.execute(MARK_MISSING, conn.id, ctx.run_id)
-            await db.execute(FORGET_GONE, conn.id)
+            ctx.tally(int((await db.execute(FORGET_GONE, conn.id)).split()[-1]))
     return result
 
 
@@ -147,5 +160,6 @@ async def _titles(ctx: SyncContext, client: JellyseerrClient) -> None:
         async with ctx.app.sessionmaker() as session, session.begin():
             db = await driver_connection(session)
             await db.executemany(SET_TITLE, titled)
+        ctx.tally(len(titled))
     if missing:
         await ctx.step("titles", requests=client.request_count)
