@@ -21,9 +21,11 @@ def gb_to_bytes(gb: float) -> int:
 
 
 def format_gb(size_bytes: int, *, above: float | None = None) -> str:
-    """``"14.2 GB"``. Next to a threshold it is compared with (``above``), a size that would round to
-    the threshold or below it is given in bytes, so the text never reads "13.0 GB is above 13 GB"."""
-    text = f"{size_bytes / GB:.1f} GB"
-    if above is not None and Decimal(text[:-3]) <= Decimal(repr(above)):
+    """``"14.2 GB"`` (``"143 GB"`` from 100 GB: the tables' rounding). Next to a threshold it is compared
+    with (``above``), a size that would round to the threshold or below it is given in bytes, so the
+    text never reads "13.0 GB is above the 13 GB threshold"."""
+    gb = size_bytes / GB
+    number = f"{gb:.0f}" if gb >= 100 else f"{gb:.1f}"
+    if above is not None and Decimal(number) <= Decimal(repr(above)):
         return f"{size_bytes:,} bytes"
-    return text
+    return f"{number} GB"
