@@ -217,11 +217,14 @@ async def test_items_get_a_wrong_added_date(
     client: httpx.AsyncClient, plex_headers: dict[str, str], jf_key: str, world: World
 ) -> None:
     movie = next(i for i in world.jellyfin.order if i.type == "movie")  # type: ignore[union-attr]
+    plex = f"/pms/home/library/metadata/{movie.id}"
+    listed = (await client.get(plex, headers={**plex_headers, **JSON})).json()  # rendered, kept in the caches
+    assert listed["MediaContainer"]["Metadata"][0]["addedAt"] != 1927857906
     r = await client.post(
         "/_admin/items/added", json={"service": "pms:home", "ids": [movie.id], "added_at": "2031-02-03T04:05:06Z"}
     )
     assert r.json() == {"service": "pms:home", "redated": 1}
-    md = (await client.get(f"/pms/home/library/metadata/{movie.id}", headers={**plex_headers, **JSON})).json()
+    md = (await client.get(plex, headers={**plex_headers, **JSON})).json()
     assert md["MediaContainer"]["Metadata"][0]["addedAt"] == 1927857906
     jf = f"/jellyfin/Items?Ids={movie.jf_id}&fields=DateCreated"
     before = (await client.get(jf, headers={"X-Emby-Token": jf_key})).json()["Items"][0]["DateCreated"]

@@ -311,7 +311,10 @@ def build_admin(app: SimApp) -> Router:
         for it in items:
             it.added_at = added
             it.updated_at = max(it.updated_at, now)
-            state.jf_parts.pop(it.jf_id or "", None)  # Jellyfin's rendered copy of the item
+            # Each server's rendered copy of the item goes with its old date.
+            if srv is not None:
+                state.forget_parts(srv.name, it.id)
+            state.jf_parts.pop(it.jf_id or "", None)
         state.mutate(svc, "redate", ids=sorted(ids), added_at=added, count=len(items))
         return _json({"service": svc, "redated": len(items)})
 
