@@ -21,7 +21,7 @@ from janitor.reports.service import ReportSettingsService
 from mediasim import SimServer, world_from_scenario
 
 from .conftest import NOW, ago, request
-from .test_stale_and_large import _synced, _titles
+from .test_stale_and_large import _connect, _sync, _synced, _titles
 
 ONE_US = timedelta(microseconds=1)
 
@@ -314,33 +314,16 @@ async def test_a_refresh_that_only_brings_requests_updates_the_dashboard(
 ) -> None:
     """Jellyseerr's rows count as changes: a run that changed only requests recomputes the summary."""
     user = await signup()
-    pms = sim.info["pms"]["home"]
-    r = await api.post(
-        "/api/v1/connections/plex/manual",
-        json={"url": pms["base_url"], "token": pms["owner_token"]},
-        headers=user.headers,
-    )
-    assert r.status_code == 201, r.text
-    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
-    await run_job(user)
-    seerr = sim.info["jellyseerr"]
-    r = await api.post(
-        "/api/v1/connections/jellyseerr",
-        json={"url": seerr["base_url"], "api_key": seerr["api_key"]},
-        headers=user.headers,
-    )
-    assert r.status_code == 201, r.text
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
-    run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
-    assert run["status"] == "complete", run
+    await _connect(api, user, sim, "plex")
+    await _sync(api, user, run_job)
+    await _connect(api, user, sim, "jellyseerr")
+    await _sync(api, user, run_job, full=False)
     board = (await api.get("/api/v1/dashboard", headers=user.headers)).json()
     cards = {c["report"]: c["count"] for c in board["cards"]}
     assert cards["requests"] == 11
     assert cards["recently-available"] == 2
     # A refresh that finds the same requests changes nothing (and rebuilds nothing).
-    await api.post("/api/v1/sync/runs", headers=user.headers)
-    await run_job(user)
+    await _sync(api, user, run_job, full=False)
     changed = await _one(
         job_ctx,
         "SELECT changed FROM sync_runs WHERE account_id = :a ORDER BY created_at DESC LIMIT 1",

@@ -7,26 +7,30 @@ from janitor.devtools.sim_fixtures import RunJob
 from mediasim import SimServer
 
 
-async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
-    user = await signup()
-    pms = sim.info["pms"]["home"]
-    r = await api.post(
-        "/api/v1/connections/plex/manual",
-        json={"url": pms["base_url"], "token": pms["owner_token"]},
-        headers=user.headers,
-    )
+async def _connect(api: httpx.AsyncClient, user: SignedUp, sim: SimServer, kind: str) -> None:
+    """Connect the simulator's Plex server (``plex``) or its Jellyseerr (``jellyseerr``)."""
+    if kind == "plex":
+        pms = sim.info["pms"]["home"]
+        path, body = "plex/manual", {"url": pms["base_url"], "token": pms["owner_token"]}
+    else:
+        seerr = sim.info["jellyseerr"]
+        path, body = "jellyseerr", {"url": seerr["base_url"], "api_key": seerr["api_key"]}
+    r = await api.post(f"/api/v1/connections/{path}", json=body, headers=user.headers)
     assert r.status_code == 201, r.text
-    seerr = sim.info["jellyseerr"]
-    r = await api.post(
-        "/api/v1/connections/jellyseerr",
-        json={"url": seerr["base_url"], "api_key": seerr["api_key"]},
-        headers=user.headers,
-    )
-    assert r.status_code == 201, r.text
-    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+
+
+async def _sync(api: httpx.AsyncClient, user: SignedUp, run_job: RunJob, *, full: bool = True) -> None:
+    await api.post("/api/v1/sync/runs", params={"full": "true"} if full else {}, headers=user.headers)
     await run_job(user)
     run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert run["status"] == "complete", run
+
+
+async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
+    user = await signup()
+    await _connect(api, user, sim, "plex")
+    await _connect(api, user, sim, "jellyseerr")
+    await _sync(api, user, run_job)
     return user
 
 
