@@ -240,6 +240,34 @@ async def test_items_vanish_without_delete(
     assert kinds == ["vanish", "vanish"]
 
 
+async def test_items_get_a_wrong_added_date(
+    client: httpx.AsyncClient, plex_headers: dict[str, str], jf_key: str, world: World
+) -> None:
+    movie = next(i for i in world.jellyfin.order if i.type == "movie")  # type: ignore[union-attr]
+    plex = f"/pms/home/library/metadata/{movie.id}"
+    listed = (await client.get(plex, headers={**plex_headers, **JSON})).json()  # rendered, kept in the caches
+    assert listed["MediaContainer"]["Metadata"][0]["addedAt"] != 1927857906
+    r = await client.post(
+        "/_admin/items/added", json={"service": "pms:home", "ids": [movie.id], "added_at": "2031-02-03T04:05:06Z"}
+    )
+    assert r.json() == {"service": "pms:home", "redated": 1}
+    md = (await client.get(plex, headers={**plex_headers, **JSON})).json()
+    assert md["MediaContainer"]["Metadata"][0]["addedAt"] == 1927857906
+    jf = f"/jellyfin/Items?Ids={movie.jf_id}&fields=DateCreated"
+    before = (await client.get(jf, headers={"X-Emby-Token": jf_key})).json()["Items"][0]["DateCreated"]
+    assert not before.startswith("2031")  # each server keeps its own copy of the item
+    r = await client.post(
+        "/_admin/items/added", json={"service": "jellyfin", "ids": [movie.jf_id], "added_at": 1927857906}
+    )
+    assert r.json() == {"service": "jellyfin", "redated": 1}
+    got = (await client.get(jf, headers={"X-Emby-Token": jf_key})).json()
+    assert got["Items"][0]["DateCreated"].startswith("2031-02-03T04:05:06")
+    bad = await client.post("/_admin/items/added", json={"service": "pms:home", "ids": [], "added_at": "soon"})
+    assert bad.status_code == 400
+    kinds = [m["kind"] for m in (await client.get("/_admin/mutations")).json()]
+    assert kinds == ["redate", "redate"]
+
+
 async def test_the_page_cache_budget_bounds_the_cache_and_survives_a_reset() -> None:
     """Benchmarks raise the budget (``--page-cache-mb``) so a warm-up leaves every page cached; below
     one page's size the cache starts over at each page, and a reset keeps the budget it was given."""

@@ -9,20 +9,29 @@ from mediasim import SimServer
 from .conftest import connect_plex
 
 
-async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
-    user = await signup()
-    await connect_plex(api, user, sim)
+async def _connect(api: httpx.AsyncClient, user: SignedUp, sim: SimServer, kind: str) -> None:
+    """Connect the simulator's Plex server (``plex``) or its Jellyseerr (``jellyseerr``)."""
+    if kind == "plex":
+        await connect_plex(api, user, sim)
+        return
     seerr = sim.info["jellyseerr"]
-    r = await api.post(
-        "/api/v1/connections/jellyseerr",
-        json={"url": seerr["base_url"], "api_key": seerr["api_key"]},
-        headers=user.headers,
-    )
+    body = {"url": seerr["base_url"], "api_key": seerr["api_key"]}
+    r = await api.post("/api/v1/connections/jellyseerr", json=body, headers=user.headers)
     assert r.status_code == 201, r.text
-    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+
+
+async def _sync(api: httpx.AsyncClient, user: SignedUp, run_job: RunJob, *, full: bool = True) -> None:
+    await api.post("/api/v1/sync/runs", params={"full": "true"} if full else {}, headers=user.headers)
     await run_job(user)
     run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert run["status"] == "complete", run
+
+
+async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
+    user = await signup()
+    await _connect(api, user, sim, "plex")
+    await _connect(api, user, sim, "jellyseerr")
+    await _sync(api, user, run_job)
     return user
 
 
@@ -171,7 +180,7 @@ async def test_requests_report_categories_and_stuck(
         "Broken Download": "failed",
         "Stuck Show": "processing",
         "Fresh Approval": "processing",
-        "Deleted Later": "unavailable",
+        "Deleted Later": "gone",
     }
     assert rows["Stuck Show"]["stuck"] is True
     assert "stuck" in rows["Stuck Show"]["why"]

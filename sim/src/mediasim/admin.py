@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,6 +19,13 @@ from mediasim.model import Item, Part, PlexServer
 if TYPE_CHECKING:
     from mediasim.app import SimApp
     from mediasim.core import SimState
+
+
+def iso_ts(text: str) -> int:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("a date needs its time zone")
+    return int(moment.timestamp())
 
 
 def _json(obj: Any, status: int = 200) -> Response:
@@ -299,6 +307,35 @@ def build_admin(app: SimApp) -> Router:
         state.mutate(svc, "copy", id=str(source.id), copy=str(copy.id))
         return _json({"service": svc, "id": str(copy.id), "of": str(source.id)}, 201)
 
+    async def redate(request: Request) -> Response:
+        """A server dates items wrongly (its clock, a bad tag, a scanner bug): set their added date, e.g.
+        next month. Their update date moves to now, as a server's does when an item's metadata changes."""
+        body = orjson.loads(await request.body() or b"{}")
+        svc = str(body.get("service", ""))
+        ids = {str(i) for i in body.get("ids", [])}
+        try:
+            added = int(body["added_at"]) if not isinstance(body.get("added_at"), str) else iso_ts(body["added_at"])
+        except (KeyError, TypeError, ValueError):
+            return _json({"error": "added_at: epoch seconds or an ISO 8601 date"}, 400)
+        w = state.world
+        srv = w.pms(svc[4:]) if svc.startswith("pms:") else None
+        if srv is not None:
+            items = [i for i in srv.items.values() if str(i.id) in ids]
+        elif svc == "jellyfin" and w.jellyfin is not None:
+            items = [i for i in w.jellyfin.order if i.jf_id in ids]
+        else:
+            return _json({"error": f"unknown service {svc}"}, 404)
+        now = int(time.time())
+        for it in items:
+            it.added_at = added
+            it.updated_at = max(it.updated_at, now)
+            # Each server's rendered copy of the item goes with its old date.
+            if srv is not None:
+                state.forget_parts(srv.name, it.id)
+            state.jf_parts.pop(it.jf_id or "", None)
+        state.mutate(svc, "redate", ids=sorted(ids), added_at=added, count=len(items))
+        return _json({"service": svc, "redated": len(items)})
+
     async def cache_stats(request: Request) -> Response:
         return _json({"pages": len(state.page_cache), "fragments": len(state.frag_cache), "version": state.version})
 
@@ -324,6 +361,7 @@ def build_admin(app: SimApp) -> Router:
             Route("/_admin/reset", reset, methods=["POST"]),
             Route("/_admin/items/vanish", vanish, methods=["POST"]),
             Route("/_admin/items/copy", copy_item, methods=["POST"]),
+            Route("/_admin/items/added", redate, methods=["POST"]),
         ]
     )
 

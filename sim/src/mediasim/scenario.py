@@ -331,7 +331,8 @@ class _Loader:
                         for srv in w.plex_servers
                         for sec in srv.sections
                         for it in sec.items
-                        if it.guids.get("tmdb") == str(tmdb)
+                        # TMDB numbers movies and shows apart: a show request never meets movie 1399.
+                        if it.guids.get("tmdb") == str(tmdb) and it.type == ("show" if mtype == "tv" else "movie")
                     ),
                     None,
                 )

@@ -8,18 +8,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.library.clock import zone
-from janitor.reports.common import PageParams
+from janitor.reports.common import PageParams, every_page
 from janitor.reports.duplicates import duplicate_groups
 from janitor.reports.languages import language_issues
 from janitor.reports.large import large_movies
 from janitor.reports.models import ReportSettings, ReportSummary
-from janitor.reports.requests import recently_available, request_report
+from janitor.reports.requests import recently_available, request_counts
 from janitor.reports.stale import stale_totals
 from janitor.sync.freshness import Freshness, report_freshness
 from janitor.sync.models import SyncRun
@@ -29,6 +29,11 @@ class ReportCard(BaseModel):
     report: str
     count: int
     reclaimable_bytes: int | None = None
+    breakdown: dict[str, int] | None = Field(
+        default=None,
+        description="Rows per filter of the report, where filters overlap (requests: pending, unavailable, "
+        "processing, stuck, failed, gone, future_dates; recently-available: future_dates, listed apart)",
+    )
 
 
 class LibraryStorage(BaseModel):
@@ -106,24 +111,36 @@ SELECT md5(concat_ws(' | ',
 async def compute_summary(
     session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
 ) -> Summary:
-    """The figures from the reports themselves (every row of stale, large and duplicates)."""
-    everything = PageParams(page=1, page_size=100_000)
+    """The figures from the reports themselves (every row of stale, large and duplicates, page by page)."""
+    every = PageParams()  # every row, a page at a time (one query for most accounts), no cap
     one = PageParams(page=1, page_size=1)
     stale = await stale_totals(session, account_id, settings=settings, now=now)
-    large, large_total = await large_movies(session, account_id, everything, threshold_gb=settings.large_movie_gb)
-    dup_groups, dup_total = await duplicate_groups(session, account_id, everything, settings=settings)
+    large_total = large_bytes = 0
+    async for movies in every_page(
+        lambda p: large_movies(session, account_id, p, threshold_gb=settings.large_movie_gb), every
+    ):
+        large_total += len(movies)
+        large_bytes += sum(m.size_bytes for m in movies)
+    dup_total = dup_bytes = 0
+    async for groups in every_page(lambda p: duplicate_groups(session, account_id, p, settings=settings), every):
+        dup_total += len(groups)
+        dup_bytes += sum(g.reclaimable_bytes for g in groups)
     _, lang_total = await language_issues(session, account_id, one, settings=settings)
-    _, req_total = await request_report(session, account_id, one, settings=settings, now=now)
+    requests = await request_counts(session, account_id, settings=settings, now=now)
     _, recent_total = await recently_available(session, account_id, one, settings=settings, now=now)
+    _, future_total = await recently_available(session, account_id, one, settings=settings, now=now, dates="future")
     cards = [
-        ReportCard(
-            report="duplicates", count=dup_total, reclaimable_bytes=sum(g.reclaimable_bytes for g in dup_groups)
-        ),
+        ReportCard(report="duplicates", count=dup_total, reclaimable_bytes=dup_bytes),
         ReportCard(report="stale", count=stale.count, reclaimable_bytes=stale.size_bytes),
-        ReportCard(report="large", count=large_total, reclaimable_bytes=sum(i.size_bytes for i in large)),
+        ReportCard(report="large", count=large_total, reclaimable_bytes=large_bytes),
         ReportCard(report="languages", count=lang_total),
-        ReportCard(report="requests", count=req_total),
-        ReportCard(report="recently-available", count=recent_total),
+        # Each request once (its category); the overlapping filters beside it.
+        ReportCard(
+            report="requests",
+            count=requests["all"],
+            breakdown={k: n for k, n in requests.items() if k != "all"},
+        ),
+        ReportCard(report="recently-available", count=recent_total, breakdown={"future_dates": future_total}),
     ]
     storage = [
         LibraryStorage(**dict(r)) for r in (await session.execute(text(STORAGE_SQL), {"a": account_id})).mappings()

@@ -53,11 +53,27 @@ class ReportSettingsUpdate(BaseModel):
     stale_ignore_added_months: int | None = Field(default=None, ge=0, le=120)
     stale_ignore_released_months: int | None = Field(default=None, ge=0, le=120)
     stale_ignore_future_releases: bool | None = None
-    large_movie_gb: float | None = Field(default=None, gt=0, le=1000)
+    large_movie_gb: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="Movies strictly larger than this are large; decimal GB "
+        "(1 GB = 10^9 bytes, as Plex and Jellyfin show sizes)",
+    )
     required_audio_languages: Languages | None = None
     required_subtitle_languages: Languages | None = None
     duplicate_tolerance_seconds: int | None = Field(default=None, ge=0, le=60)
     duplicate_strict: bool | None = None
-    stuck_request_days: int | None = Field(default=None, ge=1, le=365)
-    recently_available_days: int | None = Field(default=None, ge=1, le=365)
+    stuck_request_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="An approved request not available for strictly more than this many days is stuck",
+    )
+    recently_available_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="Available at most this many days ago (a title exactly this old still counts) is recent",
+    )
     time_zone: TimeZone | None = None

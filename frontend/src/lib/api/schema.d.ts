@@ -651,7 +651,9 @@ export interface paths {
         };
         /**
          * Report Recently Available
-         * @description What became available in the last N days, from Jellyseerr and from the libraries' added dates.
+         * @description What became available in the last N days (a title exactly N days old included), from Jellyseerr and
+         *     from the libraries' added dates. `dates=future` lists instead what is dated in the future (beyond a
+         *     day of clock skew): suspect dates, never counted as recent.
          */
         get: operations["report_recently_available"];
         put?: never;
@@ -671,7 +673,11 @@ export interface paths {
         };
         /**
          * Report Requests
-         * @description Jellyseerr requests that are pending, processing, failed or unavailable; `stuck` flags old approvals.
+         * @description Jellyseerr requests that need a look, each once, with one category: `pending` (waiting for approval),
+         *     `processing` (approved, not available yet), `failed`, `gone` (was available, then deleted or
+         *     blocklisted). Filters that overlap them: `unavailable` (Jellyseerr's own: pending or approved, media
+         *     not available yet), `stuck` (approved and not available for more than the stuck threshold),
+         *     `future_dates` (Jellyseerr dates it in the future: suspect).
          */
         get: operations["report_requests"];
         put?: never;
@@ -713,9 +719,9 @@ export interface paths {
         };
         /**
          * Export Report
-         * @description The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
-         *     `issue` applies to `languages`, `category` to `requests` and `evidence` to `stale`, as on the report
-         *     itself.
+         * @description Every filtered row of a report as CSV, streamed (duplicates: one row per copy). `issue` applies to
+         *     `languages`, `category` to `requests`, `dates` to `recently-available` and `evidence` to `stale`, as
+         *     on the reports.
          */
         get: operations["export_report"];
         put?: never;
@@ -1530,6 +1536,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Future Date
+             * @description The date is in the future (suspect): never counted as recent
+             */
+            future_date: boolean;
             /** Kind */
             kind: string;
             /** Library */
@@ -1554,6 +1565,13 @@ export interface components {
         };
         /** ReportCard */
         ReportCard: {
+            /**
+             * Breakdown
+             * @description Rows per filter of the report, where filters overlap (requests: pending, unavailable, processing, stuck, failed, gone, future_dates; recently-available: future_dates, listed apart)
+             */
+            breakdown?: {
+                [key: string]: number;
+            } | null;
             /** Count */
             count: number;
             /** Reclaimable Bytes */
@@ -1800,9 +1818,15 @@ export interface components {
             duplicate_strict?: boolean | null;
             /** Duplicate Tolerance Seconds */
             duplicate_tolerance_seconds?: number | null;
-            /** Large Movie Gb */
+            /**
+             * Large Movie Gb
+             * @description Movies strictly larger than this are large; decimal GB (1 GB = 10^9 bytes, as Plex and Jellyfin show sizes)
+             */
             large_movie_gb?: number | null;
-            /** Recently Available Days */
+            /**
+             * Recently Available Days
+             * @description Available at most this many days ago (a title exactly this old still counts) is recent
+             */
             recently_available_days?: number | null;
             /** Required Audio Languages */
             required_audio_languages?: string[] | null;
@@ -1819,27 +1843,44 @@ export interface components {
              * @description Nothing watched for this many months
              */
             stale_months?: number | null;
-            /** Stuck Request Days */
+            /**
+             * Stuck Request Days
+             * @description An approved request not available for strictly more than this many days is stuck
+             */
             stuck_request_days?: number | null;
             /** Time Zone */
             time_zone?: string | null;
         };
         /** RequestRow */
         RequestRow: {
-            /** Age Days */
+            /**
+             * Age Days
+             * @description Days since the request; null when unknown or dated in the future
+             */
             age_days: number | null;
             /**
              * Category
+             * @description pending: waiting for approval; processing: approved, not available yet; failed: Jellyseerr reports a failure; gone: was available, then deleted or blocklisted
              * @enum {string}
              */
-            category: "pending" | "processing" | "failed" | "unavailable";
+            category: "pending" | "processing" | "failed" | "gone";
             /**
              * Connection Id
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Future Dates
+             * @description Jellyseerr dates the request or its media in the future (suspect)
+             */
+            future_dates: boolean;
             /** Is 4K */
             is_4k: boolean;
+            /**
+             * Media Status
+             * @description Jellyseerr's media status for the request's quality (4K or not)
+             */
+            media_status: string | null;
             /** Media Type */
             media_type: string;
             /** Requested At */
@@ -1848,12 +1889,20 @@ export interface components {
             requested_by: string | null;
             /** Server */
             server: string;
-            /** Stuck */
+            /**
+             * Stuck
+             * @description Approved and not available for more than the stuck threshold (days)
+             */
             stuck: boolean;
             /** Title */
             title: string | null;
             /** Tmdb Id */
             tmdb_id: number | null;
+            /**
+             * Unavailable
+             * @description Jellyseerr's 'unavailable': pending or approved, media not available yet (unknown, pending, processing or partially available)
+             */
+            unavailable: boolean;
             /** Upstream Id */
             upstream_id: number;
             /** Why */
@@ -3602,6 +3651,7 @@ export interface operations {
     report_recently_available: {
         parameters: {
             query?: {
+                dates?: "recent" | "future";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3649,7 +3699,7 @@ export interface operations {
     report_requests: {
         parameters: {
             query?: {
-                category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
+                category?: "all" | "pending" | "unavailable" | "processing" | "stuck" | "failed" | "gone" | "future_dates";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3747,7 +3797,8 @@ export interface operations {
         parameters: {
             query?: {
                 issue?: "all" | "audio" | "subtitles";
-                category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
+                category?: "all" | "pending" | "unavailable" | "processing" | "stuck" | "failed" | "gone" | "future_dates";
+                dates?: "recent" | "future";
                 /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */
                 evidence?: "stale" | "unknown";
                 page?: number;
@@ -3773,7 +3824,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "text/csv": string;
                 };
             };
             /** @description `not_authenticated` */
@@ -3782,7 +3833,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation error */

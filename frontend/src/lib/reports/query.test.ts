@@ -67,6 +67,12 @@ describe('URL query <-> table state', () => {
 		expect(writeState({ ...defaultState(recent), library: LIB }, recent)).toBe('');
 		expect(read('category=stuck', requests).filter).toBe('stuck');
 		expect(read('issue=audio', requests).filter).toBe('all');
+		// Jellyseerr's "unavailable", "gone" (available, then deleted or blocklisted), future dates.
+		for (const f of ['unavailable', 'gone', 'future_dates'])
+			expect(read(`category=${f}`, requests).filter).toBe(f);
+		expect(read('dates=future', recent).filter).toBe('future');
+		expect(writeState({ ...defaultState(recent), filter: 'future' }, recent)).toBe('dates=future');
+		expect(read('dates=tomorrow', recent).filter).toBe('recent');
 		expect(defaultState(DUPLICATES)).toMatchObject({ sort: '', filter: '' });
 	});
 });
@@ -106,7 +112,11 @@ describe('API query', () => {
 		expect(apiQuery(defaultState(recent), recent)).toEqual({
 			page: 1,
 			page_size: 50,
-			order: 'desc'
+			order: 'desc',
+			dates: 'recent'
+		});
+		expect(apiQuery({ ...defaultState(recent), filter: 'future' }, recent)).toMatchObject({
+			dates: 'future'
 		});
 	});
 });

@@ -6,7 +6,7 @@
 export type SortOrder = 'asc' | 'desc';
 
 /** The query parameter of a report's own filter. */
-export type FilterParam = 'issue' | 'category' | 'evidence';
+export type FilterParam = 'issue' | 'category' | 'evidence' | 'dates';
 
 export interface TableState {
 	page: number;
@@ -19,7 +19,7 @@ export interface TableState {
 	connection: string;
 	/** A library id, or ''. */
 	library: string;
-	/** The report's own filter (`issue`, `category`, `evidence`), or '' when it has none. */
+	/** The report's own filter (`issue`, `category`, `evidence`, `dates`), or '' when it has none. */
 	filter: string;
 }
 
@@ -107,6 +107,7 @@ export interface ApiQuery {
 	issue?: string;
 	category?: string;
 	evidence?: string;
+	dates?: string;
 }
 
 /** The report endpoint's (and its CSV export's) query parameters for a state. */
