@@ -49,7 +49,10 @@ export default defineConfig({
 	webServer: external
 		? undefined
 		: {
-				command: `cd .. && uv run python scripts/devstack.py --ephemeral --port ${PORT} --sim-port ${SIM_PORT}`,
+				// The stall watchdog fails a sync without progress for 15 s here (30 min in production), so
+				// freshness.spec.ts sees a stuck sync end within a minute; every other sync of the suite
+				// shows progress every few seconds.
+				command: `cd .. && JANITOR_SYNC_STALL_MINUTES=0.25 uv run python scripts/devstack.py --ephemeral --port ${PORT} --sim-port ${SIM_PORT}`,
 				url: `http://127.0.0.1:${PORT}/api/healthz`,
 				timeout: 120_000,
 				reuseExistingServer: false,

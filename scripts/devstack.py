@@ -3,7 +3,13 @@
     uv run python scripts/devstack.py              # reuse running Postgres/Redis, else start them in .local/
     uv run python scripts/devstack.py --ephemeral  # throwaway servers in a temp dir, removed on exit
 
-Ctrl-C (or SIGTERM) stops everything this script started, and nothing else.
+SIGINT (Ctrl-C) or SIGTERM stops everything this script started, and nothing else. (`./dev up` passes
+the signals it gets on to this script: `task` alone would not.)
+
+Its data stays apart from other software on the machine: in a Postgres it reuses it works in its own
+database, media_janitor_dev (created if missing), and in a Redis it reuses it keeps everything (arq's
+queue, the page cache, rate limits, sign-in PINs) in its own db number, 7. Both are printed at start.
+JANITOR_DATABASE_URL / JANITOR_REDIS_URL, when set, are used exactly as given.
 """
 
 from __future__ import annotations
@@ -20,15 +26,23 @@ import tempfile
 import time
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlsplit
 
 import asyncpg
 from cryptography.fernet import Fernet
+from redis import Redis, RedisError
 from sqlalchemy.engine import make_url
 
 from janitor.devtools.services import PostgresServer, RedisServer, free_port, port_open
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / ".local"
+# Not the defaults ("postgres", db 0) other software on the machine uses: a Postgres or Redis already
+# running on the default ports is shared, and the worker's queue and the app's keys must not mix with
+# anyone else's. A db number rather than a key prefix: arq names its keys "arq:..." whatever we do.
+# (Redis pub/sub channels are shared by every db; ours are named after account ids.)
+DEV_DATABASE = "media_janitor_dev"
+DEV_REDIS_DB = 7
 
 
 def log(msg: str) -> None:
@@ -67,6 +81,34 @@ async def _reachable(url: str) -> bool:
         return False
 
 
+def _redis_problem(url: str) -> str | None:
+    """Why this Redis URL cannot be used (no server, a password, no such db), or None."""
+    client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+        return None
+    except RedisError as exc:
+        return str(exc) or type(exc).__name__
+    finally:
+        client.close()
+
+
+def host_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host, int(port)
+
+
+def where(url: str) -> str:
+    """Where a Postgres or Redis URL points, as printed: host:port and database name or db number."""
+    if url.startswith(("redis://", "rediss://")):
+        parts = urlsplit(url)
+        return f"db {parts.path.strip('/') or 0} on {parts.hostname}:{parts.port or 6379}"
+    parsed = make_url(url)
+    return f"database {parsed.database} on {parsed.host}:{parsed.port or 5432}"
+
+
 class Stack:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -77,11 +119,12 @@ class Stack:
     def postgres(self) -> str:
         wanted = os.environ.get("JANITOR_DATABASE_URL")
         if not self.args.ephemeral:
-            candidates = [wanted] if wanted else ["postgresql+asyncpg://postgres@127.0.0.1:5432/janitor"]
-            for url in candidates:
-                if asyncio.run(_reachable(url)):
-                    log(f"using running Postgres at {make_url(url).render_as_string(hide_password=True)}")
-                    return url
+            host, port = self.args.postgres
+            url = wanted or f"postgresql+asyncpg://postgres@{host}:{port}/{DEV_DATABASE}"
+            if asyncio.run(_reachable(url)):
+                source = "JANITOR_DATABASE_URL" if wanted else "already running; created the database if missing"
+                log(f"Postgres: {where(url)} ({source})")
+                return url
             base = LOCAL / "pg"
             port = 54329
         else:
@@ -89,27 +132,31 @@ class Stack:
             base, port = self.tmp / "pg", free_port()
         server = PostgresServer(base, port=port).start()
         self.servers.append(server)
-        url = make_url(server.url).set(database="janitor").render_as_string(hide_password=False)
+        url = make_url(server.url).set(database=DEV_DATABASE).render_as_string(hide_password=False)
         asyncio.run(_ensure_database(url))
-        log(f"started Postgres on port {port} (data in {base})")
+        log(f"Postgres: {where(url)} (started here, data in {base})")
         return url
 
     def redis(self) -> str:
         wanted = os.environ.get("JANITOR_REDIS_URL")
         if not self.args.ephemeral:
-            url = wanted or "redis://127.0.0.1:6379/0"
-            parsed = make_url(url.replace("redis://", "postgresql://", 1))
-            if port_open(parsed.host or "127.0.0.1", parsed.port or 6379):
-                log(f"using running Redis at {parsed.host}:{parsed.port}")
+            host, port = self.args.redis
+            url = wanted or f"redis://{host}:{port}/{DEV_REDIS_DB}"
+            problem = _redis_problem(url)
+            if problem is None:
+                source = "JANITOR_REDIS_URL" if wanted else "already running"
+                log(f"Redis: {where(url)} ({source})")
                 return url
+            log(f"not using the Redis at {where(url)}: {problem}")
             base, port = LOCAL / "redis", 63799
         else:
             assert self.tmp is not None
             base, port = self.tmp / "redis", free_port()
         server = RedisServer(base, port=port).start()
         self.servers.append(server)
-        log(f"started Redis on port {port}")
-        return server.url
+        url = f"redis://127.0.0.1:{port}/{DEV_REDIS_DB}"
+        log(f"Redis: {where(url)} (started here)")
+        return url
 
     def simulator(self, env: dict[str, str]) -> None:
         """The demo world: a simulated plex.tv, Plex server, Jellyfin and Jellyseerr on loopback.
@@ -214,6 +261,14 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--ephemeral", action="store_true", help="throwaway Postgres/Redis (for e2e tests)")
+    for server, port, ours in (("Postgres", 5432, f"database {DEV_DATABASE}"), ("Redis", 6379, f"db {DEV_REDIS_DB}")):
+        parser.add_argument(
+            f"--{server.lower()}",
+            type=host_port,
+            default=("127.0.0.1", port),
+            metavar="HOST:PORT",
+            help=f"a running {server} to use ({ours}); default 127.0.0.1:{port}",
+        )
     parser.add_argument("--no-worker", action="store_true")
     parser.add_argument("--no-sim", action="store_true", help="do not start the media-server simulator")
     parser.add_argument("--sim-port", type=int, default=0)

@@ -1,7 +1,7 @@
 """media copies across servers and path mappings
 
 Revision ID: ac12534598cc
-Revises: 0468831fdf62
+Revises: f27de9019e94
 Create Date: 2026-12-05 08:10:02.080987
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'ac12534598cc'
-down_revision: str | None = '0468831fdf62'
+down_revision: str | None = 'f27de9019e94'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

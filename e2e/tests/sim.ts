@@ -1,4 +1,5 @@
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { signUp } from './helpers';
 
 /** The media-server simulator devstack starts (see playwright.config.ts). */
 export const SIM_URL = process.env.E2E_SIM_URL ?? 'http://127.0.0.1:8766';
@@ -48,6 +49,20 @@ export async function addJellyseerr(page: Page, sim: SimInfo) {
 	await dialog.getByLabel('API key', { exact: true }).fill(sim.jellyseerr.api_key);
 	await dialog.getByRole('button', { name: 'Connect Jellyseerr' }).click();
 	await expect(dialog).toBeHidden();
+}
+
+/**
+ * A new account with Jellyseerr connected (through its form on /connections), once the first sync
+ * that connecting started has finished. Returns the Refresh button.
+ */
+export async function signUpWithJellyseerr(page: Page, request: APIRequestContext) {
+	const sim = await simInfo(request);
+	await signUp(page);
+	await page.goto('/connections');
+	await addJellyseerr(page, sim);
+	const refresh = page.getByTestId('sync-button');
+	await expect(refresh).toHaveAccessibleName('Refresh libraries', { timeout: 30_000 });
+	return refresh;
 }
 
 /** Slow a simulated service down (every request waits `paceMs`); 0 restores full speed. */

@@ -1,6 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { signUp } from './helpers';
-import { addJellyseerr, clearFaults, setPace, simInfo } from './sim';
+import { clearFaults, setPace, signUpWithJellyseerr } from './sim';
 
 test.afterEach(async ({ request }) => {
 	await setPace(request, 'jellyseerr', 0);
@@ -8,13 +7,8 @@ test.afterEach(async ({ request }) => {
 });
 
 test('a running sync survives a reload and can be cancelled', async ({ page, request }) => {
-	const sim = await simInfo(request);
-	await signUp(page);
-	await page.goto('/connections');
-	await addJellyseerr(page, sim);
-	const refresh = page.getByTestId('sync-button');
-	// Connecting started a first sync; let it finish.
-	await expect(refresh).toHaveAccessibleName('Refresh libraries', { timeout: 20_000 });
+	// Connecting started a first sync; it has finished.
+	const refresh = await signUpWithJellyseerr(page, request);
 
 	// Make the next sync slow, start it, and reload while it runs.
 	await setPace(request, 'jellyseerr', 4000);

@@ -127,7 +127,7 @@ def test_jellyfin_apiclient_with_api_key(sim: SimServer) -> None:
             break
     assert len(seen) == sum(1 for i in world.jellyfin.items.values() if i.type in ("movie", "episode", "track"))
     played = {i["Id"] for i in seen if i["UserData"]["Played"]}
-    assert played == {k for k, v in world.jellyfin.user_data.items() if v.get(user.id, (0,))[0] > 0}
+    assert played == {k for k, v in world.jellyfin.user_data.items() if user.id in v and v[user.id].played}
     assert all(i["MediaSources"][0]["Size"] > 0 for i in seen)
     users = client.jellyfin.get_users()
     assert {u["Name"] for u in users} == {u.name for u in world.jellyfin.users}

@@ -196,6 +196,33 @@ async def test_in_process_reset_and_timeout_are_httpx_errors(client: httpx.Async
     assert (await client.get("/jellyseerr/api/v1/status")).status_code == 200
 
 
+async def test_a_track_gets_a_second_copy(
+    client: httpx.AsyncClient, plex_headers: dict[str, str], world: World
+) -> None:
+    h = {**plex_headers, **JSON}
+    before = (await client.get(TRACKS, headers=h)).json()["MediaContainer"]
+    source = before["Metadata"][0]
+    started = int(time.time())
+    r = await client.post("/_admin/items/copy", json={"service": "pms:home", "id": source["ratingKey"]})
+    assert r.status_code == 201, r.text
+    new_id = r.json()["id"]
+    after = (await client.get(TRACKS, headers=h)).json()["MediaContainer"]
+    assert after["totalSize"] == before["totalSize"] + 1
+    copy = next(t for t in after["Metadata"] if t["ratingKey"] == new_id)
+    assert (copy["title"], copy["parentRatingKey"], copy["duration"]) == (
+        source["title"],
+        source["parentRatingKey"],
+        source["duration"],
+    )
+    assert copy["addedAt"] >= started and copy["updatedAt"] >= started
+    old_parts = {p["id"] for m in source["Media"] for p in m["Part"]}
+    new_parts = [p for m in copy["Media"] for p in m["Part"]]
+    assert old_parts.isdisjoint(p["id"] for p in new_parts)
+    assert all(p["file"].endswith(" (copy)." + p["file"].rpartition(".")[2]) for p in new_parts)
+    assert (await client.post("/_admin/items/copy", json={"service": "pms:home", "id": "999999999"})).status_code == 404
+    assert [m["kind"] for m in (await client.get("/_admin/mutations")).json()] == ["copy"]
+
+
 async def test_items_vanish_without_delete(
     client: httpx.AsyncClient, plex_headers: dict[str, str], jf_key: str, world: World
 ) -> None:
@@ -211,6 +238,34 @@ async def test_items_vanish_without_delete(
     assert got["TotalRecordCount"] == 0
     kinds = [m["kind"] for m in (await client.get("/_admin/mutations")).json()]
     assert kinds == ["vanish", "vanish"]
+
+
+async def test_items_get_a_wrong_added_date(
+    client: httpx.AsyncClient, plex_headers: dict[str, str], jf_key: str, world: World
+) -> None:
+    movie = next(i for i in world.jellyfin.order if i.type == "movie")  # type: ignore[union-attr]
+    plex = f"/pms/home/library/metadata/{movie.id}"
+    listed = (await client.get(plex, headers={**plex_headers, **JSON})).json()  # rendered, kept in the caches
+    assert listed["MediaContainer"]["Metadata"][0]["addedAt"] != 1927857906
+    r = await client.post(
+        "/_admin/items/added", json={"service": "pms:home", "ids": [movie.id], "added_at": "2031-02-03T04:05:06Z"}
+    )
+    assert r.json() == {"service": "pms:home", "redated": 1}
+    md = (await client.get(plex, headers={**plex_headers, **JSON})).json()
+    assert md["MediaContainer"]["Metadata"][0]["addedAt"] == 1927857906
+    jf = f"/jellyfin/Items?Ids={movie.jf_id}&fields=DateCreated"
+    before = (await client.get(jf, headers={"X-Emby-Token": jf_key})).json()["Items"][0]["DateCreated"]
+    assert not before.startswith("2031")  # each server keeps its own copy of the item
+    r = await client.post(
+        "/_admin/items/added", json={"service": "jellyfin", "ids": [movie.jf_id], "added_at": 1927857906}
+    )
+    assert r.json() == {"service": "jellyfin", "redated": 1}
+    got = (await client.get(jf, headers={"X-Emby-Token": jf_key})).json()
+    assert got["Items"][0]["DateCreated"].startswith("2031-02-03T04:05:06")
+    bad = await client.post("/_admin/items/added", json={"service": "pms:home", "ids": [], "added_at": "soon"})
+    assert bad.status_code == 400
+    kinds = [m["kind"] for m in (await client.get("/_admin/mutations")).json()]
+    assert kinds == ["redate", "redate"]
 
 
 async def test_the_page_cache_budget_bounds_the_cache_and_survives_a_reset() -> None:

@@ -105,4 +105,7 @@ def test_the_world_can_be_dated_today_or_any_instant_and_defaults_to_a_fixed_day
     assert 0 <= time.time() - today < 86400
     world = generate_world(seed=1, size="tiny", now=today)
     assert world.now == today
-    assert max(i.added_at for s in world.plex_servers for i in s.items.values()) <= today
+    # Every added date is in the past but the one planted in the future on purpose.
+    future = set(world.planted["future_added"])
+    assert max(i.added_at for s in world.plex_servers for i in s.items.values() if i.id not in future) <= today
+    assert all(world.plex_servers[0].items[rk].added_at > today for rk in future)

@@ -96,8 +96,11 @@ async def test_fields_are_opt_in_and_nulls_omitted(client: httpx.AsyncClient, jf
 async def test_user_data_per_user(client: httpx.AsyncClient, jf_key: str, world: World) -> None:
     jf = world.jellyfin
     assert jf is not None
-    item_id, per_user = next((k, v) for k, v in jf.user_data.items() if len(v) >= 1)
-    uid, (pc, _last, _fav) = next(iter(per_user.items()))
+    item_id, per_user = next(
+        (k, v) for k, v in jf.user_data.items() if v and all(d.played and d.last_played for d in v.values())
+    )
+    uid, data = next(iter(per_user.items()))
+    pc = data.play_count
     other = next(u for u in jf.users if u.id not in per_user)
     h = {"X-Emby-Token": jf_key}
     for u, played in ((uid, True), (other.id, False)):
@@ -203,7 +206,7 @@ async def test_activity_log_playback_entries(client: httpx.AsyncClient, jf_key: 
     assert jf is not None
     h = {"X-Emby-Token": jf_key}
     body = (await client.get(f"{JF}/System/ActivityLog/Entries?startIndex=0&limit=20", headers=h)).json()
-    plays = sum(1 for per in jf.user_data.values() for pc, last, _ in per.values() if pc and last)
+    plays = sum(1 for per in jf.user_data.values() for d in per.values() if d.play_count and d.last_played)
     assert body["TotalRecordCount"] == plays and len(body["Items"]) == 20
     dates = [e["Date"] for e in body["Items"]]
     assert dates == sorted(dates, reverse=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from mediasim import build_app, load_scenario
+from mediasim import build_app, load_scenario, world_from_scenario
 from mediasim.cli import parse_args
 
 SCENARIO = """
@@ -104,6 +104,38 @@ async def test_yaml_scenario(tmp_path: Path) -> None:
         assert d["title"] == "Not Yet Out"
     assert world.planted["music_near_duplicates"] == [["a1", "a2"]]
     assert app.state.pace["jellyseerr"].pace_ms == 5 and app.state.pace["jellyseerr"].max_in_flight == 2
+
+
+async def test_a_request_meets_the_item_of_its_own_media_type() -> None:
+    """TMDB numbers movies and shows apart: movie 1399 and show 1399 are two titles."""
+    world = world_from_scenario(
+        {
+            "plex": {
+                "servers": [
+                    {
+                        "name": "home",
+                        "libraries": [
+                            {"type": "movie", "title": "Movies", "items": [{"title": "A Film", "tmdb": 1399}]},
+                            {
+                                "type": "show",
+                                "title": "TV",
+                                "items": [{"title": "A Show", "tmdb": 1399, "seasons": [{"episodes": [{}]}]}],
+                            },
+                        ],
+                    }
+                ]
+            },
+            "jellyseerr": {"requests": [{"type": "tv", "tmdb": 1399, "status": 5}]},
+        }
+    )
+    assert world.seerr is not None
+    (media,) = world.seerr.media.values()
+    show = next(i for i in world.pms("home").items.values() if i.type == "show")  # type: ignore[union-attr]
+    assert (media.media_type, media.title, media.rating_key) == ("tv", "A Show", str(show.id))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(world)), base_url="http://sim") as c:
+        h = {"X-Api-Key": world.seerr.api_key}
+        assert (await c.get("/jellyseerr/api/v1/tv/1399", headers=h)).json()["name"] == "A Show"
+        assert (await c.get("/jellyseerr/api/v1/movie/1399", headers=h)).json()["title"] == "A Film"
 
 
 def test_json_scenario_with_generate(tmp_path: Path) -> None:

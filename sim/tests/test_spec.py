@@ -1,7 +1,7 @@
-"""Every JSON route we serve validates against the official OpenAPI specs in /work/shared/specs.
+"""Every JSON route we serve validates against the official OpenAPI specs vendored in ``sim/specs/``.
 
-Documented exceptions (wire differs from spec, see docs/media-apis.md and specs/README.md) are applied
-narrowly in ``WIRE_EXCEPTIONS`` with the reason next to each.
+Where the wire differs from a spec (``sim/specs/README.md`` "Caveats", ``sim/README.md`` "Fidelity
+notes"), the exception is applied narrowly where it is checked, with the reason beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
-SPEC_DIR = Path("/work/shared/specs")
+# Byte-for-byte copies of the upstream files; sources, licences and SHA-256 in sim/specs/README.md.
+SPEC_DIR = Path(__file__).resolve().parents[1] / "specs"
 SPECS = {
     "pms": "plex-api-spec-pms-2026-02.yaml",
     "plextv": "plex-api-spec-with-plextv-2025-09.yaml",
@@ -61,8 +62,10 @@ def validation_errors(spec_name: str, path: str, method: str, body: Any, status:
 
 
 def _stream_key_exception(body: Any, err: str) -> bool:
-    """PMS writes ``Stream.key`` only for sidecar (external) subtitle files (docs/media-apis.md §3.5);
-    the 2026 spec marks it required. Accept exactly that error, for streams that are not external."""
+    """PMS writes ``Stream.key`` (``/library/streams/<id>``, the subtitle file's URL) only for sidecar
+    (external) subtitle files, embedded streams have none (python-plexapi reads it as optional:
+    ``MediaPartStream.key = data.attrib.get('key')``); the 2026 spec marks it required. Accept exactly
+    that error, for streams that are not external."""
     if not err.endswith("'key' is a required property"):
         return False
     path = err.split(":", 1)[0].split("/")

@@ -1,4 +1,7 @@
-"""Composed upstream answers (shapes from docs/media-apis.md), shared by the connection tests."""
+"""Composed upstream answers, shared by the connection tests.
+
+Shapes: the official specs in sim/specs/ and sim/README.md "Fidelity notes".
+"""
 
 from __future__ import annotations
 
@@ -58,7 +61,9 @@ def plex_server(router: respx.MockRouter, base: str = PLEX, token: str = PLEX_TO
     )
 
 
-def jellyfin_server(router: respx.MockRouter, key: str = JELLYFIN_KEY) -> None:
+def jellyfin_server(router: respx.MockRouter, key: str = JELLYFIN_KEY, **public: str) -> None:
+    """A Jellyfin 10.11.5 answering with ``key``; ``public`` adds to what /System/Info/Public tells anyone."""
+
     def authed(payload: Any) -> Any:
         def handler(request: Any) -> Response:
             if f'Token="{key}"' not in request.headers.get("Authorization", ""):
@@ -75,6 +80,7 @@ def jellyfin_server(router: respx.MockRouter, key: str = JELLYFIN_KEY) -> None:
                 "ServerName": "Attic",
                 "Version": "10.11.5",
                 "ProductName": "Jellyfin Server",
+                **public,
             },
         )
     )

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings
 
+from janitor.devtools.pytest_plugin import SignedUp
 from mediasim import SimServer, world_from_scenario
 
 # Property tests draw new examples on every local run (that is how they find bugs); CI draws the
@@ -177,3 +179,14 @@ SCENARIO: dict[str, Any] = {
 def sim() -> Iterator[SimServer]:
     with SimServer(world_from_scenario(SCENARIO)) as server:
         yield server
+
+
+async def connect_plex(api: httpx.AsyncClient, user: SignedUp, sim: SimServer) -> None:
+    """Add the simulator's Plex server by URL and owner token."""
+    pms = sim.info["pms"]["home"]
+    r = await api.post(
+        "/api/v1/connections/plex/manual",
+        json={"url": pms["base_url"], "token": pms["owner_token"]},
+        headers=user.headers,
+    )
+    assert r.status_code == 201, r.text

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import httpx
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.devtools.sim_fixtures import RunJob
-from janitor.reports.duplicates import DUPLICATE_COLUMNS
+from janitor.reports.duplicates import DUPLICATE_COLUMNS, duration_claim
 from mediasim import SimServer
 
 from .test_stale_and_large import _synced
@@ -108,7 +112,7 @@ async def test_the_user_can_choose_the_keeper(
     mp3 = next(c for c in song_a["copies"] if c["container"] == "mp3")  # type: ignore[union-attr]
     r = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        json={"group_id": song_a["group_id"], "connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
         headers=user.headers,
     )
     assert r.status_code == 204, r.text
@@ -121,6 +125,7 @@ async def test_the_user_can_choose_the_keeper(
     r = await api.put(
         "/api/v1/reports/duplicates/keeper",
         json={
+            "group_id": song_b["group_id"],
             "connection_id": mp3_part["connection_id"],
             "upstream_id": mp3_part["upstream_id"],
             "part_id": mp3_part["part_id"],
@@ -133,13 +138,18 @@ async def test_the_user_can_choose_the_keeper(
     other = await signup()
     stolen = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        json={"group_id": song_a["group_id"], "connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
         headers=other.headers,
     )
     assert stolen.status_code == 404
     bad_part = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": mp3_part["connection_id"], "upstream_id": mp3_part["upstream_id"], "part_id": "nope"},
+        json={
+            "group_id": song_b["group_id"],
+            "connection_id": mp3_part["connection_id"],
+            "upstream_id": mp3_part["upstream_id"],
+            "part_id": "nope",
+        },
         headers=user.headers,
     )
     assert bad_part.status_code == 404
@@ -186,7 +196,7 @@ async def test_album_view_sums_the_groups_of_each_album(
     mp3 = next(c for c in song_a["copies"] if not c["keeper"])
     chosen = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
+        json={"group_id": song_a["group_id"], "connection_id": mp3["connection_id"], "upstream_id": mp3["upstream_id"]},
         headers=user.headers,
     )
     assert chosen.status_code == 204
@@ -195,3 +205,38 @@ async def test_album_view_sums_the_groups_of_each_album(
     assert after["reclaimable_bytes"] == album["reclaimable_bytes"] - mp3["size_bytes"] + flac["size_bytes"]
     other = await signup()
     assert (await api.get("/api/v1/reports/duplicates/albums", headers=other.headers)).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("durations", "claim"),
+    [
+        ([180_000, 180_000], "same duration"),
+        ([180_000, 180_001], "durations within 0.1 s"),
+        ([180_000, 180_099], "durations within 0.1 s"),
+        ([180_000, 180_100], "durations within 0.1 s"),
+        ([180_000, 180_101], "durations within 0.2 s"),
+        ([180_000, 180_999], "durations within 1 s"),
+        ([180_000, 181_000], "durations within 1 s"),
+        ([180_000, 181_001], "durations within 1.1 s"),
+        ([180_000, 181_400], "durations within 1.4 s"),  # was "within 1 s"
+        ([180_000, 181_401], "durations within 1.5 s"),
+        ([180_000, 180_500, 182_000], "durations within 2 s"),
+        ([0, 0], "same duration"),
+        ([0, 1_500], "durations within 1.5 s"),  # a zero is a duration, not a missing one
+        ([180_000, None], "some durations unknown"),
+    ],
+)
+def test_a_duration_claim_is_never_rounded_down(durations: list[int | None], claim: str) -> None:
+    assert duration_claim(durations) == claim
+
+
+@given(st.lists(st.integers(0, 10**7), min_size=2, max_size=6))
+@example([0, 32_300])  # 32.3 * 1000 is 32299.999... in binary floating point
+def test_within_x_is_always_true(durations: list[int]) -> None:
+    claim = duration_claim(list(durations))
+    spread = max(durations) - min(durations)
+    if claim == "same duration":
+        assert spread == 0
+    else:
+        ms = Decimal(claim.removeprefix("durations within ").removesuffix(" s")) * 1000
+        assert spread <= ms < spread + 100

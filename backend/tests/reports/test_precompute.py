@@ -18,6 +18,7 @@ from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import tenant_job
+from janitor.library.watch import EVIDENCE_SQL
 from janitor.reports import precompute
 from janitor.reports.dashboard import compute_summary
 from janitor.reports.precompute import refresh_summary_job
@@ -162,7 +163,11 @@ async def test_the_summary_follows_settings_allowlists_and_keepers(
     other = next(c for c in song_a["copies"] if not c["keeper"])
     r = await api.put(
         "/api/v1/reports/duplicates/keeper",
-        json={"connection_id": other["connection_id"], "upstream_id": other["upstream_id"]},
+        json={
+            "group_id": song_a["group_id"],
+            "connection_id": other["connection_id"],
+            "upstream_id": other["upstream_id"],
+        },
         headers=user.headers,
     )
     assert r.status_code == 204, r.text
@@ -316,7 +321,7 @@ async def test_the_last_plays_join_never_loops_over_every_pair_without_statistic
         await raw.copy_records_to_table(
             "user_item_states",
             columns=STATE_COLUMNS,
-            records=[(account, connection, f"e{i}", "u", 1, True, datetime.now(UTC), None) for i in range(5000)],
+            records=[(account, connection, f"e{i}", "u", 1, True, datetime.now(UTC), 0, None) for i in range(5000)],
         )
         for table in ("media_items", "user_item_states", "watch_events"):
             await raw.execute(f"DELETE FROM pg_statistic WHERE starelid = '{table}'::regclass")
@@ -328,7 +333,7 @@ async def test_the_last_plays_join_never_loops_over_every_pair_without_statistic
     def as_json(value: Any) -> Any:  # the session's driver may decode json itself
         return orjson.loads(value) if isinstance(value, str | bytes) else value
 
-    explain = "EXPLAIN (FORMAT JSON) " + precompute.LAST_PLAYS_SQL.replace(":a", "$1")
+    explain = "EXPLAIN (FORMAT JSON) " + EVIDENCE_SQL.replace(":a", "$1")
     async with job_ctx.sessionmaker() as session, session.begin():
         raw = await driver_connection(session)
         plain = as_json(await raw.fetchval(explain, account))[0]
@@ -337,4 +342,6 @@ async def test_the_last_plays_join_never_loops_over_every_pair_without_statistic
         guarded = as_json(await raw.fetchval(explain, account))[0]
         assert nested_loops(guarded) == 0
         rows = await raw.fetchval("SELECT count(*) FROM item_last_plays WHERE account_id = $1", account)
+        evidence = await raw.fetchval("SELECT count(*) FROM watch_evidence WHERE account_id = $1", account)
     assert rows == 500  # one per show
+    assert evidence == 5000  # one per played episode and person

@@ -6,27 +6,32 @@ from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from mediasim import SimServer
 
+from .conftest import connect_plex
 
-async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
-    user = await signup()
-    pms = sim.info["pms"]["home"]
-    r = await api.post(
-        "/api/v1/connections/plex/manual",
-        json={"url": pms["base_url"], "token": pms["owner_token"]},
-        headers=user.headers,
-    )
-    assert r.status_code == 201, r.text
+
+async def _connect(api: httpx.AsyncClient, user: SignedUp, sim: SimServer, kind: str) -> None:
+    """Connect the simulator's Plex server (``plex``) or its Jellyseerr (``jellyseerr``)."""
+    if kind == "plex":
+        await connect_plex(api, user, sim)
+        return
     seerr = sim.info["jellyseerr"]
-    r = await api.post(
-        "/api/v1/connections/jellyseerr",
-        json={"url": seerr["base_url"], "api_key": seerr["api_key"]},
-        headers=user.headers,
-    )
+    body = {"url": seerr["base_url"], "api_key": seerr["api_key"]}
+    r = await api.post("/api/v1/connections/jellyseerr", json=body, headers=user.headers)
     assert r.status_code == 201, r.text
-    await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
+
+
+async def _sync(api: httpx.AsyncClient, user: SignedUp, run_job: RunJob, *, full: bool = True) -> None:
+    await api.post("/api/v1/sync/runs", params={"full": "true"} if full else {}, headers=user.headers)
     await run_job(user)
     run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
     assert run["status"] == "complete", run
+
+
+async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
+    user = await signup()
+    await _connect(api, user, sim, "plex")
+    await _connect(api, user, sim, "jellyseerr")
+    await _sync(api, user, run_job)
     return user
 
 
@@ -114,7 +119,16 @@ async def test_reports_are_scoped_to_the_tenant_and_validate_input(
     other = await signup()
     for report in ("stale", "large"):
         body = (await api.get(f"/api/v1/reports/{report}", headers=other.headers)).json()
-        assert body == {"items": [], "total": 0, "page": 1, "page_size": 50}
+        assert body == {
+            "items": [],
+            "total": 0,
+            "page": 1,
+            "page_size": 50,
+            # never synced: no data as of any time (another tenant's runs say nothing about this one's)
+            "data_as_of": None,
+            "derived_stale": False,
+            "derived_stale_reason": None,
+        }
         csv = await api.get(f"/api/v1/reports/{report}/export.csv", headers=other.headers)
         assert len(csv.text.strip().splitlines()) == 1
     bad = await api.get("/api/v1/reports/large", params={"page_size": 10_000}, headers=other.headers)
@@ -166,7 +180,7 @@ async def test_requests_report_categories_and_stuck(
         "Broken Download": "failed",
         "Stuck Show": "processing",
         "Fresh Approval": "processing",
-        "Deleted Later": "unavailable",
+        "Deleted Later": "gone",
     }
     assert rows["Stuck Show"]["stuck"] is True
     assert "stuck" in rows["Stuck Show"]["why"]

@@ -627,6 +627,26 @@ async def test_plex_tv_people_are_not_asked_for_with_a_token_that_does_not_own_t
     assert not any(route.endswith("/users") for route in asked), asked
     people = await _people(job_ctx, created.json()["id"])
     assert {role for _, role in people.values()} <= {"owner", "user"}
+    # The listing's view fields are the friend's own: never attributed to the owner (account 1).
+    conn_id = created.json()["id"]
+    token_account = await _scalar(
+        job_ctx, "SELECT sync_state ->> 'plex_account' FROM connections WHERE id = :id", id=conn_id
+    )
+    assert token_account is None
+    as_owner = await _scalar(
+        job_ctx,
+        "SELECT count(*) FROM watch_evidence WHERE connection_id = :id AND played_source = 'plex_item' "
+        "AND user_upstream_id = '1'",
+        id=conn_id,
+    )
+    assert as_owner == 0
+    unnamed = await _scalar(
+        job_ctx,
+        "SELECT count(*) FROM watch_evidence WHERE connection_id = :id AND played_source = 'plex_item' "
+        "AND user_upstream_id = ''",
+        id=conn_id,
+    )
+    assert unnamed > 0  # still plays (of an account we cannot name)
 
 
 async def test_a_first_pass_analyses_however_small_and_an_unchanged_refresh_does_not(

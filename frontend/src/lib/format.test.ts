@@ -5,6 +5,7 @@ import {
 	count,
 	dateTime,
 	duration,
+	GB,
 	plural,
 	relativeTime,
 	sentence,
@@ -34,12 +35,17 @@ describe('format', () => {
 		expect(bytes(null)).toBe('—');
 		expect(bytes(-1)).toBe('—');
 		expect(bytes(0)).toBe('0 B');
-		expect(bytes(1023)).toBe('1023 B');
-		expect(bytes(1536)).toBe('1.5 KB');
-		expect(bytes(8050440)).toBe('7.7 MB');
-		expect(bytes(74948806037)).toBe('69.8 GB');
-		expect(bytes(150 * 1024 ** 3)).toBe('150 GB');
-		expect(bytes(3 * 1024 ** 4)).toBe('3.0 TB');
+		expect(bytes(999)).toBe('999 B');
+		expect(bytes(1500)).toBe('1.5 KB');
+		expect(bytes(8050440)).toBe('8.1 MB');
+		// Decimal, as Plex and Jellyfin show sizes and as the large-movie threshold counts them.
+		expect(bytes(74948806037)).toBe('74.9 GB');
+		expect(bytes(13_000_000_000)).toBe('13.0 GB');
+		expect(bytes(13_000_000_001)).toBe('13.0 GB');
+		expect(bytes(150 * GB)).toBe('150 GB');
+		expect(bytes(999_960)).toBe('1.0 MB');
+		expect(bytes(3 * 1000 ** 4)).toBe('3.0 TB');
+		expect(bytes(2_345_000_000_000)).toBe('2.3 TB');
 		expect(bitrate(null)).toBe('—');
 		expect(bitrate(320)).toBe('320 kbps');
 		expect(bitrate(57295)).toBe('57.3 Mbps');

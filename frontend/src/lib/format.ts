@@ -47,16 +47,23 @@ export function sentence(s: string | null | undefined): string {
 
 const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
 
-/** Binary sizes with the units people expect: 74948806037 → "69.8 GB" (1 GB = 1024³ bytes, as the API). */
+/** One size unit everywhere, as Plex and Jellyfin show sizes and as the API's texts and thresholds: decimal. */
+export const GB = 1e9;
+
+/** Decimal sizes: 1 KB = 1000 bytes, 1 GB = 10^9 bytes; 74948806037 → "74.9 GB". */
 export function bytes(n: number | null | undefined): string {
 	if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '—';
 	let value = n;
 	let unit = 0;
-	while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-		value /= 1024;
+	while (value >= 1000 && unit < BYTE_UNITS.length - 1) {
+		value /= 1000;
 		unit++;
 	}
 	const digits = unit === 0 || value >= 100 ? 0 : 1;
+	// 999,960 bytes is "1.0 MB", not "1000 KB".
+	if (unit > 0 && unit < BYTE_UNITS.length - 1 && Number(value.toFixed(digits)) >= 1000) {
+		return `1.0 ${BYTE_UNITS[unit + 1]}`;
+	}
 	return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
 }
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -11,10 +14,18 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 
 from mediasim.builder import Builder
+from mediasim.model import Item, Part, PlexServer
 
 if TYPE_CHECKING:
     from mediasim.app import SimApp
     from mediasim.core import SimState
+
+
+def iso_ts(text: str) -> int:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("a date needs its time zone")
+    return int(moment.timestamp())
 
 
 def _json(obj: Any, status: int = 200) -> Response:
@@ -285,6 +296,51 @@ def build_admin(app: SimApp) -> Router:
         state.mutate(svc, "vanish", ids=gone, count=len(gone))
         return _json({"service": svc, "vanished": len(gone), "ids": gone})
 
+    async def copy_item(request: Request) -> Response:
+        """Another file of a track appears beside it (the owner added a second copy of the song): a new
+        track in the same album with the same tags and duration, new media, part and stream ids, added
+        and updated now. Plex only (Jellyfin keeps the mirror it was built with)."""
+        body = orjson.loads(await request.body() or b"{}")
+        svc = str(body.get("service", ""))
+        srv = state.world.pms(svc[4:]) if svc.startswith("pms:") else None
+        if srv is None:
+            return _json({"error": f"unknown service {svc}"}, 404)
+        source = srv.items.get(int(body["id"])) if str(body.get("id", "")).isdigit() else None
+        if source is None or source.deleted or source.type != "track" or source.parent is None:
+            return _json({"error": "no such track"}, 404)
+        copy = _copy_track(srv, source, body.get("file"))
+        state.mutate(svc, "copy", id=str(source.id), copy=str(copy.id))
+        return _json({"service": svc, "id": str(copy.id), "of": str(source.id)}, 201)
+
+    async def redate(request: Request) -> Response:
+        """A server dates items wrongly (its clock, a bad tag, a scanner bug): set their added date, e.g.
+        next month. Their update date moves to now, as a server's does when an item's metadata changes."""
+        body = orjson.loads(await request.body() or b"{}")
+        svc = str(body.get("service", ""))
+        ids = {str(i) for i in body.get("ids", [])}
+        try:
+            added = int(body["added_at"]) if not isinstance(body.get("added_at"), str) else iso_ts(body["added_at"])
+        except (KeyError, TypeError, ValueError):
+            return _json({"error": "added_at: epoch seconds or an ISO 8601 date"}, 400)
+        w = state.world
+        srv = w.pms(svc[4:]) if svc.startswith("pms:") else None
+        if srv is not None:
+            items = [i for i in srv.items.values() if str(i.id) in ids]
+        elif svc == "jellyfin" and w.jellyfin is not None:
+            items = [i for i in w.jellyfin.order if i.jf_id in ids]
+        else:
+            return _json({"error": f"unknown service {svc}"}, 404)
+        now = int(time.time())
+        for it in items:
+            it.added_at = added
+            it.updated_at = max(it.updated_at, now)
+            # Each server's rendered copy of the item goes with its old date.
+            if srv is not None:
+                state.forget_parts(srv.name, it.id)
+            state.jf_parts.pop(it.jf_id or "", None)
+        state.mutate(svc, "redate", ids=sorted(ids), added_at=added, count=len(items))
+        return _json({"service": svc, "redated": len(items)})
+
     async def cache_stats(request: Request) -> Response:
         return _json({"pages": len(state.page_cache), "fragments": len(state.frag_cache), "version": state.version})
 
@@ -309,5 +365,52 @@ def build_admin(app: SimApp) -> Router:
             Route("/_admin/cache", cache_stats),
             Route("/_admin/reset", reset, methods=["POST"]),
             Route("/_admin/items/vanish", vanish, methods=["POST"]),
+            Route("/_admin/items/copy", copy_item, methods=["POST"]),
+            Route("/_admin/items/added", redate, methods=["POST"]),
         ]
     )
+
+
+def _copy_track(srv: PlexServer, source: Item, file: str | None) -> Item:
+    """A new track beside ``source`` with copies of its media under fresh ids (ids are unique per server)."""
+    media = [m for i in srv.items.values() for m in i.media]
+    parts = [p for m in media for p in m.parts]
+    ids = {
+        "media": max((m.id for m in media), default=0),
+        "part": max((p.id for p in parts), default=0),
+        "stream": max((st.id for p in parts for st in p.streams), default=0),
+    }
+
+    def fresh(kind: str) -> int:
+        ids[kind] += 1
+        return ids[kind]
+
+    def copied_part(p: Part) -> Part:
+        stem, dot, ext = p.file.rpartition(".")
+        return dataclasses.replace(
+            p,
+            id=fresh("part"),
+            file=file or (f"{stem} (copy).{ext}" if dot else f"{p.file} (copy)"),
+            streams=[dataclasses.replace(st, id=fresh("stream")) for st in p.streams],
+        )
+
+    now = int(time.time())
+    media_copies = [
+        dataclasses.replace(m, id=fresh("media"), parts=[copied_part(p) for p in m.parts]) for m in source.media
+    ]
+    copy = dataclasses.replace(
+        source,
+        id=srv.next_id,
+        added_at=now,
+        updated_at=now,
+        children=[],
+        media=media_copies,
+        guids=dict(source.guids),
+        genres=list(source.genres),
+        jf_id=None,
+    )
+    srv.next_id += 1
+    srv.items[copy.id] = copy
+    assert source.parent is not None
+    source.parent.children.append(copy)
+    return copy

@@ -11,6 +11,7 @@ from mediasim.model import (
     Item,
     JellyfinServer,
     JellyfinUser,
+    JfUserData,
     Media,
     Part,
     PlexServer,
@@ -426,9 +427,17 @@ class Builder:
         )
 
     # ---------------------------------------------------------------- watch state
-    def watch(self, server: PlexServer, item: Item, account_id: int, at: int, device_id: int = 1) -> None:
+    def watch(
+        self, server: PlexServer, item: Item, account_id: int, at: int, device_id: int = 1, *, history: bool = True
+    ) -> None:
+        """A completed view: the account's view count and last view, and a history row unless
+        ``history`` is false (PMS's ``/:/scrobble``, "mark as played", writes no history)."""
         vc, last = server.views.setdefault(item.id, {}).get(account_id, (0, 0))
         server.views[item.id][account_id] = (vc + 1, max(last, at))
+        # A completed view clears the account's resume point.
+        server.progress.get(item.id, {}).pop(account_id, None)
+        if not history:
+            return
         parent = item.parent
         gp = parent.parent if parent is not None else None
         server.history.append(
@@ -448,6 +457,10 @@ class Builder:
             )
         )
         self._history_id += 1
+
+    def progress(self, server: PlexServer, item: Item, account_id: int, offset_ms: int, at: int) -> None:
+        """A view stopped part way: ``viewOffset`` and ``lastViewedAt`` for the account, no history row."""
+        server.progress.setdefault(item.id, {})[account_id] = (offset_ms, at)
 
     # ---------------------------------------------------------------- jellyfin
     def new_jellyfin(self, name: str = "Jellyfin", version: str = "10.11.5") -> JellyfinServer:
@@ -522,12 +535,49 @@ class Builder:
             for top in sec.items:
                 copy(top, None)
 
-    def jf_play(self, item: Item, user_id: str, at: int, favorite: bool = False) -> None:
+    def _jf_data(self, item: Item, user_id: str) -> JfUserData:
         jf = self.world.jellyfin
         assert jf is not None
         assert item.jf_id is not None
-        pc, last, fav = jf.user_data.setdefault(item.jf_id, {}).get(user_id, (0, 0, False))
-        jf.user_data[item.jf_id][user_id] = (pc + 1, max(last, at), fav or favorite)
+        return jf.user_data.setdefault(item.jf_id, {}).setdefault(user_id, JfUserData())
+
+    def jf_play(self, item: Item, user_id: str, at: int, favorite: bool = False) -> None:
+        """A completed play: PlayCount + 1, LastPlayedDate, Played (and no resume point)."""
+        self.jf_stopped(item, user_id, at, 0)
+        d = self._jf_data(item, user_id)
+        d.favorite = d.favorite or favorite
+        d.played = True
+
+    def jf_stopped(self, item: Item, user_id: str, at: int, position_ticks: int) -> None:
+        """A play stopped part way: Jellyfin's playback start counted and dated it and cleared
+        ``Played``; the stop left the position (``PlaybackPositionTicks``)."""
+        d = self._jf_data(item, user_id)
+        d.play_count += 1
+        d.last_played = max(d.last_played, at)
+        d.played, d.position_ticks = False, position_ticks
+
+    def jf_state(
+        self,
+        item: Item,
+        user_id: str,
+        *,
+        played: bool | None = None,
+        last_played: int | None = None,
+        position_ticks: int | None = None,
+        play_count: int | None = None,
+    ) -> JfUserData:
+        """Set a user's data as a client or plugin may (``POST /UserItems/{id}/UserData``): only the
+        given fields change, so ``Played`` can be set without a ``LastPlayedDate``."""
+        d = self._jf_data(item, user_id)
+        if played is not None:
+            d.played = played
+        if last_played is not None:
+            d.last_played = last_played
+        if position_ticks is not None:
+            d.position_ticks = max(0, position_ticks)
+        if play_count is not None:
+            d.play_count = max(0, play_count)
+        return d
 
     def new_seerr(self) -> Seerr:
         s = Seerr(api_key=token_for("seerr", self.world.seed) + token_for("seerr2", self.world.seed))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mediasim.builder import AUDIO_FORMATS, Builder, StreamSpec, hex_id
-from mediasim.model import Item, PlexServer, SeerrMedia, SeerrRequest, SeerrUser, World
+from mediasim.model import Item, JfUserData, PlexServer, SeerrMedia, SeerrRequest, SeerrUser, World
 
 DEFAULT_NOW = 1767225600  # 2026-01-01T00:00:00Z: worlds do not depend on the wall clock
 
@@ -440,6 +440,8 @@ def generate_world(
                     made += 1
                     planted["music_near_duplicates"].append([tr.id, d.id])
 
+    _plant_watch_evidence(b, main, planted, seed=seed, now=now)
+
     # ------------------------------------------------------------------ jellyfin
     if jellyfin:
         jf = b.new_jellyfin()
@@ -455,12 +457,70 @@ def generate_world(
                 for acc, (vc, last) in views.items():
                     uid = acc_to_jf.get(acc)
                     if uid is not None:
-                        jf.user_data.setdefault(it.jf_id or "", {})[uid] = (vc, last, rng.random() < 0.05)
+                        jf.user_data.setdefault(it.jf_id or "", {})[uid] = JfUserData(
+                            vc, last, rng.random() < 0.05, played=vc > 0
+                        )
+            for acc, (offset_ms, at) in main.progress.get(it.id, {}).items():
+                uid = acc_to_jf.get(acc)
+                if uid is not None:
+                    b.jf_stopped(it, uid, at, offset_ms * 10_000)
+        for rk in planted["jellyfin_played_undated"]:
+            # Marked played by a client or plugin that sent no date: Played without LastPlayedDate.
+            b.jf_state(main.items[rk], jf_admin.id, played=True, play_count=1)
 
     # ------------------------------------------------------------------ jellyseerr
     if seerr:
         _gen_seerr(b, rng, main, n_req, users)
     return world
+
+
+def _plant_watch_evidence(b: Builder, main: PlexServer, planted: dict[str, Any], *, seed: int, now: int) -> None:
+    """Watch evidence a careful report must not take at face value, on old movies nobody watched
+    (drawn from their own generator: the rest of the world is the same with or without them):
+
+    * ``in_progress``: the owner stopped part way 10 days ago (``viewOffset``; no history row);
+    * ``watched_no_history``: marked played 20 days ago (``/:/scrobble`` writes no history);
+    * ``future_added``: added "40 days from now" (a suspect date);
+    * ``future_play``: a history row dated 30 days from now (suspect);
+    * ``replaced_after_play``: played 105 days ago, its current file added 97 days ago (the play
+      predates the file);
+    * ``jellyfin_played_undated``: on Jellyfin, played by the admin without a ``LastPlayedDate``.
+    """
+    ev = random.Random(seed * 7919 + 13)  # noqa: S311 - deterministic worlds, not crypto
+    day = 86400
+    old = [
+        rk
+        for rk in planted["never_watched_movies"]
+        if main.items[rk].added_at < now - 400 * day and rk not in planted["future_releases"]
+    ]
+    ev.shuffle(old)
+    names = (
+        "in_progress",
+        "watched_no_history",
+        "future_added",
+        "future_play",
+        "replaced_after_play",
+        "jellyfin_played_undated",
+    )
+    for name in names:
+        planted[name] = []
+    for name, rk in zip(names, old, strict=False):
+        it = main.items[rk]
+        planted[name].append(rk)
+        if name == "in_progress":
+            b.progress(main, it, 1, (it.duration or 3_600_000) // 3, now - 10 * day)
+        elif name == "watched_no_history":
+            b.watch(main, it, 1, now - 20 * day, history=False)
+            planted["never_watched_movies"].remove(rk)
+        elif name == "future_added":
+            it.added_at = now + 40 * day
+        elif name == "future_play":
+            b.watch(main, it, 1, now + 30 * day)
+            planted["never_watched_movies"].remove(rk)
+        elif name == "replaced_after_play":
+            b.watch(main, it, 1, now - 105 * day)
+            it.added_at = now - 97 * day
+            planted["never_watched_movies"].remove(rk)
 
 
 _COMBOS: list[tuple[int, int]] = [  # (request status, media status) covering every status and filter

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from mediasim.builder import LANGS, hex_id
 from mediasim.core import Ctx, Service, SimState, cache_key
-from mediasim.model import Item, JellyfinServer, JellyfinUser
+from mediasim.model import Item, JellyfinServer, JellyfinUser, JfUserData
 from mediasim.wire import iso_dotnet
 
 JF_TYPE = {
@@ -39,6 +39,9 @@ def _h32(n: int, salt: int = 1) -> str:
 
 def _norm_id(s: str) -> str:
     return s.replace("-", "").lower()
+
+
+_NO_DATA = JfUserData()
 
 
 class JellyfinService(Service):
@@ -74,6 +77,7 @@ class JellyfinService(Service):
         a("GET", "/System/ActivityLog/Entries", self.activity_log)
         a("GET", "/UserItems/{iid}/UserData", self.user_data)
         a("GET", "/Users/{uid}/Items/{iid}/UserData", self.user_data)
+        a("POST", "/UserItems/{iid}/UserData", self.update_user_data)
         a("POST", "/UserPlayedItems/{iid}", self.mark_played)
         a("DELETE", "/UserPlayedItems/{iid}", self.mark_unplayed)
         a("POST", "/Users/{uid}/PlayedItems/{iid}", self.mark_played)
@@ -340,18 +344,29 @@ class JellyfinService(Service):
         )
 
     # ------------------------------------------------------------------ items
+    def _ud(self, it: Item, user_id: str) -> JfUserData:
+        return self.jf.user_data.get(it.jf_id or "", {}).get(user_id) or _NO_DATA
+
     def _userdata(self, it: Item, user: JellyfinUser) -> dict[str, Any]:
         jid = it.jf_id or ""
         if it.type in ("movie", "episode", "track"):
-            pc, last, fav = self.jf.user_data.get(jid, {}).get(user.id, (0, 0, False))
-            d: dict[str, Any] = {"PlaybackPositionTicks": 0, "PlayCount": pc, "IsFavorite": fav, "Played": pc > 0}
-            if last:
-                d["LastPlayedDate"] = iso_dotnet(last)
+            u = self._ud(it, user.id)
+            d: dict[str, Any] = {
+                "PlaybackPositionTicks": u.position_ticks,
+                "PlayCount": u.play_count,
+                "IsFavorite": u.favorite,
+                "Played": u.played,
+            }
+            runtime = (it.duration or 0) * 10_000
+            if u.position_ticks and runtime:
+                d["PlayedPercentage"] = round(100.0 * u.position_ticks / runtime, 2)
+            if u.last_played:
+                d["LastPlayedDate"] = iso_dotnet(u.last_played)
             d["Key"] = jid
             d["ItemId"] = jid
             return d
         leaves = [x for x in self._leaves(it)]
-        played = sum(1 for x in leaves if self.jf.user_data.get(x.jf_id or "", {}).get(user.id, (0, 0, False))[0])
+        played = sum(1 for x in leaves if self._ud(x, user.id).played)
         d = {
             "UnplayedItemCount": len(leaves) - played,
             "PlaybackPositionTicks": 0,
@@ -651,6 +666,8 @@ class JellyfinService(Service):
         if q.get("mindatelastsaved"):
             saved_since = _parse_iso(q["mindatelastsaved"]) or 0.0  # items() refused an unreadable date
             items = [i for i in items if i.updated_at >= saved_since]
+        # Each filter sets its own condition and all of them must hold (Jellyfin's ItemsController
+        # sets one query flag per filter): "IsPlayed,IsResumable" is played AND resumable.
         played_filter: bool | None = None
         if q.get("isplayed"):
             played_filter = q["isplayed"].lower() == "true"
@@ -660,13 +677,11 @@ class JellyfinService(Service):
         if "isunplayed" in filters:
             played_filter = False
         if played_filter is not None and user is not None:
-            items = [
-                i
-                for i in items
-                if (self.jf.user_data.get(i.jf_id or "", {}).get(user.id, (0, 0, False))[0] > 0) == played_filter
-            ]
+            items = [i for i in items if self._ud(i, user.id).played == played_filter]
+        if "isresumable" in filters and user is not None:
+            items = [i for i in items if self._ud(i, user.id).position_ticks > 0]
         if "isfavorite" in filters and user is not None:
-            items = [i for i in items if self.jf.user_data.get(i.jf_id or "", {}).get(user.id, (0, 0, False))[2]]
+            items = [i for i in items if self._ud(i, user.id).favorite]
         sort_by = [s.strip().lower() for s in q.get("sortby", "").split(",") if s.strip()]
         if sort_by:
             desc = q.get("sortorder", "Ascending").lower().startswith("desc")
@@ -677,12 +692,8 @@ class JellyfinService(Service):
                 "premieredate": lambda i: i.originally_available_at or "",
                 "productionyear": lambda i: i.year or 0,
                 "runtime": lambda i: i.duration or 0,
-                "playcount": lambda i: self.jf.user_data.get(i.jf_id or "", {}).get(
-                    user.id if user else "", (0, 0, False)
-                )[0],
-                "dateplayed": lambda i: self.jf.user_data.get(i.jf_id or "", {}).get(
-                    user.id if user else "", (0, 0, False)
-                )[1],
+                "playcount": lambda i: self._ud(i, user.id if user else "").play_count,
+                "dateplayed": lambda i: self._ud(i, user.id if user else "").last_played,
             }
             for s in reversed(sort_by):
                 f = keyf.get(s)
@@ -918,7 +929,8 @@ class JellyfinService(Service):
                 it = self.jf.items.get(jid)
                 if it is None:
                     continue
-                for uid, (pc, last, _fav) in per.items():
+                for uid, data in per.items():
+                    pc, last = data.play_count, data.last_played
                     if pc and last and uid in users:
                         kind = "AudioPlayback" if it.type == "track" else "VideoPlayback"
                         raw.append((last, jid, uid, kind, it.title))
@@ -992,9 +1004,11 @@ class JellyfinService(Service):
         if isinstance(r, Response):
             return r
         it, u = r
-        pc, _, fav = self.jf.user_data.setdefault(it.jf_id or "", {}).get(u.id, (0, 0, False))
-        now = int(time.time())
-        self.jf.user_data[it.jf_id or ""][u.id] = (pc + 1, now, fav)
+        d = self.jf.user_data.setdefault(it.jf_id or "", {}).setdefault(u.id, JfUserData())
+        # Jellyfin's MarkPlayed: the given datePlayed (else now), a play counted, no resume point.
+        d.play_count += 1
+        d.last_played = int(time.time())
+        d.played, d.position_ticks = True, 0
         self.state.mutate(self.name, "mark_played", itemId=it.jf_id, userId=u.id)
         return self._json(self._userdata(it, u))
 
@@ -1003,9 +1017,42 @@ class JellyfinService(Service):
         if isinstance(r, Response):
             return r
         it, u = r
-        _, _, fav = self.jf.user_data.setdefault(it.jf_id or "", {}).get(u.id, (0, 0, False))
-        self.jf.user_data[it.jf_id or ""][u.id] = (0, 0, fav)
+        d = self.jf.user_data.setdefault(it.jf_id or "", {}).setdefault(u.id, JfUserData())
+        d.play_count, d.last_played, d.played, d.position_ticks = 0, 0, False, 0
         self.state.mutate(self.name, "mark_unplayed", itemId=it.jf_id, userId=u.id)
+        return self._json(self._userdata(it, u))
+
+    async def update_user_data(self, ctx: Ctx) -> Response:
+        """10.9+: a client sets the fields it sends (``UpdateUserItemDataDto``); the others stay as
+        they are. ``{"Played": true}`` alone leaves an item played with no ``LastPlayedDate``."""
+        if self.v108:
+            return self.error(404)
+        r = self._item_and_user(ctx)
+        if isinstance(r, Response):
+            return r
+        it, u = r
+        try:
+            body = orjson.loads(await ctx.request.body() or b"{}")
+        except orjson.JSONDecodeError:
+            return self.error(400)
+        if not isinstance(body, dict):
+            return self.error(400)
+        last = body.get("LastPlayedDate")
+        stamp = _parse_iso(last) if isinstance(last, str) else None
+        if isinstance(last, str) and stamp is None:
+            return self.error(400)
+        d = self.jf.user_data.setdefault(it.jf_id or "", {}).setdefault(u.id, JfUserData())
+        if isinstance(body.get("Played"), bool):
+            d.played = body["Played"]
+        if isinstance(body.get("PlayCount"), int):
+            d.play_count = max(0, body["PlayCount"])
+        if isinstance(body.get("PlaybackPositionTicks"), int):
+            d.position_ticks = max(0, body["PlaybackPositionTicks"])
+        if isinstance(body.get("IsFavorite"), bool):
+            d.favorite = body["IsFavorite"]
+        if stamp is not None:
+            d.last_played = int(stamp)
+        self.state.mutate(self.name, "update_user_data", itemId=it.jf_id, userId=u.id)
         return self._json(self._userdata(it, u))
 
     # ------------------------------------------------------------------ delete

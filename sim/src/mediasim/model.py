@@ -167,6 +167,9 @@ class PlexServer:
     items: dict[int, Item] = field(default_factory=dict)  # every item by ratingKey
     # views[item_id][account_id] = (viewCount, lastViewedAt)
     views: dict[int, dict[int, tuple[int, int]]] = field(default_factory=dict)
+    # Partly watched: progress[item_id][account_id] = (viewOffset ms, lastViewedAt of that viewing).
+    # PMS keeps both per account; history only gets a row once a view completes.
+    progress: dict[int, dict[int, tuple[int, int]]] = field(default_factory=dict)
     history: list[HistoryEntry] = field(default_factory=list)
     # Server access tokens: token -> PMS-local account id (owner = 1)
     tokens: dict[str, int] = field(default_factory=dict)
@@ -193,6 +196,19 @@ class JellyfinUser:
 
 
 @dataclass(slots=True)
+class JfUserData:
+    """One user's data for one item (Jellyfin's ``UserItemData``). ``played`` is its own flag: a client
+    or plugin may set it without a ``LastPlayedDate`` (``last_played`` 0), and a playback start sets
+    ``PlayCount``/``LastPlayedDate`` while clearing ``Played`` until the play completes."""
+
+    play_count: int = 0
+    last_played: int = 0  # epoch seconds, 0 = no LastPlayedDate
+    favorite: bool = False
+    played: bool = False
+    position_ticks: int = 0  # PlaybackPositionTicks (> 0: resumable)
+
+
+@dataclass(slots=True)
 class JellyfinServer:
     server_id: str
     name: str
@@ -203,8 +219,8 @@ class JellyfinServer:
     items: dict[str, Item] = field(default_factory=dict)  # by jf_id
     order: list[Item] = field(default_factory=list)  # stable listing order
     library_of: dict[str, str] = field(default_factory=dict)  # item jf_id -> library id
-    # user_data[item jf_id][user id] = (PlayCount, LastPlayedDate epoch, IsFavorite)
-    user_data: dict[str, dict[str, tuple[int, int, bool]]] = field(default_factory=dict)
+    # user_data[item jf_id][user id]
+    user_data: dict[str, dict[str, JfUserData]] = field(default_factory=dict)
     legacy_auth: bool = True
     delete_status_for_api_key: int = 204  # 10.7/10.8 answered 500 for some API-key deletes
     # Where this server sees the files another server holds: ("/data", "/media") = a Plex file

@@ -76,6 +76,13 @@ class PlexMediaServer(Service):
         a("GET", "/accounts/{aid}", self.accounts)
         a("GET", "/status/sessions", self.sessions)
         a("GET", "/status/sessions/history/all", self.history)
+        # Play state as clients report it (the spec asks for PUT; PMS answers GET too).
+        a("PUT", "/:/scrobble", self.scrobble)
+        a("GET", "/:/scrobble", self.scrobble)
+        a("PUT", "/:/unscrobble", self.unscrobble)
+        a("GET", "/:/unscrobble", self.unscrobble)
+        a("POST", "/:/timeline", self.timeline)
+        a("GET", "/:/timeline", self.timeline)
 
     def error(self, status: int, ctx: Ctx | None = None) -> Response:
         return html_error(status)
@@ -123,6 +130,21 @@ class PlexMediaServer(Service):
         if not v:
             return 0, 0
         return v.get(acc, (0, 0))
+
+    def view_state(self, it: Item, acc: int) -> tuple[int, int, int]:
+        """A leaf's (viewCount, lastViewedAt, viewOffset) for the account: ``lastViewedAt`` is the
+        latest of its completed views and of a viewing it stopped part way (which leaves a
+        ``viewOffset`` in ms until the next completed view)."""
+        vc, last = self.views(it, acc)
+        offset, at = self.server.progress.get(it.id, {}).get(acc, (0, 0))
+        return vc, max(last, at), offset
+
+    def _every_leaf(self, it: Item) -> list[Item]:
+        """Leaves including deleted ones: a show keeps its own view state (settings row) when an
+        episode it was watched through is deleted (inferred, see sim/README.md)."""
+        if not it.children:
+            return [it] if it.type in _LEAF else []
+        return [leaf for c in it.children for leaf in self._every_leaf(c)]
 
     def section_title(self, sid: int) -> str:
         sec = self.server.section(sid)
@@ -185,10 +207,13 @@ class PlexMediaServer(Service):
         d["addedAt"] = it.added_at
         d["updatedAt"] = it.updated_at
         if it.type in _LEAF:
-            vc, last = self.views(it, acc) if acc is not None else (0, 0)
+            vc, last, offset = self.view_state(it, acc) if acc is not None else (0, 0, 0)
             if vc:
                 d["viewCount"] = vc
+            if vc or offset:
                 d["lastViewedAt"] = last
+            if offset:
+                d["viewOffset"] = offset
         else:
             acc = acc or 0
             leaves = it.leaves()
@@ -198,10 +223,10 @@ class PlexMediaServer(Service):
                 d["viewedLeafCount"] = sum(1 for leaf in leaves if self.views(leaf, acc)[0])
             if it.type in ("show", "artist"):
                 d["childCount"] = len(kids)
-            lasts = [self.views(leaf, acc) for leaf in leaves]
-            last = max((x[1] for x in lasts), default=0)
+            states = [self.view_state(leaf, acc) for leaf in self._every_leaf(it)]
+            last = max((x[1] for x in states), default=0)
             if last:
-                d["viewCount"] = sum(x[0] for x in lasts)
+                d["viewCount"] = sum(x[0] for x in states)
                 d["lastViewedAt"] = last
         lists: dict[str, Any] = {}
         if it.media:
@@ -308,13 +333,25 @@ class PlexMediaServer(Service):
         cache = self.state.frag_cache
         name = self.server.name
         views = self.server.views
+        progress = self.server.progress
         out: list[bytes] = []
         for it in items:
             if it.type in _LEAF:
                 head, tail = self.leaf_parts(it, js, detail, guids)
                 v = views.get(it.id)
                 vc = v.get(acc) if v else None
-                if vc and vc[0]:
+                pr = progress.get(it.id)
+                if pr and acc in pr:
+                    d = {
+                        k: x
+                        for k, x in zip(
+                            ("viewCount", "lastViewedAt", "viewOffset"), self.view_state(it, acc), strict=True
+                        )
+                        if x
+                    }
+                    extra = orjson.dumps(d)[1:-1] if js else " ".join(f'{k}="{x}"' for k, x in d.items()).encode()
+                    out.append(head + (b"," if js else b" ") + extra + tail)
+                elif vc and vc[0]:
                     if js:
                         out.append(b'%s,"viewCount":%d,"lastViewedAt":%d%s' % (head, vc[0], vc[1], tail))
                     else:
@@ -574,7 +611,7 @@ class PlexMediaServer(Service):
         }
         return self.listing(ctx, items, attrs, acc)
 
-    _INT_FIELDS = ("addedAt", "updatedAt", "year", "duration", "viewCount", "lastViewedAt", "index")
+    _INT_FIELDS = ("addedAt", "updatedAt", "year", "duration", "viewCount", "lastViewedAt", "viewOffset", "index")
 
     def _field(self, it: Item, name: str, acc: int) -> Any:
         if name == "addedAt":
@@ -590,7 +627,9 @@ class PlexMediaServer(Service):
         if name == "viewCount":
             return self.views(it, acc)[0]
         if name == "lastViewedAt":
-            return self.views(it, acc)[1]
+            return self.view_state(it, acc)[1]
+        if name == "viewOffset":
+            return self.view_state(it, acc)[2]
         if name in ("title", "titleSort"):
             return it.title.lower()
         if name == "originallyAvailableAt":
@@ -956,6 +995,83 @@ class PlexMediaServer(Service):
         )
 
     # ------------------------------------------------------------------ webhooks / plays
+    # ------------------------------------------------------------------ play state
+    # Share of the duration past which a stopped viewing counts as watched (PMS's default
+    # "Video played threshold").
+    WATCHED_SHARE = 0.9
+
+    def _library_item(self, ctx: Ctx, key_param: str) -> Item | Response:
+        if ctx.q("identifier") not in (None, "com.plexapp.plugins.library") and key_param == "key":
+            return html_error(404)
+        raw = (ctx.q(key_param) or "").rsplit("/", 1)[-1]
+        if not raw:
+            return html_error(400)
+        it = self.server.items.get(int(raw)) if raw.isdigit() else None
+        if it is None or it.deleted:
+            return html_error(404)
+        return it
+
+    def _builder(self) -> Any:
+        from mediasim.builder import Builder
+
+        bld = Builder(self.state.world)
+        bld._history_id = max((h.id for h in self.server.history), default=0) + 1
+        return bld
+
+    async def _play_state(self, ctx: Ctx, kind: str) -> Response:
+        """``/:/scrobble`` and ``/:/unscrobble`` (``identifier`` and ``key`` = ratingKey); a show or
+        season applies to its episodes."""
+        acc = self.account(ctx)
+        if acc is None:
+            return html_error(401)
+        if ctx.q("identifier") is None:
+            return html_error(400)
+        it = self._library_item(ctx, "key")
+        if isinstance(it, Response):
+            return it
+        for leaf in it.leaves() if it.type not in _LEAF else [it]:
+            if kind == "scrobble":
+                self._builder().watch(self.server, leaf, acc, int(time.time()), history=False)
+            else:
+                self.server.views.get(leaf.id, {}).pop(acc, None)
+                self.server.progress.get(leaf.id, {}).pop(acc, None)
+        self.state.mutate(self.name, kind, ratingKey=str(it.id), accountID=acc)
+        return Response(b"", status_code=200)
+
+    async def scrobble(self, ctx: Ctx) -> Response:
+        """Mark played: the view count and last view move, **no history row** (the spec: "this does
+        not create any view history")."""
+        return await self._play_state(ctx, "scrobble")
+
+    async def unscrobble(self, ctx: Ctx) -> Response:
+        return await self._play_state(ctx, "unscrobble")
+
+    async def timeline(self, ctx: Ctx) -> Response:
+        """A player's report (``ratingKey``, ``state``, ``time`` and ``duration`` in ms). Past
+        ``WATCHED_SHARE`` of the duration the viewing is a completed view (history row included);
+        before it, the position is kept as ``viewOffset`` with ``lastViewedAt`` = now."""
+        acc = self.account(ctx)
+        if acc is None:
+            return html_error(401)
+        it = self._library_item(ctx, "ratingKey")
+        if isinstance(it, Response):
+            return it
+        state = ctx.q("state") or ""
+        if state not in ("stopped", "buffering", "playing", "paused"):
+            return html_error(400)
+        try:
+            offset = int(ctx.q("time") or 0)
+            duration = int(ctx.q("duration") or it.duration or 0)
+        except ValueError:
+            return html_error(400)
+        now = int(time.time())
+        if duration and offset >= self.WATCHED_SHARE * duration:
+            self._builder().watch(self.server, it, acc, now)
+        elif offset > 0:
+            self._builder().progress(self.server, it, acc, offset, now)
+        self.state.mutate(self.name, "timeline", ratingKey=str(it.id), accountID=acc, state=state, time=offset)
+        return self.simple(ctx, {"size": 0}, [], "Metadata")
+
     def play(self, rk: int, account_id: int, event: str = "media.scrobble", at: int | None = None) -> dict[str, Any]:
         it = self.server.items.get(rk)
         if it is None or it.deleted:

@@ -9,7 +9,7 @@ from typing import Any
 
 from mediasim.builder import Builder, StreamSpec
 from mediasim.generator import DEFAULT_NOW, generate_world
-from mediasim.model import Item, PlexServer, SeerrMedia, SeerrRequest, SeerrUser, World
+from mediasim.model import Item, JfUserData, PlexServer, SeerrMedia, SeerrRequest, SeerrUser, World
 from mediasim.wire import iso_ms
 
 _UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "b": 1}
@@ -82,7 +82,14 @@ class _Loader:
             acc = self.account(server, w.get("user"))
             at = _ts(w.get("at"), self.world.now - 86400)
             for _ in range(int(w.get("count", 1))):
-                self.b.watch(server, it, acc, at, device_id=int(w.get("device", 1)))
+                self.b.watch(
+                    server, it, acc, at, device_id=int(w.get("device", 1)), history=bool(w.get("history", True))
+                )
+        # Stopped part way: {user, at, offset (seconds)} -> viewOffset / PlaybackPositionTicks, no history.
+        for w in spec.get("in_progress") or []:
+            acc = self.account(server, w.get("user"))
+            at = _ts(w.get("at"), self.world.now - 86400)
+            self.b.progress(server, it, acc, int(float(w.get("offset", 600)) * 1000), at)
 
     def label(self, it: Item, spec: dict[str, Any], server: PlexServer) -> None:
         lab = spec.get("label")
@@ -259,13 +266,36 @@ class _Loader:
             admin = next((u for u in jf.users if u.is_admin), None)
             names = {1: w.plextv.owner.username, **{u.id: u.title for u in w.plextv.users}}
             for it in jf.order:
+                if not it.jf_id:
+                    continue
                 for acc, (vc, last) in srv.views.get(it.id, {}).items():
                     ju = admin if acc == 1 else by_name.get(names.get(acc, ""))
-                    if ju is not None and it.jf_id:
-                        jf.user_data.setdefault(it.jf_id, {})[ju.id] = (vc, last, False)
+                    if ju is not None:
+                        jf.user_data.setdefault(it.jf_id, {})[ju.id] = JfUserData(vc, last, False, vc > 0)
+                for acc, (offset_ms, at) in srv.progress.get(it.id, {}).items():
+                    ju = admin if acc == 1 else by_name.get(names.get(acc, ""))
+                    if ju is not None:
+                        self.b.jf_stopped(it, ju.id, at, offset_ms * 10_000)
             for lab, it in self.label_items.items():
                 if it.jf_id:
                     self.labels[lab]["jellyfinId"] = it.jf_id
+        # What a client or plugin set (POST /UserItems/{id}/UserData): e.g. played without a date.
+        for ud in spec.get("user_data") or []:
+            item = self.label_items.get(str(ud["item"]))
+            if item is None or item.jf_id is None:
+                raise ValueError(f"jellyfin.user_data: unknown item label {ud['item']!r}")
+            user = next((u for u in jf.users if u.name == ud.get("user")), None)
+            if user is None:
+                raise ValueError(f"jellyfin.user_data: unknown user {ud.get('user')!r}")
+            jf_item = jf.items[item.jf_id]
+            self.b.jf_state(
+                jf_item,
+                user.id,
+                played=ud.get("played"),
+                last_played=_ts(ud["last_played"], 0) if ud.get("last_played") is not None else None,
+                position_ticks=int(float(ud["position"]) * 10_000_000) if ud.get("position") is not None else None,
+                play_count=ud.get("play_count"),
+            )
 
     def seerr(self, spec: dict[str, Any]) -> None:
         w = self.world
@@ -303,7 +333,8 @@ class _Loader:
                         for srv in w.plex_servers
                         for sec in srv.sections
                         for it in sec.items
-                        if it.guids.get("tmdb") == str(tmdb)
+                        # TMDB numbers movies and shows apart: a show request never meets movie 1399.
+                        if it.guids.get("tmdb") == str(tmdb) and it.type == ("show" if mtype == "tv" else "movie")
                     ),
                     None,
                 )

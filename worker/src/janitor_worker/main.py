@@ -12,6 +12,7 @@ import structlog
 from arq import cron
 from arq.connections import RedisSettings
 from arq.cron import CronJob
+from redis.exceptions import RedisError
 
 from janitor.core.config import get_settings
 from janitor.core.context import build_context, close_context
@@ -21,9 +22,19 @@ from janitor.core.migrations import head_revision, schema_is_current
 from janitor.core.queue import JobBuffer
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
-from janitor.jobs.recovery import ALIVE_TTL_SECONDS, REPORTS_CHANGED, fail_orphaned_runs, mark_alive, mark_gone
+from janitor.jobs.recovery import (
+    ALIVE_TTL_SECONDS,
+    REPORTS_CHANGED,
+    RUNS_ENDED,
+    fail_orphaned_runs,
+    fail_stalled_runs,
+    mark_alive,
+    mark_gone,
+)
 from janitor.jobs.registry import TENANT_HANDLERS, missing_handlers
 from janitor.jobs.runner import ArqJob, tenant_job
+from janitor.sync.models import SyncStatus
+from janitor.sync.progress import publish_end
 from janitor.sync.schedule import schedule_daily, utcnow
 
 log = structlog.get_logger("janitor.worker")
@@ -84,7 +95,8 @@ SCHEDULE_WINDOW_SECONDS = 600
 
 
 async def schedule_syncs(ctx: dict[str, Any]) -> int:
-    """Every 10 minutes: start the daily run of the accounts whose slot fell in the last window."""
+    """Every 10 minutes: start the daily runs owed (a slot missed while the worker was down, or by a late
+    tick, is caught up here, at a bounded pace after a long outage: sync/schedule.py)."""
     app = ctx["app"]
     jobs = JobBuffer()
     async with app.sessionmaker() as session, session.begin():
@@ -99,12 +111,20 @@ async def recover_orphans(ctx: dict[str, Any]) -> int:
 
 
 async def _recover(app: AppContext) -> int:
-    """Fail what dead workers left running; then the accounts concerned see it on their dashboards."""
+    """Fail what dead workers left running, and sync runs that stopped making progress or whose job was
+    lost (the stall watchdog); then the accounts concerned see it on their dashboards and reports,
+    and a page following one of those runs live learns that it ended."""
     async with app.sessionmaker() as session:
         async with session.begin():
             failed = await fail_orphaned_runs(session, app.redis)
+            failed += await fail_stalled_runs(session, app.redis, stall_minutes=app.settings.sync_stall_minutes)
         for account_id in session.info.pop(REPORTS_CHANGED, set()):
             await app.page_cache.bump_quietly(account_id)
+        for account_id, run_id in session.info.pop(RUNS_ENDED, []):
+            try:
+                await publish_end(app.redis, account_id, run_id, SyncStatus.FAILED.value)
+            except RedisError as exc:  # the page polls the run when its stream fails
+                log.warning("sync_end_not_published", error=type(exc).__name__)
     return failed
 
 

@@ -42,6 +42,7 @@ from janitor.core.config import Settings
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.core.ssrf import upstream_http
 from janitor.library.copies import rebuild_copies, sample_paths, shared_files
+from janitor.sync.service import SyncService
 
 log = structlog.get_logger(__name__)
 
@@ -214,7 +215,11 @@ class ConnectionService:
         return connection
 
     async def delete(self, connection_id: uuid.UUID) -> None:
+        """Remove the connection with everything synced from it. A sync of the account in progress is
+        cancelled first (in the same transaction): it stops within a second instead of failing on
+        rows that are gone, and what it read from the other servers is kept."""
         connection = await self.get(connection_id)
+        await SyncService(self.session, self.account.id).cancel_active()
         await self.connections.delete(connection)
         # Its items were another server's copies of the same files: those stand on their own now.
         await rebuild_copies(self.session, self.account.id)

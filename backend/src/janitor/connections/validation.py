@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from janitor.connections.clients.errors import (
@@ -15,6 +16,7 @@ from janitor.connections.clients.errors import (
     UpstreamUnreachable,
 )
 from janitor.connections.errors import ConnectionValidationFailed
+from janitor.connections.probes import ProbeStepFailed
 from janitor.core.ssrf import BlockedAddress
 
 KIND_NAMES = {"plex": "Plex Media Server", "jellyfin": "Jellyfin server", "jellyseerr": "Jellyseerr server"}
@@ -43,6 +45,8 @@ def explain(exc: UpstreamError, *, kind: str, url: str, allow_private: bool) -> 
             "connection_blocked_address",
             f"{host} points to a private or reserved network address, which this installation may not reach.{hint}",
         )
+    if isinstance(exc, ProbeStepFailed):
+        return _step_failed(exc, what=what, host=host, token=TOKEN_NAMES[kind])
     if isinstance(exc, UpstreamTLSError):
         return ConnectionValidationFailed(
             "connection_tls_error",
@@ -72,3 +76,42 @@ def explain(exc: UpstreamError, *, kind: str, url: str, allow_private: bool) -> 
             "Try again in a moment.",
         )
     return ConnectionValidationFailed("connection_failed", f"The {what} at {host} could not be used.")
+
+
+def _how(exc: UpstreamError) -> str:
+    """How a call failed, from our own error (a status and its standard phrase, or our message): never
+    the server's body, a URL or a header."""
+    if exc.status is not None and exc.status >= 300:
+        try:
+            phrase = HTTPStatus(exc.status).phrase
+        except ValueError:
+            phrase = ""
+        return f"it answered HTTP {exc.status}{f' {phrase}' if phrase else ''}"
+    return exc.message.rstrip(".")
+
+
+def _step_failed(exc: ProbeStepFailed, *, what: str, host: str, token: str) -> ConnectionValidationFailed:
+    """A server that identified itself failed a later call: say which one and how. The host is the one
+    the person typed; nothing the server sent is echoed (its addresses included)."""
+    step, cause = exc.step, exc.cause
+    where = f"The {what} at {host} ({exc.identified_as})"
+    if isinstance(cause, UpstreamAuthError):
+        if step.checks_key:
+            return ConnectionValidationFailed(
+                "connection_auth_failed", f"The {what} at {host} rejected the {token}. Check it and try again."
+            )
+        return ConnectionValidationFailed(
+            "connection_permission_denied",
+            f"{where} accepted the {token} but refused {step.what} ({step.call}: {_how(cause)}). "
+            f"{step.refused_hint}".strip(),
+        )
+    if isinstance(cause, UpstreamTransient):
+        return ConnectionValidationFailed(
+            "connection_server_error",
+            f"{where} answered, but {step.what} ({step.call}) failed: {_how(cause)}. Try again in a moment.",
+        )
+    hint = " It may be a version or a reverse proxy that does not serve this path." if cause.status == 404 else ""
+    return ConnectionValidationFailed(
+        "connection_call_failed",
+        f"{where} answered, but {step.what} ({step.call}) failed: {_how(cause)}.{hint}",
+    )

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     sync_concurrency: int = Field(default=3, ge=1, le=16)
     sync_detail_batch: int = Field(default=250, ge=1, le=500)
     full_sync_interval_hours: float = Field(default=24.0, gt=0)
+    # The stall watchdog fails a running sync whose progress row has not moved for this long. A
+    # healthy run writes it at every page; its longest silence is one request with its retries
+    # (4 tries of up to upstream_timeout_seconds, each after a Retry-After of up to 300 s: ~22 min
+    # at the defaults), so 30 minutes never kills a slow but healthy run, and a stuck one blocks the
+    # account's refreshes for half an hour, not until the job's time limit (an hour).
+    sync_stall_minutes: float = Field(default=30.0, gt=0, le=1440)
     plex_tv_url: str = "https://plex.tv"
     plex_auth_url: str = "https://app.plex.tv/auth"
 

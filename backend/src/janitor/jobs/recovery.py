@@ -1,15 +1,22 @@
-"""Runs left ``running`` by a worker that died are marked failed, never left stuck."""
+"""Runs left ``running`` by a worker that died are marked failed, never left stuck; so are sync runs
+that stopped making progress (the stall watchdog) and queued runs whose job was lost."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
+from arq.constants import in_progress_key_prefix, job_key_prefix
 from redis.asyncio import Redis
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.jobs.models import JobRun, RunStatus
+from janitor.jobs.names import JobName
+from janitor.jobs.registry import dedupe_id
+from janitor.sync.freshness import NOT_REBUILT
 from janitor.sync.models import SyncRun, SyncStatus
 
 log = structlog.get_logger(__name__)
@@ -27,6 +34,27 @@ async def mark_gone(redis: Redis, worker_id: str) -> None:
 
 
 REPORTS_CHANGED = "reports_changed"  # session.info key: accounts whose report pages changed
+RUNS_ENDED = "runs_ended"  # session.info key: (account, run) of sync runs ended here, to announce once committed
+
+
+async def _fail_syncs(
+    session: AsyncSession, *conditions: ColumnElement[bool], status: SyncStatus, **values: Any
+) -> set[uuid.UUID]:
+    """Fail the sync runs in ``status`` that match (compare-and-set: a run that ended meanwhile keeps
+    its end) and note them for the caller, who announces them and moves their accounts' report pages
+    on once committed. Returns their accounts."""
+    ended = (
+        await session.execute(
+            update(SyncRun)
+            .where(SyncRun.status == status, *conditions)
+            .values(status=SyncStatus.FAILED, finished_at=datetime.now(UTC), **values)
+            .returning(SyncRun.id, SyncRun.account_id)
+        )
+    ).all()
+    session.info.setdefault(RUNS_ENDED, []).extend((account, run) for run, account in ended)
+    accounts = {account for _, account in ended}
+    session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
+    return accounts
 
 
 async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
@@ -53,19 +81,70 @@ async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
         run_id for run_id, worker in running_syncs if not worker or not await redis.exists(ALIVE_PREFIX + worker)
     ]
     if dead_syncs:
-        accounts = await session.scalars(
-            update(SyncRun)
-            .where(SyncRun.id.in_(dead_syncs), SyncRun.status == SyncStatus.RUNNING)
-            .values(
-                status=SyncStatus.FAILED,
-                phase="stopped",
-                error="The worker running this sync stopped before it finished; nothing it left unfinished was "
-                "marked missing. Start a new sync.",
-                finished_at=datetime.now(UTC),
-            )
-            .returning(SyncRun.account_id)
+        await _fail_syncs(
+            session,
+            SyncRun.id.in_(dead_syncs),
+            status=SyncStatus.RUNNING,
+            phase="stopped",
+            error="The worker running this sync stopped before it finished; nothing it left unfinished was "
+            "marked missing. Start a new sync.",
+            derived_stale=True,
+            derived_error=NOT_REBUILT,
         )
-        # Their dashboards show the run's status: the caller bumps their page cache once committed.
-        session.info.setdefault(REPORTS_CHANGED, set()).update(accounts)
         log.warning("orphaned_syncs_failed", count=len(dead_syncs))
     return len(dead) + len(dead_syncs)
+
+
+def _minutes(minutes: float) -> str:
+    return f"{minutes:g} minute{'' if minutes == 1 else 's'}"
+
+
+async def fail_stalled_runs(session: AsyncSession, redis: Redis, *, stall_minutes: float) -> int:
+    """The stall watchdog (every minute, from the worker's cron). Returns how many runs it ended.
+
+    * A ``running`` sync whose row has not moved for ``stall_minutes`` (``progress_at``, written on
+      the database's clock by every progress write, in the background while pages are read) is
+      failed. Its worker may be alive (waiting on a server that never answers, a lock, a bug): the
+      run is also asked to stop, and it does within a second (sync/progress.py) without writing
+      anything more over this verdict.
+    * A ``queued`` sync older than that whose arq job exists neither queued nor in progress was lost
+      (Redis emptied, or unreachable when the run was started): it would block the account's next
+      refresh forever (one active run per account), so it is failed too.
+    """
+    cutoff = func.now() - timedelta(minutes=stall_minutes)
+    stalled = await _fail_syncs(
+        session,
+        func.coalesce(SyncRun.progress_at, SyncRun.started_at, SyncRun.created_at) < cutoff,
+        status=SyncStatus.RUNNING,
+        phase="stopped",
+        cancel_requested=True,
+        error=f"No progress for {_minutes(stall_minutes)}: the sync was stopped. A server may have stopped "
+        "answering, or the worker is stuck. What it read is kept; nothing it left unfinished was marked missing. "
+        "Start a new sync.",
+        derived_stale=True,
+        derived_error=NOT_REBUILT,
+    )
+    waiting = await session.scalars(
+        select(SyncRun.id).where(SyncRun.status == SyncStatus.QUEUED, SyncRun.created_at < cutoff)
+    )
+    lost_jobs = [
+        run_id
+        for run_id in waiting.all()
+        if not await redis.exists(
+            job_key_prefix + dedupe_id(JobName.SYNC, run_id), in_progress_key_prefix + dedupe_id(JobName.SYNC, run_id)
+        )
+    ]
+    lost: set[uuid.UUID] = set()
+    if lost_jobs:
+        lost = await _fail_syncs(
+            session,
+            SyncRun.id.in_(lost_jobs),
+            status=SyncStatus.QUEUED,
+            phase="never started",
+            error="The job that was to run this sync was lost before it started (the job queue was emptied or "
+            "unreachable). Start a new sync.",
+        )
+    if stalled or lost:
+        log.warning("stalled_syncs_failed", stalled=len(stalled), lost=len(lost))
+    # One active run per account: as many runs as accounts.
+    return len(stalled) + len(lost)

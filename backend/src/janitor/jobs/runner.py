@@ -7,9 +7,10 @@ follow-up jobs and the process context, calling the same service code the API ca
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,8 @@ class TenantJob:
     worker_id: str
     attempt: int
     log: Any
+    # When the job started (time.monotonic()): how long it has run against arq's time limit.
+    started: float = field(default_factory=time.monotonic)
 
 
 TenantHandler = Callable[[TenantJob], Awaitable[None]]
@@ -62,6 +65,7 @@ def tenant_job(name: JobName, handler: TenantHandler) -> ArqJob:
     """Wrap a tenant handler as an arq job function taking the account id only."""
 
     async def job(arq_ctx: dict[str, Any], account_id: str) -> str:
+        started = time.monotonic()
         ctx: AppContext = arq_ctx["app"]
         worker_id: str = arq_ctx["worker_id"]
         attempt = int(arq_ctx.get("job_try", 1))
@@ -86,7 +90,7 @@ def tenant_job(name: JobName, handler: TenantHandler) -> ArqJob:
             jobs = JobBuffer()
             bound.info("job_started")
             try:
-                await handler(TenantJob(session, account, jobs, ctx, job_id, worker_id, attempt, bound))
+                await handler(TenantJob(session, account, jobs, ctx, job_id, worker_id, attempt, bound, started))
                 await session.commit()
             except TransientError as exc:
                 await session.rollback()

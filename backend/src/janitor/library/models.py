@@ -103,6 +103,13 @@ class MediaItem(Base):
     untagged_audio: Mapped[int | None] = mapped_column(SmallInteger)
     untagged_subtitles: Mapped[int | None] = mapped_column(SmallInteger)
     streams_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Plex only: the item's own view state from the listing (``viewCount``, ``lastViewedAt``,
+    # ``viewOffset`` in ms), which belongs to the account of the connection's token. A play Plex
+    # counts without a history row (marked played, a deleted episode's show) or a partial view shows
+    # here only. NULL on Jellyfin, whose per-user state is in ``user_item_states``.
+    view_count: Mapped[int | None] = mapped_column(Integer)
+    last_viewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    view_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
     missing_runs: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     gone: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
@@ -157,7 +164,10 @@ class WatchEvent(Base):
 
 
 class UserItemState(Base):
-    """Per-user played state (Jellyfin UserData): the last play and how many."""
+    """Per-user state of an item a user played or stopped part way (Jellyfin UserData): whether it is
+    played, how many plays, the last one (Jellyfin may have none: a client can mark an item played
+    without a date) and the resume position (``PlaybackPositionTicks``, 100 ns units; > 0 = partly
+    watched)."""
 
     __tablename__ = "user_item_states"
     __table_args__ = (Index("ix_user_item_states_account", "account_id"), connection_tenant_key("user_item_states"))
@@ -169,7 +179,45 @@ class UserItemState(Base):
     play_count: Mapped[int] = mapped_column(Integer, default=0)
     played: Mapped[bool] = mapped_column(Boolean, default=False)
     last_played_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    position_ticks: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class WatchEvidence(Base):
+    """Whether a person watched an item since its current file was added: one row per movie or episode
+    (and per show, for a play Plex records on the show itself) and person with any sign of a play.
+    Derived data (``library.watch``), rebuilt per account at the end of every sync run; the stale
+    report and the deletion schedule read it, through ``library.watch.answer`` for one row.
+
+    * ``played_at``: the newest dated play at or after ``added_at`` (rule: a play counts only if it
+      happened after the current file was added). NULL: none, or the added date is unknown.
+    * ``last_any_at``: the newest dated play whatever the file (a play before ``added_at`` is kept
+      here to say why it does not count).
+    * ``undated_source``: a server says the person played it but not when (``plex``: a view count
+      or a resume point without ``lastViewedAt``; ``jellyfin``: played or resumable without
+      ``LastPlayedDate``): watched at an unknown time, which keeps the file.
+    * ``user_upstream_id``: the server's id of the person ('' when Plex's listing fields belong to a
+      token whose account could not be identified)."""
+
+    __tablename__ = "watch_evidence"
+    __table_args__ = (
+        Index("ix_watch_evidence_account", "account_id"),
+        Index("ix_watch_evidence_target", "connection_id", "target"),
+        connection_tenant_key("watch_evidence"),
+    )
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    item_upstream_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_upstream_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    # The movie, or the show the episode belongs to (a report row's item).
+    target: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # movie, episode, show
+    added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    played_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    played_source: Mapped[str | None] = mapped_column(String(16))  # plex_history, plex_item, jellyfin
+    last_any_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undated_source: Mapped[str | None] = mapped_column(String(16))  # plex, jellyfin
 
 
 class MediaRequest(Base):

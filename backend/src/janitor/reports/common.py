@@ -5,19 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from janitor.sync.freshness import Freshness
 
 T = TypeVar("T")
 
 
-class ReportPage(BaseModel, Generic[T]):
+class ReportPage(Freshness, Generic[T]):
+    """One page of a report, with how current the data behind it is (``data_as_of``, ``derived_stale``)."""
+
     items: list[T]
     total: int = Field(description="Rows matching the filters (all pages)")
     page: int
@@ -47,10 +51,36 @@ def item_link(kind: str, base_url: str, server_id: str | None, upstream_id: str)
     return f"{base_url}/web/#/details?id={upstream_id}" + (f"&serverId={server_id}" if server_id else "")
 
 
-def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+# Rows per query while a report is read to the end (CSV export, dashboard sums): memory holds one page.
+# Each page's query ranks the whole report again, so pages are large: 100,000 rows cost 11 queries.
+EVERY_ROW_PAGE_SIZE = 10_000
+
+
+async def every_page(
+    fetch: Callable[[PageParams], Awaitable[tuple[Sequence[T], int]]],
+    params: PageParams,
+    *,
+    page_size: int | None = None,
+) -> AsyncIterator[Sequence[T]]:
+    """Every row of a report, one page at a time, in the report's order (``params`` gives the sort and
+    filters; its page and page size are ignored). Run it in one snapshot (``REPEATABLE READ``) when the
+    rows may change meanwhile, or a row could move across a page boundary and be read twice or never."""
+    size = page_size or EVERY_ROW_PAGE_SIZE
+    page = 1
+    while True:
+        rows, total = await fetch(replace(params, page=page, page_size=size))
+        if rows:
+            yield rows
+        if not rows or page * size >= total:
+            return
+        page += 1
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]], *, header: bool = True) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
     return buffer.getvalue()
@@ -71,8 +101,8 @@ def scope_filters(
     clauses: list[str] = []
     args: dict[str, Any] = {}
     if params.q:
-        clauses.append("AND (" + " OR ".join(f"{column} ILIKE :q" for column in search) + ")")
-        args["q"] = f"%{params.q}%"
+        clauses.append("AND (" + " OR ".join(f"{column} ILIKE :q ESCAPE '\\'" for column in search) + ")")
+        args["q"] = f"%{like_literal(params.q)}%"
     if params.connection_id:
         clauses.append(f"AND {alias}.connection_id = :c")
         args["c"] = params.connection_id
@@ -80,6 +110,11 @@ def scope_filters(
         clauses.append(f"AND {alias}.library_id = :l")
         args["l"] = params.library_id
     return " ".join(clauses), args
+
+
+def like_literal(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (escape character ``\\``): "100%" finds "100%", not "1000"."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def fetch_page(

@@ -8,18 +8,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.reports.common import PageParams
+from janitor.library.clock import zone
+from janitor.reports.common import PageParams, every_page
 from janitor.reports.duplicates import duplicate_groups
 from janitor.reports.languages import language_issues
 from janitor.reports.large import large_movies
 from janitor.reports.models import ReportSettings, ReportSummary
-from janitor.reports.requests import recently_available, request_report
+from janitor.reports.requests import recently_available, request_counts
 from janitor.reports.stale import stale_totals
+from janitor.sync.freshness import Freshness, report_freshness
 from janitor.sync.models import SyncRun
 
 
@@ -27,6 +29,11 @@ class ReportCard(BaseModel):
     report: str
     count: int
     reclaimable_bytes: int | None = None
+    breakdown: dict[str, int] | None = Field(
+        default=None,
+        description="Rows per filter of the report, where filters overlap (requests: pending, unavailable, "
+        "processing, stuck, failed, gone, future_dates; recently-available: future_dates, listed apart)",
+    )
 
 
 class LibraryStorage(BaseModel):
@@ -49,7 +56,7 @@ class LastSync(BaseModel):
     started_at: datetime | None
 
 
-class Dashboard(BaseModel):
+class Dashboard(Freshness):
     cards: list[ReportCard]
     storage: list[LibraryStorage]
     stale_by_age: list[AgeBucket]
@@ -80,7 +87,9 @@ class Summary(BaseModel):
 # Everything the summary depends on besides the synced data, and the synced data through the latest
 # finished sync run that changed (or may have changed) it: a change to any of them, an allowlist entry
 # expiring, or the next hour (cut-offs move with the clock) gives another fingerprint. A run still going
-# does not: the summary shows the data as of the last finished run until this one ends.
+# does not: the summary shows the data as of the last finished run until this one ends. The hour is the
+# account's local one (``:clock``): its day, which the stale cut-offs follow, can start at half past a
+# UTC hour.
 FINGERPRINT_SQL = """
 SELECT md5(concat_ws(' | ',
     (SELECT row(s.*)::text FROM report_settings s WHERE s.account_id = :a),
@@ -89,13 +98,12 @@ SELECT md5(concat_ws(' | ',
      FROM allowlist_entries e WHERE e.account_id = :a AND (e.expires_at IS NULL OR e.expires_at > now())),
     (SELECT string_agg(concat_ws(',', l.id, l.enabled, l.title, l.kind, c.name), ';' ORDER BY l.id)
      FROM libraries l JOIN connections c ON c.id = l.connection_id WHERE l.account_id = :a),
-    (SELECT string_agg(concat_ws(',', k.connection_id, k.group_key, k.upstream_id, k.part_id), ';'
-                       ORDER BY k.connection_id, k.group_key)
+    (SELECT string_agg(concat_ws(',', k.group_id, k.upstream_id, k.part_id), ';' ORDER BY k.group_id)
      FROM duplicate_keepers k WHERE k.account_id = :a),
     (SELECT concat_ws(',', r.id, r.finished_at) FROM sync_runs r
      WHERE r.account_id = :a AND r.finished_at IS NOT NULL AND r.changed IS DISTINCT FROM 0
      ORDER BY r.created_at DESC LIMIT 1),
-    to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')
+    CAST(:clock AS text)
 ))
 """
 
@@ -103,24 +111,36 @@ SELECT md5(concat_ws(' | ',
 async def compute_summary(
     session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
 ) -> Summary:
-    """The figures from the reports themselves (every row of stale, large and duplicates)."""
-    everything = PageParams(page=1, page_size=100_000)
+    """The figures from the reports themselves (every row of stale, large and duplicates, page by page)."""
+    every = PageParams()  # every row, a page at a time (one query for most accounts), no cap
     one = PageParams(page=1, page_size=1)
     stale = await stale_totals(session, account_id, settings=settings, now=now)
-    large, large_total = await large_movies(session, account_id, everything, threshold_gb=settings.large_movie_gb)
-    dup_groups, dup_total = await duplicate_groups(session, account_id, everything, settings=settings)
+    large_total = large_bytes = 0
+    async for movies in every_page(
+        lambda p: large_movies(session, account_id, p, threshold_gb=settings.large_movie_gb), every
+    ):
+        large_total += len(movies)
+        large_bytes += sum(m.size_bytes for m in movies)
+    dup_total = dup_bytes = 0
+    async for groups in every_page(lambda p: duplicate_groups(session, account_id, p, settings=settings), every):
+        dup_total += len(groups)
+        dup_bytes += sum(g.reclaimable_bytes for g in groups)
     _, lang_total = await language_issues(session, account_id, one, settings=settings)
-    _, req_total = await request_report(session, account_id, one, settings=settings, now=now)
+    requests = await request_counts(session, account_id, settings=settings, now=now)
     _, recent_total = await recently_available(session, account_id, one, settings=settings, now=now)
+    _, future_total = await recently_available(session, account_id, one, settings=settings, now=now, dates="future")
     cards = [
-        ReportCard(
-            report="duplicates", count=dup_total, reclaimable_bytes=sum(g.reclaimable_bytes for g in dup_groups)
-        ),
+        ReportCard(report="duplicates", count=dup_total, reclaimable_bytes=dup_bytes),
         ReportCard(report="stale", count=stale.count, reclaimable_bytes=stale.size_bytes),
-        ReportCard(report="large", count=large_total, reclaimable_bytes=sum(i.size_bytes for i in large)),
+        ReportCard(report="large", count=large_total, reclaimable_bytes=large_bytes),
         ReportCard(report="languages", count=lang_total),
-        ReportCard(report="requests", count=req_total),
-        ReportCard(report="recently-available", count=recent_total),
+        # Each request once (its category); the overlapping filters beside it.
+        ReportCard(
+            report="requests",
+            count=requests["all"],
+            breakdown={k: n for k, n in requests.items() if k != "all"},
+        ),
+        ReportCard(report="recently-available", count=recent_total, breakdown={"future_dates": future_total}),
     ]
     storage = [
         LibraryStorage(**dict(r)) for r in (await session.execute(text(STORAGE_SQL), {"a": account_id})).mappings()
@@ -140,8 +160,9 @@ async def _lock(session: AsyncSession, account_id: uuid.UUID) -> None:
     )
 
 
-async def _fingerprint(session: AsyncSession, account_id: uuid.UUID) -> str:
-    return str(await session.scalar(text(FINGERPRINT_SQL), {"a": account_id}))
+async def _fingerprint(session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime) -> str:
+    clock = f"{now.astimezone(zone(settings.time_zone)):%Y-%m-%d %H}"
+    return str(await session.scalar(text(FINGERPRINT_SQL), {"a": account_id, "clock": clock}))
 
 
 async def _stored(session: AsyncSession, account_id: uuid.UUID, fingerprint: str) -> Summary | None:
@@ -158,7 +179,7 @@ async def refresh_summary(
 ) -> Summary:
     """Recompute and store the account's summary (one computation at a time per account)."""
     await _lock(session, account_id)
-    fingerprint = await _fingerprint(session, account_id)
+    fingerprint = await _fingerprint(session, account_id, settings=settings, now=now)
     summary = await compute_summary(session, account_id, settings=settings, now=now)
     stmt = insert(ReportSummary).values(
         account_id=account_id, fingerprint=fingerprint, computed_at=now, body=summary.model_dump(mode="json")
@@ -177,7 +198,10 @@ async def ensure_summary(
 ) -> bool:
     """Recompute the stored summary unless it is current; True when it was recomputed."""
     await _lock(session, account_id)
-    if await _stored(session, account_id, await _fingerprint(session, account_id)) is not None:
+    if (
+        await _stored(session, account_id, await _fingerprint(session, account_id, settings=settings, now=now))
+        is not None
+    ):
         return False
     await refresh_summary(session, account_id, settings=settings, now=now)
     return True
@@ -185,12 +209,12 @@ async def ensure_summary(
 
 async def summary(session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime) -> Summary:
     """The stored summary when its inputs have not changed, else a fresh one (stored for the next read)."""
-    found = await _stored(session, account_id, await _fingerprint(session, account_id))
+    found = await _stored(session, account_id, await _fingerprint(session, account_id, settings=settings, now=now))
     if found is not None:
         return found
     await _lock(session, account_id)
     # Someone else may have computed it while we waited for the lock.
-    found = await _stored(session, account_id, await _fingerprint(session, account_id))
+    found = await _stored(session, account_id, await _fingerprint(session, account_id, settings=settings, now=now))
     if found is not None:
         return found
     return await refresh_summary(session, account_id, settings=settings, now=now)
@@ -214,4 +238,5 @@ async def dashboard(
         if last
         else None,
         has_connections=has_connections,
+        **(await report_freshness(session, account_id)).model_dump(),
     )

@@ -6,18 +6,28 @@ what would be removed is always a specific copy (a track, or one part of a multi
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from pydantic import BaseModel, Field
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.core.errors import NotFound
+from janitor.core.errors import Conflict, NotFound
 from janitor.library.models import MediaItem
 from janitor.reports.common import PageParams, fetch_page, scope_filters
-from janitor.reports.models import DuplicateKeeper, ReportSettings
+from janitor.reports.keepers import (
+    Choice,
+    GroupIdentity,
+    applicable,
+    chosen_copies,
+    lost,
+    store_choice,
+    stored_choices,
+    why_lost,
+)
+from janitor.reports.models import ReportSettings
 
 LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pcm"}
 
@@ -25,17 +35,22 @@ LOSSLESS = {"flac", "alac", "wav", "aiff", "aif", "ape", "wv", "dsf", "dff", "pc
 # track list and the album view page over ``g`` differently.
 # Only candidate tracks are read (``duplicate_candidates``, rebuilt at the end of each sync with the
 # columns the grouping needs: tracks whose normalised key another present track of the server shares,
-# and multi-version tracks; filters only remove tracks and equal strict keys imply equal normalised
-# keys, so every possible group is there). The page's rows are read whole from media_items at the end.
+# and multi-version tracks; equal strict keys imply equal normalised keys, so every possible group is
+# there). The page's rows are read whole from media_items at the end.
+# A group is the same whatever the report's filters: the groups are formed over every track of the
+# enabled libraries (``{scope}`` only ever narrows to whole partitions: a server, one key), and the
+# search and library filters then pick the groups holding at least one matching track (``hit``). A
+# filter that removed tracks before grouping would split a group (a chain of durations broken in the
+# middle, a copy in another library) and show copies as groups they are not.
 GROUP_CTES = """
 WITH t AS (
     SELECT m.item_id AS id, m.connection_id, m.upstream_id, m.title, m.grandparent_title AS artist,
            m.parent_title AS album, m.multi, {key} AS gkey,
-           lag({duration}) OVER w AS prev, {duration} AS dur
+           lag({duration}) OVER w AS prev, {duration} AS dur, (TRUE {filters}) AS hit
     FROM duplicate_candidates m
     JOIN libraries l ON l.id = m.library_id
     WHERE m.account_id = :a AND l.enabled
-      {filters}
+      {scope}
     WINDOW w AS (PARTITION BY m.connection_id, {key} ORDER BY {duration} NULLS LAST, m.item_id)
 ),
 c AS (
@@ -46,10 +61,10 @@ c AS (
 g AS (
     SELECT connection_id, gkey, cluster, 'duplicates' AS kind, min(lower(artist)) AS sa, min(lower(album)) AS sb,
            min(lower(title)) AS st
-    FROM c GROUP BY connection_id, gkey, cluster HAVING count(*) > 1
+    FROM c GROUP BY connection_id, gkey, cluster HAVING count(*) > 1 AND bool_or(hit)
     UNION ALL
     SELECT connection_id, 'v:' || upstream_id, 0, 'versions', lower(artist), lower(album), lower(title)
-    FROM t WHERE multi
+    FROM t WHERE multi AND hit
 )"""
 # The tracks of the groups selected as ``page`` (with a ``total``), read whole from media_items.
 _PAGE_MEMBERS = """,
@@ -99,45 +114,60 @@ class Copy(BaseModel):
 
 class DuplicateGroup(BaseModel):
     kind: Literal["duplicates", "versions"]
+    group_id: str = Field(description="This group's copies; a keeper is chosen for exactly these copies")
     title: str
     artist: str | None
     album: str | None
     copies: list[Copy]
     keeper_reason: str
+    keeper_chosen: bool = Field(description="The keeper is the copy the owner chose for this group")
+    stale_choice: str | None = Field(
+        description="Why a keeper chosen for these copies no longer applies (the group changed since)"
+    )
     reclaimable_bytes: int
     why: str
 
 
-def _group_key(kind: str, row: dict[str, Any]) -> str:
-    return f"v:{row['upstream_id']}" if kind == "versions" else str(row["match_key"])
+def _identity(kind: str, members: list[dict[str, Any]]) -> GroupIdentity:
+    first = members[0]
+    if kind == "versions":
+        parts = {str(p.get("part_id")) for p in first["parts"] or [] if p.get("part_id")}
+        return GroupIdentity("versions", first["connection_id"], str(first["upstream_id"]), frozenset(parts))
+    return GroupIdentity("duplicates", first["connection_id"], None, frozenset(str(r["upstream_id"]) for r in members))
 
 
-def _same_copy(copy: Copy, pick: tuple[str, str | None]) -> bool:
-    return copy.upstream_id == pick[0] and (pick[1] is None or copy.part_id == pick[1])
+def _is_chosen(copy: Copy, choice: Choice) -> bool:
+    if choice.kind == "versions":
+        return copy.upstream_id == choice.upstream_id and copy.part_id == choice.part_id
+    return copy.upstream_id == choice.upstream_id
 
 
-async def _chosen_keepers(
-    session: AsyncSession, account_id: uuid.UUID, rows: list[dict[str, Any]]
-) -> dict[tuple[uuid.UUID, str], tuple[str, str | None]]:
-    """The copies the owner chose, for the groups of ``rows``. An account has a keeper per group it
-    decided by hand (few): reading them all is cheaper than asking for thousands of group keys."""
-    if not rows:
-        return {}
-    found = await session.execute(
-        select(
-            DuplicateKeeper.connection_id,
-            DuplicateKeeper.group_key,
-            DuplicateKeeper.upstream_id,
-            DuplicateKeeper.part_id,
-        ).where(DuplicateKeeper.account_id == account_id)
+class KeeperNotFound(NotFound):
+    code = "duplicate_copy_not_found"
+    message = "No such track in your synced music libraries."
+
+
+class DuplicateGroupChanged(Conflict):
+    code = "duplicate_group_changed"
+    message = (
+        "This group's copies changed since you loaded it (a sync or a settings change). "
+        "Reload the report and choose again."
     )
-    return {(k.connection_id, k.group_key): (k.upstream_id, k.part_id) for k in found}
 
 
 async def choose_keeper(
-    session: AsyncSession, account_id: uuid.UUID, *, connection_id: uuid.UUID, upstream_id: str, part_id: str | None
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    settings: ReportSettings,
+    group_id: str,
+    connection_id: uuid.UUID,
+    upstream_id: str,
+    part_id: str | None,
 ) -> None:
-    """Remember the copy to keep: a part of a multi-version track, or a track among its duplicates."""
+    """Remember the copy to keep in the group ``group_id`` (as the report showed it): a track among its
+    duplicates, or a version of a multi-version track. The group must still hold exactly the copies it
+    held when it was shown, else the choice would apply to copies the owner never saw."""
     item = await session.scalar(
         select(MediaItem).where(
             MediaItem.account_id == account_id,
@@ -149,28 +179,37 @@ async def choose_keeper(
     )
     if item is None:
         raise KeeperNotFound()
-    part_ids = [str(p.get("part_id")) for p in item.parts or []]
-    if part_id is not None and part_id not in part_ids:
+    if part_id is not None and part_id not in {str(p.get("part_id")) for p in item.parts or []}:
         raise KeeperNotFound("That track has no such version.")
-    key = f"v:{upstream_id}" if part_id is not None and len(part_ids) > 1 else str(item.match_key)
-    stmt = insert(DuplicateKeeper).values(
-        account_id=account_id,
-        connection_id=connection_id,
-        group_key=key,
-        upstream_id=upstream_id,
-        part_id=part_id if key.startswith("v:") else None,
-    )
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["account_id", "connection_id", "group_key"],
-            set_={"upstream_id": stmt.excluded.upstream_id, "part_id": stmt.excluded.part_id, "chosen_at": func.now()},
-        )
-    )
+    groups = await _groups_of_track(session, account_id, connection_id, upstream_id, settings=settings)
+    group = next((g for g in groups if g.id == group_id), None)
+    if group is None:
+        raise DuplicateGroupChanged()
+    if not group.has(upstream_id, part_id if group.kind == "versions" else None):
+        raise KeeperNotFound("That copy is not in this group.")
+    await store_choice(session, account_id, group, upstream_id=upstream_id, part_id=part_id, settings=settings)
 
 
-class KeeperNotFound(NotFound):
-    code = "duplicate_copy_not_found"
-    message = "No such track in your synced music libraries."
+async def _groups_of_track(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    upstream_id: str,
+    *,
+    settings: ReportSettings,
+) -> list[GroupIdentity]:
+    """The groups holding this track now, formed exactly as the report forms them: every group of the
+    track's key on its server (a whole partition, so the clusters are the report's)."""
+    key = STRICT if settings.duplicate_strict else NORMALISED
+    scope = (
+        f"AND m.connection_id = :c AND {key} IN "
+        f"(SELECT {key} FROM duplicate_candidates m WHERE m.account_id = :a AND m.connection_id = :c "
+        "AND m.upstream_id = :u)"
+    )
+    sql, args = _group_query(GROUPS_SQL, PageParams(page=1, page_size=1), account_id, settings, scope=scope)
+    args.update(c=connection_id, u=upstream_id, limit=None, offset=0)
+    rows = [dict(r) for r in (await session.execute(text(sql), args)).mappings().all()]
+    return [_identity(kind, members) for (kind, *_), members in _grouped(rows).items()]
 
 
 def _codec(part: dict[str, Any]) -> str:
@@ -234,16 +273,39 @@ def _copies(rows: list[dict[str, Any]], kind: str) -> list[tuple[Copy, int]]:
     return out
 
 
+def duration_claim(durations_ms: list[int | None]) -> str:
+    """What the explanation says of a duplicates group's track durations (the ones it was grouped by).
+
+    "within X s" is always true: X is the spread rounded *up* to a tenth of a second (1.41 s reads
+    "within 1.5 s", never "within 1.4 s"); "same duration" only when every duration is equal."""
+    known = [d for d in durations_ms if d is not None]
+    if not known or len(known) < len(durations_ms):
+        return "some durations unknown"
+    spread = max(known) - min(known)
+    if spread == 0:
+        return "same duration"
+    tenths = -(-spread // 100)
+    seconds = f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+    return f"durations within {seconds} s"
+
+
 def _group_query(
-    template: str, params: PageParams, account_id: uuid.UUID, settings: ReportSettings
+    template: str, params: PageParams, account_id: uuid.UUID, settings: ReportSettings, *, scope: str = ""
 ) -> tuple[str, dict[str, Any]]:
     strict = settings.duplicate_strict
-    filters, args = scope_filters(params, search=("m.title", "m.grandparent_title", "m.parent_title"))
+    # The server filter keeps whole partitions (groups never span servers): it narrows before grouping.
+    filters, args = scope_filters(
+        replace(params, connection_id=None), search=("m.title", "m.grandparent_title", "m.parent_title")
+    )
+    if params.connection_id:
+        scope += " AND m.connection_id = :sc"
+        args["sc"] = params.connection_id
     args.update(a=account_id, tol=0 if strict else settings.duplicate_tolerance_seconds * 1000)
     sql = template.format(
         key=STRICT if strict else NORMALISED,
         duration="(m.duration_ms / 1000)" if strict else "m.duration_ms",
         filters=filters,
+        scope=scope,
     )
     return sql, args
 
@@ -253,17 +315,13 @@ async def duplicate_groups(
 ) -> tuple[list[DuplicateGroup], int]:
     sql, args = _group_query(GROUPS_SQL, params, account_id, settings)
     rows, total = await fetch_page(session, sql, args, params)
-    return [group for _, group in await _build_groups(session, account_id, rows)], total
+    return [group for _, group in await _build_groups(session, account_id, rows, settings)], total
 
 
 AlbumKey = tuple[uuid.UUID, str | None, str | None]
 
 
-async def _build_groups(
-    session: AsyncSession, account_id: uuid.UUID, rows: list[dict[str, Any]]
-) -> list[tuple[AlbumKey, DuplicateGroup]]:
-    """Rows of ``GROUPS_SQL``-shaped queries as groups, each with its proposed (or chosen) keeper."""
-    chosen = await _chosen_keepers(session, account_id, rows)
+def _grouped(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
         key = (
@@ -273,34 +331,53 @@ async def _build_groups(
             r["cluster"],
         )
         grouped.setdefault(key, []).append(r)
+    return grouped
+
+
+async def _build_groups(
+    session: AsyncSession, account_id: uuid.UUID, rows: list[dict[str, Any]], settings: ReportSettings
+) -> list[tuple[AlbumKey, DuplicateGroup]]:
+    """Rows of ``GROUPS_SQL``-shaped queries as groups, each with its proposed (or chosen) keeper."""
+    choices = await stored_choices(session, account_id) if rows else []
+    resolved = []
+    for (kind, *_), members in _grouped(rows).items():
+        identity = _identity(kind, members)
+        choice = applicable(identity, choices)
+        resolved.append((kind, members, identity, choice, None if choice else lost(identity, choices)))
+    chosen_now = await chosen_copies(session, account_id, [stale for *_, stale in resolved if stale])
     groups = []
-    for (kind, *_), members in grouped.items():
+    for kind, members, identity, choice, stale in resolved:
         ranked = sorted(_copies(members, kind), key=lambda ct: _rank(*ct), reverse=True)
         best, best_tags = ranked[0]
         runner, runner_tags = ranked[1] if len(ranked) > 1 else ranked[0]
         reason = _reason(best, runner, best_tags, runner_tags)
-        pick = chosen.get((members[0]["connection_id"], _group_key(kind, members[0])))
-        override = next((c for c, _ in ranked if pick and _same_copy(c, pick)), None)
+        # Never zero keepers: a choice only counts when its copy is one of this group's.
+        override = next((c for c, _ in ranked if choice and _is_chosen(c, choice)), None)
         if override is not None:
             best, reason = override, "copy you chose"
             ranked.sort(key=lambda ct: ct[0] is not override)
         best.keeper = True
+        note = None
+        if override is None and stale is not None:
+            file, present = chosen_now.get((stale.connection_id, stale.upstream_id), (None, False))
+            note = why_lost(stale, identity, settings, file, present)
         first = members[0]
-        durations = [c.duration_ms for c, _ in ranked if c.duration_ms]
-        spread = (max(durations) - min(durations)) / 1000 if durations else 0
         why = (
             f"{len(ranked)} versions inside one track"
             if kind == "versions"
-            else f"{len(ranked)} tracks with the same title, artist and album"
-            + (f", durations within {spread:.0f} s" if spread else ", same duration")
+            else f"{len(ranked)} tracks with the same title, artist and album, "
+            + duration_claim([r["duration_ms"] for r in members])
         )
         group = DuplicateGroup(
             kind=kind,
+            group_id=identity.id,
             title=first["title"],
             artist=first["artist"],
             album=first["album"],
             copies=[c for c, _ in ranked],
             keeper_reason=f"Keep the {reason}",
+            keeper_chosen=override is not None,
+            stale_choice=note,
             reclaimable_bytes=sum(c.size_bytes or 0 for c, _ in ranked[1:]),
             why=why,
         )
@@ -366,7 +443,7 @@ async def duplicate_albums(
     )
     rows = [dict(r) for r in (await session.execute(text(detail), dargs)).mappings().all()]
     by_album: dict[AlbumKey, list[DuplicateGroup]] = {}
-    for key, group in await _build_groups(session, account_id, rows):
+    for key, group in await _build_groups(session, account_id, rows, settings):
         by_album.setdefault(key, []).append(group)
     out = []
     for a in albums:
@@ -416,7 +493,16 @@ DUPLICATE_COLUMNS = [
     "size_bytes",
     "added_at",
     "why",
+    "choice",
 ]
+
+
+def _choice(group: DuplicateGroup, copy: Copy) -> str:
+    """On the keeper's row: "chosen" when it is the owner's choice for this group, else why a choice
+    made for these copies no longer applies (if one was)."""
+    if not copy.keeper:
+        return ""
+    return "chosen" if group.keeper_chosen else group.stale_choice or ""
 
 
 def duplicate_rows(groups: list[DuplicateGroup]) -> list[dict[str, Any]]:
@@ -436,6 +522,7 @@ def duplicate_rows(groups: list[DuplicateGroup]) -> list[dict[str, Any]]:
                     "why": f"{group.why}; {group.keeper_reason[0].lower()}{group.keeper_reason[1:]}"
                     if copy.keeper
                     else group.why,
+                    "choice": _choice(group, copy),
                 }
             )
     return out

@@ -1,4 +1,6 @@
-"""Large movies: above N GB, worth re-downloading smaller."""
+"""Large movies: strictly above N GB, worth re-downloading smaller.
+
+Decimal GB (1 GB = 10^9 bytes), the one unit of ``library/sizes.py``."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.library.sizes import format_gb, gb_to_bytes
 from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
 
-GB = 1024**3
 SORTS = {"size": "m.size_bytes", "title": "lower(m.title)", "added": "m.added_at", "bitrate": "m.bitrate_kbps"}
 
 
@@ -34,7 +36,7 @@ async def large_movies(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, threshold_gb: float
 ) -> tuple[list[LargeMovie], int]:
     filters, args = scope_filters(params, search=("m.title",))
-    args.update(a=account_id, min_bytes=int(threshold_gb * GB))
+    args.update(a=account_id, min_bytes=gb_to_bytes(threshold_gb))
     order = SORTS.get(params.sort or "size", SORTS["size"])
     direction = "ASC" if params.order == "asc" else "DESC"
     sql = f"""
@@ -64,7 +66,7 @@ async def large_movies(
             server=r["server"],
             library=r["library"],
             link=item_link(r["kind"], r["base_url"], r["server_id"], r["upstream_id"]),
-            why=f"{r['size_bytes'] / GB:.1f} GB is above the {threshold_gb:g} GB threshold",
+            why=f"{format_gb(r['size_bytes'], above=threshold_gb)} is above the {threshold_gb:g} GB threshold",
         )
         for r in rows
     ]

@@ -41,26 +41,40 @@ class ReportSettings(Base):
     duplicate_strict: Mapped[bool] = mapped_column(Boolean, default=False)
     stuck_request_days: Mapped[int] = mapped_column(Integer, default=7)
     recently_available_days: Mapped[int] = mapped_column(Integer, default=7)
+    # IANA name: "today" for every date cut-off of the stale report (validated on the way in).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
 
 class DuplicateKeeper(Base):
-    """The copy the user chose to keep in a duplicates group (overrides the proposed keeper)."""
+    """The copy the owner chose to keep in one duplicates group, for exactly that group.
+
+    A group is its copies: the tracks of a duplicates group, or the versions (parts) of one
+    multi-version track. The choice applies while the group holds exactly the copies it held when the
+    choice was made (``members``, hashed with the kind and the connection into ``group_id``); once a
+    copy left or joined, the group shows why the choice no longer applies and proposes the automatic
+    keeper until the owner chooses again (``reports/keepers.py``)."""
 
     __tablename__ = "duplicate_keepers"
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
-    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
-    # The track's normalised key, or "v:<id>" for the versions of one multi-version track.
-    group_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    upstream_id: Mapped[str] = mapped_column(String(100))
-    part_id: Mapped[str | None] = mapped_column(String(100))
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # duplicates | versions
+    # Sorted: the tracks' upstream ids (duplicates) or the track's part ids (versions).
+    members: Mapped[list[str]] = mapped_column(ARRAY(String(100)))
+    upstream_id: Mapped[str] = mapped_column(String(100))  # the chosen track (versions: the track)
+    part_id: Mapped[str | None] = mapped_column(String(100))  # versions: the chosen version
+    # The duplicate settings the group was formed under (to say so when a change split it).
+    strict: Mapped[bool] = mapped_column(Boolean)
+    tolerance_seconds: Mapped[int] = mapped_column(Integer)
     chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ItemLastPlay(Base):
-    """The last play of each movie and show (a show's is its newest episode play), from Plex history and
-    Jellyfin played states. Derived data: rebuilt per account at the end of every sync run
-    (``reports.precompute.refresh_after_sync``), which is the only writer of plays and items."""
+    """Per movie and show, what ``watch_evidence`` says of all its people (a show's: of all its
+    episodes): the newest play that counts and by whom, the newest play of any file, and whether a
+    play has no date. Derived data: rebuilt per account at the end of every sync run, from
+    ``watch_evidence`` (``reports.precompute.refresh_last_plays``)."""
 
     __tablename__ = "item_last_plays"
     __table_args__ = (Index("ix_item_last_plays_account", "account_id"), connection_tenant_key("item_last_plays"))
@@ -69,8 +83,11 @@ class ItemLastPlay(Base):
     # The movie's or the show's upstream id.
     target: Mapped[str] = mapped_column(String(100), primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    played_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The newest play after the file was added (NULL: none counts).
+    played_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     user_upstream_id: Mapped[str | None] = mapped_column(String(100))
+    last_any_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undated_source: Mapped[str | None] = mapped_column(String(16))
 
 
 class DuplicateCandidate(Base):

@@ -1,6 +1,6 @@
 """Derived report data rebuilt at the end of each sync run (the only writer of items and plays): the
-last play of every movie and show, the track keys that may form duplicate groups, and the dashboard
-summary."""
+watch evidence of every movie, episode and person and the last play of every movie and show, the
+track keys that may form duplicate groups, and the dashboard summary."""
 
 from __future__ import annotations
 
@@ -14,32 +14,25 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from janitor.library.copies import rebuild_copies
+from janitor.library.watch import refresh_watch_evidence
 from janitor.reports.dashboard import ensure_summary, refresh_summary
 from janitor.reports.service import ReportSettingsService
 
 if TYPE_CHECKING:
     from janitor.jobs.runner import TenantJob
 
-# Plex history and Jellyfin played states; an episode's play counts for its show. Plays of items
-# that are not (or no longer) synced match nothing, as before.
+# Per movie and show, from every person's watch evidence (library/watch.py): the newest play that
+# counts (after its file was added) and by whom, the newest play of any file, a play without a date.
 LAST_PLAYS_SQL = """
-INSERT INTO item_last_plays (connection_id, target, account_id, played_at, user_upstream_id)
-SELECT DISTINCT ON (t.connection_id, t.target) t.connection_id, t.target, :a, t.at, t.user_id
-FROM (
-    SELECT p.connection_id, CASE WHEN e.kind = 'episode' THEN e.grandparent_id ELSE p.item END AS target,
-           p.at, p.user_id
-    FROM (
-        SELECT w.connection_id, w.item_upstream_id AS item, w.viewed_at AS at, w.user_upstream_id AS user_id
-        FROM watch_events w WHERE w.account_id = :a AND w.item_upstream_id IS NOT NULL
-        UNION ALL
-        SELECT s.connection_id, s.item_upstream_id, s.last_played_at, s.user_upstream_id
-        FROM user_item_states s WHERE s.account_id = :a AND s.played AND s.last_played_at IS NOT NULL
-    ) p
-    JOIN media_items e ON e.connection_id = p.connection_id AND e.upstream_id = p.item
-    WHERE e.account_id = :a AND e.kind IN ('movie', 'episode')
-) t
-WHERE t.target IS NOT NULL
-ORDER BY t.connection_id, t.target, t.at DESC, t.user_id
+INSERT INTO item_last_plays (connection_id, target, account_id, played_at, user_upstream_id, last_any_at,
+                             undated_source)
+SELECT e.connection_id, e.target, :a, max(e.played_at),
+       CASE WHEN max(e.played_at) IS NOT NULL
+            THEN (array_agg(e.user_upstream_id ORDER BY e.played_at DESC NULLS LAST, e.user_upstream_id))[1] END,
+       max(e.last_any_at), max(e.undated_source)
+FROM watch_evidence e
+WHERE e.account_id = :a
+GROUP BY e.connection_id, e.target
 """
 
 
@@ -74,13 +67,15 @@ async def refresh_duplicate_candidates(session: AsyncSession, account_id: uuid.U
 
 
 async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID) -> None:
-    """Rebuild the account's ``item_last_plays`` from its plays (in the caller's transaction).
+    """Rebuild the account's ``watch_evidence`` from its plays, then ``item_last_plays`` from it (in
+    the caller's transaction: both are replaced at once).
 
     Every play of the account meets every movie and episode of it: a hash join, whatever the
     statistics say. Estimates made before the account's rows were analysed (a new account's first
     sync below the bulk-load threshold, or beside other tenants' statistics) can be off by thousands
     and pick a nested loop over every pair instead (9.1 s instead of 20 ms at 6,000 x 5,000)."""
     await session.execute(text("SET LOCAL enable_nestloop = off"))
+    await refresh_watch_evidence(session, account_id)
     await session.execute(text("DELETE FROM item_last_plays WHERE account_id = :a"), {"a": account_id})
     await session.execute(text(LAST_PLAYS_SQL), {"a": account_id})
 
@@ -105,7 +100,8 @@ async def refresh_data_after_sync(
     table is replaced at once, never seen half-built), except that the last plays wait for the
     statistics: their join of plays and items, planned on tables just bulk-loaded and never analysed,
     became a nested loop over every pair (9.1 s instead of 20 ms for 6,000 Jellyfin items and 5,000
-    played states). The duplicate candidates read one table and need none."""
+    played states). The duplicate candidates read one table and need none; they wait for the copies across
+    servers, whose primaries they show."""
 
     async def rebuild(refresh: Callable[[AsyncSession, uuid.UUID], Awaitable[None]], table: str) -> None:
         async with sessionmaker() as session, session.begin():
@@ -118,7 +114,7 @@ async def refresh_data_after_sync(
             async with asyncio.TaskGroup() as statistics:
                 statistics.create_task(analyze_tables(sessionmaker, "media_items"))
                 statistics.create_task(analyze_tables(sessionmaker, "watch_events, user_item_states"))
-        await rebuild(refresh_last_plays, "item_last_plays")
+        await rebuild(refresh_last_plays, "watch_evidence, item_last_plays")
 
     async def copies_then_candidates() -> None:
         # Which items of two servers are one file, before the duplicate groups that fold them.

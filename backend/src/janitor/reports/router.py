@@ -1,24 +1,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.core.deps import CurrentAccount, SessionDep
+from janitor.core.deps import AppContext, ContextDep, CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.reports.common import PageParams, ReportPage, to_csv
+from janitor.reports.common import PageParams, ReportPage, every_page, to_csv
 from janitor.reports.dashboard import Dashboard, dashboard
 from janitor.reports.deps import RefreshSummary
 from janitor.reports.duplicates import (
     DUPLICATE_COLUMNS,
     DuplicateAlbum,
     DuplicateGroup,
+    DuplicateGroupChanged,
     KeeperNotFound,
     choose_keeper,
     duplicate_albums,
@@ -27,10 +28,19 @@ from janitor.reports.duplicates import (
 )
 from janitor.reports.languages import LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
-from janitor.reports.requests import RecentRow, RequestRow, recently_available, request_report
+from janitor.reports.models import ReportSettings
+from janitor.reports.requests import (
+    DatesFilter,
+    RecentRow,
+    RequestFilter,
+    RequestRow,
+    recently_available,
+    request_report,
+)
 from janitor.reports.schemas import ReportSettingsOut, ReportSettingsUpdate
 from janitor.reports.service import ReportSettingsService
 from janitor.reports.stale import StaleItem, stale_items
+from janitor.sync.freshness import Freshness, report_freshness
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -81,20 +91,42 @@ async def page_params(
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
+async def freshness(session: SessionDep, account: CurrentAccount) -> Freshness:
+    return await report_freshness(session, account.id)
+
+
+# Every report page says how current the data behind it is (sync/freshness.py).
+Fresh = Annotated[Freshness, Depends(freshness)]
+
+
 @router.get("/reports/large", responses=error_responses(Unauthorized))
-async def report_large(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[LargeMovie]:
+async def report_large(
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
+) -> ReportPage[LargeMovie]:
     """Movies above the size threshold, largest first (sort: size, title, added, bitrate)."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await large_movies(session, account.id, paging, threshold_gb=settings.large_movie_gb)
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
+
+
+EvidenceQuery = Annotated[
+    Literal["stale", "unknown"],
+    Query(description="`stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why)"),
+]
 
 
 @router.get("/reports/stale", responses=error_responses(Unauthorized))
-async def report_stale(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[StaleItem]:
-    """Movies and shows nobody watched for N months (sort: last_watched, title, added, size)."""
+async def report_stale(
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh, evidence: EvidenceQuery = "stale"
+) -> ReportPage[StaleItem]:
+    """Movies and shows nobody watched for N months (sort: last_watched, title, added, size). With
+    `evidence=unknown`: the items the report could not judge (a play without a date, no added date,
+    a date in the future), each with why; they are never counted as stale."""
     settings = await ReportSettingsService(session, account.id).get()
-    items, total = await stale_items(session, account.id, paging, settings=settings, now=datetime.now(UTC))
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    items, total = await stale_items(
+        session, account.id, paging, settings=settings, now=datetime.now(UTC), evidence=evidence
+    )
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/languages", responses=error_responses(Unauthorized))
@@ -102,12 +134,13 @@ async def report_languages(
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
+    fresh: Fresh,
     issue: Literal["all", "audio", "subtitles"] = "all",
 ) -> ReportPage[LanguageIssue]:
     """Movies and episodes missing a required audio or subtitle language (sort: title, added, size)."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await language_issues(session, account.id, paging, settings=settings, issue=issue)
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/requests", responses=error_responses(Unauthorized))
@@ -115,45 +148,61 @@ async def report_requests(
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
-    category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
+    fresh: Fresh,
+    category: RequestFilter = "all",
 ) -> ReportPage[RequestRow]:
-    """Jellyseerr requests that are pending, processing, failed or unavailable; `stuck` flags old approvals."""
+    """Jellyseerr requests that need a look, each once, with one category: `pending` (waiting for approval),
+    `processing` (approved, not available yet), `failed`, `gone` (was available, then deleted or
+    blocklisted). Filters that overlap them: `unavailable` (Jellyseerr's own: pending or approved, media
+    not available yet), `stuck` (approved and not available for more than the stuck threshold),
+    `future_dates` (Jellyseerr dates it in the future: suspect)."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await request_report(
         session, account.id, paging, settings=settings, now=datetime.now(UTC), category=category
     )
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/recently-available", responses=error_responses(Unauthorized))
 async def report_recently_available(
-    session: SessionDep, account: CurrentAccount, paging: Paging
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh, dates: DatesFilter = "recent"
 ) -> ReportPage[RecentRow]:
-    """What became available in the last N days, from Jellyseerr and from the libraries' added dates."""
+    """What became available in the last N days (a title exactly N days old included), from Jellyseerr and
+    from the libraries' added dates. `dates=future` lists instead what is dated in the future (beyond a
+    day of clock skew): suspect dates, never counted as recent."""
     settings = await ReportSettingsService(session, account.id).get()
-    items, total = await recently_available(session, account.id, paging, settings=settings, now=datetime.now(UTC))
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    items, total = await recently_available(
+        session, account.id, paging, settings=settings, now=datetime.now(UTC), dates=dates
+    )
+    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/duplicates", responses=error_responses(Unauthorized))
-async def report_duplicates(session: SessionDep, account: CurrentAccount, paging: Paging) -> ReportPage[DuplicateGroup]:
+async def report_duplicates(
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
+) -> ReportPage[DuplicateGroup]:
     """Duplicate tracks and multi-version tracks, grouped, with the proposed keeper and why."""
     settings = await ReportSettingsService(session, account.id).get()
     groups, total = await duplicate_groups(session, account.id, paging, settings=settings)
-    return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 @router.get("/reports/duplicates/albums", responses=error_responses(Unauthorized))
 async def report_duplicate_albums(
-    session: SessionDep, account: CurrentAccount, paging: Paging
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
 ) -> ReportPage[DuplicateAlbum]:
     """Albums holding duplicate or multi-version tracks: extra copies, reclaimable size (sort: groups, album)."""
     settings = await ReportSettingsService(session, account.id).get()
     albums, total = await duplicate_albums(session, account.id, paging, settings=settings)
-    return ReportPage(items=albums, total=total, page=paging.page, page_size=paging.page_size)
+    return ReportPage(items=albums, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
 class KeeperIn(BaseModel):
+    group_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The group's `group_id` as the report showed it (the choice is for its copies)",
+    )
     connection_id: uuid.UUID
     upstream_id: str = Field(min_length=1, max_length=100)
     part_id: str | None = Field(default=None, max_length=100, description="For a multi-version track: the version")
@@ -162,13 +211,21 @@ class KeeperIn(BaseModel):
 @router.put(
     "/reports/duplicates/keeper",
     status_code=204,
-    responses=error_responses(Unauthorized, KeeperNotFound),
+    responses=error_responses(Unauthorized, KeeperNotFound, DuplicateGroupChanged),
     dependencies=[RefreshSummary],
 )
 async def choose_duplicate_keeper(body: KeeperIn, session: SessionDep, account: CurrentAccount) -> None:
-    """Keep this copy in its duplicates group instead of the proposed one."""
+    """Keep this copy in this group instead of the proposed one. The choice holds while the group has
+    exactly the copies it has now; 409 when they already changed since the report was loaded."""
+    settings = await ReportSettingsService(session, account.id).get()
     await choose_keeper(
-        session, account.id, connection_id=body.connection_id, upstream_id=body.upstream_id, part_id=body.part_id
+        session,
+        account.id,
+        settings=settings,
+        group_id=body.group_id,
+        connection_id=body.connection_id,
+        upstream_id=body.upstream_id,
+        part_id=body.part_id,
     )
 
 
@@ -179,47 +236,138 @@ async def get_dashboard(session: SessionDep, account: CurrentAccount) -> Dashboa
     return await dashboard(session, account.id, settings=settings, now=datetime.now(UTC))
 
 
-@router.get("/reports/{report}/export.csv", response_class=PlainTextResponse, responses=error_responses(Unauthorized))
+ExportName = Literal["large", "stale", "languages", "requests", "recently-available", "duplicates"]
+Fetch = Callable[[PageParams], Awaitable[tuple[list[dict[str, Any]], int]]]
+
+
+@router.get(
+    "/reports/{report}/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **error_responses(Unauthorized)},
+)
 async def export_report(
-    report: Literal["large", "stale", "languages", "requests", "recently-available", "duplicates"],
+    report: ExportName,
     session: SessionDep,
+    ctx: ContextDep,
     account: CurrentAccount,
     paging: Paging,
     issue: Literal["all", "audio", "subtitles"] = "all",
-    category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
-) -> PlainTextResponse:
-    """The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
-    `issue` applies to `languages` and `category` to `requests`, as on the report itself."""
+    category: RequestFilter = "all",
+    dates: DatesFilter = "recent",
+    evidence: EvidenceQuery = "stale",
+) -> StreamingResponse:
+    """Every filtered row of a report as CSV, streamed (duplicates: one row per copy). `issue` applies to
+    `languages`, `category` to `requests`, `dates` to `recently-available` and `evidence` to `stale`, as
+    on the reports."""
     settings = await ReportSettingsService(session, account.id).get()
-    everything = replace(paging, page=1, page_size=100_000)
-    rows: Sequence[BaseModel]
-    if report == "duplicates":
-        groups, _ = await duplicate_groups(session, account.id, everything, settings=settings)
-        body = to_csv(DUPLICATE_COLUMNS, duplicate_rows(groups))
-        return _csv(body, report)
-    if report == "large":
-        rows, _ = await large_movies(session, account.id, everything, threshold_gb=settings.large_movie_gb)
-        columns = list(LargeMovie.model_fields)
-    elif report == "stale":
-        rows, _ = await stale_items(session, account.id, everything, settings=settings, now=datetime.now(UTC))
-        columns = list(StaleItem.model_fields)
-    elif report == "languages":
-        rows, _ = await language_issues(session, account.id, everything, settings=settings, issue=issue)
-        columns = list(LanguageIssue.model_fields)
-    elif report == "requests":
-        rows, _ = await request_report(
-            session, account.id, everything, settings=settings, now=datetime.now(UTC), category=category
-        )
-        columns = list(RequestRow.model_fields)
-    else:
-        rows, _ = await recently_available(session, account.id, everything, settings=settings, now=datetime.now(UTC))
-        columns = list(RecentRow.model_fields)
-    return _csv(to_csv(columns, (r.model_dump(mode="json") for r in rows)), report)
-
-
-def _csv(body: str, report: str) -> PlainTextResponse:
-    return PlainTextResponse(
-        body,
-        media_type="text/csv",
+    stream = csv_chunks(
+        ctx,
+        report,
+        account.id,
+        paging,
+        settings,
+        now=datetime.now(UTC),
+        issue=issue,
+        category=category,
+        dates=dates,
+        evidence=evidence,
+    )
+    # The header and the first page are read before the response starts: a failure there is an error
+    # response. A failure later cuts the transfer short (the client sees an incomplete download).
+    first = await anext(stream)
+    return StreamingResponse(
+        _then(first, stream),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="media-janitor-{report}.csv"'},
     )
+
+
+async def _then(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
+async def csv_chunks(
+    ctx: AppContext,
+    report: ExportName,
+    account_id: uuid.UUID,
+    paging: PageParams,
+    settings: ReportSettings,
+    *,
+    now: datetime,
+    issue: Literal["all", "audio", "subtitles"],
+    category: RequestFilter,
+    dates: DatesFilter,
+    evidence: Literal["stale", "unknown"] = "stale",
+    page_size: int | None = None,
+) -> AsyncIterator[str]:
+    """The CSV a page of rows at a time, read in one snapshot of the database (a sync writing meanwhile
+    cannot move a row across a page boundary), so memory holds one page whatever the report's size."""
+    async with ctx.sessionmaker() as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+        columns, fetch = _exporter(
+            report,
+            session,
+            account_id,
+            settings,
+            now=now,
+            issue=issue,
+            category=category,
+            dates=dates,
+            evidence=evidence,
+        )
+        header = True
+        async for rows in every_page(fetch, paging, page_size=page_size):
+            yield to_csv(columns, rows, header=header)
+            header = False
+        if header:
+            yield to_csv(columns, [])
+
+
+def _exporter(
+    report: ExportName,
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    settings: ReportSettings,
+    *,
+    now: datetime,
+    issue: Literal["all", "audio", "subtitles"],
+    category: RequestFilter,
+    dates: DatesFilter,
+    evidence: Literal["stale", "unknown"],
+) -> tuple[list[str], Fetch]:
+    """A report's CSV columns and how to read one page of it as CSV rows."""
+    if report == "duplicates":
+
+        async def copies(p: PageParams) -> tuple[list[dict[str, Any]], int]:
+            groups, total = await duplicate_groups(session, account_id, p, settings=settings)
+            return list(duplicate_rows(groups)), total
+
+        return list(DUPLICATE_COLUMNS), copies
+    loaders: dict[str, tuple[type[BaseModel], Callable[[PageParams], Awaitable[tuple[Sequence[BaseModel], int]]]]] = {
+        "large": (LargeMovie, lambda p: large_movies(session, account_id, p, threshold_gb=settings.large_movie_gb)),
+        "stale": (
+            StaleItem,
+            lambda p: stale_items(session, account_id, p, settings=settings, now=now, evidence=evidence),
+        ),
+        "languages": (
+            LanguageIssue,
+            lambda p: language_issues(session, account_id, p, settings=settings, issue=issue),
+        ),
+        "requests": (
+            RequestRow,
+            lambda p: request_report(session, account_id, p, settings=settings, now=now, category=category),
+        ),
+        "recently-available": (
+            RecentRow,
+            lambda p: recently_available(session, account_id, p, settings=settings, now=now, dates=dates),
+        ),
+    }
+    model, load = loaders[report]
+
+    async def dumped(p: PageParams) -> tuple[list[dict[str, Any]], int]:
+        rows, total = await load(p)
+        return [r.model_dump(mode="json") for r in rows], total
+
+    return list(model.model_fields), dumped

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from janitor.library.clock import validate_time_zone
+
 _LANG = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -20,6 +22,11 @@ def _languages(values: list[str]) -> list[str]:
 
 
 Languages = Annotated[list[str], Field(max_length=20), AfterValidator(_languages)]
+TimeZone = Annotated[
+    str,
+    Field(max_length=64, description="IANA time zone name (e.g. Europe/Paris): what 'today' is for date cut-offs"),
+    AfterValidator(validate_time_zone),
+]
 
 
 class ReportSettingsOut(BaseModel):
@@ -36,6 +43,7 @@ class ReportSettingsOut(BaseModel):
     duplicate_strict: bool
     stuck_request_days: int
     recently_available_days: int
+    time_zone: str
 
 
 class ReportSettingsUpdate(BaseModel):
@@ -45,10 +53,27 @@ class ReportSettingsUpdate(BaseModel):
     stale_ignore_added_months: int | None = Field(default=None, ge=0, le=120)
     stale_ignore_released_months: int | None = Field(default=None, ge=0, le=120)
     stale_ignore_future_releases: bool | None = None
-    large_movie_gb: float | None = Field(default=None, gt=0, le=1000)
+    large_movie_gb: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="Movies strictly larger than this are large; decimal GB "
+        "(1 GB = 10^9 bytes, as Plex and Jellyfin show sizes)",
+    )
     required_audio_languages: Languages | None = None
     required_subtitle_languages: Languages | None = None
     duplicate_tolerance_seconds: int | None = Field(default=None, ge=0, le=60)
     duplicate_strict: bool | None = None
-    stuck_request_days: int | None = Field(default=None, ge=1, le=365)
-    recently_available_days: int | None = Field(default=None, ge=1, le=365)
+    stuck_request_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="An approved request not available for strictly more than this many days is stuck",
+    )
+    recently_available_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="Available at most this many days ago (a title exactly this old still counts) is recent",
+    )
+    time_zone: TimeZone | None = None

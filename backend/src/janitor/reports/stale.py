@@ -1,40 +1,61 @@
 """Stale content: movies and shows nobody has watched for N months (shows judged by their episodes),
 ignoring recently added items and, optionally, recent and future releases.
 
-The last play of each movie and show comes from ``item_last_plays``, rebuilt at the end of every
-sync run (``reports.precompute``)."""
+What each person watched comes from ``watch_evidence`` (library/watch.py: every play Plex and
+Jellyfin give, counted only after the current file was added), summed up per movie and show in
+``item_last_plays`` at the end of every sync run. Each item gets one verdict:
+
+* ``recent`` (not listed): a play that counts on or after the watch cut-off, or added (newest
+  episode, for a show) on or after the added cut-off;
+* ``unknown``: the evidence cannot be judged (a play or an added date in the future, no added date,
+  a play without a date): listed apart (``evidence=unknown``) with why, never as stale;
+* ``stale``: everything else, i.e. no play that counts since the cut-off.
+
+Cut-offs are calendar months in the account's time zone (library/clock.py): "stale after 4 months"
+cuts at local midnight of the day 4 months before today, so a last play on that day is not stale
+and one the day before is; "skip items added within 3 months" keeps an item added on that day out.
+0 months turns a "skip" setting off. Titles released after today (local), and released since the
+released cut-off, are never stale (settings)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.sql import matches
+from janitor.library.clock import local_today, months_before, start_of_day, zone
+from janitor.library.dates import suspect_after
+from janitor.library.watch import day, unknown_why
 from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
 from janitor.reports.models import ReportSettings
+
+Evidence = Literal["stale", "unknown"]
 
 SORTS = {
     "last_watched": "last_at",
     "title": "lower(m.title)",
-    "added": "effective_added",
+    "added": "a.added",
     "size": "size_bytes",
 }
 
+# Cut-offs of a "skip" setting at 0 months (off): nothing is that recent.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
 STALE_SQL = """
 WITH episodes AS (
-    SELECT connection_id, grandparent_id AS show_id, max(added_at) AS newest, sum(size_bytes) AS size_bytes,
-           count(*) AS episodes
+    SELECT connection_id, grandparent_id AS show_id, max(added_at) AS newest,
+           count(*) FILTER (WHERE added_at IS NULL) AS undated, sum(size_bytes) AS size_bytes, count(*) AS episodes
     FROM media_items WHERE account_id = :a AND kind = 'episode' AND NOT gone GROUP BY 1, 2
 )
 SELECT m.connection_id, m.upstream_id, m.kind, m.title, m.year, m.released_on,
-       COALESCE(ep.newest, m.added_at) AS effective_added,
+       a.added AS effective_added, a.unknown AS added_unknown,
        COALESCE(ep.size_bytes, m.size_bytes) AS size_bytes, ep.episodes,
-       lp.played_at AS last_at, ru.name AS last_by,
+       lp.played_at AS last_at, ru.name AS last_by, lp.last_any_at, lp.undated_source, v.verdict,
        c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library,
        count(*) OVER () AS total
 FROM media_items m
@@ -43,9 +64,22 @@ JOIN connections c ON c.id = m.connection_id
 LEFT JOIN episodes ep ON m.kind = 'show' AND ep.connection_id = m.connection_id AND ep.show_id = m.upstream_id
 LEFT JOIN item_last_plays lp ON lp.connection_id = m.connection_id AND lp.target = m.upstream_id
 LEFT JOIN remote_users ru ON ru.connection_id = m.connection_id AND ru.upstream_id = lp.user_upstream_id
+CROSS JOIN LATERAL (
+    -- a show's age is its newest episode's, unknown when any episode has no added date
+    SELECT COALESCE(ep.newest, m.added_at) AS added,
+           COALESCE(ep.undated, 0) > 0 OR COALESCE(ep.newest, m.added_at) IS NULL AS unknown
+) a
+CROSS JOIN LATERAL (
+    SELECT CASE
+        WHEN lp.played_at >= :watch_cutoff AND lp.played_at <= :suspect_after THEN 'recent'
+        WHEN NOT a.unknown AND a.added >= :added_cutoff AND a.added <= :suspect_after THEN 'recent'
+        WHEN lp.last_any_at > :suspect_after OR a.added > :suspect_after OR a.unknown
+             OR lp.undated_source IS NOT NULL THEN 'unknown'
+        ELSE 'stale'
+    END AS verdict
+) v
 WHERE m.account_id = :a AND m.kind IN ('movie', 'show') AND NOT m.gone AND l.enabled
-  AND (lp.played_at IS NULL OR lp.played_at < :watch_cutoff)
-  AND (COALESCE(ep.newest, m.added_at) IS NULL OR COALESCE(ep.newest, m.added_at) < :added_cutoff)
+  AND v.verdict = :evidence
   AND NOT (:ignore_future AND m.released_on IS NOT NULL AND m.released_on > :today)
   AND NOT (m.released_on IS NOT NULL AND m.released_on >= :released_cutoff AND m.released_on <= :today)
   AND NOT {protected}
@@ -70,26 +104,30 @@ class StaleItem(BaseModel):
     server: str
     library: str
     link: str
+    evidence: Evidence
     why: str
 
 
-def months_before(moment: datetime, months: int) -> datetime:
-    year, month = divmod(moment.month - 1 - months, 12)
-    target_year, target_month = moment.year + year, month + 1
-    day = min(moment.day, 28)
-    return moment.replace(year=target_year, month=target_month, day=day)
-
-
 def _stale_query(
-    account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime
+    account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime, evidence: Evidence
 ) -> tuple[str, dict[str, Any]]:
     filters, args = scope_filters(params, search=("m.title",))
+    tz = zone(settings.time_zone)
+    today = local_today(now, tz)
+
+    def cutoff(months: int) -> datetime:
+        return start_of_day(months_before(today, months), tz)
+
     args.update(
         a=account_id,
-        watch_cutoff=months_before(now, settings.stale_months),
-        added_cutoff=months_before(now, settings.stale_ignore_added_months),
-        released_cutoff=months_before(now, settings.stale_ignore_released_months).date(),
-        today=now.date(),
+        evidence=evidence,
+        watch_cutoff=cutoff(settings.stale_months),
+        added_cutoff=cutoff(settings.stale_ignore_added_months) if settings.stale_ignore_added_months else NEVER,
+        released_cutoff=months_before(today, settings.stale_ignore_released_months)
+        if settings.stale_ignore_released_months
+        else date.max,
+        today=today,
+        suspect_after=suspect_after(now),
         ignore_future=settings.stale_ignore_future_releases,
     )
     order = SORTS.get(params.sort or "last_watched", SORTS["last_watched"])
@@ -103,8 +141,9 @@ def _stale_query(
     return sql, args
 
 
-# The dashboard's figures over every stale item (no page cap), from the report's own query: how
-# many, their size, and how long ago they were last watched (days >= each bucket's lower bound).
+# The dashboard's figures over every judged-stale item (no page cap; unknown ones are not counted),
+# from the report's own query: how many, their size, and how long ago they were last watched (days
+# >= each bucket's lower bound).
 AGE_BUCKETS: list[tuple[str, int | None]] = [
     ("never watched", None),
     ("over 2 years", 730),
@@ -116,7 +155,8 @@ AGE_BUCKETS: list[tuple[str, int | None]] = [
 
 def _age_filters() -> list[str]:
     """One condition per bucket: never watched, then days since the last play >= the bucket's bound
-    and < the previous one's (a play dated in the future counts as the most recent bucket)."""
+    and < the previous one's. Only judged items are counted: a play dated in the future makes an item
+    unknown, never stale."""
     conditions, previous = ["s.last_at IS NULL"], None
     for _, bound in AGE_BUCKETS[1:]:
         parts = [f"s.last_at > CAST(:now AS timestamptz) - interval '{previous} days'"] if previous is not None else []
@@ -143,7 +183,9 @@ class StaleTotals(BaseModel):
 async def stale_totals(
     session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
 ) -> StaleTotals:
-    sql, args = _stale_query(account_id, PageParams(page=1, page_size=1, sort="title"), settings=settings, now=now)
+    sql, args = _stale_query(
+        account_id, PageParams(page=1, page_size=1, sort="title"), settings=settings, now=now, evidence="stale"
+    )
     # every row (LIMIT NULL is no limit), in the cheapest order
     row = (
         (await session.execute(text(TOTALS_SQL.format(stale=sql)), {**args, "now": now, "limit": None, "offset": 0}))
@@ -158,34 +200,60 @@ async def stale_totals(
 
 
 async def stale_items(
-    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    params: PageParams,
+    *,
+    settings: ReportSettings,
+    now: datetime,
+    evidence: Evidence = "stale",
 ) -> tuple[list[StaleItem], int]:
-    sql, args = _stale_query(account_id, params, settings=settings, now=now)
+    """The stale items, or (``evidence="unknown"``) the items left unjudged, each with why."""
+    sql, args = _stale_query(account_id, params, settings=settings, now=now, evidence=evidence)
     rows, total = await fetch_page(session, sql, args, params)
-    items = []
-    for r in rows:
-        if r["last_at"] is None:
-            why = f"Never watched; added {r['effective_added']:%Y-%m-%d}" if r["effective_added"] else "Never watched"
-        else:
-            by = f" by {r['last_by']}" if r["last_by"] else ""
-            why = f"Last watched {r['last_at']:%Y-%m-%d}{by}, more than {settings.stale_months} months ago"
-        items.append(
-            StaleItem(
-                connection_id=r["connection_id"],
-                upstream_id=r["upstream_id"],
-                kind=r["kind"],
-                title=r["title"],
-                year=r["year"],
-                released_on=r["released_on"],
-                added_at=r["effective_added"],
-                size_bytes=r["size_bytes"],
-                episodes=r["episodes"],
-                last_watched_at=r["last_at"],
-                last_watched_by=r["last_by"],
-                server=r["server"],
-                library=r["library"],
-                link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
-                why=why,
-            )
+    tz = zone(settings.time_zone)
+    return [_row(r, settings=settings, now=now, tz=tz) for r in rows], total
+
+
+def _why(r: dict[str, Any], *, settings: ReportSettings, now: datetime, tz: tzinfo) -> str:
+    if r["verdict"] == "unknown":
+        reason = unknown_why(
+            now=now,
+            played_at=r["last_any_at"],
+            added_at=r["effective_added"],
+            added_known=not r["added_unknown"],
+            undated_source=r["undated_source"],
+            tz=tz,
         )
-    return items, total
+        return "Not judged: " + (reason or "the evidence is incomplete")
+    added = r["effective_added"]
+    if r["last_at"] is not None:
+        by = f" by {r['last_by']}" if r["last_by"] else ""
+        return f"Last watched {day(r['last_at'], tz)}{by}, more than {settings.stale_months} months ago"
+    if r["last_any_at"] is not None and added is not None:
+        return (
+            f"Not watched since its current file was added on {day(added, tz)}; "
+            f"the last play, {day(r['last_any_at'], tz)}, was of an earlier file"
+        )
+    return f"Never watched; added {day(added, tz)}" if added else "Never watched"
+
+
+def _row(r: dict[str, Any], *, settings: ReportSettings, now: datetime, tz: tzinfo) -> StaleItem:
+    return StaleItem(
+        connection_id=r["connection_id"],
+        upstream_id=r["upstream_id"],
+        kind=r["kind"],
+        title=r["title"],
+        year=r["year"],
+        released_on=r["released_on"],
+        added_at=r["effective_added"],
+        size_bytes=r["size_bytes"],
+        episodes=r["episodes"],
+        last_watched_at=r["last_at"],
+        last_watched_by=r["last_by"],
+        server=r["server"],
+        library=r["library"],
+        link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
+        evidence=r["verdict"],
+        why=_why(r, settings=settings, now=now, tz=tz),
+    )

@@ -125,6 +125,7 @@ async def settle_missing(ctx: SyncContext, libraries: Sequence[Library], result:
     judged = [lib.id for lib in libraries if lib.id not in ctx.fresh_libraries]
     if not judged:
         return
+    await ctx.progress.checkpoint()  # a stop asked for now still keeps every item as it is
     async with ctx.app.sessionmaker() as session, session.begin():
         outcome = await mark_missing(
             session, account_id=ctx.account_id, connection_id=ctx.connection.id, library_ids=judged, run_id=ctx.run_id

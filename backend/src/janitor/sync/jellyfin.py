@@ -162,18 +162,20 @@ STATE_COLUMNS = [
     "play_count",
     "played",
     "last_played_at",
+    "position_ticks",
     "last_seen_run",
 ]
 STATE_STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS _stage_states (account_id uuid, connection_id uuid, item_upstream_id text, "
-    "user_upstream_id text, play_count int, played bool, last_played_at timestamptz, last_seen_run uuid) "
-    "ON COMMIT DELETE ROWS"
+    "user_upstream_id text, play_count int, played bool, last_played_at timestamptz, position_ticks bigint, "
+    "last_seen_run uuid) ON COMMIT DELETE ROWS"
 )
 STATE_UPSERT = (
     "INSERT INTO user_item_states (account_id, connection_id, item_upstream_id, user_upstream_id, play_count, played, "
-    "last_played_at, last_seen_run) SELECT * FROM _stage_states "
+    "last_played_at, position_ticks, last_seen_run) SELECT * FROM _stage_states "
     "ON CONFLICT (connection_id, item_upstream_id, user_upstream_id) DO UPDATE SET play_count = EXCLUDED.play_count, "
-    "played = EXCLUDED.played, last_played_at = EXCLUDED.last_played_at, last_seen_run = EXCLUDED.last_seen_run"
+    "played = EXCLUDED.played, last_played_at = EXCLUDED.last_played_at, position_ticks = EXCLUDED.position_ticks, "
+    "last_seen_run = EXCLUDED.last_seen_run"
 )
 # Rows of the page that are new or differ from what is stored (every row is rewritten, for
 # STATE_FORGET; this tells the run whether the reports' derived data must be rebuilt).
@@ -181,7 +183,8 @@ STATE_CHANGES = (
     "SELECT count(*) FROM _stage_states st LEFT JOIN user_item_states s ON s.connection_id = st.connection_id "
     "AND s.item_upstream_id = st.item_upstream_id AND s.user_upstream_id = st.user_upstream_id "
     "WHERE s.connection_id IS NULL "
-    "OR (s.play_count, s.played, s.last_played_at) IS DISTINCT FROM (st.play_count, st.played, st.last_played_at)"
+    "OR (s.play_count, s.played, s.last_played_at, s.position_ticks) "
+    "IS DISTINCT FROM (st.play_count, st.played, st.last_played_at, st.position_ticks)"
 )
 STATE_FORGET = (
     "DELETE FROM user_item_states WHERE account_id = $1 AND connection_id = $2 AND user_upstream_id = $3 "
@@ -189,8 +192,45 @@ STATE_FORGET = (
 )
 
 
+# The two lists of a user's watched items: played, and stopped part way (PlaybackPositionTicks > 0).
+# Jellyfin sets one query flag per filter and requires them all, so "IsPlayed,IsResumable" would list
+# only items both played and resumable: each is asked on its own.
+PLAYED_FILTERS = ("IsPlayed", "IsResumable")
+
+
 async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str, first: FirstPassCopy) -> bool:
-    """Items the user has played, with play count and last play. Only a complete read forgets old rows."""
+    """Items the user played or stopped part way, with play count, last play and position. Only a
+    complete read of both lists forgets old rows."""
+    for played_filter in PLAYED_FILTERS:
+        if not await _sync_state_list(ctx, client, user_id, first, played_filter):
+            return False
+    await ctx.progress.checkpoint()  # a stop asked for now forgets no played state
+    async with ctx.app.sessionmaker() as session, session.begin():
+        conn = await driver_connection(session)
+        forgotten = await conn.execute(STATE_FORGET, ctx.account_id, ctx.connection.id, user_id, ctx.run_id)
+    ctx.changed += int(forgotten.split()[-1])
+    return True
+
+
+def state_row(ctx: SyncContext, user_id: str, item: dict[str, Any]) -> tuple[Any, ...]:
+    """A listed item's ``UserData`` as a ``user_item_states`` row (absent fields: not played, no date)."""
+    data = item.get("UserData") or {}
+    return (
+        ctx.account_id,
+        ctx.connection.id,
+        item["Id"],
+        user_id,
+        int(data.get("PlayCount") or 0),
+        bool(data.get("Played")),
+        _iso(data.get("LastPlayedDate")),
+        max(0, int(data.get("PlaybackPositionTicks") or 0)),
+        ctx.run_id,
+    )
+
+
+async def _sync_state_list(
+    ctx: SyncContext, client: JellyfinClient, user_id: str, first: FirstPassCopy, played_filter: str
+) -> bool:
     listing = Listing()
 
     async def fetch(offset: int, size: int) -> Page:
@@ -201,26 +241,12 @@ async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str, f
             fields=(),
             start=offset,
             limit=size,
-            extra={**STABLE_SORT, "Filters": "IsPlayed", "EnableImages": "false"},
+            extra={**STABLE_SORT, "Filters": played_filter, "EnableImages": "false"},
         )
 
     try:
         async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
-            rows: list[tuple[Any, ...]] = []
-            for item in page.items:
-                data = item.get("UserData") or {}
-                rows.append(
-                    (
-                        ctx.account_id,
-                        ctx.connection.id,
-                        item["Id"],
-                        user_id,
-                        int(data.get("PlayCount") or 0),
-                        bool(data.get("Played")),
-                        _iso(data.get("LastPlayedDate")),
-                        ctx.run_id,
-                    )
-                )
+            rows = [state_row(ctx, user_id, item) for item in page.items if "Id" in item]
             if await first.copy(rows):
                 ctx.changed += len(rows)
             else:
@@ -233,8 +259,4 @@ async def _sync_played(ctx: SyncContext, client: JellyfinClient, user_id: str, f
             await ctx.step("played state", requests=client.request_count, pages=1)
     except IncompleteListing:
         return False
-    async with ctx.app.sessionmaker() as session, session.begin():
-        conn = await driver_connection(session)
-        forgotten = await conn.execute(STATE_FORGET, ctx.account_id, ctx.connection.id, user_id, ctx.run_id)
-    ctx.changed += int(forgotten.split()[-1])
-    return True
+    return listing.complete

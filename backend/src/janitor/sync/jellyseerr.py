@@ -44,11 +44,27 @@ UPSERT = (
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[3:] if c != "title")
     + ", title = COALESCE(EXCLUDED.title, r.title), missing_runs = 0"
 )
+# What the reports read of a request: a staged row that is new, back from missing or differs in any of
+# these counts as a change (so the run's derived data and dashboard summary are rebuilt after it).
+REPORTED = [c for c in COLUMNS[3:] if c not in ("title", "last_seen_run")]
+CHANGED = (
+    "SELECT count(*) FROM _stage_requests s LEFT JOIN media_requests r "
+    "ON r.connection_id = s.connection_id AND r.upstream_id = s.upstream_id "
+    "WHERE r.id IS NULL OR r.missing_runs > 0 OR ("
+    + ", ".join(f"r.{c}" for c in REPORTED)
+    + ") IS DISTINCT FROM ("
+    + ", ".join(f"s.{c}" for c in REPORTED)
+    + ")"
+)
 UNTITLED = (
     "SELECT DISTINCT media_type, tmdb_id FROM media_requests WHERE connection_id = $1 AND title IS NULL "
     "AND tmdb_id IS NOT NULL"
 )
-SET_TITLE = "UPDATE media_requests SET title = $3 WHERE connection_id = $1 AND tmdb_id = $2 AND title IS NULL"
+# A TMDB id names a movie or a show, never both: movie 1399 and show 1399 are two titles.
+SET_TITLE = (
+    "UPDATE media_requests SET title = $4 WHERE connection_id = $1 AND media_type = $2 AND tmdb_id = $3 "
+    "AND title IS NULL"
+)
 MARK_MISSING = (
     "UPDATE media_requests SET missing_runs = missing_runs + 1 WHERE connection_id = $1 "
     "AND last_seen_run IS DISTINCT FROM $2"
@@ -98,6 +114,7 @@ async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
                     db = await driver_connection(session)
                     await db.execute(STAGE)
                     await db.copy_records_to_table("_stage_requests", records=rows, columns=list(COLUMNS))
+                    ctx.tally(int(await db.fetchval(CHANGED)))
                     await db.execute(UPSERT)
                 if listing.pages == 1:
                     ctx.source.total = listing.total
@@ -108,10 +125,11 @@ async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
         await _titles(ctx, client)
         ctx.source.requests = client.request_count
     if result.complete and ctx.full:
+        await ctx.progress.checkpoint()  # a stop asked for now counts no request missing
         async with ctx.app.sessionmaker() as session, session.begin():
             db = await driver_connection(session)
             await db.execute(MARK_MISSING, conn.id, ctx.run_id)
-            await db.execute(FORGET_GONE, conn.id)
+            ctx.tally(int((await db.execute(FORGET_GONE, conn.id)).split()[-1]))
     return result
 
 
@@ -122,22 +140,32 @@ async def _titles(ctx: SyncContext, client: JellyseerrClient) -> None:
         missing = await db.fetch(UNTITLED, ctx.connection.id)
     sem = asyncio.Semaphore(ctx.concurrency)
 
-    async def one(media_type: str, tmdb_id: int) -> tuple[int, str | None]:
+    async def one(media_type: str, tmdb_id: int) -> tuple[str, int, str | None]:
         async with sem:
             try:
                 if media_type == "tv":
                     details = await with_retries(lambda: client.tv(tmdb_id), attempts=2)
-                    return tmdb_id, details.get("name") or details.get("originalName")
+                    return media_type, tmdb_id, details.get("name") or details.get("originalName")
                 details = await with_retries(lambda: client.movie(tmdb_id), attempts=2)
-                return tmdb_id, details.get("title") or details.get("originalTitle")
+                return media_type, tmdb_id, details.get("title") or details.get("originalTitle")
             except UpstreamError:
-                return tmdb_id, None
+                return media_type, tmdb_id, None
 
-    found = await asyncio.gather(*(one(r["media_type"], r["tmdb_id"]) for r in missing))
-    titled = [(ctx.connection.id, tmdb, title) for tmdb, title in found if title]
+    tasks = [asyncio.ensure_future(one(r["media_type"], r["tmdb_id"])) for r in missing]
+    found: list[tuple[str, int, str | None]] = []
+    try:
+        for next_title in asyncio.as_completed(tasks):
+            found.append(await next_title)
+            # Each title is progress (thousands of them take minutes on a first pass): the run's row
+            # moves on, so the stall watchdog sees it working, and a stop is seen between titles.
+            await ctx.step("titles", requests=client.request_count)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    titled = [(ctx.connection.id, kind, tmdb, title) for kind, tmdb, title in found if title]
     if titled:
         async with ctx.app.sessionmaker() as session, session.begin():
             db = await driver_connection(session)
             await db.executemany(SET_TITLE, titled)
-    if missing:
-        await ctx.step("titles", requests=client.request_count)
+        ctx.tally(len(titled))

@@ -45,6 +45,9 @@ ITEM_COLUMNS = (
     "untagged_subtitles",
     "streams_synced_at",
     "match_key",
+    "view_count",
+    "last_viewed_at",
+    "view_offset_ms",
 )
 
 PLEX_KINDS = {1: "movie", 2: "show", 3: "season", 4: "episode", 8: "artist", 9: "album", 10: "track"}
@@ -248,6 +251,11 @@ def plex_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUID], 
         untagged_s,
         datetime.now(UTC) if has_streams else None,
         track_key(item.get("title"), item.get("grandparentTitle"), item.get("parentTitle")) if is_track else None,
+        # The token's account's own view state (absent = none): partly watched items carry
+        # viewOffset and lastViewedAt without a viewCount.
+        _int(item.get("viewCount")) or None,
+        _epoch(item.get("lastViewedAt")),
+        _int(item.get("viewOffset")) or None,
     )
 
 
@@ -362,6 +370,9 @@ def jellyfin_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUI
         untagged_s,
         datetime.now(UTC) if has_streams else None,
         track_key(item.get("Name"), grandparent_title, parent_title) if kind == "track" else None,
+        None,  # Jellyfin's view state is per user (user_item_states), not the listing's
+        None,
+        None,
     )
 
 

@@ -51,8 +51,17 @@ class SyncRun(Base):
     # what the dashboard summary's fingerprint follows (reports/dashboard.py).
     changed: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    # The reports' derived data (last plays, duplicate candidates) after this run: False when it
+    # matches what the run left in the tables (rebuilt, or nothing changed and it was fresh before),
+    # True when it may not (the rebuild failed, or the run stopped before it), None for a run that
+    # never started (it touched nothing). ``derived_error`` says why it is stale. See sync/freshness.py.
+    derived_stale: Mapped[bool | None] = mapped_column(Boolean)
+    derived_error: Mapped[str | None] = mapped_column(Text)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     worker_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last time a running run showed progress (its progress row written, on the database's
+    # clock): what the stall watchdog (jobs/recovery.py) judges it by.
+    progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

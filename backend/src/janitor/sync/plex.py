@@ -54,11 +54,12 @@ async def sync_plex(ctx: SyncContext) -> SourceResult:
         # Play history does not depend on the items (plays of items not synced yet match nothing
         # until they are): it is read while the libraries are, over the same bounded connection pool;
         # the people the owner shares the server with are asked of plex.tv meanwhile.
-        (complete_libraries, history_ok), (shared, tv_requests) = await both(
+        (complete_libraries, history_ok), (shared, tv_requests, owned) = await both(
             both(_sync_libraries(ctx, client, result), _sync_history(ctx, client, result)),
             _plex_tv_people(ctx, identity.machine_identifier),
         )
         await upsert_remote_users(ctx, plex_people(accounts, shared))
+        remember_token_account(ctx, owned)
         ctx.source.requests = client.request_count + tv_requests
     result.complete = (
         result.complete
@@ -292,7 +293,23 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
     return True
 
 
-async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexSharedUser] | None, int]:
+# The PMS-local account id of the server owner (history's ``accountID`` for the owner's plays).
+OWNER_ACCOUNT = "1"
+
+
+def remember_token_account(ctx: SyncContext, owned: bool | None) -> None:
+    """Whose view state the listing's ``viewCount``/``lastViewedAt``/``viewOffset`` are (they belong
+    to the token's account): the owner's when plex.tv says the token owns the server. Unknown when
+    plex.tv could not tell (the last answer is kept); not the owner's: no one we can name."""
+    state = dict(ctx.connection.sync_state or {})
+    if owned is True:
+        state["plex_account"] = OWNER_ACCOUNT
+    elif owned is False:
+        state.pop("plex_account", None)
+    ctx.connection.sync_state = state
+
+
+async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexSharedUser] | None, int, bool | None]:
     """The people the owner shares this server with, from plex.tv (with the request count): those
     ``/api/users`` lists with this server among the ones they reach (friends and Home members), and
     every member of the owner's Plex Home (``/api/v2/home/users``), who use the owner's servers
@@ -300,7 +317,8 @@ async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexS
 
     None when the token is not the server owner's plex.tv token (someone else's friends are not this
     server's people) or ``/api/users`` cannot be read (a warning on the run). A Home that cannot be read
-    leaves the friends and a warning."""
+    leaves the friends and a warning. Last: whether the token owns the server (None: plex.tv could not
+    be asked)."""
     settings = ctx.app.settings
     # The libraries are read meanwhile; people are not worth holding the run up for long.
     timeout = min(settings.upstream_timeout_seconds, PEOPLE_TIMEOUT_SECONDS)
@@ -309,16 +327,18 @@ async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexS
         tv = PlexTvClient(
             http, base_url=settings.plex_tv_url, client_id=plex_client_id(ctx.account_id), token=ctx.secret
         )
+        owned: bool | None = None
         try:
             servers = await retry(tv.resources)
-            if not any(s.client_identifier == machine_id and s.owned for s in servers):
-                return None, tv.request_count
+            owned = any(s.client_identifier == machine_id and s.owned for s in servers)
+            if not owned:
+                return None, tv.request_count, False
             users = await retry(tv.users_v1)
         except UpstreamError as exc:
             ctx.source.warnings.append(
                 f"Home users and friends could not be read from plex.tv ({exc}); the server's own accounts are used."
             )
-            return None, tv.request_count
+            return None, tv.request_count, owned
         shared = [u for u in users if any(s.machine_identifier == machine_id for s in u.servers)]
         try:
             home = await retry(tv.home_users)
@@ -327,7 +347,7 @@ async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexS
                 f"The Plex Home's members could not be read from plex.tv ({exc}); friends and the server's own "
                 "accounts are used."
             )
-            return shared, tv.request_count
+            return shared, tv.request_count, True
     listed = {u.id for u in shared}
     shared += [
         PlexSharedUser(
@@ -343,7 +363,7 @@ async def _plex_tv_people(ctx: SyncContext, machine_id: str) -> tuple[list[PlexS
         for m in home
         if not m.admin and not m.guest and m.id not in listed
     ]
-    return shared, tv.request_count
+    return shared, tv.request_count, True
 
 
 def plex_people(accounts: list[PlexServerAccount], shared: list[PlexSharedUser] | None) -> list[dict[str, Any]]:

@@ -32,6 +32,11 @@ class SyncRunOut(BaseModel):
     items: int
     upstream_requests: int
     error: str | None
+    derived_stale: bool | None = Field(
+        description="After this run, the report figures (last plays, duplicate candidates) may be out of date: "
+        "the rebuild failed or the run stopped before it. None while running, and for a run that never started."
+    )
+    derived_error: str | None = Field(description="Why the report figures may be out of date after this run.")
     cancel_requested: bool
     created_at: datetime
     started_at: datetime | None

@@ -63,6 +63,13 @@ class SyncService:
     async def recent(self, limit: int = 30) -> Sequence[SyncRun]:
         return await self.runs.recent(limit)
 
+    async def cancel_active(self) -> None:
+        """Stop the account's queued or running run, if any (a connection it reads is being deleted:
+        the run's writes for it would fail on rows that are gone)."""
+        active = await self.runs.active()
+        if active is not None:
+            await self.cancel(active.id)
+
     async def cancel(self, run_id: uuid.UUID) -> SyncRun:
         run = await self.get(run_id)
         if run.status == SyncStatus.QUEUED:

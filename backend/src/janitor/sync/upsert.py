@@ -1,7 +1,10 @@
 """Bulk writes: COPY a page into a per-connection temp table, then one INSERT ... ON CONFLICT.
 
 asyncpg's binary COPY is several times faster than executemany and keeps the ORM out of the hot
-path (see docs/toolchain.md §6 for the measurements).
+path. Measured when the stack was chosen (100,000 new rows of 10 columns, PostgreSQL 15 on loopback,
+one connection): COPY into a temp table + INSERT ... SELECT ... ON CONFLICT 111k rows/s, asyncpg
+``executemany`` of the same upsert 64k rows/s, ORM ``session.add_all`` 12.6k rows/s; when every row
+already exists, the first two converge (55k and 51k rows/s).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Jellyfin client: exact requests and parsing of composed Jellyfin answers (docs/media-apis.md §4)."""
+"""Jellyfin client: exact requests and parsing of composed Jellyfin answers.
+
+Shapes: sim/specs/jellyfin-openapi-10.11.0.json, sim/README.md "Fidelity notes".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Jellyseerr client: exact requests and parsing of composed Jellyseerr answers (docs/media-apis.md §5)."""
+"""Jellyseerr client: exact requests and parsing of composed Jellyseerr answers.
+
+Shapes: sim/specs/jellyseerr-api-v2.7.3.yml, sim/README.md "Fidelity notes".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Plex Media Server client: exact requests and parsing of composed PMS answers (docs/media-apis.md §3)."""
+"""Plex Media Server client: exact requests and parsing of composed PMS answers.
+
+Shapes: sim/specs/plex-api-spec-pms-2026-02.yaml, sim/README.md "Fidelity notes".
+"""
 
 from __future__ import annotations
 

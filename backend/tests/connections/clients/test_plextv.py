@@ -1,4 +1,7 @@
-"""plex.tv client: exact requests and parsing of composed plex.tv answers (docs/media-apis.md §2)."""
+"""plex.tv client: exact requests and parsing of composed plex.tv answers.
+
+Shapes: sim/specs/plex-api-spec-with-plextv-2025-09.yaml, sim/README.md "Fidelity notes".
+"""
 
 from __future__ import annotations
 

@@ -617,7 +617,8 @@ export interface paths {
         get?: never;
         /**
          * Choose Duplicate Keeper
-         * @description Keep this copy in its duplicates group instead of the proposed one.
+         * @description Keep this copy in this group instead of the proposed one. The choice holds while the group has
+         *     exactly the copies it has now; 409 when they already changed since the report was loaded.
          */
         put: operations["choose_duplicate_keeper"];
         post?: never;
@@ -676,7 +677,9 @@ export interface paths {
         };
         /**
          * Report Recently Available
-         * @description What became available in the last N days, from Jellyseerr and from the libraries' added dates.
+         * @description What became available in the last N days (a title exactly N days old included), from Jellyseerr and
+         *     from the libraries' added dates. `dates=future` lists instead what is dated in the future (beyond a
+         *     day of clock skew): suspect dates, never counted as recent.
          */
         get: operations["report_recently_available"];
         put?: never;
@@ -696,7 +699,11 @@ export interface paths {
         };
         /**
          * Report Requests
-         * @description Jellyseerr requests that are pending, processing, failed or unavailable; `stuck` flags old approvals.
+         * @description Jellyseerr requests that need a look, each once, with one category: `pending` (waiting for approval),
+         *     `processing` (approved, not available yet), `failed`, `gone` (was available, then deleted or
+         *     blocklisted). Filters that overlap them: `unavailable` (Jellyseerr's own: pending or approved, media
+         *     not available yet), `stuck` (approved and not available for more than the stuck threshold),
+         *     `future_dates` (Jellyseerr dates it in the future: suspect).
          */
         get: operations["report_requests"];
         put?: never;
@@ -716,7 +723,9 @@ export interface paths {
         };
         /**
          * Report Stale
-         * @description Movies and shows nobody watched for N months (sort: last_watched, title, added, size).
+         * @description Movies and shows nobody watched for N months (sort: last_watched, title, added, size). With
+         *     `evidence=unknown`: the items the report could not judge (a play without a date, no added date,
+         *     a date in the future), each with why; they are never counted as stale.
          */
         get: operations["report_stale"];
         put?: never;
@@ -736,8 +745,9 @@ export interface paths {
         };
         /**
          * Export Report
-         * @description The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
-         *     `issue` applies to `languages` and `category` to `requests`, as on the report itself.
+         * @description Every filtered row of a report as CSV, streamed (duplicates: one row per copy). `issue` applies to
+         *     `languages`, `category` to `requests`, `dates` to `recently-available` and `evidence` to `stale`, as
+         *     on the reports.
          */
         get: operations["export_report"];
         put?: never;
@@ -1028,6 +1038,21 @@ export interface components {
         Dashboard: {
             /** Cards */
             cards: components["schemas"]["ReportCard"][];
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Has Connections */
             has_connections: boolean;
             last_sync: components["schemas"]["LastSync"] | null;
@@ -1073,6 +1098,16 @@ export interface components {
             artist: string | null;
             /** Copies */
             copies: components["schemas"]["Copy"][];
+            /**
+             * Group Id
+             * @description This group's copies; a keeper is chosen for exactly these copies
+             */
+            group_id: string;
+            /**
+             * Keeper Chosen
+             * @description The keeper is the copy the owner chose for this group
+             */
+            keeper_chosen: boolean;
             /** Keeper Reason */
             keeper_reason: string;
             /**
@@ -1082,6 +1117,11 @@ export interface components {
             kind: "duplicates" | "versions";
             /** Reclaimable Bytes */
             reclaimable_bytes: number;
+            /**
+             * Stale Choice
+             * @description Why a keeper chosen for these copies no longer applies (the group changed since)
+             */
+            stale_choice: string | null;
             /** Title */
             title: string;
             /** Why */
@@ -1287,6 +1327,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Group Id
+             * @description The group's `group_id` as the report showed it (the choice is for its copies)
+             */
+            group_id: string;
             /**
              * Part Id
              * @description For a multi-version track: the version
@@ -1557,6 +1602,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Future Date
+             * @description The date is in the future (suspect): never counted as recent
+             */
+            future_date: boolean;
             /** Kind */
             kind: string;
             /** Library */
@@ -1581,6 +1631,13 @@ export interface components {
         };
         /** ReportCard */
         ReportCard: {
+            /**
+             * Breakdown
+             * @description Rows per filter of the report, where filters overlap (requests: pending, unavailable, processing, stuck, failed, gone, future_dates; recently-available: future_dates, listed apart)
+             */
+            breakdown?: {
+                [key: string]: number;
+            } | null;
             /** Count */
             count: number;
             /** Reclaimable Bytes */
@@ -1590,6 +1647,21 @@ export interface components {
         };
         /** ReportPage[DuplicateAlbum] */
         ReportPage_DuplicateAlbum_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["DuplicateAlbum"][];
             /** Page */
@@ -1604,6 +1676,21 @@ export interface components {
         };
         /** ReportPage[DuplicateGroup] */
         ReportPage_DuplicateGroup_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["DuplicateGroup"][];
             /** Page */
@@ -1618,6 +1705,21 @@ export interface components {
         };
         /** ReportPage[LanguageIssue] */
         ReportPage_LanguageIssue_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["LanguageIssue"][];
             /** Page */
@@ -1632,6 +1734,21 @@ export interface components {
         };
         /** ReportPage[LargeMovie] */
         ReportPage_LargeMovie_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["LargeMovie"][];
             /** Page */
@@ -1646,6 +1763,21 @@ export interface components {
         };
         /** ReportPage[RecentRow] */
         ReportPage_RecentRow_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["RecentRow"][];
             /** Page */
@@ -1660,6 +1792,21 @@ export interface components {
         };
         /** ReportPage[RequestRow] */
         ReportPage_RequestRow_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["RequestRow"][];
             /** Page */
@@ -1674,6 +1821,21 @@ export interface components {
         };
         /** ReportPage[StaleItem] */
         ReportPage_StaleItem_: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["StaleItem"][];
             /** Page */
@@ -1710,6 +1872,8 @@ export interface components {
             stale_months: number;
             /** Stuck Request Days */
             stuck_request_days: number;
+            /** Time Zone */
+            time_zone: string;
         };
         /**
          * ReportSettingsUpdate
@@ -1720,9 +1884,15 @@ export interface components {
             duplicate_strict?: boolean | null;
             /** Duplicate Tolerance Seconds */
             duplicate_tolerance_seconds?: number | null;
-            /** Large Movie Gb */
+            /**
+             * Large Movie Gb
+             * @description Movies strictly larger than this are large; decimal GB (1 GB = 10^9 bytes, as Plex and Jellyfin show sizes)
+             */
             large_movie_gb?: number | null;
-            /** Recently Available Days */
+            /**
+             * Recently Available Days
+             * @description Available at most this many days ago (a title exactly this old still counts) is recent
+             */
             recently_available_days?: number | null;
             /** Required Audio Languages */
             required_audio_languages?: string[] | null;
@@ -1739,25 +1909,44 @@ export interface components {
              * @description Nothing watched for this many months
              */
             stale_months?: number | null;
-            /** Stuck Request Days */
+            /**
+             * Stuck Request Days
+             * @description An approved request not available for strictly more than this many days is stuck
+             */
             stuck_request_days?: number | null;
+            /** Time Zone */
+            time_zone?: string | null;
         };
         /** RequestRow */
         RequestRow: {
-            /** Age Days */
+            /**
+             * Age Days
+             * @description Days since the request; null when unknown or dated in the future
+             */
             age_days: number | null;
             /**
              * Category
+             * @description pending: waiting for approval; processing: approved, not available yet; failed: Jellyseerr reports a failure; gone: was available, then deleted or blocklisted
              * @enum {string}
              */
-            category: "pending" | "processing" | "failed" | "unavailable";
+            category: "pending" | "processing" | "failed" | "gone";
             /**
              * Connection Id
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Future Dates
+             * @description Jellyseerr dates the request or its media in the future (suspect)
+             */
+            future_dates: boolean;
             /** Is 4K */
             is_4k: boolean;
+            /**
+             * Media Status
+             * @description Jellyseerr's media status for the request's quality (4K or not)
+             */
+            media_status: string | null;
             /** Media Type */
             media_type: string;
             /** Requested At */
@@ -1766,12 +1955,20 @@ export interface components {
             requested_by: string | null;
             /** Server */
             server: string;
-            /** Stuck */
+            /**
+             * Stuck
+             * @description Approved and not available for more than the stuck threshold (days)
+             */
             stuck: boolean;
             /** Title */
             title: string | null;
             /** Tmdb Id */
             tmdb_id: number | null;
+            /**
+             * Unavailable
+             * @description Jellyseerr's 'unavailable': pending or approved, media not available yet (unknown, pending, processing or partially available)
+             */
+            unavailable: boolean;
             /** Upstream Id */
             upstream_id: number;
             /** Why */
@@ -1864,6 +2061,11 @@ export interface components {
             connection_id: string;
             /** Episodes */
             episodes: number | null;
+            /**
+             * Evidence
+             * @enum {string}
+             */
+            evidence: "stale" | "unknown";
             /** Kind */
             kind: string;
             /** Last Watched At */
@@ -1898,6 +2100,16 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Derived Error
+             * @description Why the report figures may be out of date after this run.
+             */
+            derived_error: string | null;
+            /**
+             * Derived Stale
+             * @description After this run, the report figures (last plays, duplicate candidates) may be out of date: the rebuild failed or the run stopped before it. None while running, and for a run that never started.
+             */
+            derived_stale: boolean | null;
             /** Duration Seconds */
             duration_seconds?: number | null;
             /** Error */
@@ -3509,6 +3721,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `duplicate_group_changed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Validation error */
             422: {
                 headers: {
@@ -3618,6 +3839,7 @@ export interface operations {
     report_recently_available: {
         parameters: {
             query?: {
+                dates?: "recent" | "future";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3665,7 +3887,7 @@ export interface operations {
     report_requests: {
         parameters: {
             query?: {
-                category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
+                category?: "all" | "pending" | "unavailable" | "processing" | "stuck" | "failed" | "gone" | "future_dates";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3713,6 +3935,8 @@ export interface operations {
     report_stale: {
         parameters: {
             query?: {
+                /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */
+                evidence?: "stale" | "unknown";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3761,7 +3985,10 @@ export interface operations {
         parameters: {
             query?: {
                 issue?: "all" | "audio" | "subtitles";
-                category?: "all" | "pending" | "processing" | "failed" | "unavailable" | "stuck";
+                category?: "all" | "pending" | "unavailable" | "processing" | "stuck" | "failed" | "gone" | "future_dates";
+                dates?: "recent" | "future";
+                /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */
+                evidence?: "stale" | "unknown";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3785,7 +4012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "text/csv": string;
                 };
             };
             /** @description `not_authenticated` */
@@ -3794,7 +4021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation error */

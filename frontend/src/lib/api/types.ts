@@ -33,5 +33,10 @@ export type RequestRow = Schemas['RequestRow'];
 export type RecentRow = Schemas['RecentRow'];
 export type DuplicateGroup = Schemas['DuplicateGroup'];
 export type DuplicateAlbum = Schemas['DuplicateAlbum'];
+/** How current the data behind a report page or the dashboard is (every one of them carries it). */
+export type Freshness = Pick<
+	Schemas['Dashboard'],
+	'data_as_of' | 'derived_stale' | 'derived_stale_reason'
+>;
 export type DuplicateCopy = Schemas['Copy'];
 export type ListName = Schemas['ListName'];

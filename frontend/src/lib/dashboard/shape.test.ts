@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
 	ageSeries,
 	ageSummary,
+	breakdownText,
 	cardInfo,
-	formatBytes,
 	hasData,
 	hasSyncedData,
 	reportHref,
@@ -24,18 +24,6 @@ function lib(library: string, size: number, server = 'Home', items = 1): Library
 	};
 }
 
-describe('formatBytes', () => {
-	it('uses decimal units like the GB threshold', () => {
-		expect(formatBytes(0)).toBe('0 B');
-		expect(formatBytes(999)).toBe('999 B');
-		expect(formatBytes(1_500)).toBe('1.5 KB');
-		expect(formatBytes(13_000_000_000)).toBe('13.0 GB');
-		expect(formatBytes(250_000_000_000)).toBe('250 GB');
-		expect(formatBytes(2_345_000_000_000)).toBe('2.3 TB');
-		expect(formatBytes(null)).toBe('—');
-	});
-});
-
 describe('cards', () => {
 	it('labels known reports and links to their page', () => {
 		expect(cardInfo('large').title).toBe('Large movies');
@@ -55,6 +43,31 @@ describe('cards', () => {
 				{ report: 'large', count: 1, reclaimable_bytes: 7 }
 			])
 		).toBe(12);
+	});
+});
+
+describe('breakdownText', () => {
+	it('names the overlapping filters a card counts apart, in plain words, non-zero only', () => {
+		const card = {
+			report: 'requests',
+			count: 9,
+			breakdown: {
+				pending: 4,
+				unavailable: 6,
+				processing: 3,
+				stuck: 1,
+				failed: 0,
+				gone: 2,
+				future_dates: 1
+			}
+		};
+		expect(breakdownText(card)).toBe(
+			'6 not available yet · 1 stuck · 2 gone · 1 dated in the future'
+		);
+		expect(
+			breakdownText({ report: 'recently-available', count: 3, breakdown: { future_dates: 0 } })
+		).toBe('');
+		expect(breakdownText({ report: 'large', count: 3 })).toBe('');
 	});
 });
 
@@ -117,7 +130,10 @@ describe('hasSyncedData', () => {
 		storage: [],
 		stale_by_age: [],
 		has_connections: true,
-		last_sync: null
+		last_sync: null,
+		data_as_of: null,
+		derived_stale: false,
+		derived_stale_reason: null
 	};
 	const run = (status: string) => ({ status, started_at: null, finished_at: null });
 

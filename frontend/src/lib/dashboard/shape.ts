@@ -1,5 +1,6 @@
 /** Pure helpers for the dashboard: card labels, byte sizes, chart data and its text alternative. */
 import type { components } from '$lib/api/schema';
+import { bytes, GB } from '$lib/format';
 
 export type Dashboard = components['schemas']['Dashboard'];
 export type ReportCard = components['schemas']['ReportCard'];
@@ -37,12 +38,13 @@ const CARDS: Record<string, CardInfo> = {
 	requests: {
 		title: 'Requests',
 		unit: ['request', 'requests'],
-		description: 'Jellyseerr requests still pending, stuck, failed or unavailable.'
+		description:
+			'Jellyseerr requests waiting for approval, not available yet, failed, or gone (deleted or blocklisted after they were available).'
 	},
 	'recently-available': {
 		title: 'Recently available',
 		unit: ['title', 'titles'],
-		description: 'Requests that became available recently.'
+		description: 'Requests and library titles that became available within your recent window.'
 	}
 };
 
@@ -57,23 +59,25 @@ export function cardInfo(report: string): CardInfo {
 	);
 }
 
-export function reportHref(report: string): string {
-	return `/reports/${encodeURIComponent(report)}`;
+/** The overlapping filters a card counts apart, in the order they are read, in plain words. */
+const BREAKDOWN: [key: string, words: string][] = [
+	['unavailable', 'not available yet'],
+	['stuck', 'stuck'],
+	['failed', 'failed'],
+	['gone', 'gone'],
+	['future_dates', 'dated in the future']
+];
+
+/** "5 not available yet · 1 stuck · 2 gone" (non-zero filters only); '' when there is nothing to add. */
+export function breakdownText(card: ReportCard): string {
+	const counts = card.breakdown ?? {};
+	return BREAKDOWN.filter(([key]) => (counts[key] ?? 0) > 0)
+		.map(([key, words]) => `${(counts[key] ?? 0).toLocaleString('en-US')} ${words}`)
+		.join(' · ');
 }
 
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-
-/** Decimal units (1 GB = 10^9 bytes), as the large-movie threshold uses. */
-export function formatBytes(bytes: number | null | undefined): string {
-	if (bytes === null || bytes === undefined) return '—';
-	if (bytes < 1000) return `${bytes} B`;
-	let v = bytes;
-	let i = 0;
-	while (v >= 1000 && i < BYTE_UNITS.length - 1) {
-		v /= 1000;
-		i++;
-	}
-	return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${BYTE_UNITS[i]}`;
+export function reportHref(report: string): string {
+	return `/reports/${encodeURIComponent(report)}`;
 }
 
 export function totalReclaimable(cards: ReportCard[]): number {
@@ -103,7 +107,7 @@ export function storageSeries(storage: LibraryStorage[], limit = 8): StoragePoin
 			server: s.server,
 			items: s.items,
 			bytes: s.size_bytes,
-			gb: s.size_bytes / 1e9
+			gb: s.size_bytes / GB
 		}));
 	if (points.length <= limit) return points;
 	const rest = points.slice(limit - 1);
@@ -144,9 +148,9 @@ export function storageSummary(points: StoragePoint[]): string {
 	const total = points.reduce((n, p) => n + p.bytes, 0);
 	const top = points
 		.slice(0, 3)
-		.map((p) => `${p.label} ${formatBytes(p.bytes)}`)
+		.map((p) => `${p.label} ${bytes(p.bytes)}`)
 		.join(', ');
-	return `Storage by library: ${formatBytes(total)} in ${points.length} ${points.length === 1 ? 'library' : 'libraries'}; largest: ${top}.`;
+	return `Storage by library: ${bytes(total)} in ${points.length} ${points.length === 1 ? 'library' : 'libraries'}; largest: ${top}.`;
 }
 
 export function ageSummary(points: AgePoint[]): string {

@@ -2,13 +2,14 @@
 import { api, parseApiError } from '$lib/api';
 import { attempt, type Attempt } from '$lib/api/attempt';
 import { auth } from '$lib/auth';
-import type { DuplicateAlbum, DuplicateGroup } from '$lib/api/types';
+import type { paths } from '$lib/api/schema';
+import type { DuplicateAlbum, DuplicateGroup, Freshness } from '$lib/api/types';
 import type { ReportSlug } from './catalog';
 import type { ApiQuery } from './query';
 import { csvFilename } from './query';
 import type { BaseRow, TableSlug } from './tables';
 
-export interface Page<T> {
+export interface Page<T> extends Freshness {
 	items: T[];
 	total: number;
 	page: number;
@@ -24,15 +25,18 @@ export async function signedOut(): Promise<Attempt<never> | null> {
 	return auth.authenticated ? null : { ok: false, error: parseApiError(401, undefined) };
 }
 
-type Issue = 'all' | 'audio' | 'subtitles';
-type Category = 'all' | 'pending' | 'processing' | 'failed' | 'unavailable' | 'stuck';
+type ExportQuery = NonNullable<
+	paths['/api/v1/reports/{report}/export.csv']['get']['parameters']['query']
+>;
 
-/** The API's own query type: `readState` only lets known issue/category values through. */
+/** The API's own query type: `readState` only lets known issue/category/dates/evidence values through. */
 function typed(q: ApiQuery) {
 	return {
 		...q,
-		issue: q.issue as Issue | undefined,
-		category: q.category as Category | undefined
+		issue: q.issue as ExportQuery['issue'],
+		category: q.category as ExportQuery['category'],
+		dates: q.dates as ExportQuery['dates'],
+		evidence: q.evidence as ExportQuery['evidence']
 	};
 }
 

@@ -67,7 +67,26 @@ describe('URL query <-> table state', () => {
 		expect(writeState({ ...defaultState(recent), library: LIB }, recent)).toBe('');
 		expect(read('category=stuck', requests).filter).toBe('stuck');
 		expect(read('issue=audio', requests).filter).toBe('all');
+		// Jellyseerr's "unavailable", "gone" (available, then deleted or blocklisted), future dates.
+		for (const f of ['unavailable', 'gone', 'future_dates'])
+			expect(read(`category=${f}`, requests).filter).toBe(f);
+		expect(read('dates=future', recent).filter).toBe('future');
+		expect(writeState({ ...defaultState(recent), filter: 'future' }, recent)).toBe('dates=future');
+		expect(read('dates=tomorrow', recent).filter).toBe('recent');
 		expect(defaultState(DUPLICATES)).toMatchObject({ sort: '', filter: '' });
+	});
+});
+
+describe('the stale report evidence filter', () => {
+	const stale: StateSpec = TABLES.stale;
+	it('defaults to judged-stale items and keeps the unknown view in the URL and the API query', () => {
+		expect(read('', stale).filter).toBe('stale');
+		expect(apiQuery(defaultState(stale), stale).evidence).toBe('stale');
+		const unknown = read('evidence=unknown', stale);
+		expect(unknown.filter).toBe('unknown');
+		expect(writeState(unknown, stale)).toBe('evidence=unknown');
+		expect(apiQuery(unknown, stale).evidence).toBe('unknown');
+		expect(read('evidence=maybe', stale).filter).toBe('stale');
 	});
 });
 
@@ -93,7 +112,11 @@ describe('API query', () => {
 		expect(apiQuery(defaultState(recent), recent)).toEqual({
 			page: 1,
 			page_size: 50,
-			order: 'desc'
+			order: 'desc',
+			dates: 'recent'
+		});
+		expect(apiQuery({ ...defaultState(recent), filter: 'future' }, recent)).toMatchObject({
+			dates: 'future'
 		});
 	});
 });

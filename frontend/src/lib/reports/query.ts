@@ -5,6 +5,9 @@
 
 export type SortOrder = 'asc' | 'desc';
 
+/** The query parameter of a report's own filter. */
+export type FilterParam = 'issue' | 'category' | 'evidence' | 'dates';
+
 export interface TableState {
 	page: number;
 	pageSize: number;
@@ -16,7 +19,7 @@ export interface TableState {
 	connection: string;
 	/** A library id, or ''. */
 	library: string;
-	/** The report's own filter (`issue`, `category`), or '' when it has none. */
+	/** The report's own filter (`issue`, `category`, `evidence`, `dates`), or '' when it has none. */
 	filter: string;
 }
 
@@ -27,7 +30,7 @@ export interface StateSpec {
 	sort: string;
 	order: SortOrder;
 	/** The report's own filter: its query parameter, its values, and the default (first). */
-	filter?: { param: 'issue' | 'category'; values: readonly string[] };
+	filter?: { param: FilterParam; values: readonly string[] };
 	/** Whether the API filters this report by library. */
 	library: boolean;
 }
@@ -103,6 +106,8 @@ export interface ApiQuery {
 	library_id?: string;
 	issue?: string;
 	category?: string;
+	evidence?: string;
+	dates?: string;
 }
 
 /** The report endpoint's (and its CSV export's) query parameters for a state. */

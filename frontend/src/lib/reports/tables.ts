@@ -12,7 +12,7 @@ import type {
 } from '$lib/api/types';
 import { bitrate, bytes, count, sentence, shortDate } from '$lib/format';
 import type { ReportSlug } from './catalog';
-import type { SortOrder, StateSpec } from './query';
+import type { FilterParam, SortOrder, StateSpec } from './query';
 
 /** What every report row has. */
 export interface BaseRow {
@@ -36,7 +36,7 @@ export interface Column<T> {
 }
 
 export interface FilterDef {
-	param: 'issue' | 'category';
+	param: FilterParam;
 	label: string;
 	options: readonly { value: string; label: string }[];
 }
@@ -64,7 +64,7 @@ const langs = (codes: string[], untagged: number) => {
 	return [known, extra].filter(Boolean).join(' · ') || 'none';
 };
 
-function filter(param: FilterDef['param'], label: string, options: [string, string][]) {
+function filter(param: FilterParam, label: string, options: [string, string][]) {
 	const def: FilterDef = {
 		param,
 		label,
@@ -114,6 +114,11 @@ const stale: TableDef<StaleItem> = {
 	library: true,
 	titleSort: 'title',
 	titleExtra: (r) => (r.kind === 'show' && r.episodes ? `${count(r.episodes)} episodes` : year(r)),
+	// Items whose watch evidence is unknown are never stale: they are listed apart, with why.
+	...filter('evidence', 'Evidence', [
+		['stale', 'Judged stale'],
+		['unknown', 'Evidence unknown']
+	]),
 	columns: [
 		{
 			label: 'Size',
@@ -129,7 +134,9 @@ const stale: TableDef<StaleItem> = {
 			value: (r) =>
 				r.last_watched_at
 					? `${shortDate(r.last_watched_at)}${r.last_watched_by ? ` by ${r.last_watched_by}` : ''}`
-					: 'Never'
+					: r.evidence === 'unknown'
+						? 'Unknown'
+						: 'Never'
 		},
 		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
 	],
@@ -156,6 +163,26 @@ const languages: TableDef<LanguageIssue> = {
 	lists: ['language_exempt', 'episode_exempt', 'french_only', 'french_subs_only']
 };
 
+const CATEGORY_WORDS: Record<RequestRow['category'], string> = {
+	pending: 'Pending approval',
+	processing: 'Approved',
+	failed: 'Failed',
+	gone: 'Gone'
+};
+
+/** A request's state in plain words: its category, then what overlaps it (not available yet, stuck…). */
+export function requestStatus(r: RequestRow): string {
+	const parts = [CATEGORY_WORDS[r.category]];
+	if (r.category === 'gone')
+		parts.push(r.media_status === 'blocklisted' ? 'blocklisted' : 'deleted');
+	else if (r.media_status === 'partially_available' && r.unavailable)
+		parts.push('partly available');
+	else if (r.unavailable) parts.push('not available yet');
+	if (r.stuck) parts.push('stuck');
+	if (r.future_dates) parts.push('date in the future');
+	return parts.join(' · ');
+}
+
 const requests: TableDef<RequestRow> = {
 	slug: 'requests',
 	sorts: ['title', 'requested_by', 'age'],
@@ -164,12 +191,14 @@ const requests: TableDef<RequestRow> = {
 	library: false,
 	titleSort: 'title',
 	...filter('category', 'Status', [
-		['all', 'Every status'],
-		['pending', 'Pending'],
-		['processing', 'Processing'],
+		['all', 'Every request'],
+		['unavailable', 'Unavailable (not available yet)'],
+		['pending', 'Pending approval'],
+		['processing', 'Approved, not available yet'],
 		['stuck', 'Stuck'],
 		['failed', 'Failed'],
-		['unavailable', 'Unavailable']
+		['gone', 'Gone (deleted or blocklisted)'],
+		['future_dates', 'Dated in the future']
 	]),
 	columns: [
 		{
@@ -187,9 +216,13 @@ const requests: TableDef<RequestRow> = {
 			sort: 'age',
 			first: 'asc',
 			value: (r) =>
-				r.age_days === null ? '—' : `${shortDate(r.requested_at)} (${count(r.age_days)} d)`
+				r.requested_at === null
+					? '—'
+					: r.age_days === null
+						? `${shortDate(r.requested_at)} (in the future)`
+						: `${shortDate(r.requested_at)} (${count(r.age_days)} d)`
 		},
-		{ label: 'Status', value: (r) => sentence(r.stuck ? 'stuck' : r.category) }
+		{ label: 'Status', value: requestStatus }
 	],
 	linkOf: (r, base) =>
 		r.tmdb_id
@@ -203,10 +236,17 @@ const recent: TableDef<RecentRow> = {
 	sort: '',
 	order: 'desc',
 	library: false,
+	...filter('dates', 'Dates', [
+		['recent', 'Recently available'],
+		['future', 'Dated in the future']
+	]),
 	columns: [
 		{ label: 'Type', value: (r) => sentence(r.kind) },
 		{ label: 'From', value: (r) => (r.source === 'request' ? 'Jellyseerr request' : 'Library') },
-		{ label: 'Available', value: (r) => shortDate(r.available_at) },
+		{
+			label: 'Available',
+			value: (r) => `${shortDate(r.available_at)}${r.future_date ? ' (in the future)' : ''}`
+		},
 		{ label: 'Requested by', value: (r) => r.requested_by ?? '—' }
 	]
 };

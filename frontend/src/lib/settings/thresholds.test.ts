@@ -5,6 +5,7 @@ import {
 	diffSettings,
 	languageHint,
 	normaliseLanguages,
+	timeZoneHint,
 	numberHint,
 	splitLanguages,
 	toDraft,
@@ -23,7 +24,8 @@ const base: ReportSettings = {
 	duplicate_tolerance_seconds: 2,
 	duplicate_strict: false,
 	stuck_request_days: 7,
-	recently_available_days: 7
+	recently_available_days: 7,
+	time_zone: 'UTC'
 };
 
 const field = (key: string) => FIELDS.find((f) => f.key === key) as NumberField;
@@ -129,6 +131,27 @@ describe('diffSettings', () => {
 			ok: false,
 			errors: { stale_months: 'Enter a number.', stuck_request_days: "'a week' is not a number." }
 		});
+	});
+});
+
+describe('time zone', () => {
+	it('hints at names the browser does not know, with the server wording', () => {
+		expect(timeZoneHint('Europe/Paris')).toBeNull();
+		expect(timeZoneHint(' UTC ')).toBeNull();
+		expect(timeZoneHint('Mars/Olympus')).toBe(
+			"'Mars/Olympus' is not a time zone; use an IANA name such as Europe/Paris, America/New_York or UTC"
+		);
+		expect(timeZoneHint('')).toBe('Enter a time zone, e.g. UTC.');
+	});
+
+	it('is sent trimmed, and only when it changed', () => {
+		const draft = toDraft(base);
+		draft.time_zone = ' UTC ';
+		expect(diffSettings(base, draft)).toEqual({ ok: true, changes: {} });
+		draft.time_zone = 'Pacific/Auckland ';
+		const d = diffSettings(base, draft);
+		expect(d).toEqual({ ok: true, changes: { time_zone: 'Pacific/Auckland' } });
+		if (d.ok) expect(changedLabels(d.changes)).toEqual(['Time zone']);
 	});
 });
 

@@ -14,6 +14,7 @@ type Keys<V> = {
 export type NumberKey = Keys<number>;
 export type BooleanKey = Keys<boolean>;
 export type LanguageKey = Keys<string[]>;
+export type TimeZoneKey = Keys<string>;
 
 export interface NumberField {
 	kind: 'number';
@@ -43,7 +44,14 @@ export interface LanguageField {
 	help: string;
 }
 
-export type Field = NumberField | BooleanField | LanguageField;
+export interface TimeZoneField {
+	kind: 'timezone';
+	key: TimeZoneKey;
+	label: string;
+	help: string;
+}
+
+export type Field = NumberField | BooleanField | LanguageField | TimeZoneField;
 
 export interface FieldGroup {
 	id: string;
@@ -97,6 +105,12 @@ export const GROUPS: FieldGroup[] = [
 				key: 'stale_ignore_future_releases',
 				label: 'Skip titles not released yet',
 				help: 'Items with a release date in the future are never stale.'
+			},
+			{
+				kind: 'timezone',
+				key: 'time_zone',
+				label: 'Time zone',
+				help: 'What “today” is for these cut-offs: an IANA name such as Europe/Paris or UTC.'
 			}
 		]
 	},
@@ -110,7 +124,7 @@ export const GROUPS: FieldGroup[] = [
 				key: 'large_movie_gb',
 				label: 'Large movie size',
 				unit: 'GB',
-				help: 'Movies bigger than this are reported as large.',
+				help: 'Movies strictly bigger than this are large (a movie of exactly this size is not). Decimal GB, as Plex and Jellyfin show sizes: 1 GB = 1,000,000,000 bytes.',
 				min: 0,
 				minExclusive: true,
 				max: 1000,
@@ -172,7 +186,7 @@ export const GROUPS: FieldGroup[] = [
 				key: 'stuck_request_days',
 				label: 'Stuck after',
 				unit: 'days',
-				help: 'An approved request still not available after this long is reported as stuck.',
+				help: 'An approved request still not available more than this many days after Jellyseerr last changed it is stuck (exactly this many days is not yet).',
 				min: 1,
 				max: 365,
 				step: 1,
@@ -183,7 +197,7 @@ export const GROUPS: FieldGroup[] = [
 				key: 'recently_available_days',
 				label: 'Recently available window',
 				unit: 'days',
-				help: 'Requests that became available within this time are listed as recently available.',
+				help: 'Requests and library titles that became available at most this many days ago are recent (exactly this many days still counts). Dates in the future never count.',
 				min: 1,
 				max: 365,
 				step: 1,
@@ -196,13 +210,15 @@ export const GROUPS: FieldGroup[] = [
 export const FIELDS: Field[] = GROUPS.flatMap((g) => g.fields);
 
 /** What the form holds: numbers and languages as the text people type, booleans as they are. */
-export type Draft = Record<NumberKey | LanguageKey, string> & Record<BooleanKey, boolean>;
+export type Draft = Record<NumberKey | LanguageKey | TimeZoneKey, string> &
+	Record<BooleanKey, boolean>;
 
 export function toDraft(s: ReportSettings): Draft {
 	const draft = {} as Draft;
 	for (const f of FIELDS) {
 		if (f.kind === 'number') draft[f.key] = String(s[f.key]);
 		else if (f.kind === 'boolean') draft[f.key] = s[f.key];
+		else if (f.kind === 'timezone') draft[f.key] = s[f.key];
 		else draft[f.key] = s[f.key].join(', ');
 	}
 	return draft;
@@ -237,6 +253,31 @@ export function normaliseLanguages(text: string): string[] {
 		if (!out.includes(code)) out.push(code);
 	}
 	return out;
+}
+
+/** Whether this browser knows the zone (the server, which has its own database, decides). */
+export function knownTimeZone(name: string): boolean {
+	try {
+		new Intl.DateTimeFormat('en', { timeZone: name });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** Early hint for a time zone, with the server's wording; null when it looks fine. */
+export function timeZoneHint(text: string): string | null {
+	const name = text.trim();
+	if (name === '') return 'Enter a time zone, e.g. UTC.';
+	if (!knownTimeZone(name)) {
+		return `'${name}' is not a time zone; use an IANA name such as Europe/Paris, America/New_York or UTC`;
+	}
+	return null;
+}
+
+/** This browser's own zone (offered as a suggestion), or null when it does not say. */
+export function browserTimeZone(): string | null {
+	return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
 }
 
 /** A number field's text as a number, or a message when it is not one. */
@@ -285,6 +326,9 @@ export function diffSettings(original: ReportSettings, draft: Draft): DiffResult
 			else if (parsed.value !== original[f.key]) changes[f.key] = parsed.value;
 		} else if (f.kind === 'boolean') {
 			if (draft[f.key] !== original[f.key]) changes[f.key] = draft[f.key];
+		} else if (f.kind === 'timezone') {
+			// Sent as typed (trimmed): the server rejects an unknown zone with its own message.
+			if (draft[f.key].trim() !== original[f.key]) changes[f.key] = draft[f.key].trim();
 		} else {
 			const typed = splitLanguages(draft[f.key]);
 			if (!sameList(normaliseLanguages(draft[f.key]), original[f.key])) changes[f.key] = typed;

@@ -41,6 +41,8 @@ function run(p: Partial<SyncRun> = {}): SyncRun {
 		items: 0,
 		upstream_requests: 0,
 		error: null,
+		derived_stale: null,
+		derived_error: null,
 		cancel_requested: false,
 		created_at: '2026-11-22T00:00:00Z',
 		started_at: null,
