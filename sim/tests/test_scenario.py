@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from mediasim import build_app, load_scenario
+from mediasim import build_app, load_scenario, world_from_scenario
 from mediasim.cli import parse_args
 
 SCENARIO = """
@@ -157,3 +157,71 @@ def test_cli_starts_and_prints_connection_info() -> None:
         proc.terminate()
         out = proc.communicate(timeout=10)[0].decode()
     assert "X-Plex-Token" in out and "API key" in out and "X-Api-Key" in out
+
+
+STREAMS_SCENARIO = {
+    "seed": 4,
+    "plex": {
+        "servers": [
+            {
+                "name": "home",
+                "libraries": [
+                    {
+                        "type": "movie",
+                        "title": "Movies",
+                        "items": [
+                            {
+                                "label": "flags",
+                                "title": "Flags",
+                                "media": [
+                                    {
+                                        "container": "mp4",
+                                        "audio": ["fre"],
+                                        "subtitles": ["fre", "eng"],
+                                        "forced_subtitles": [0],
+                                        "external_subtitles": [1],
+                                    }
+                                ],
+                            },
+                            {"label": "raw", "title": "Raw", "media": [{"analysed": False, "size": "3GB"}]},
+                        ],
+                    }
+                ],
+            }
+        ]
+    },
+    "jellyfin": {},
+}
+
+
+async def test_streams_can_be_forced_external_or_not_analysed_yet_like_the_real_servers() -> None:
+    world = world_from_scenario(STREAMS_SCENARIO)
+    labels = world.planted["labels"]
+    assert world.jellyfin is not None
+    h = {"X-Plex-Token": world.plextv.owner.token, "Accept": "application/json"}
+    jf = {"X-Emby-Token": world.jellyfin.api_keys[0]}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(world)), base_url="http://sim") as c:
+        keys = f"{labels['flags']['ratingKey']},{labels['raw']['ratingKey']}"
+        flags, raw = (await c.get(f"/pms/home/library/metadata/{keys}", headers=h)).json()["MediaContainer"]["Metadata"]
+        subs = [s for s in flags["Media"][0]["Part"][0]["Stream"] if s["streamType"] == 3]
+        assert [(s["languageCode"], s.get("forced"), "key" in s) for s in subs] == [
+            ("fre", True, False),
+            ("eng", None, True),
+        ]
+        # Scanned, not analysed: the file and its size are known, no streams, nothing analysis measures.
+        media = raw["Media"][0]
+        assert "Stream" not in media["Part"][0] and media["Part"][0]["size"] == 3_000_000_000
+        assert not {"bitrate", "duration", "videoCodec", "audioCodec"} & set(media)
+        ids = f"{labels['flags']['jellyfinId']},{labels['raw']['jellyfinId']}"
+        items = (await c.get(f"/jellyfin/Items?Ids={ids}&Fields=MediaSources", headers=jf)).json()["Items"]
+        by_name = {i["Name"]: i["MediaSources"][0] for i in items}
+        streams = by_name["Flags"]["MediaStreams"]
+        # an MP4's own tags are ISO 639-2/T; the sidecar keeps the code it was written with
+        assert [(s["Type"], s.get("Language"), s["IsForced"], s["IsExternal"]) for s in streams[1:]] == [
+            ("Audio", "fra", False, False),
+            ("Subtitle", "fra", True, False),
+            ("Subtitle", "eng", False, True),
+        ]
+        source = by_name["Raw"]
+        assert source["MediaStreams"] == [] and source["Path"].endswith(".mkv")
+        assert not {"Size", "RunTimeTicks", "Bitrate"} & set(source)

@@ -275,6 +275,7 @@ class Builder:
         audio_codec: str = "ac3",
         channels: int = 6,
         streams: StreamSpec | None = None,
+        analysed: bool = True,
     ) -> Media:
         w_, h_ = RES_DIMS.get(resolution, (1920, 1080))
         bitrate = max(1, int(size * 8 / max(duration, 1)))  # kbps (bytes*8 / ms)
@@ -287,7 +288,7 @@ class Builder:
             size=size,
             container=container,
             duration=duration,
-            streams=self._streams(spec, (video_codec, w_, h_), audio_codec, channels),
+            streams=self._streams(spec, (video_codec, w_, h_), audio_codec, channels) if analysed else [],
         )
         return Media(
             id=self._media_id,
@@ -301,6 +302,7 @@ class Builder:
             width=w_,
             height=h_,
             parts=[part],
+            analysed=analysed,
         )
 
     def audio_media(self, path: str, duration: int, container: str, bitrate: int) -> Media:
