@@ -25,7 +25,7 @@ from janitor.reports.duplicates import (
     duplicate_groups,
     duplicate_rows,
 )
-from janitor.reports.languages import LanguageIssue, language_issues
+from janitor.reports.languages import LanguageFilter, LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
 from janitor.reports.requests import RecentRow, RequestRow, recently_available, request_report
 from janitor.reports.schemas import ReportSettingsOut, ReportSettingsUpdate
@@ -102,9 +102,12 @@ async def report_languages(
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
-    issue: Literal["all", "audio", "subtitles"] = "all",
+    issue: LanguageFilter = "all",
 ) -> ReportPage[LanguageIssue]:
-    """Movies and episodes missing a required audio or subtitle language (sort: title, added, size)."""
+    """Movies and episodes missing a required audio or subtitle language (sort: title, added, size).
+    `issue`: `all` (missing audio or subtitles), `audio`, `subtitles`; `untagged` (streams with no
+    language, which never satisfy a rule) and `unknown` (streams not analysed by the server yet) are
+    listed apart and never counted as issues."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await language_issues(session, account.id, paging, settings=settings, issue=issue)
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size)
@@ -185,7 +188,7 @@ async def export_report(
     session: SessionDep,
     account: CurrentAccount,
     paging: Paging,
-    issue: Literal["all", "audio", "subtitles"] = "all",
+    issue: LanguageFilter = "all",
     category: Literal["all", "pending", "processing", "failed", "unavailable", "stuck"] = "all",
 ) -> PlainTextResponse:
     """The filtered rows of a report as CSV (every page, up to 100,000 rows; duplicates: one row per copy).
