@@ -37,7 +37,7 @@ class ReportSettingsOut(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def language_names(self) -> dict[str, str]:
-        """The English name of every required language code (``fr`` -> French), for display."""
+        """The English name of each required language code (fr: French), for display."""
         codes = [*self.required_audio_languages, *self.required_subtitle_languages]
         return {code: language_name(code) for code in codes}
 
