@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -225,3 +226,38 @@ async def test_streams_can_be_forced_external_or_not_analysed_yet_like_the_real_
         source = by_name["Raw"]
         assert source["MediaStreams"] == [] and source["Path"].endswith(".mkv")
         assert not {"Size", "RunTimeTicks", "Bitrate"} & set(source)
+
+
+async def test_files_wait_for_analysis_then_show_their_streams() -> None:
+    world = world_from_scenario(STREAMS_SCENARIO)
+    labels = world.planted["labels"]
+    assert world.jellyfin is not None
+    h = {"X-Plex-Token": world.plextv.owner.token, "Accept": "application/json"}
+    jf = {"X-Emby-Token": world.jellyfin.api_keys[0]}
+    flags, raw = labels["flags"], labels["raw"]
+
+    async def plex_streams(c: httpx.AsyncClient, rk: str) -> list[Any] | None:
+        md = (await c.get(f"/pms/home/library/metadata/{rk}", headers=h)).json()["MediaContainer"]["Metadata"][0]
+        return md["Media"][0]["Part"][0].get("Stream")
+
+    async def jf_streams(c: httpx.AsyncClient, jid: str) -> list[Any]:
+        items = (await c.get(f"/jellyfin/Items?Ids={jid}&Fields=MediaSources", headers=jf)).json()["Items"]
+        return items[0]["MediaSources"][0]["MediaStreams"]
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(world)), base_url="http://sim") as c:
+        assert await plex_streams(c, flags["ratingKey"]) and await jf_streams(c, flags["jellyfinId"])
+        # the file is replaced: the servers list it without streams until they analyse it
+        r = await c.post("/_admin/items/analysis", json={"service": "pms:home", "ids": [flags["ratingKey"]]})
+        assert r.json()["items"] == [
+            {"ratingKey": flags["ratingKey"], "jellyfinId": flags["jellyfinId"], "title": "Flags"}
+        ]
+        assert await plex_streams(c, flags["ratingKey"]) is None
+        assert await jf_streams(c, flags["jellyfinId"]) == []
+        # the raw file is analysed at last: its streams show on both servers
+        await c.post("/_admin/items/analysis", json={"ids": [raw["ratingKey"]], "analysed": True})
+        assert [s["streamType"] for s in await plex_streams(c, raw["ratingKey"]) or []] == [1, 2]
+        assert [s["Type"] for s in await jf_streams(c, raw["jellyfinId"])] == ["Video", "Audio"]
+        # by default, the newest movie or episode waits
+        newest = await c.post("/_admin/items/analysis", json={})
+        assert len(newest.json()["items"]) == 1
+        assert (await c.get("/_admin/mutations?kind=analysis")).json()[-1]["analysed"] is False

@@ -288,7 +288,7 @@ class Builder:
             size=size,
             container=container,
             duration=duration,
-            streams=self._streams(spec, (video_codec, w_, h_), audio_codec, channels) if analysed else [],
+            streams=self._streams(spec, (video_codec, w_, h_), audio_codec, channels),
         )
         return Media(
             id=self._media_id,

@@ -244,7 +244,6 @@ def generate_world(
         "future_releases": [],
         "untagged_audio": [],
         "never_watched_movies": [],
-        "unanalysed_movies": [],
     }
     world.planted = planted
     users = [b.add_plex_user(name) for name in _FRIENDS[:friends]]
@@ -341,19 +340,6 @@ def generate_world(
             )
             planted["movie_duplicates"].append([it.id, dup.id])
             planted["never_watched_movies"].append(dup.id)
-
-    # Servers analyse new files in the background (Plex's media analysis, Jellyfin's ffprobe): the
-    # newest movies (1 %, at least one) still wait for it. Movies planted for another case are left
-    # whole. No random draw: the rest of the world is the same as without it.
-    other_cases = {rk for key in ("movie_multi_version", "future_releases", "untagged_audio") for rk in planted[key]}
-    other_cases.update(rk for pair in planted["movie_duplicates"] for rk in pair)
-    newest = sorted((it for it in msec.items if it.id not in other_cases), key=lambda it: (-it.added_at, it.id))
-    for it in newest[: max(1, n_movies // 100) if newest else 0]:
-        for media in it.media:
-            media.analysed = False
-            for part in media.parts:
-                part.streams = []
-        planted["unanalysed_movies"].append(it.id)
 
     # ------------------------------------------------------------------ shows
     ssec = b.add_section(main, "show", "TV Shows")

@@ -481,7 +481,7 @@ class JellyfinService(Service):
         out = []
         for n, m in enumerate(it.media):
             pt = m.parts[0]
-            streams = [self._stream(s, i, pt.container) for i, s in enumerate(pt.streams)]
+            streams = [self._stream(s, i, pt.container) for i, s in enumerate(pt.streams)] if m.analysed else []
             src: dict[str, Any] = {
                 "Protocol": "File",
                 "Id": it.jf_id if n == 0 else hex_id("jf-src", it.jf_id, m.id),
@@ -593,7 +593,8 @@ class JellyfinService(Service):
                 d["ArtistItems"] = [{"Name": artist.title, "Id": artist.jf_id}]
         if "mediastreams" in fields and it.media:
             first = it.media[0].parts[0]
-            d["MediaStreams"] = [self._stream(s, i, first.container) for i, s in enumerate(first.streams)]
+            shown = first.streams if it.media[0].analysed else []
+            d["MediaStreams"] = [self._stream(s, i, first.container) for i, s in enumerate(shown)]
         d["ImageTags"] = {"Primary": _h32(int(jid[:15], 16) if jid else 0, 7)}
         d["BackdropImageTags"] = []
         d["LocationType"] = "FileSystem"

@@ -238,7 +238,7 @@ class PlexMediaServer(Service):
         if analysed:  # the scanner alone records no duration
             pd["duration"] = pt.duration
         pd.update({"file": pt.file, "size": pt.size, "container": pt.container})
-        if detail and pt.streams:  # details only; a file not analysed yet has no Stream (empty: key omitted)
+        if detail and analysed and pt.streams:  # details only; not analysed yet: no Stream (empty: key omitted)
             pd["Stream"] = [self.stream_dict(s) for s in pt.streams]
         return pd
 
