@@ -9,6 +9,7 @@ import httpx
 
 from mediasim import build_app, load_scenario, world_from_scenario
 from mediasim.cli import parse_args
+from mediasim.model import World
 
 SCENARIO = """
 seed: 3
@@ -195,12 +196,16 @@ STREAMS_SCENARIO = {
 }
 
 
-async def test_streams_can_be_forced_external_or_not_analysed_yet_like_the_real_servers() -> None:
+def _streams_world() -> tuple[World, dict[str, Any], dict[str, str], dict[str, str]]:
+    """The streams world, its labels, and the owner's Plex and Jellyfin headers."""
     world = world_from_scenario(STREAMS_SCENARIO)
-    labels = world.planted["labels"]
     assert world.jellyfin is not None
-    h = {"X-Plex-Token": world.plextv.owner.token, "Accept": "application/json"}
-    jf = {"X-Emby-Token": world.jellyfin.api_keys[0]}
+    plex = {"X-Plex-Token": world.plextv.owner.token, "Accept": "application/json"}
+    return world, world.planted["labels"], plex, {"X-Emby-Token": world.jellyfin.api_keys[0]}
+
+
+async def test_streams_can_be_forced_external_or_not_analysed_yet_like_the_real_servers() -> None:
+    world, labels, h, jf = _streams_world()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(world)), base_url="http://sim") as c:
         keys = f"{labels['flags']['ratingKey']},{labels['raw']['ratingKey']}"
         flags, raw = (await c.get(f"/pms/home/library/metadata/{keys}", headers=h)).json()["MediaContainer"]["Metadata"]
@@ -229,11 +234,7 @@ async def test_streams_can_be_forced_external_or_not_analysed_yet_like_the_real_
 
 
 async def test_files_wait_for_analysis_then_show_their_streams() -> None:
-    world = world_from_scenario(STREAMS_SCENARIO)
-    labels = world.planted["labels"]
-    assert world.jellyfin is not None
-    h = {"X-Plex-Token": world.plextv.owner.token, "Accept": "application/json"}
-    jf = {"X-Emby-Token": world.jellyfin.api_keys[0]}
+    world, labels, h, jf = _streams_world()
     flags, raw = labels["flags"], labels["raw"]
 
     async def plex_streams(c: httpx.AsyncClient, rk: str) -> list[Any] | None:

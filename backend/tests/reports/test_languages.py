@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
-from janitor.devtools.sim_fixtures import RunJob
+from janitor.devtools.sim_fixtures import RunJob, connect_all
 from mediasim import SimServer, world_from_scenario
 
 
@@ -42,6 +42,7 @@ SCENARIO: dict[str, Any] = {
         "servers": [{"name": "home", "libraries": [{"type": "movie", "title": "Films", "items": FILMS}]}],
     },
     "jellyfin": {},  # mirrors the same files
+    "jellyseerr": {},
 }
 
 
@@ -53,14 +54,7 @@ def sim() -> Iterator[SimServer]:
 
 async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
     user = await signup()
-    pms, jf = sim.info["pms"]["home"], sim.info["jellyfin"]
-    admin = next(u for u in jf["users"] if u["admin"])
-    for path, body in (
-        ("plex/manual", {"url": pms["base_url"], "token": pms["owner_token"]}),
-        ("jellyfin", {"url": jf["base_url"], "api_key": jf["api_key"], "user_id": admin["id"]}),
-    ):
-        r = await api.post(f"/api/v1/connections/{path}", json=body, headers=user.headers)
-        assert r.status_code == 201, r.text
+    await connect_all(api, user, sim)
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
     run = (await api.get("/api/v1/sync/runs", headers=user.headers)).json()[0]
