@@ -58,14 +58,14 @@ test('change thresholds, see them persist; a bad value shows its field error and
 	);
 	await page.screenshot({ path: 'test-results/settings-thresholds-error.png', fullPage: true });
 
-	// A word instead of a language code: the server's message, next to the field.
+	// A word that is no language: the server's message, next to the field.
 	await thresholds(page).getByLabel('Stale after', { exact: true }).fill('9');
 	await thresholds(page)
 		.getByLabel('Required subtitle languages', { exact: true })
-		.fill('fr, english');
+		.fill('fr, englsh');
 	await thresholds(page).getByRole('button', { name: 'Save thresholds' }).click();
 	await expect(page.locator('#setting-required_subtitle_languages-error')).toHaveText(
-		"'english' is not a language code; use two-letter ISO 639-1 codes such as en, fr, de"
+		"'englsh' is not a language we know; write an ISO 639 code (fr, fre or fra) or an English name (French)"
 	);
 
 	await page.reload();

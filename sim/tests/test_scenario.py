@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from mediasim import build_app, load_scenario, world_from_scenario
 from mediasim.cli import parse_args
+from mediasim.model import World
 
 SCENARIO = """
 seed: 3
@@ -189,3 +191,106 @@ def test_cli_starts_and_prints_connection_info() -> None:
         proc.terminate()
         out = proc.communicate(timeout=10)[0].decode()
     assert "X-Plex-Token" in out and "API key" in out and "X-Api-Key" in out
+
+
+STREAMS_SCENARIO = {
+    "seed": 4,
+    "plex": {
+        "servers": [
+            {
+                "name": "home",
+                "libraries": [
+                    {
+                        "type": "movie",
+                        "title": "Movies",
+                        "items": [
+                            {
+                                "label": "flags",
+                                "title": "Flags",
+                                "media": [
+                                    {
+                                        "container": "mp4",
+                                        "audio": ["fre"],
+                                        "subtitles": ["fre", "eng"],
+                                        "forced_subtitles": [0],
+                                        "external_subtitles": [1],
+                                    }
+                                ],
+                            },
+                            {"label": "raw", "title": "Raw", "media": [{"analysed": False, "size": "3GB"}]},
+                        ],
+                    }
+                ],
+            }
+        ]
+    },
+    "jellyfin": {},
+}
+
+
+def _streams_world() -> tuple[World, dict[str, Any], dict[str, str], dict[str, str]]:
+    """The streams world, its labels, and the owner's Plex and Jellyfin headers."""
+    world = world_from_scenario(STREAMS_SCENARIO)
+    assert world.jellyfin is not None
+    plex = {"X-Plex-Token": world.plextv.owner.token, "Accept": "application/json"}
+    return world, world.planted["labels"], plex, {"X-Emby-Token": world.jellyfin.api_keys[0]}
+
+
+async def test_streams_can_be_forced_external_or_not_analysed_yet_like_the_real_servers() -> None:
+    world, labels, h, jf = _streams_world()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(world)), base_url="http://sim") as c:
+        keys = f"{labels['flags']['ratingKey']},{labels['raw']['ratingKey']}"
+        flags, raw = (await c.get(f"/pms/home/library/metadata/{keys}", headers=h)).json()["MediaContainer"]["Metadata"]
+        subs = [s for s in flags["Media"][0]["Part"][0]["Stream"] if s["streamType"] == 3]
+        assert [(s["languageCode"], s.get("forced"), "key" in s) for s in subs] == [
+            ("fre", True, False),
+            ("eng", None, True),
+        ]
+        # Scanned, not analysed: the file and its size are known, no streams, nothing analysis measures.
+        media = raw["Media"][0]
+        assert "Stream" not in media["Part"][0] and media["Part"][0]["size"] == 3_000_000_000
+        assert not {"bitrate", "duration", "videoCodec", "audioCodec"} & set(media)
+        ids = f"{labels['flags']['jellyfinId']},{labels['raw']['jellyfinId']}"
+        items = (await c.get(f"/jellyfin/Items?Ids={ids}&Fields=MediaSources", headers=jf)).json()["Items"]
+        by_name = {i["Name"]: i["MediaSources"][0] for i in items}
+        streams = by_name["Flags"]["MediaStreams"]
+        # an MP4's own tags are ISO 639-2/T; the sidecar keeps the code it was written with
+        assert [(s["Type"], s.get("Language"), s["IsForced"], s["IsExternal"]) for s in streams[1:]] == [
+            ("Audio", "fra", False, False),
+            ("Subtitle", "fra", True, False),
+            ("Subtitle", "eng", False, True),
+        ]
+        source = by_name["Raw"]
+        assert source["MediaStreams"] == [] and source["Path"].endswith(".mkv")
+        assert not {"Size", "RunTimeTicks", "Bitrate"} & set(source)
+
+
+async def test_files_wait_for_analysis_then_show_their_streams() -> None:
+    world, labels, h, jf = _streams_world()
+    flags, raw = labels["flags"], labels["raw"]
+
+    async def plex_streams(c: httpx.AsyncClient, rk: str) -> list[Any] | None:
+        md = (await c.get(f"/pms/home/library/metadata/{rk}", headers=h)).json()["MediaContainer"]["Metadata"][0]
+        return md["Media"][0]["Part"][0].get("Stream")
+
+    async def jf_streams(c: httpx.AsyncClient, jid: str) -> list[Any]:
+        items = (await c.get(f"/jellyfin/Items?Ids={jid}&Fields=MediaSources", headers=jf)).json()["Items"]
+        return items[0]["MediaSources"][0]["MediaStreams"]
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(world)), base_url="http://sim") as c:
+        assert await plex_streams(c, flags["ratingKey"]) and await jf_streams(c, flags["jellyfinId"])
+        # the file is replaced: the servers list it without streams until they analyse it
+        r = await c.post("/_admin/items/analysis", json={"service": "pms:home", "ids": [flags["ratingKey"]]})
+        assert r.json()["items"] == [
+            {"ratingKey": flags["ratingKey"], "jellyfinId": flags["jellyfinId"], "title": "Flags"}
+        ]
+        assert await plex_streams(c, flags["ratingKey"]) is None
+        assert await jf_streams(c, flags["jellyfinId"]) == []
+        # the raw file is analysed at last: its streams show on both servers
+        await c.post("/_admin/items/analysis", json={"ids": [raw["ratingKey"]], "analysed": True})
+        assert [s["streamType"] for s in await plex_streams(c, raw["ratingKey"]) or []] == [1, 2]
+        assert [s["Type"] for s in await jf_streams(c, raw["jellyfinId"])] == ["Video", "Audio"]
+        # by default, the newest movie or episode waits
+        newest = await c.post("/_admin/items/analysis", json={})
+        assert len(newest.json()["items"]) == 1
+        assert (await c.get("/_admin/mutations?kind=analysis")).json()[-1]["analysed"] is False

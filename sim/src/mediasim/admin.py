@@ -341,6 +341,32 @@ def build_admin(app: SimApp) -> Router:
         state.mutate(svc, "redate", ids=sorted(ids), added_at=added, count=len(items))
         return _json({"service": svc, "redated": len(items)})
 
+    async def analysis(request: Request) -> Response:
+        """Files a Plex server (and the Jellyfin mirroring it) has not analysed yet, as right after they
+        were added or replaced (``"analysed": false``, the default), or analysed at last (``true``).
+        ``ids`` (ratingKeys) or the ``count`` newest movies and episodes."""
+        body = orjson.loads(await request.body() or b"{}")
+        svc = str(body.get("service", "pms:home"))
+        srv = state.world.pms(svc[4:]) if svc.startswith("pms:") else None
+        if srv is None:
+            return _json({"error": f"unknown service {svc}"}, 404)
+        analysed = bool(body.get("analysed", False))
+        ids = {str(i) for i in body.get("ids", [])}
+        pool = [i for i in srv.items.values() if not i.deleted and i.type in ("movie", "episode") and i.media]
+        if ids:
+            targets = [i for i in pool if str(i.id) in ids]
+        else:
+            targets = sorted(pool, key=lambda i: (-i.added_at, i.id))[: int(body.get("count", 1))]
+        for it in targets:
+            for media in it.media:
+                media.analysed = analysed
+            it.updated_at += 60  # the server saved the item again (new file, or its analysis)
+            state.forget_parts(srv.name, it.id)
+        state.jf_parts.clear()
+        items = [{"ratingKey": str(it.id), "jellyfinId": it.jf_id, "title": it.title} for it in targets]
+        state.mutate(svc, "analysis", analysed=analysed, ids=[i["ratingKey"] for i in items])
+        return _json({"service": svc, "analysed": analysed, "items": items})
+
     async def cache_stats(request: Request) -> Response:
         return _json({"pages": len(state.page_cache), "fragments": len(state.frag_cache), "version": state.version})
 
@@ -367,6 +393,7 @@ def build_admin(app: SimApp) -> Router:
             Route("/_admin/items/vanish", vanish, methods=["POST"]),
             Route("/_admin/items/copy", copy_item, methods=["POST"]),
             Route("/_admin/items/added", redate, methods=["POST"]),
+            Route("/_admin/items/analysis", analysis, methods=["POST"]),
         ]
     )
 

@@ -276,6 +276,7 @@ class Builder:
         audio_codec: str = "ac3",
         channels: int = 6,
         streams: StreamSpec | None = None,
+        analysed: bool = True,
     ) -> Media:
         w_, h_ = RES_DIMS.get(resolution, (1920, 1080))
         bitrate = max(1, int(size * 8 / max(duration, 1)))  # kbps (bytes*8 / ms)
@@ -302,6 +303,7 @@ class Builder:
             width=w_,
             height=h_,
             parts=[part],
+            analysed=analysed,
         )
 
     def audio_media(self, path: str, duration: int, container: str, bitrate: int) -> Media:

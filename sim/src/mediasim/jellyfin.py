@@ -389,12 +389,15 @@ class JellyfinService(Service):
                 out.extend(self._leaves(c))
         return out
 
-    def _stream(self, s: Any, idx: int) -> dict[str, Any]:
+    def _stream(self, s: Any, idx: int, container: str) -> dict[str, Any]:
         typ = {1: "Video", 2: "Audio", 3: "Subtitle"}[s.stream_type]
         d: dict[str, Any] = {"Codec": s.codec}
         lang = s.language_code
         if lang:
-            d["Language"] = lang
+            # Jellyfin reports the file's own tag: Matroska files carry ISO 639-2/B (fre, ger), MP4
+            # files ISO 639-2/T (fra, deu); an embedded stream of an MP4 is tagged the MP4 way.
+            mp4 = container == "mp4" and not s.external
+            d["Language"] = LANGS[lang][2] if mp4 and lang in LANGS else lang
         name = LANGS.get(lang or "", ("", "", ""))[0] if lang and lang != "und" else None
         if typ == "Video":
             d.update(
@@ -493,7 +496,7 @@ class JellyfinService(Service):
         out = []
         for n, m in enumerate(it.media):
             pt = m.parts[0]
-            streams = [self._stream(s, i) for i, s in enumerate(pt.streams)]
+            streams = [self._stream(s, i, pt.container) for i, s in enumerate(pt.streams)] if m.analysed else []
             src: dict[str, Any] = {
                 "Protocol": "File",
                 "Id": it.jf_id if n == 0 else hex_id("jf-src", it.jf_id, m.id),
@@ -528,6 +531,11 @@ class JellyfinService(Service):
             audio = [s["Index"] for s in streams if s["Type"] == "Audio"]
             if audio:
                 src["DefaultAudioStreamIndex"] = audio[0]
+            if not m.analysed:
+                # Not probed yet: MediaStreams is empty and what ffprobe fills (Size, RunTimeTicks,
+                # Bitrate) is null, which Jellyfin leaves out of its JSON.
+                for key in ("Size", "RunTimeTicks", "Bitrate"):
+                    src.pop(key)
             out.append(src)
         return out
 
@@ -557,7 +565,7 @@ class JellyfinService(Service):
             d["Overview"] = f"Simulated overview of {it.title}."
         if "mediasources" in fields and it.media:
             d["MediaSources"] = self._sources(it)
-        if it.duration:
+        if it.duration and (not it.media or any(m.analysed for m in it.media)):
             d["RunTimeTicks"] = it.duration * TICKS
         if it.year:
             d["ProductionYear"] = it.year
@@ -599,7 +607,9 @@ class JellyfinService(Service):
                 d["Artists"] = [it.original_title or artist.title]
                 d["ArtistItems"] = [{"Name": artist.title, "Id": artist.jf_id}]
         if "mediastreams" in fields and it.media:
-            d["MediaStreams"] = [self._stream(s, i) for i, s in enumerate(it.media[0].parts[0].streams)]
+            first = it.media[0].parts[0]
+            shown = first.streams if it.media[0].analysed else []
+            d["MediaStreams"] = [self._stream(s, i, first.container) for i, s in enumerate(shown)]
         d["ImageTags"] = {"Primary": _h32(int(jid[:15], 16) if jid else 0, 7)}
         d["BackdropImageTags"] = []
         d["LocationType"] = "FileSystem"

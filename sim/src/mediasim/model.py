@@ -67,6 +67,10 @@ class Media:
     width: int | None = None
     height: int | None = None
     parts: list[Part] = field(default_factory=list)
+    # False: the server has not analysed the file yet (Plex's media analysis, Jellyfin's ffprobe): the
+    # file has its streams, but the servers show none of them, nor what analysis measures (duration,
+    # bitrate, codecs; Jellyfin: size) until it is analysed (``/_admin/items/analysis``).
+    analysed: bool = True
 
 
 @dataclass(slots=True)

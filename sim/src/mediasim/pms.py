@@ -238,6 +238,9 @@ class PlexMediaServer(Service):
         return d, lists
 
     def media_dict(self, md: Any, detail: bool) -> dict[str, Any]:
+        if not md.analysed:  # scanned, not analysed yet: the file is known, what analysis measures is not
+            parts = [self.part_dict(pt, detail, analysed=False) for pt in md.parts]
+            return {"id": md.id, "container": md.container, "Part": parts}
         d: dict[str, Any] = {"id": md.id, "duration": md.duration, "bitrate": md.bitrate}
         if md.width:
             d["width"] = md.width
@@ -251,22 +254,18 @@ class PlexMediaServer(Service):
         d["container"] = md.container
         if md.video_codec:
             d["videoFrameRate"] = "24p"
-        parts = []
-        for pt in md.parts:
-            ext = pt.file.rsplit(".", 1)[-1]
-            pd: dict[str, Any] = {
-                "id": pt.id,
-                "key": f"/library/parts/{pt.id}/{1700000000 + pt.id}/file.{ext}",
-                "duration": pt.duration,
-                "file": pt.file,
-                "size": pt.size,
-                "container": pt.container,
-            }
-            if detail and pt.streams:
-                pd["Stream"] = [self.stream_dict(s) for s in pt.streams]
-            parts.append(pd)
-        d["Part"] = parts
+        d["Part"] = [self.part_dict(pt, detail, analysed=True) for pt in md.parts]
         return d
+
+    def part_dict(self, pt: Any, detail: bool, *, analysed: bool) -> dict[str, Any]:
+        ext = pt.file.rsplit(".", 1)[-1]
+        pd: dict[str, Any] = {"id": pt.id, "key": f"/library/parts/{pt.id}/{1700000000 + pt.id}/file.{ext}"}
+        if analysed:  # the scanner alone records no duration
+            pd["duration"] = pt.duration
+        pd.update({"file": pt.file, "size": pt.size, "container": pt.container})
+        if detail and analysed and pt.streams:  # details only; not analysed yet: no Stream (empty: key omitted)
+            pd["Stream"] = [self.stream_dict(s) for s in pt.streams]
+        return pd
 
     def stream_dict(self, s: Any) -> dict[str, Any]:
         d: dict[str, Any] = {"id": s.id, "streamType": s.stream_type}

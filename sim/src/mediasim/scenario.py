@@ -119,6 +119,7 @@ class _Loader:
             audio_codec=spec.get("audio_codec", "ac3"),
             channels=int(spec.get("channels", 6)),
             streams=self.streams(spec),
+            analysed=bool(spec.get("analysed", True)),
         )
 
     def build(self) -> World:

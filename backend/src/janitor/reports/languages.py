@@ -1,29 +1,59 @@
 """Language issues: movies and episodes missing a required audio or subtitle language.
 
-Internal and external subtitle streams both count; untagged streams are reported separately and
-never satisfy a rule. Items whose streams are not known yet are left out (never guessed)."""
+The rules, as the report applies them (language codes in the canonical form of
+``library/languages.py``):
+
+- An audio stream counts for its language. A subtitle stream counts for its language whether it is in
+  the file or a sidecar file; a **forced** subtitle track never counts (it only covers foreign
+  dialogue), tagged or not.
+- An **untagged** stream (no language, ``und``, or a tag no standard knows) never satisfies a rule.
+  Items with one, of a kind the rules check for them, are listed under ``untagged`` with the count.
+- An item whose streams are **unknown** (the server has not analysed a file yet, has listed no file,
+  or the sync has not read the details yet) is never "missing" anything: it is listed apart under
+  ``unknown`` and never counted as an issue.
+- Allowlists: ``language_exempt`` (and ``episode_exempt`` for one episode) take the item out of every
+  filter; ``french_only`` means the title needs French audio and nothing else (the subtitle rule still
+  applies); ``french_subs_only`` means it needs French subtitles and no audio language. An entry on a
+  show covers its episodes; with both French lists, ``french_subs_only`` wins.
+
+Filters: ``all`` is every item that misses a required audio or subtitle language (what the dashboard
+counts); ``audio`` and ``subtitles`` narrow it. ``untagged`` and ``unknown`` are not part of ``all``:
+an untagged stream is a tagging chore, not a missing language (when a language is missing too, the
+item is in ``all`` and its why names the untagged streams), and unknown is not a problem found.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.sql import matches
+from janitor.library.languages import FRENCH, language_name
 from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
 from janitor.reports.models import ReportSettings
+
+LanguageFilter = Literal["all", "audio", "subtitles", "untagged", "unknown"]
 
 SORTS = {"title": "lower(r.display_title)", "added": "r.added_at", "size": "r.size_bytes"}
 
 # The required languages of each item (the allowlists may relax them) are compared with a containment
-# test on every row; the missing ones are only spelled out for the rows of the page.
+# test on every row; the missing ones, the forced subtitle languages and the files not analysed yet
+# are only read for the rows of the page.
 LANGUAGE_SQL = """
 SELECT r.*,
        ARRAY(SELECT unnest(r.need_audio) EXCEPT SELECT unnest(r.audio) ORDER BY 1) AS missing_audio,
        ARRAY(SELECT unnest(r.need_subtitles) EXCEPT SELECT unnest(r.subtitles) ORDER BY 1) AS missing_subtitles,
+       ARRAY(SELECT DISTINCT s ->> 'language'
+             FROM jsonb_array_elements(mi.parts) p, jsonb_array_elements(p -> 'streams') s
+             WHERE s ->> 'type' = 'subtitle' AND s ->> 'forced' = 'true' AND s ->> 'language' IS NOT NULL
+             ORDER BY 1) AS forced_subtitles,
+       jsonb_array_length(mi.parts) AS files,
+       (SELECT count(*) FROM jsonb_array_elements(mi.parts) p
+        WHERE coalesce(jsonb_array_length(p -> 'streams'), 0) = 0) AS files_without_streams,
        c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library
 FROM (
     SELECT r.*, count(*) OVER () AS total FROM (
@@ -32,31 +62,44 @@ FROM (
                     THEN concat(m.grandparent_title, ' S', lpad(coalesce(m.parent_index, 0)::text, 2, '0'),
                                 'E', lpad(coalesce(m."index", 0)::text, 2, '0'), ' · ', m.title)
                     ELSE m.title END AS display_title,
+               m.streams_synced_at IS NOT NULL AS known,
                coalesce(m.audio_languages, '{{}}') AS audio, coalesce(m.subtitle_languages, '{{}}') AS subtitles,
                CASE WHEN {subs_only} THEN CAST('{{}}' AS varchar[])
-                    WHEN {french_only} THEN array_remove(CAST(:audio AS varchar[]), 'en')
+                    WHEN {french_only} THEN CAST(:french AS varchar[])
                     ELSE CAST(:audio AS varchar[]) END AS need_audio,
-               CAST(:subs AS varchar[]) AS need_subtitles,
+               CASE WHEN {subs_only} THEN CAST(:french AS varchar[])
+                    ELSE CAST(:subs AS varchar[]) END AS need_subtitles,
                coalesce(m.untagged_audio, 0) AS untagged_audio,
                coalesce(m.untagged_subtitles, 0) AS untagged_subtitles
         FROM media_items m
         JOIN libraries l ON l.id = m.library_id
         WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND NOT m.gone AND l.enabled
-          AND m.streams_synced_at IS NOT NULL AND NOT {exempt} {filters}
+          AND {known} AND NOT {exempt} {filters}
     ) r
     WHERE {issue}
     ORDER BY {order}, r.id
     LIMIT :limit OFFSET :offset
 ) r
+JOIN media_items mi ON mi.id = r.id
 JOIN libraries l ON l.id = r.library_id
 JOIN connections c ON c.id = r.connection_id
 ORDER BY {order}, r.id
 """
 
-ISSUES = {
-    "all": "(NOT r.audio @> r.need_audio OR NOT r.subtitles @> r.need_subtitles)",
-    "audio": "NOT r.audio @> r.need_audio",
-    "subtitles": "NOT r.subtitles @> r.need_subtitles",
+# Each filter: which items (streams known or not), then which of them.
+_MISSING_AUDIO = "NOT r.audio @> r.need_audio"
+_MISSING_SUBTITLES = "NOT r.subtitles @> r.need_subtitles"
+ISSUES: dict[str, tuple[str, str]] = {
+    "all": ("m.streams_synced_at IS NOT NULL", f"({_MISSING_AUDIO} OR {_MISSING_SUBTITLES})"),
+    "audio": ("m.streams_synced_at IS NOT NULL", _MISSING_AUDIO),
+    "subtitles": ("m.streams_synced_at IS NOT NULL", _MISSING_SUBTITLES),
+    # An untagged stream matters where a rule looks: untagged subtitles of an item that needs none do not.
+    "untagged": (
+        "m.streams_synced_at IS NOT NULL",
+        "((r.untagged_audio > 0 AND cardinality(r.need_audio) > 0) "
+        "OR (r.untagged_subtitles > 0 AND cardinality(r.need_subtitles) > 0))",
+    ),
+    "unknown": ("m.streams_synced_at IS NULL", "cardinality(r.need_audio) + cardinality(r.need_subtitles) > 0"),
 }
 
 
@@ -65,10 +108,17 @@ class LanguageIssue(BaseModel):
     upstream_id: str
     kind: str
     title: str
+    languages_known: bool = Field(
+        description="False: the server has not given this item's streams yet (not analysed); "
+        "the language lists are empty and nothing is counted as missing"
+    )
     audio_languages: list[str]
-    subtitle_languages: list[str]
+    subtitle_languages: list[str] = Field(description="Subtitle languages that count: forced tracks are left out")
     missing_audio: list[str]
     missing_subtitles: list[str]
+    forced_only_subtitles: list[str] = Field(
+        description="Missing subtitle languages that only a forced track carries (it does not count)"
+    )
     untagged_audio: int
     untagged_subtitles: int
     added_at: datetime | None
@@ -78,15 +128,56 @@ class LanguageIssue(BaseModel):
     why: str
 
 
-def _why(missing_audio: list[str], missing_subs: list[str], untagged_a: int, untagged_s: int) -> str:
+def _names(codes: list[str]) -> str:
+    return ", ".join(f"{language_name(c)} ({c})" for c in codes)
+
+
+def _streams(count: int, kind: str) -> str:
+    return f"{count} untagged {kind} stream{'s' if count != 1 else ''}"
+
+
+def _unknown_why(server_kind: str, files: int, without_streams: int) -> str:
+    server = "Plex" if server_kind == "plex" else "Jellyfin"
+    after = "its languages are unknown and it is not counted as an issue"
+    if files == 0:
+        return f"{server} lists no media file for this item, so {after}."
+    which = "this file" if files == 1 else f"{without_streams} of its {files} files"
+    if server_kind == "plex":
+        return (
+            f"Plex has not given the audio and subtitle streams of {which} yet (Plex may not have analysed "
+            f"it yet; the next sync asks again), so {after}."
+        )
+    return f"Jellyfin has not analysed {which} yet (it lists no audio or subtitle streams), so {after}."
+
+
+def _why(row: dict[str, Any], forced_only: list[str]) -> str:
+    if not row["known"]:
+        return _unknown_why(row["server_kind"], row["files"], row["files_without_streams"])
     parts = []
-    if missing_audio:
-        parts.append("no " + ", ".join(missing_audio) + " audio")
-    if missing_subs:
-        parts.append("no " + ", ".join(missing_subs) + " subtitles")
-    if untagged_a or untagged_s:
-        parts.append(f"{untagged_a + untagged_s} untagged stream(s) not counted")
-    return "; ".join(parts)
+    if row["missing_audio"]:
+        parts.append(f"No audio in {_names(list(row['missing_audio']))}")
+    if row["missing_subtitles"]:
+        text = f"No subtitles in {_names(list(row['missing_subtitles']))}"
+        if forced_only:
+            text += (
+                f" (only a forced {_names(forced_only)} track, which covers foreign dialogue only and does not count)"
+            )
+        parts.append(text)
+    untagged, count = [], 0
+    if row["untagged_audio"] and row["need_audio"]:
+        untagged.append(_streams(row["untagged_audio"], "audio"))
+        count += row["untagged_audio"]
+    if row["untagged_subtitles"] and row["need_subtitles"]:
+        untagged.append(_streams(row["untagged_subtitles"], "subtitle"))
+        count += row["untagged_subtitles"]
+    if untagged:
+        if parts:
+            holds = "it may" if count == 1 else "one may"
+            parts.append(" and ".join(untagged) + f" not counted ({holds} hold a missing language)")
+        else:
+            its = "its language" if count == 1 else "their languages"
+            parts.append(" and ".join(untagged) + f": {its} cannot be checked against your rules")
+    return "; ".join(parts) + "." if parts else ""
 
 
 async def language_issues(
@@ -95,41 +186,52 @@ async def language_issues(
     params: PageParams,
     *,
     settings: ReportSettings,
-    issue: Literal["all", "audio", "subtitles"] = "all",
+    issue: LanguageFilter = "all",
 ) -> tuple[list[LanguageIssue], int]:
     filters, args = scope_filters(params, search=("m.title", "m.grandparent_title"))
-    args.update(a=account_id, audio=settings.required_audio_languages, subs=settings.required_subtitle_languages)
+    args.update(
+        a=account_id,
+        audio=settings.required_audio_languages,
+        subs=settings.required_subtitle_languages,
+        french=[FRENCH],
+    )
     order = SORTS.get(params.sort or "title", SORTS["title"])
     direction = "ASC" if params.order == "asc" else "DESC"
+    known, condition = ISSUES[issue]
     sql = LANGUAGE_SQL.format(
         filters=filters,
-        issue=ISSUES[issue],
+        known=known,
+        issue=condition,
         order=f"{order} {direction} NULLS LAST",
         subs_only=matches("'french_subs_only'", also_parent=True),
         french_only=matches("'french_only'", also_parent=True),
         exempt=matches("'language_exempt', 'episode_exempt'", also_parent=True),
     )
     rows, total = await fetch_page(session, sql, args, params)
-    out = [
-        LanguageIssue(
-            connection_id=r["connection_id"],
-            upstream_id=r["upstream_id"],
-            kind=r["kind"],
-            title=r["display_title"],
-            audio_languages=list(r["audio"]),
-            subtitle_languages=list(r["subtitles"]),
-            missing_audio=list(r["missing_audio"]),
-            missing_subtitles=list(r["missing_subtitles"]),
-            untagged_audio=r["untagged_audio"],
-            untagged_subtitles=r["untagged_subtitles"],
-            added_at=r["added_at"],
-            server=r["server"],
-            library=r["library"],
-            link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
-            why=_why(
-                list(r["missing_audio"]), list(r["missing_subtitles"]), r["untagged_audio"], r["untagged_subtitles"]
-            ),
+    out = []
+    for r in rows:
+        if not r["known"]:  # nothing is missing from what is not known
+            r.update(missing_audio=[], missing_subtitles=[])
+        forced_only = [code for code in r["missing_subtitles"] if code in r["forced_subtitles"]]
+        out.append(
+            LanguageIssue(
+                connection_id=r["connection_id"],
+                upstream_id=r["upstream_id"],
+                kind=r["kind"],
+                title=r["display_title"],
+                languages_known=r["known"],
+                audio_languages=list(r["audio"]),
+                subtitle_languages=list(r["subtitles"]),
+                missing_audio=list(r["missing_audio"]),
+                missing_subtitles=list(r["missing_subtitles"]),
+                forced_only_subtitles=forced_only,
+                untagged_audio=r["untagged_audio"],
+                untagged_subtitles=r["untagged_subtitles"],
+                added_at=r["added_at"],
+                server=r["server"],
+                library=r["library"],
+                link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
+                why=_why(r, forced_only),
+            )
         )
-        for r in rows
-    ]
     return out, total

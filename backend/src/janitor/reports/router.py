@@ -26,7 +26,7 @@ from janitor.reports.duplicates import (
     duplicate_groups,
     duplicate_rows,
 )
-from janitor.reports.languages import LanguageIssue, language_issues
+from janitor.reports.languages import LanguageFilter, LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, large_movies
 from janitor.reports.models import ReportSettings
 from janitor.reports.requests import (
@@ -135,9 +135,12 @@ async def report_languages(
     account: CurrentAccount,
     paging: Paging,
     fresh: Fresh,
-    issue: Literal["all", "audio", "subtitles"] = "all",
+    issue: LanguageFilter = "all",
 ) -> ReportPage[LanguageIssue]:
-    """Movies and episodes missing a required audio or subtitle language (sort: title, added, size)."""
+    """Movies and episodes missing a required audio or subtitle language (sort: title, added, size).
+    `issue`: `all` (missing audio or subtitles), `audio`, `subtitles`; `untagged` (streams with no
+    language, which never satisfy a rule) and `unknown` (streams not analysed by the server yet) are
+    listed apart and never counted as issues."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await language_issues(session, account.id, paging, settings=settings, issue=issue)
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
@@ -251,7 +254,7 @@ async def export_report(
     ctx: ContextDep,
     account: CurrentAccount,
     paging: Paging,
-    issue: Literal["all", "audio", "subtitles"] = "all",
+    issue: LanguageFilter = "all",
     category: RequestFilter = "all",
     dates: DatesFilter = "recent",
     evidence: EvidenceQuery = "stale",
@@ -296,7 +299,7 @@ async def csv_chunks(
     settings: ReportSettings,
     *,
     now: datetime,
-    issue: Literal["all", "audio", "subtitles"],
+    issue: LanguageFilter,
     category: RequestFilter,
     dates: DatesFilter,
     evidence: Literal["stale", "unknown"] = "stale",
@@ -332,7 +335,7 @@ def _exporter(
     settings: ReportSettings,
     *,
     now: datetime,
-    issue: Literal["all", "audio", "subtitles"],
+    issue: LanguageFilter,
     category: RequestFilter,
     dates: DatesFilter,
     evidence: Literal["stale", "unknown"],

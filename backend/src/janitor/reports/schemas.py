@@ -1,27 +1,23 @@
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
 
 from janitor.library.clock import validate_time_zone
+from janitor.library.languages import language_name, required_languages
 
-_LANG = re.compile(r"^[a-z]{2,3}$")
-
-
-def _languages(values: list[str]) -> list[str]:
-    out: list[str] = []
-    for raw in values:
-        code = raw.strip().lower()
-        if not _LANG.match(code):
-            raise ValueError(f"'{raw}' is not a language code; use two-letter ISO 639-1 codes such as en, fr, de")
-        if code not in out:
-            out.append(code)
-    return out
-
-
-Languages = Annotated[list[str], Field(max_length=20), AfterValidator(_languages)]
+# Codes (fr, fre, fra), BCP-47 tags (pt-BR) or names (French, français), any case; stored and
+# answered in the canonical form of library/languages.py (ISO 639-1, else ISO 639-3).
+Languages = Annotated[
+    list[Annotated[str, Field(max_length=100)]],
+    Field(
+        max_length=20,
+        description="Languages as codes (fr, fre, fra) or names (French), any case; stored as ISO 639-1 "
+        "codes where one exists, else ISO 639-3",
+    ),
+    AfterValidator(required_languages),
+]
 TimeZone = Annotated[
     str,
     Field(max_length=64, description="IANA time zone name (e.g. Europe/Paris): what 'today' is for date cut-offs"),
@@ -44,6 +40,13 @@ class ReportSettingsOut(BaseModel):
     stuck_request_days: int
     recently_available_days: int
     time_zone: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def language_names(self) -> dict[str, str]:
+        """The English name of each required language code (fr: French), for display."""
+        codes = [*self.required_audio_languages, *self.required_subtitle_languages]
+        return {code: language_name(code) for code in codes}
 
 
 class ReportSettingsUpdate(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -137,25 +138,39 @@ def _plex_guids(item: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _languages(streams: list[dict[str, Any]]) -> tuple[list[str], list[str], int, int]:
+def stream_languages(streams: Iterable[dict[str, Any]]) -> tuple[list[str], list[str], int, int]:
+    """What the language report compares: tagged audio languages, tagged subtitle languages, untagged
+    audio streams, untagged subtitle streams. Subtitles embedded in the file and sidecar files count
+    alike; a forced subtitle track never counts, tagged or not (it only covers foreign dialogue, so
+    it cannot be "the subtitles in that language")."""
     audio: set[str] = set()
     subs: set[str] = set()
     untagged_audio = untagged_subs = 0
     for s in streams:
         kind = s["type"]
-        if kind not in ("audio", "subtitle"):
-            continue
         lang = s.get("language")
         if kind == "audio":
             if lang:
                 audio.add(lang)
             else:
                 untagged_audio += 1
-        elif lang:
-            subs.add(lang)
-        else:
-            untagged_subs += 1
+        elif kind == "subtitle" and not s.get("forced"):
+            if lang:
+                subs.add(lang)
+            else:
+                untagged_subs += 1
     return sorted(audio), sorted(subs), untagged_audio, untagged_subs
+
+
+def stream_summary(parts: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """The summary columns of an item from its parts: audio and subtitle languages, untagged counts,
+    and when the streams were read. Languages are known only when every file of the item lists its
+    streams: a file the server has not analysed yet (Plex without ``Stream``, Jellyfin with empty
+    ``MediaStreams``), or no file at all, leaves all of them NULL ("languages unknown", never
+    "missing every language")."""
+    if not parts or not all(part.get("streams") for part in parts):
+        return None, None, None, None, None
+    return (*stream_languages(s for part in parts for s in part["streams"]), datetime.now(UTC))
 
 
 _PLEX_STREAM_TYPES = {1: "video", 2: "audio", 3: "subtitle"}
@@ -170,7 +185,8 @@ def plex_streams(part: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(
             {
                 "type": kind,
-                "language": normalize_language(s.get("languageTag") or s.get("languageCode")),
+                # the tag (fr, pt-BR), else the ISO 639-2/B code (fre), else the display name (Français)
+                "language": normalize_language(s.get("languageTag") or s.get("languageCode") or s.get("language")),
                 "codec": s.get("codec"),
                 "forced": bool(s.get("forced")),
                 "external": kind == "subtitle" and "key" in s,
@@ -184,8 +200,6 @@ def plex_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUID], 
     """A Plex ``Metadata`` dict (listing or detail) as a staging row. ``ctx``: account, connection, library."""
     account_id, connection_id, library_id = ctx
     parts: list[dict[str, Any]] = []
-    streams: list[dict[str, Any]] = []
-    has_streams = False
     size = 0
     bitrate = container = resolution = vcodec = acodec = None
     for media in item.get("Media") or ():
@@ -208,15 +222,9 @@ def plex_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUID], 
                 "video_resolution": media.get("videoResolution"),
                 "audio_channels": _int(media.get("audioChannels")),
             }
-            if "Stream" in part:
-                has_streams = True
+            if "Stream" in part:  # details only; a file Plex has not analysed yet has none
                 entry["streams"] = plex_streams(part)
-                streams.extend(entry["streams"])
             parts.append(entry)
-    audio = subs = None
-    untagged_a = untagged_s = None
-    if has_streams:
-        audio, subs, untagged_a, untagged_s = _languages(streams)
     is_track = kind == "track"
     return (
         account_id,
@@ -245,11 +253,7 @@ def plex_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUID], 
         vcodec,
         acodec,
         orjson.dumps(parts).decode(),
-        audio,
-        subs,
-        untagged_a,
-        untagged_s,
-        datetime.now(UTC) if has_streams else None,
+        *stream_summary(parts),
         track_key(item.get("title"), item.get("grandparentTitle"), item.get("parentTitle")) if is_track else None,
         # The token's account's own view state (absent = none): partly watched items carry
         # viewOffset and lastViewedAt without a viewCount.
@@ -272,7 +276,6 @@ def jellyfin_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUI
     if kind is None:
         return None
     parts: list[dict[str, Any]] = []
-    streams: list[dict[str, Any]] = []
     size = 0
     bitrate = container = resolution = vcodec = acodec = None
     for source in item.get("MediaSources") or ():
@@ -296,7 +299,6 @@ def jellyfin_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUI
                 resolution = _resolution(height)
             if stype == "audio" and acodec is None:
                 acodec = s.get("Codec")
-        streams.extend(src_streams)
         part_size = _int(source.get("Size")) or 0
         size += part_size
         if bitrate is None:
@@ -314,8 +316,6 @@ def jellyfin_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUI
                 "streams": src_streams,
             }
         )
-    has_streams = bool(item.get("MediaSources"))
-    audio, subs, untagged_a, untagged_s = _languages(streams) if has_streams else (None, None, None, None)
     if kind == "episode":
         parent, grandparent = item.get("SeasonId") or item.get("ParentId"), item.get("SeriesId")
         parent_title, grandparent_title = item.get("SeasonName"), item.get("SeriesName")
@@ -364,11 +364,7 @@ def jellyfin_row(item: dict[str, Any], ctx: tuple[uuid.UUID, uuid.UUID, uuid.UUI
         vcodec,
         acodec,
         orjson.dumps(parts).decode(),
-        audio,
-        subs,
-        untagged_a,
-        untagged_s,
-        datetime.now(UTC) if has_streams else None,
+        *stream_summary(parts),
         track_key(item.get("Name"), grandparent_title, parent_title) if kind == "track" else None,
         None,  # Jellyfin's view state is per user (user_item_states), not the listing's
         None,

@@ -83,7 +83,9 @@ _SET = ",\n    ".join(
 _NEEDS_STREAMS = ", ".join(f"'{k}'" for k in sorted(NEEDS_STREAMS))
 # An existing row is only rewritten when something would change: most of a full pass re-reads items
 # nobody touched, and rewriting each of them was most of its database time. Rows whose streams are
-# still unknown are always "written" so that RETURNING hands them out for a details fetch.
+# still unknown are always "written" so that RETURNING hands them out for a details fetch, when a
+# details fetch can tell more: the listed row has a file whose streams were not asked (a Plex
+# listing). A Jellyfin file listed with no streams (not analysed yet) already says all there is.
 _ROW_DIFFERS = "ROW({}) IS DISTINCT FROM ROW({})".format(
     ", ".join(f'm."{c}"' for c in (*_PLAIN, "upstream_updated_at")),
     ", ".join(f'EXCLUDED."{c}"' for c in (*_PLAIN, "upstream_updated_at")),
@@ -92,8 +94,10 @@ _STREAMS_DIFFER = "(EXCLUDED.streams_synced_at IS NOT NULL AND ROW({}) IS DISTIN
     ", ".join(f"m.{c}" for c in ("parts", *_STREAM_FIELDS[:-1])),
     ", ".join(f"EXCLUDED.{c}" for c in ("parts", *_STREAM_FIELDS[:-1])),
 )
+_STREAMS_NOT_ASKED = "EXCLUDED.parts @? '$[*] ? (!(exists(@.streams)))'"
 _WORTH_WRITING = (
-    f"m.missing_runs <> 0 OR m.gone OR (m.streams_synced_at IS NULL AND m.kind IN ({_NEEDS_STREAMS})) "
+    f"m.missing_runs <> 0 OR m.gone "
+    f"OR (m.streams_synced_at IS NULL AND m.kind IN ({_NEEDS_STREAMS}) AND {_STREAMS_NOT_ASKED}) "
     f"OR {_ROW_DIFFERS} OR {_STREAMS_DIFFER}"
 )
 # One row back per page: how many rows were inserted or rewritten, and which of them still need

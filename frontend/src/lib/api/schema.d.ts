@@ -638,6 +638,9 @@ export interface paths {
         /**
          * Report Languages
          * @description Movies and episodes missing a required audio or subtitle language (sort: title, added, size).
+         *     `issue`: `all` (missing audio or subtitles), `audio`, `subtitles`; `untagged` (streams with no
+         *     language, which never satisfy a rule) and `unknown` (streams not analysed by the server yet) are
+         *     listed apart and never counted as issues.
          */
         get: operations["report_languages"];
         put?: never;
@@ -1351,8 +1354,18 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Forced Only Subtitles
+             * @description Missing subtitle languages that only a forced track carries (it does not count)
+             */
+            forced_only_subtitles: string[];
             /** Kind */
             kind: string;
+            /**
+             * Languages Known
+             * @description False: the server has not given this item's streams yet (not analysed); the language lists are empty and nothing is counted as missing
+             */
+            languages_known: boolean;
             /** Library */
             library: string;
             /** Link */
@@ -1363,7 +1376,10 @@ export interface components {
             missing_subtitles: string[];
             /** Server */
             server: string;
-            /** Subtitle Languages */
+            /**
+             * Subtitle Languages
+             * @description Subtitle languages that count: forced tracks are left out
+             */
             subtitle_languages: string[];
             /** Title */
             title: string;
@@ -1854,6 +1870,13 @@ export interface components {
             duplicate_strict: boolean;
             /** Duplicate Tolerance Seconds */
             duplicate_tolerance_seconds: number;
+            /**
+             * Language Names
+             * @description The English name of each required language code (fr: French), for display.
+             */
+            readonly language_names: {
+                [key: string]: string;
+            };
             /** Large Movie Gb */
             large_movie_gb: number;
             /** Recently Available Days */
@@ -3744,7 +3767,7 @@ export interface operations {
     report_languages: {
         parameters: {
             query?: {
-                issue?: "all" | "audio" | "subtitles";
+                issue?: "all" | "audio" | "subtitles" | "untagged" | "unknown";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -3984,7 +4007,7 @@ export interface operations {
     export_report: {
         parameters: {
             query?: {
-                issue?: "all" | "audio" | "subtitles";
+                issue?: "all" | "audio" | "subtitles" | "untagged" | "unknown";
                 category?: "all" | "pending" | "unavailable" | "processing" | "stuck" | "failed" | "gone" | "future_dates";
                 dates?: "recent" | "future";
                 /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */

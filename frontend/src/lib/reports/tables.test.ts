@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRow } from '$lib/api/types';
-import { requestStatus, TABLES } from './tables';
+import { langs, requestStatus, TABLES } from './tables';
 
 function req(patch: Partial<RequestRow>): RequestRow {
 	return {
@@ -67,5 +67,29 @@ describe('request status in plain words', () => {
 		expect(requested?.value(req({ age_days: null, requested_at: '2027-01-01T12:00:00Z' }))).toMatch(
 			/\(in the future\)$/
 		);
+	});
+});
+
+describe('languages report', () => {
+	it('offers the untagged and unknown lists apart from missing languages, each explained', () => {
+		const options = TABLES.languages.filterDef?.options ?? [];
+		expect(options.map((o) => [o.value, o.label])).toEqual([
+			['all', 'Missing a language'],
+			['audio', 'Missing audio'],
+			['subtitles', 'Missing subtitles'],
+			['untagged', 'Untagged streams'],
+			['unknown', 'Not analysed yet']
+		]);
+		expect(options.find((o) => o.value === 'unknown')?.note).toContain('never counted as missing');
+		expect(options.find((o) => o.value === 'untagged')?.note).toContain('no language tag');
+		expect(TABLES.languages.filter?.values).toContain('unknown');
+	});
+
+	it('shows the languages a row has, and unknown before the server analysed the file', () => {
+		const known = { languages_known: true };
+		expect(langs(known, ['en', 'fr'], 1)).toBe('en, fr · 1 untagged');
+		expect(langs(known, ['en'], 0, ['fr'])).toBe('en · forced fr only');
+		expect(langs(known, [], 0)).toBe('none');
+		expect(langs({ languages_known: false }, [], 0)).toBe('unknown');
 	});
 });

@@ -35,10 +35,17 @@ export interface Column<T> {
 	value(row: T): string;
 }
 
+export interface FilterOption {
+	value: string;
+	label: string;
+	/** What the rows under this filter are, in a sentence (shown above the table). */
+	note?: string;
+}
+
 export interface FilterDef {
 	param: FilterParam;
 	label: string;
-	options: readonly { value: string; label: string }[];
+	options: readonly FilterOption[];
 }
 
 export type TableSlug = Exclude<ReportSlug, 'duplicates'>;
@@ -58,17 +65,29 @@ export interface TableDef<T extends BaseRow = BaseRow> extends StateSpec {
 }
 
 const year = (row: { year: number | null }) => (row.year ? String(row.year) : '');
-const langs = (codes: string[], untagged: number) => {
+/** A row's languages of one kind: "en, fr · 1 untagged", "unknown" before the server analysed it. */
+export function langs(
+	row: Pick<LanguageIssue, 'languages_known'>,
+	codes: string[],
+	untagged: number,
+	forced: string[] = []
+): string {
+	if (!row.languages_known) return 'unknown';
 	const known = codes.length ? codes.join(', ') : '';
 	const extra = untagged ? `${untagged} untagged` : '';
-	return [known, extra].filter(Boolean).join(' · ') || 'none';
-};
+	const only = forced.length ? `forced ${forced.join(', ')} only` : '';
+	return [known, extra, only].filter(Boolean).join(' · ') || 'none';
+}
 
-function filter(param: FilterParam, label: string, options: [string, string][]) {
+function filter(
+	param: FilterParam,
+	label: string,
+	options: ([string, string] | [string, string, string])[]
+) {
 	const def: FilterDef = {
 		param,
 		label,
-		options: options.map(([value, l]) => ({ value, label: l }))
+		options: options.map(([value, l, note]) => ({ value, label: l, ...(note ? { note } : {}) }))
 	};
 	return { filterDef: def, filter: { param, values: options.map(([v]) => v) } };
 }
@@ -151,13 +170,34 @@ const languages: TableDef<LanguageIssue> = {
 	library: true,
 	titleSort: 'title',
 	...filter('issue', 'Issue', [
-		['all', 'Any issue'],
+		[
+			'all',
+			'Missing a language',
+			'Movies and episodes missing a required audio or subtitle language. Untagged streams and files not analysed yet have filters of their own.'
+		],
 		['audio', 'Missing audio'],
-		['subtitles', 'Missing subtitles']
+		[
+			'subtitles',
+			'Missing subtitles',
+			'A forced subtitle track (foreign dialogue only) never counts; a separate subtitle file does.'
+		],
+		[
+			'untagged',
+			'Untagged streams',
+			'Streams with no language tag: they might be a language you require, but cannot be checked. Tag them in the file or on the server. These are not counted as issues.'
+		],
+		[
+			'unknown',
+			'Not analysed yet',
+			'Files whose audio and subtitle streams the server has not reported yet (usually not analysed yet). Their languages are unknown, so they are never counted as missing anything.'
+		]
 	]),
 	columns: [
-		{ label: 'Audio', value: (r) => langs(r.audio_languages, r.untagged_audio) },
-		{ label: 'Subtitles', value: (r) => langs(r.subtitle_languages, r.untagged_subtitles) },
+		{ label: 'Audio', value: (r) => langs(r, r.audio_languages, r.untagged_audio) },
+		{
+			label: 'Subtitles',
+			value: (r) => langs(r, r.subtitle_languages, r.untagged_subtitles, r.forced_only_subtitles)
+		},
 		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
 	],
 	lists: ['language_exempt', 'episode_exempt', 'french_only', 'french_subs_only']

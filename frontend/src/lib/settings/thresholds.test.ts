@@ -7,6 +7,7 @@ import {
 	normaliseLanguages,
 	timeZoneHint,
 	numberHint,
+	savedLanguages,
 	splitLanguages,
 	toDraft,
 	type NumberField,
@@ -21,6 +22,7 @@ const base: ReportSettings = {
 	large_movie_gb: 13,
 	required_audio_languages: ['en', 'fr'],
 	required_subtitle_languages: ['fr'],
+	language_names: { en: 'English', fr: 'French' },
 	duplicate_tolerance_seconds: 2,
 	duplicate_strict: false,
 	stuck_request_days: 7,
@@ -31,26 +33,39 @@ const base: ReportSettings = {
 const field = (key: string) => FIELDS.find((f) => f.key === key) as NumberField;
 
 describe('language codes', () => {
-	it('splits on commas, spaces and semicolons and drops empty pieces', () => {
+	it('splits on commas and semicolons and drops empty pieces', () => {
 		expect(splitLanguages(' en, FR;de  ,, it ')).toEqual(['en', 'FR', 'de', 'it']);
 		expect(splitLanguages('   ')).toEqual([]);
+	});
+
+	it('splits short codes on spaces, never a name', () => {
+		expect(splitLanguages('en fr, de')).toEqual(['en', 'fr', 'de']);
+		expect(splitLanguages('Modern Greek, Norwegian Bokmål')).toEqual([
+			'Modern Greek',
+			'Norwegian Bokmål'
+		]);
+		expect(splitLanguages('French\nfre')).toEqual(['French', 'fre']);
 	});
 
 	it('normalises to lower-case without duplicates, keeping the order', () => {
 		expect(normaliseLanguages('FR, en, fr, EN')).toEqual(['fr', 'en']);
 	});
 
-	it('names the first word that is not a code, with the server wording', () => {
-		expect(languageHint('en, english, xx1')).toBe(
-			"'english' is not a language code; use two-letter ISO 639-1 codes such as en, fr, de"
-		);
-		expect(languageHint('en, FR, deu')).toBeNull();
+	it('leaves codes and names to the server: names and three-letter codes are no error', () => {
+		expect(languageHint('en, English, fra, Français')).toBeNull();
 		expect(languageHint('')).toBeNull();
 	});
 
 	it('flags more than 20 languages', () => {
 		const many = Array.from({ length: 21 }, (_, i) => String.fromCharCode(97 + (i % 26)) + 'a');
 		expect(languageHint(many.join(','))).toBe('At most 20 languages.');
+	});
+
+	it('shows the saved codes with their names', () => {
+		expect(savedLanguages(['fr', 'en'], { fr: 'French', en: 'English' })).toBe(
+			'fr (French), en (English)'
+		);
+		expect(savedLanguages(['zz'], {})).toBe('zz');
 	});
 });
 
@@ -104,13 +119,13 @@ describe('diffSettings', () => {
 		expect(diffSettings(base, draft)).toEqual({ ok: true, changes: {} });
 	});
 
-	it('sends out-of-range values and bad codes as typed, for the server to judge', () => {
+	it('sends out-of-range values, names and bad codes as typed, for the server to judge', () => {
 		const draft = toDraft(base);
 		draft.stale_months = '0';
-		draft.required_audio_languages = 'en, english';
+		draft.required_audio_languages = 'en, French, xyzzy';
 		expect(diffSettings(base, draft)).toEqual({
 			ok: true,
-			changes: { stale_months: 0, required_audio_languages: ['en', 'english'] }
+			changes: { stale_months: 0, required_audio_languages: ['en', 'French', 'xyzzy'] }
 		});
 	});
 
@@ -156,8 +171,9 @@ describe('time zone', () => {
 });
 
 describe('toDraft', () => {
-	it('covers every setting the API returns', () => {
-		expect(Object.keys(toDraft(base)).sort()).toEqual(Object.keys(base).sort());
+	it('covers every setting the API returns (language_names is what the server says, not a setting)', () => {
+		const settings = Object.keys(base).filter((k) => k !== 'language_names');
+		expect(Object.keys(toDraft(base)).sort()).toEqual(settings.sort());
 		expect(toDraft(base).required_audio_languages).toBe('en, fr');
 	});
 });

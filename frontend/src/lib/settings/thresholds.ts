@@ -142,13 +142,13 @@ export const GROUPS: FieldGroup[] = [
 				kind: 'languages',
 				key: 'required_audio_languages',
 				label: 'Required audio languages',
-				help: 'Two-letter ISO 639-1 codes separated by commas, e.g. en, fr. Items missing one are reported.'
+				help: 'Codes or English names separated by commas, e.g. en, fr or English, French (fre and fra work too). Items missing one are reported.'
 			},
 			{
 				kind: 'languages',
 				key: 'required_subtitle_languages',
 				label: 'Required subtitle languages',
-				help: 'Two-letter ISO 639-1 codes separated by commas, e.g. fr. Leave empty to require none.'
+				help: 'Codes or English names separated by commas, e.g. fr or French. Forced subtitle tracks do not count. Leave empty to require none.'
 			}
 		]
 	},
@@ -224,29 +224,29 @@ export function toDraft(s: ReportSettings): Draft {
 	return draft;
 }
 
-/** Split a comma (or space) separated list; empty pieces are dropped, order and case kept. */
+const CODES = /^[a-z]{2,3}(\s+[a-z]{2,3})+$/i;
+
+/**
+ * Split a list on commas, semicolons and new lines; empty pieces are dropped, order and case kept.
+ * A piece of several short codes ("en fr") is split on spaces too, a name ("Modern Greek") is not.
+ */
 export function splitLanguages(text: string): string[] {
 	return text
-		.split(/[,\s;]+/)
+		.split(/[,;\n]+/)
 		.map((t) => t.trim())
-		.filter(Boolean);
+		.filter(Boolean)
+		.flatMap((t) => (CODES.test(t) ? t.split(/\s+/) : [t]));
 }
 
-const LANG = /^[a-z]{2,3}$/;
-
-/** The same rule (and message) as the server; returns the first problem, or null. */
+/**
+ * Early hint only: the server knows every language (codes such as fr, fre, fra, or names such as
+ * French) and answers with a message for anything else.
+ */
 export function languageHint(text: string): string | null {
-	const codes = splitLanguages(text);
-	for (const raw of codes) {
-		if (!LANG.test(raw.toLowerCase())) {
-			return `'${raw}' is not a language code; use two-letter ISO 639-1 codes such as en, fr, de`;
-		}
-	}
-	if (codes.length > 20) return 'At most 20 languages.';
-	return null;
+	return splitLanguages(text).length > 20 ? 'At most 20 languages.' : null;
 }
 
-/** Lower-cased, de-duplicated codes as the server will store them (for chips and for the diff). */
+/** Lower-cased, de-duplicated entries: the same list typed differently is no change (for the diff). */
 export function normaliseLanguages(text: string): string[] {
 	const out: string[] = [];
 	for (const code of splitLanguages(text).map((c) => c.toLowerCase())) {
@@ -278,6 +278,11 @@ export function timeZoneHint(text: string): string | null {
 /** This browser's own zone (offered as a suggestion), or null when it does not say. */
 export function browserTimeZone(): string | null {
 	return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+}
+
+/** The saved codes with their names, as the server stores them: "fr (French), en (English)". */
+export function savedLanguages(codes: string[], names: Record<string, string>): string {
+	return codes.map((c) => (names[c] ? `${c} (${names[c]})` : c)).join(', ');
 }
 
 /** A number field's text as a number, or a message when it is not one. */
