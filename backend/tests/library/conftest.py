@@ -44,6 +44,24 @@ SCENARIO: dict[str, Any] = {
                                 **LANGS,
                             },
                             {
+                                "label": "solaris",
+                                "title": "Solaris",
+                                "year": 1972,
+                                "tmdb": 593,
+                                "added": ago(700),
+                                "size": "20GB",
+                                **LANGS,
+                            },
+                            {
+                                "label": "ran",
+                                "title": "Ran",
+                                "year": 1985,
+                                "tmdb": 11645,
+                                "added": ago(700),
+                                "size": "15GB",
+                                **LANGS,
+                            },
+                            {
                                 "label": "heat",
                                 "title": "Heat",
                                 "year": 1995,
@@ -52,6 +70,16 @@ SCENARIO: dict[str, Any] = {
                                 "size": "8GB",
                                 "watched": [{"user": "alice", "at": ago(10)}],
                                 **LANGS,
+                            },
+                            {
+                                "label": "fresh",
+                                "title": "Fresh Arrival",
+                                "year": 2026,
+                                "tmdb": 777001,
+                                "added": ago(2),
+                                "size": "2GB",
+                                "audio": ["eng"],
+                                "subtitles": ["fre"],
                             },
                         ],
                     },
@@ -105,7 +133,14 @@ SCENARIO: dict[str, Any] = {
             }
         ],
     },
-    "jellyfin": {"mirror": "home", "mount": {"from": "/data", "to": "/media"}},
+    "jellyfin": {
+        "mirror": "home",
+        "mount": {"from": "/data", "to": "/media"},
+        "users": [{"name": "admin", "admin": True}, {"name": "alice"}],
+        # Solaris was watched on Jellyfin only; Jellyfin holds Ran as another, larger file.
+        "user_data": [{"item": "solaris", "user": "alice", "played": True, "play_count": 1, "last_played": ago(5)}],
+        "other_files": [{"item": "ran", "size": "60GB"}],
+    },
     "jellyseerr": {"requests": []},
 }
 

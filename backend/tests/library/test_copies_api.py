@@ -37,10 +37,10 @@ async def test_a_mapping_makes_the_servers_files_one_by_path(
     jelly = await _mappings(api, user, ids["jellyfin"])
     assert jelly["mappings"] == []
     assert jelly["sample_paths"] and all(p.startswith("/media/") for p in jelly["sample_paths"])
-    # Without a mapping the paths differ; the same size, duration and identity still match the
-    # two movies, two episodes and two tracks (six files), none by path.
+    # Without a mapping the paths differ; the same size, duration and identity still match four
+    # movies, two episodes and two tracks (eight files; Ran is another file on Jellyfin), none by path.
     assert [(s["name"], s["files"], s["by_path"]) for s in jelly["shared_with"]] == [
-        (next(c["name"] for c in await _connections(api, user) if c["id"] == ids["plex"]), 6, 0)
+        (next(c["name"] for c in await _connections(api, user) if c["id"] == ids["plex"]), 8, 0)
     ]
 
     r = await api.put(
@@ -51,9 +51,9 @@ async def test_a_mapping_makes_the_servers_files_one_by_path(
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["mappings"] == [{"server_path": "/media", "shared_path": "/data"}]
-    assert [(s["files"], s["by_path"]) for s in body["shared_with"]] == [(6, 6)]
+    assert [(s["files"], s["by_path"]) for s in body["shared_with"]] == [(8, 8)]
     # the other side sees the same, and the connection carries its mappings
-    assert [(s["files"], s["by_path"]) for s in (await _mappings(api, user, ids["plex"]))["shared_with"]] == [(6, 6)]
+    assert [(s["files"], s["by_path"]) for s in (await _mappings(api, user, ids["plex"]))["shared_with"]] == [(8, 8)]
     conn = next(c for c in await _connections(api, user) if c["id"] == ids["jellyfin"])
     assert conn["path_mappings"] == [{"server_path": "/media", "shared_path": "/data"}]
 
@@ -63,7 +63,7 @@ async def test_a_mapping_makes_the_servers_files_one_by_path(
         json={"mappings": [{"server_path": "/media", "shared_path": "/elsewhere"}]},
         headers=user.headers,
     )
-    assert [(s["files"], s["by_path"]) for s in r.json()["shared_with"]] == [(6, 0)]
+    assert [(s["files"], s["by_path"]) for s in r.json()["shared_with"]] == [(8, 0)]
 
 
 async def _connections(api: httpx.AsyncClient, user: SignedUp) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -280,6 +282,26 @@ class _Loader:
             for lab, it in self.label_items.items():
                 if it.jf_id:
                     self.labels[lab]["jellyfinId"] = it.jf_id
+        # The Jellyfin copy of a title is another file (a 4K remux beside Plex's 1080p, say): its own
+        # path and size, the same title and ids.
+        for other in spec.get("other_files") or []:
+            item = self.label_items.get(str(other["item"]))
+            if item is None or item.jf_id is None:
+                raise ValueError(f"jellyfin.other_files: unknown item label {other['item']!r}")
+            jf_item = jf.items[item.jf_id]
+            medias = []
+            for media in jf_item.media:
+                parts = [
+                    dataclasses.replace(
+                        part,
+                        id=part.id + 10_000_000,
+                        file=str(other.get("file") or part.file.rsplit(".", 1)[0] + " (other).mkv"),
+                        size=_size(other.get("size"), part.size * 2),
+                    )
+                    for part in media.parts
+                ]
+                medias.append(dataclasses.replace(media, id=media.id + 10_000_000, parts=parts))
+            jf_item.media = medias
         # What a client or plugin set (POST /UserItems/{id}/UserData): e.g. played without a date.
         for ud in spec.get("user_data") or []:
             item = self.label_items.get(str(ud["item"]))

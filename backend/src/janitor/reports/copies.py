@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.library.sizes import format_gb
 from janitor.reports.common import item_link
 
 COPIES_SQL = """
@@ -19,7 +21,8 @@ WITH me AS (
 )
 SELECT me.item_id AS of, m.connection_id, m.upstream_id, m.size_bytes, c.name AS server, c.kind AS server_kind,
        c.base_url, c.server_id, l.title AS library,
-       coalesce(o.file_group = me.file_group, false) AS same_file
+       CASE WHEN o.file_group = me.file_group THEN CASE WHEN o.matched_by = 'show' THEN 'same_show' ELSE 'same_file' END
+            ELSE 'other_file' END AS relation
 FROM me
 JOIN media_copies o ON o.item_id <> me.item_id
      AND (o.file_group = me.file_group OR o.title_group = me.title_group)
@@ -27,7 +30,7 @@ JOIN media_items m ON m.id = o.item_id
 JOIN libraries l ON l.id = m.library_id
 JOIN connections c ON c.id = m.connection_id
 WHERE NOT m.gone AND l.enabled
-ORDER BY me.item_id, same_file DESC, c.created_at, m.id
+ORDER BY me.item_id, (o.file_group = me.file_group) IS NOT TRUE, c.created_at, m.id
 """
 
 
@@ -41,9 +44,10 @@ class ServerCopy(BaseModel):
     library: str
     link: str
     size_bytes: int | None
-    same_file: bool = Field(
-        description="True: the same file seen through that server (counted once, its plays count); "
-        "false: the same title there as another file (its own row)"
+    relation: Literal["same_file", "same_show", "other_file"] = Field(
+        description="same_file: the same file seen through that server (counted once, its plays count); "
+        "same_show: the same show there (its episodes and plays count with this row's); other_file: the same "
+        "title there as another file (its own row; its plays count here too)"
     )
 
 
@@ -66,20 +70,21 @@ async def other_copies(
                 library=r["library"],
                 link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
                 size_bytes=r["size_bytes"],
-                same_file=r["same_file"],
+                relation=r["relation"],
             )
         )
     return out
 
 
-def copies_note(copies: list[ServerCopy], gb: float = 1e9) -> str:
+def copies_note(copies: list[ServerCopy]) -> str:
     """What the row's "why" adds about its copies on other servers."""
-    same = [c.server for c in copies if c.same_file]
-    other = [c for c in copies if not c.same_file]
     parts = []
-    if same:
-        parts.append("the same file is on " + ", ".join(dict.fromkeys(same)) + " (counted once)")
-    for c in other:
-        size = f" ({c.size_bytes / gb:.1f} GB)" if c.size_bytes else ""
-        parts.append(f"a different file of this title is on {c.server}{size}")
+    for relation, words in (("same_file", "the same file is on"), ("same_show", "the same show is on")):
+        servers = list(dict.fromkeys(c.server for c in copies if c.relation == relation))
+        if servers:
+            parts.append(f"{words} {', '.join(servers)} (counted once)")
+    for c in copies:
+        if c.relation == "other_file":
+            size = f" ({format_gb(c.size_bytes)})" if c.size_bytes else ""
+            parts.append(f"a different file of this title is on {c.server}{size}")
     return "; ".join(parts)

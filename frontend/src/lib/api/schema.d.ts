@@ -1001,6 +1001,11 @@ export interface components {
         Copy: {
             /** Added At */
             added_at: string | null;
+            /**
+             * Also On
+             * @description This same file seen through the account's other servers (one copy)
+             */
+            also_on?: components["schemas"]["ServerCopy"][];
             /** Audio Codec */
             audio_codec: string | null;
             /** Bitrate Kbps */
@@ -1355,6 +1360,11 @@ export interface components {
              */
             connection_id: string;
             /**
+             * Copies
+             * @description The same file on other servers (one row), or the title as another file
+             */
+            copies?: components["schemas"]["ServerCopy"][];
+            /**
              * Forced Only Subtitles
              * @description Missing subtitle languages that only a forced track carries (it does not count)
              */
@@ -1403,6 +1413,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Copies
+             * @description The same file on other servers (counted once), or the title as another file
+             */
+            copies?: components["schemas"]["ServerCopy"][];
             /** Library */
             library: string;
             /** Link */
@@ -1463,7 +1478,10 @@ export interface components {
         };
         /** LibraryStorage */
         LibraryStorage: {
-            /** Items */
+            /**
+             * Items
+             * @description Movies, episodes and tracks, each file counted once across servers
+             */
             items: number;
             /** Kind */
             kind: string;
@@ -1476,7 +1494,22 @@ export interface components {
             library_id: string;
             /** Server */
             server: string;
-            /** Size Bytes */
+            /**
+             * Shared Bytes
+             * @description Their size (not counted again)
+             * @default 0
+             */
+            shared_bytes: number;
+            /**
+             * Shared Items
+             * @description Items that are another server's copies of files counted there
+             * @default 0
+             */
+            shared_items: number;
+            /**
+             * Size Bytes
+             * @description Their size; a file another library counts already is left out
+             */
             size_bytes: number;
         };
         /** LibraryUpdate */
@@ -1618,6 +1651,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Copies
+             * @description Library rows: the same file (or show) on other servers, shown once
+             */
+            copies?: components["schemas"]["ServerCopy"][];
             /**
              * Future Date
              * @description The date is in the future (suspect): never counted as recent
@@ -1997,6 +2035,35 @@ export interface components {
             /** Why */
             why: string;
         };
+        /**
+         * ServerCopy
+         * @description A copy of the row's item on another of the account's servers.
+         */
+        ServerCopy: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Library */
+            library: string;
+            /** Link */
+            link: string;
+            /**
+             * Relation
+             * @description same_file: the same file seen through that server (counted once, its plays count); same_show: the same show there (its episodes and plays count with this row's); other_file: the same title there as another file (its own row; its plays count here too)
+             * @enum {string}
+             */
+            relation: "same_file" | "same_show" | "other_file";
+            /** Server */
+            server: string;
+            /** Server Kind */
+            server_kind: string;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** Upstream Id */
+            upstream_id: string;
+        };
         /** Session */
         Session: {
             /** Access Token */
@@ -2082,6 +2149,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Copies
+             * @description The same file (or show) on other servers, or the title as another file
+             */
+            copies?: components["schemas"]["ServerCopy"][];
             /** Episodes */
             episodes: number | null;
             /**
