@@ -50,3 +50,37 @@ test('map Jellyfin’s folders onto Plex’s: the servers share their files by p
 	);
 	await expect(summary).toContainText('(all by path)');
 });
+
+test('a file Plex and Jellyfin both hold is one report row, with a link to each server', async ({
+	page,
+	request
+}) => {
+	test.setTimeout(120_000);
+	await setJellyfinMount(request, { from: '/data', to: '/media' });
+	const sim = await simInfo(request);
+	await signUp(page);
+	await connectAndSyncDemo(page, sim);
+
+	await page.goto('/reports/large?sort=size&order=desc');
+	const rows = page.getByTestId('report-row');
+	await expect(rows.first()).toBeVisible();
+	const first = rows.first();
+	const copies = first.getByRole('list', { name: 'On your other servers' });
+	await expect(copies.getByRole('link', { name: /^Same file on Jellyfin/ })).toHaveAttribute(
+		'href',
+		new RegExp(`^${sim.jellyfin.base_url}`)
+	);
+	await expect(first.getByTestId('row-why')).toContainText(
+		'the same file is on Jellyfin (counted once)'
+	);
+	// Each title once: the table lists no title twice.
+	const titles = await page.getByTestId('row-title').allTextContents();
+	expect(new Set(titles).size).toBe(titles.length);
+	await page.screenshot({ path: 'test-results/one-file-one-row.png', fullPage: true });
+
+	// The dashboard counts each file once and says so under the storage chart.
+	await page.goto('/dashboard');
+	await expect(page.getByTestId('storage-shared')).toContainText(
+		'Files held by more than one server are counted once'
+	);
+});

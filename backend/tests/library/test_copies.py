@@ -297,3 +297,36 @@ def test_unambiguous_keeps_one_to_one_pairs_only() -> None:
     assert unambiguous([(1, p, 2, j), (1, p, 3, j)]) == ([], 2)
     # one candidate on each of two other servers is not ambiguous
     assert unambiguous([(1, p, 2, j), (1, p, 3, k)]) == ([(1, 2), (1, 3)], 0)
+
+
+async def test_a_second_copy_on_one_server_is_never_tied_to_the_first_through_another_server(world: World) -> None:
+    """A track copied beside itself on Plex has the original's fingerprint; Jellyfin's copy of the
+    original (matched by path) must not make the two Plex files one."""
+    await world.server("plex", "plex")
+    await world.server("jellyfin", "jellyfin")
+    key = "song a\x1fartist x\x1falbum y"
+    track = {"size": 30_000_000, "duration": 241_000, "match_key": key}
+    original = await world.item("plex", "track", files=("/m/a.flac",), **track)
+    second = await world.item("plex", "track", files=("/m/a (copy).flac",), **track)
+    jelly = await world.item("jellyfin", "track", files=("/m/a.flac",), **track)
+    await world.rebuild()
+    rows = await world.rows()
+    assert rows == {original: (original, None, "path"), jelly: (original, None, "path")}
+    assert second not in rows
+
+
+async def test_three_servers_never_merge_two_items_of_one_of_them(world: World) -> None:
+    await world.server("plex", "plex")
+    await world.server("jellyfin", "jellyfin")
+    await world.server("plex2", "plex")
+    guids = {"tmdb": "42"}
+    # Plex holds the film twice (two files of one size); each other server holds it once.
+    a = await world.item("plex", files=("/p/a.mkv",), guids=guids)
+    d = await world.item("plex", files=("/p/d.mkv",), guids=guids)
+    b = await world.item("jellyfin", files=("/j/b.mkv",), guids=guids)
+    c = await world.item("plex2", files=("/q/c.mkv",), guids=guids)
+    await world.rebuild()
+    groups = {i: group for i, (group, _, _) in (await world.rows()).items()}
+    # Jellyfin's and plex2's copies match each other alone; which Plex file they are is ambiguous.
+    assert groups[b] == groups[c] is not None
+    assert groups.get(a) is None and groups.get(d) is None

@@ -8,8 +8,12 @@ from typing import Any
 
 import httpx
 
+from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
+from janitor.jobs.names import JobName
+from janitor.jobs.runner import tenant_job
+from janitor.reports.precompute import refresh_copies_job
 from mediasim import SimServer
 
 from .test_copies_api import _household
@@ -52,6 +56,23 @@ async def test_every_report_shows_a_shared_file_once_and_counts_its_bytes_once(
     for row in large["Ran"]:
         assert [c["relation"] for c in row["copies"]] == ["other_file"]
         assert "a different file of this title is on" in row["why"]
+
+    # The CSV names the copies in words, with their links.
+    csv = (await api.get("/api/v1/reports/large/export.csv", headers=user.headers)).text
+    alien_line = next(line for line in csv.splitlines() if ",Alien," in line)
+    assert f"same file on {jellyfin} (" in alien_line
+    ran_lines = [line for line in csv.splitlines() if ",Ran," in line]
+    assert len(ran_lines) == 2 and all("another file on" in line for line in ran_lines)
+
+    # The server filter: a row is on Jellyfin when any copy of its file is.
+    on_jellyfin = await _report(api, user, "large", connection_id=ids["jellyfin"])
+    assert sorted((r["title"], r["server"]) for r in on_jellyfin) == [
+        ("Alien", plex),
+        ("Ran", jellyfin),
+        ("Solaris", plex),
+    ]
+    on_plex = await _report(api, user, "large", connection_id=ids["plex"])
+    assert sorted(r["title"] for r in on_plex) == ["Alien", "Ran", "Solaris"]
 
     # Stale: Solaris was watched on Jellyfin only (5 days ago): a play on either server is a play.
     # Heat was watched on Plex. Alien and both files of Ran were never watched.
@@ -110,3 +131,19 @@ async def test_protecting_either_servers_copy_protects_the_file(
     jellyfin_ran = {"connection_id": ids["jellyfin"], "upstream_id": labels["ran"]["jellyfinId"]}
     await api.post("/api/v1/allowlists", json={"list": "protected", "items": [jellyfin_ran]}, headers=user.headers)
     assert "Ran" not in {row["title"] for row in await _report(api, user, "stale")}
+
+
+async def test_removing_the_primary_server_brings_the_other_copies_back_at_once_and_whole_after_the_job(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    user, ids = await _household(api, signup, sim, run_job)
+    assert (await api.delete(f"/api/v1/connections/{ids['plex']}", headers=user.headers)).status_code == 204
+    # At once: nothing hides behind a copy that is gone (the large report reads the items).
+    assert sorted(r["title"] for r in await _report(api, user, "large")) == ["Alien", "Ran", "Solaris"]
+    # The queued job rebuilds the copies and the duplicate candidates: Jellyfin's group is back.
+    job = tenant_job(JobName.MEDIA_COPIES, refresh_copies_job)
+    await job({"app": job_ctx, "worker_id": "test", "job_try": 1, "job_id": "copies"}, str(user.account_id))
+    groups = (await api.get("/api/v1/reports/duplicates", headers=user.headers)).json()
+    assert groups["total"] == 1
+    assert {c["connection_id"] for c in groups["items"][0]["copies"]} == {ids["jellyfin"]}
+    assert all(c["also_on"] == [] for c in groups["items"][0]["copies"])

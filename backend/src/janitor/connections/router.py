@@ -35,7 +35,7 @@ from janitor.connections.schemas import (
 from janitor.connections.service import ConnectionService, to_out
 from janitor.core.deps import ContextDep, CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.reports.deps import RefreshSummary
+from janitor.reports.deps import RefreshCopies, RefreshSummary
 
 router = APIRouter(prefix="/api/v1", tags=["connections"])
 
@@ -76,7 +76,7 @@ async def update_connection(
     "/connections/{connection_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, ConnectionNotFound),
-    dependencies=[RefreshSummary],
+    dependencies=[RefreshSummary, RefreshCopies],
 )
 async def delete_connection(
     connection_id: uuid.UUID, session: SessionDep, account: CurrentAccount, ctx: ContextDep
@@ -208,7 +208,9 @@ async def list_libraries(
 
 
 @router.patch(
-    "/libraries/{library_id}", responses=error_responses(Unauthorized, LibraryNotFound), dependencies=[RefreshSummary]
+    "/libraries/{library_id}",
+    responses=error_responses(Unauthorized, LibraryNotFound),
+    dependencies=[RefreshSummary, RefreshCopies],
 )
 async def update_library(
     library_id: uuid.UUID, body: LibraryUpdate, session: SessionDep, account: CurrentAccount, ctx: ContextDep

@@ -221,8 +221,6 @@ class ConnectionService:
         connection = await self.get(connection_id)
         await SyncService(self.session, self.account.id).cancel_active()
         await self.connections.delete(connection)
-        # Its items were another server's copies of the same files: those stand on their own now.
-        await rebuild_copies(self.session, self.account.id)
         log.info("connection_deleted", connection_id=str(connection.id))
 
     async def _holding_files(self, connection_id: uuid.UUID) -> Connection:
@@ -264,5 +262,4 @@ class ConnectionService:
             raise LibraryNotFound()
         library.enabled = enabled
         await self.session.flush()
-        await rebuild_copies(self.session, self.account.id)
         return library

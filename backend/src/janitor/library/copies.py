@@ -243,10 +243,13 @@ async def rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> CopySt
             episodes.update((a, b))
         files.union(a, b)
         by_path.update((a, b))
+    # Fingerprints only match items no path has matched, one candidate on each side; and a match never
+    # makes two items of one server one file (a copy of a track added on Plex beside the original has
+    # the original's fingerprint, and Jellyfin's copy of the original would tie them together).
     fingerprints, stats.ambiguous = unambiguous(
         (r["a"], r["a_conn"], r["b"], r["b_conn"])
         for r in identity
-        if r["same_fingerprint"] and r["kind"] != "show" and not (r["a"] in by_path and r["b"] in by_path)
+        if r["same_fingerprint"] and r["kind"] != "show" and r["a"] not in by_path and r["b"] not in by_path
     )
     for r in identity:
         connection_of[r["a"]], connection_of[r["b"]] = r["a_conn"], r["b_conn"]
@@ -257,8 +260,16 @@ async def rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> CopySt
             episodes.update((r["a"], r["b"]))
         if r["kind"] in ("movie", "episode"):
             titles.union(r["a"], r["b"])
+    servers_of: dict[int, set[uuid.UUID]] = {}
     for a, b in fingerprints:
+        ra, rb = files.find(a), files.find(b)
+        held_a = servers_of.get(ra, {connection_of[a]})
+        held_b = servers_of.get(rb, {connection_of[b]})
+        if held_a & held_b:
+            stats.ambiguous += 1
+            continue
         files.union(a, b)
+        servers_of[files.find(a)] = held_a | held_b
     file_groups = files.groups()
 
     # Shows whose episodes are the same files are the same show.

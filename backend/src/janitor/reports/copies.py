@@ -88,3 +88,12 @@ def copies_note(copies: list[ServerCopy]) -> str:
             size = f" ({format_gb(c.size_bytes)})" if c.size_bytes else ""
             parts.append(f"a different file of this title is on {c.server}{size}")
     return "; ".join(parts)
+
+
+RELATION_WORDS = {"same_file": "same file", "same_show": "same show", "other_file": "another file"}
+
+
+def copy_text(c: ServerCopy) -> str:
+    """One copy in words, for a spreadsheet: "same file on Jellyfin (http://…)"."""
+    size = f", {format_gb(c.size_bytes)}" if c.relation == "other_file" and c.size_bytes else ""
+    return f"{RELATION_WORDS[c.relation]} on {c.server}{size} ({c.link})"

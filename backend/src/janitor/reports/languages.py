@@ -196,7 +196,7 @@ async def language_issues(
     settings: ReportSettings,
     issue: LanguageFilter = "all",
 ) -> tuple[list[LanguageIssue], int]:
-    filters, args = scope_filters(params, search=("m.title", "m.grandparent_title"))
+    filters, args = scope_filters(params, search=("m.title", "m.grandparent_title"), copies=True)
     args.update(
         a=account_id,
         audio=settings.required_audio_languages,

@@ -40,7 +40,7 @@ class LargeMovie(BaseModel):
 async def large_movies(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, threshold_gb: float
 ) -> tuple[list[LargeMovie], int]:
-    filters, args = scope_filters(params, search=("m.title",))
+    filters, args = scope_filters(params, search=("m.title",), copies=True)
     args.update(a=account_id, min_bytes=gb_to_bytes(threshold_gb))
     order = SORTS.get(params.sort or "size", SORTS["size"])
     direction = "ASC" if params.order == "asc" else "DESC"

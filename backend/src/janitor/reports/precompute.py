@@ -180,3 +180,14 @@ async def refresh_summary_job(job: TenantJob) -> None:
     stored instead of computing it (seconds for a large library). A no-op when it is already current."""
     await refresh_summary_after_sync(job.app.sessionmaker, job.account.id, force=False)
     await job.app.page_cache.bump_quietly(job.account.id)
+
+
+async def refresh_copies_job(job: TenantJob) -> None:
+    """Queued when a library is switched or a server removed: the copies across servers and the
+    duplicate candidates that fold them are rebuilt (one transaction), then the dashboard summary."""
+    async with job.app.sessionmaker() as session, session.begin():
+        await refresh_copies(session, job.account.id)
+        await refresh_duplicate_candidates(session, job.account.id)
+    await job.app.page_cache.bump_quietly(job.account.id)
+    await refresh_summary_after_sync(job.app.sessionmaker, job.account.id, force=True)
+    await job.app.page_cache.bump_quietly(job.account.id)

@@ -137,7 +137,7 @@ class StaleItem(BaseModel):
 def _stale_query(
     account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime, evidence: Evidence
 ) -> tuple[str, dict[str, Any]]:
-    filters, args = scope_filters(params, search=("m.title",))
+    filters, args = scope_filters(params, search=("m.title",), copies=True)
     tz = zone(settings.time_zone)
     today = local_today(now, tz)
 

@@ -39,4 +39,6 @@ export type Freshness = Pick<
 	'data_as_of' | 'derived_stale' | 'derived_stale_reason'
 >;
 export type DuplicateCopy = Schemas['Copy'];
+export type ServerCopy = Schemas['ServerCopy'];
+export type LibraryStorage = Schemas['LibraryStorage'];
 export type ListName = Schemas['ListName'];
