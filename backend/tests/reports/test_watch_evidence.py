@@ -164,10 +164,7 @@ async def test_only_plays_after_the_current_file_and_every_source_of_evidence_co
     assert set(unknown) == {(plex, "Future Play"), (plex, "Future Added"), (plex, "Undated On Jellyfin")}
     future_day = ago(-30)[:10]
     assert unknown[(plex, "Future Play")]["why"] == f"Not judged: play dated {future_day}, in the future{also}"
-    assert (
-        unknown[(plex, "Future Added")]["why"]
-        == f"Not judged: added date {ago(-40)[:10]} is in the future{also}"
-    )
+    assert unknown[(plex, "Future Added")]["why"] == f"Not judged: added date {ago(-40)[:10]} is in the future{also}"
     assert (
         unknown[(plex, "Undated On Jellyfin")]["why"]
         == f"Not judged: watched at an unknown time (Jellyfin has no date){also}"

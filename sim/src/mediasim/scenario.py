@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
