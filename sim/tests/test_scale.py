@@ -75,12 +75,15 @@ print(counts["track"], counts["movie"] + counts["episode"], n, rss, round(built,
 
 
 def test_large_world_fits_in_memory() -> None:
-    """250k tracks + 60k video items, JSON pre-rendered, in a fresh process: well under 2 GB."""
+    """250k tracks + 60k video items, JSON pre-rendered, in a fresh process: well under 2 GB.
+
+    Its peak is about 1.1 GB alone, and was seen up to 1.55 GB while the rest of the suite ran beside
+    it on two cores (2026-12-05): the bound leaves room for that, not for a world twice the size."""
     import subprocess
     import sys
 
     out = subprocess.run([sys.executable, "-c", LARGE_PROBE], capture_output=True, text=True, timeout=300, check=True)
     tracks, videos, page, rss_mb, built = out.stdout.split()
     assert int(tracks) == 250_000 and int(videos) >= 60_000 and int(page) == 5000
-    assert int(rss_mb) < 1500, f"RSS {rss_mb} MB"
+    assert int(rss_mb) < 1800, f"RSS {rss_mb} MB"
     print(f"\nlarge world: built + pre-rendered in {built}s, RSS {rss_mb} MB")

@@ -245,7 +245,8 @@ async def test_the_watchdog_leaves_a_slow_but_healthy_run_alone(
     background) is never failed."""
     user = await signup()
     await connect_all(api, user, sim)
-    httpx.post(sim.info["admin"] + "/servers/pms:home/pace", json={"pace_ms": 150, "max_in_flight": 1})
+    # Slow enough that the run outlasts the stall limit twice over whatever the machine's speed.
+    httpx.post(sim.info["admin"] + "/servers/pms:home/pace", json={"pace_ms": 300, "max_in_flight": 1})
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     job = asyncio.ensure_future(_job(slow_ctx, user))
     started = time.monotonic()
