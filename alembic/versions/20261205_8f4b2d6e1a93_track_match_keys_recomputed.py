@@ -12,10 +12,8 @@ the dashboard summary is dropped (recomputed on its next read).
 copy would be right only until the next change, and a wrong key silently splits or merges groups).
 It is a pure function of the three strings, so it needs no schema of any revision; a later change to
 it ships its own recompute (this one then does the same work twice, harmlessly). The candidates are
-rebuilt with the sync's own statement (``CANDIDATES_SQL``) for the same reason; it depends on the
-schema, so a later change to ``duplicate_candidates`` that this revision's schema cannot take fails
-``test_stored_track_keys_are_recomputed_and_the_candidates_rebuilt`` (it migrates to this revision
-with data), and that change then freezes the statement here.
+rebuilt with the statement the sync used at this revision, frozen here: the sync's own now reads
+``media_copies``, a table of a later revision.
 
 Downgrade leaves the keys: the older code rewrites each one the next time a sync lists its track.
 
@@ -31,7 +29,22 @@ import sqlalchemy as sa
 from alembic import op
 
 from janitor.library.matching import track_key
-from janitor.reports.precompute import CANDIDATES_SQL
+
+# reports.precompute.CANDIDATES_SQL as of this revision (before media_copies existed).
+CANDIDATES_SQL = """
+INSERT INTO duplicate_candidates (item_id, account_id, connection_id, library_id, upstream_id, title,
+                                  grandparent_title, parent_title, match_key, duration_ms, multi)
+SELECT t.id, :a, t.connection_id, t.library_id, t.upstream_id, t.title, t.grandparent_title, t.parent_title,
+       t.match_key, t.duration_ms, t.multi
+FROM (
+    SELECT m.id, m.connection_id, m.library_id, m.upstream_id, m.title, m.grandparent_title, m.parent_title,
+           m.match_key, m.duration_ms, jsonb_array_length(m.parts) > 1 AS multi,
+           count(*) OVER (PARTITION BY m.connection_id, m.match_key) AS sharing
+    FROM media_items m
+    WHERE m.account_id = :a AND m.kind = 'track' AND NOT m.gone AND m.match_key IS NOT NULL
+) t
+WHERE t.sharing > 1 OR t.multi
+"""
 
 revision: str = '8f4b2d6e1a93'
 down_revision: str | None = '3c1e9a7d2b40'

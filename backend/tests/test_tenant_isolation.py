@@ -27,6 +27,7 @@ NOT_TENANT_TABLES = {"accounts", "sync_seen_items"}
 ID_ROUTES: dict[str, str] = {
     "/api/v1/connections/{connection_id}": "connections/test_connections_api.py::test_another_tenant_sees_nothing",
     "/api/v1/connections/{connection_id}/test": "connections/test_connections_api.py::test_another_tenant_sees_nothing",
+    "/api/v1/connections/{connection_id}/path-mappings": "library/test_copies_api.py::test_path_mappings_belong_to_their_account",
     "/api/v1/libraries/{library_id}": "connections/test_connections_api.py::test_another_tenant_sees_nothing",
     "/api/v1/connections/plex/pins/{pin_id}": "connections/test_plex_signin.py::test_another_tenant_cannot_use_my_pin",
     "/api/v1/allowlists/{entry_id}": "reports/test_allowlists.py::test_allowlists_are_per_tenant",

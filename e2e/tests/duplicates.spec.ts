@@ -86,7 +86,7 @@ test('a chosen keeper says when its group changed, and choosing again works', as
 	// Choosing again, for the group as it is now, applies and clears the note: first confirming the
 	// proposed keeper, then another copy.
 	const proposed = group.getByTestId('duplicate-copy').and(page.locator('[data-keeper="true"]'));
-	const proposedFile = await proposed.locator('td').first().innerText();
+	const proposedFile = await proposed.getByTestId('copy-file').innerText();
 	await proposed.getByRole('button', { name: `Keep ${proposedFile} (confirm)` }).click();
 	await expect(group.getByTestId('stale-choice')).toHaveCount(0);
 	await expect(group.getByTestId('keeper-reason')).toHaveText('Keep the copy you chose');

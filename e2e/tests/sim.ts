@@ -72,3 +72,12 @@ export async function setPace(request: APIRequestContext, service: string, paceM
 	});
 	expect(res.ok()).toBe(true);
 }
+
+/** Where the simulated Jellyfin sees the files it shares with Plex (null: the same paths). */
+export async function setJellyfinMount(
+	request: APIRequestContext,
+	mount: { from: string; to: string } | null
+) {
+	const res = await request.put(`${SIM_URL}/_admin/jellyfin/settings`, { data: { mount } });
+	expect(res.ok()).toBe(true);
+}

@@ -242,3 +242,26 @@ async def test_items_saved_since_a_date_and_their_date_last_saved(
     after = await client.get(f"{JF}/Items", params={**query, "MinDateLastSaved": later}, headers=h)
     assert after.json()["TotalRecordCount"] == 0
     assert (await client.get(base, params={"MinDateLastSaved": "yesterday"}, headers=h)).status_code == 400
+
+
+async def test_a_mount_moves_every_path_jellyfin_shows(client: httpx.AsyncClient, jf_key: str, world: World) -> None:
+    """Two containers over one disk: Jellyfin sees under /media what Plex sees under /data."""
+    jf = world.jellyfin
+    assert jf is not None
+    it = next(i for i in jf.order if i.type == "movie")
+    plex_path = it.media[0].parts[0].file
+    assert plex_path.startswith("/data/")
+    h = {"X-Emby-Token": jf_key}
+    url = f"{JF}/Items?ids={it.jf_id}&fields=Path,MediaSources"
+
+    async def paths() -> tuple[str, str]:
+        item = (await client.get(url, headers=h)).json()["Items"][0]
+        return item["Path"], item["MediaSources"][0]["Path"]
+
+    assert await paths() == (plex_path, plex_path)
+    r = await client.put("/_admin/jellyfin/settings", json={"mount": {"from": "/data/", "to": "/media"}})
+    assert r.json()["mount"] == {"from": "/data", "to": "/media"}
+    moved = "/media/" + plex_path.removeprefix("/data/")
+    assert await paths() == (moved, moved)
+    await client.put("/_admin/jellyfin/settings", json={"mount": None})
+    assert await paths() == (plex_path, plex_path)

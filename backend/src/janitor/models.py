@@ -5,7 +5,7 @@ from janitor.allowlists.models import AllowlistEntry
 from janitor.connections.models import Connection, Library
 from janitor.core.db import Base
 from janitor.jobs.models import JobRun, TenantHeartbeat
-from janitor.library.models import MediaItem, MediaRequest, RemoteUser, UserItemState, WatchEvent
+from janitor.library.models import MediaCopy, MediaItem, MediaRequest, RemoteUser, UserItemState, WatchEvent
 from janitor.reports.models import DuplicateKeeper, ReportSettings
 from janitor.sync.models import SyncRun
 
@@ -17,6 +17,7 @@ __all__ = [
     "DuplicateKeeper",
     "JobRun",
     "Library",
+    "MediaCopy",
     "MediaItem",
     "MediaRequest",
     "RefreshToken",

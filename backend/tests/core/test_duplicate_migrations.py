@@ -3,9 +3,11 @@ keys recomputed with the key the sync now computes."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,6 @@ from janitor.core.migrations import alembic_config
 from janitor.devtools.pytest_plugin import Services, create_database, run_in_thread
 from janitor.library.matching import track_key
 from janitor.reports.keepers import group_id
-from janitor.reports.precompute import CANDIDATES_SQL
 
 BEFORE = "0468831fdf62"
 KEEPERS = "3c1e9a7d2b40"
@@ -92,12 +93,22 @@ class Db:
         self.ids[upstream_id] = row.scalar_one()
 
     async def candidates(self, conn: AsyncConnection) -> None:
+        """The candidates as the sync built them at these revisions (the migration's frozen statement)."""
         await conn.execute(text("DELETE FROM duplicate_candidates WHERE account_id = :a"), {"a": self.account})
-        await conn.execute(text(CANDIDATES_SQL), {"a": self.account})
+        await conn.execute(text(_frozen_candidates_sql()), {"a": self.account})
 
     async def rows(self, sql: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
             return [dict(r) for r in (await conn.execute(text(sql), {"a": self.account})).mappings()]
+
+
+def _frozen_candidates_sql() -> str:
+    path = next((Path(__file__).parents[3] / "alembic" / "versions").glob("*_8f4b2d6e1a93_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_8f4b2d6e1a93", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.CANDIDATES_SQL)
 
 
 @pytest.fixture

@@ -41,7 +41,10 @@ SCENARIO: dict[str, Any] = {
         "owner": {"username": "hank"},
         "servers": [{"name": "home", "libraries": [{"type": "movie", "title": "Films", "items": FILMS}]}],
     },
-    "jellyfin": {},  # mirrors the same files
+    # Jellyfin mirrors the same files but sees them under another folder, with no mapping set and no
+    # external ids on the films: the copies are not recognised as one file (library/copies.py), so
+    # each server's reading of the streams is checked on a row of its own.
+    "jellyfin": {"mount": {"from": "/data", "to": "/srv/jellyfin"}},
     "jellyseerr": {},
 }
 

@@ -246,12 +246,17 @@ def build_admin(app: SimApp) -> Router:
             jf.delete_status_for_api_key = int(body["delete_status_for_api_key"])
         if "version" in body:
             jf.version = str(body["version"])
+        if "mount" in body:  # where Jellyfin sees the files ({"from": "/data", "to": "/media"}), or null
+            mount = body["mount"]
+            jf.mount = (str(mount["from"]).rstrip("/"), str(mount["to"]).rstrip("/")) if mount else None
+            state.jf_parts.clear()
         state.invalidate()
         return _json(
             {
                 "legacy_auth": jf.legacy_auth,
                 "delete_status_for_api_key": jf.delete_status_for_api_key,
                 "version": jf.version,
+                "mount": {"from": jf.mount[0], "to": jf.mount[1]} if jf.mount else None,
             }
         )
 

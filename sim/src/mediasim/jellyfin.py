@@ -500,7 +500,7 @@ class JellyfinService(Service):
             src: dict[str, Any] = {
                 "Protocol": "File",
                 "Id": it.jf_id if n == 0 else hex_id("jf-src", it.jf_id, m.id),
-                "Path": pt.file,
+                "Path": self.jf.path(pt.file),
                 "Type": "Default",
                 "Container": pt.container,
                 "Size": pt.size,
@@ -558,7 +558,7 @@ class JellyfinService(Service):
         if "externalurls" in fields:
             d["ExternalUrls"] = []
         if "path" in fields and it.media:
-            d["Path"] = it.media[0].parts[0].file
+            d["Path"] = self.jf.path(it.media[0].parts[0].file)
         elif "path" in fields and it.type in ("show", "artist", "album", "season"):
             d["Path"] = f"/media/{it.title}"
         if "overview" in fields:
@@ -1091,7 +1091,7 @@ class JellyfinService(Service):
             type=JF_TYPE[it.type],
             title=it.title,
             deletedIds=[g.jf_id for g in gone],
-            files=[p.file for g in gone for m in g.media for p in m.parts],
+            files=[self.jf.path(p.file) for g in gone for m in g.media for p in m.parts],
             bytes=sum(p.size for g in gone for m in g.media for p in m.parts),
             userId=me.id if me else None,
             apiKey=is_key,

@@ -227,6 +227,14 @@ class JellyfinServer:
     user_data: dict[str, dict[str, JfUserData]] = field(default_factory=dict)
     legacy_auth: bool = True
     delete_status_for_api_key: int = 204  # 10.7/10.8 answered 500 for some API-key deletes
+    # Where this server sees the files another server holds: ("/data", "/media") = a Plex file
+    # "/data/movies/x.mkv" is "/media/movies/x.mkv" here (two containers mounting one disk).
+    mount: tuple[str, str] | None = None
+
+    def path(self, file: str) -> str:
+        if self.mount is not None and (file == self.mount[0] or file.startswith(self.mount[0] + "/")):
+            return self.mount[1] + file[len(self.mount[0]) :]
+        return file
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -244,6 +245,8 @@ class _Loader:
         if "api_key" in spec:
             jf.api_keys = [str(spec["api_key"])]
         jf.legacy_auth = bool(spec.get("legacy_auth", True))
+        if "mount" in spec:  # {"from": "/data", "to": "/media"}: where Jellyfin sees the mirrored files
+            jf.mount = (str(spec["mount"]["from"]).rstrip("/"), str(spec["mount"]["to"]).rstrip("/"))
         if not jf.users:
             for u in spec.get("users") or [{"name": "admin", "admin": True, "password": "admin"}]:
                 if isinstance(u, str):
@@ -278,6 +281,26 @@ class _Loader:
             for lab, it in self.label_items.items():
                 if it.jf_id:
                     self.labels[lab]["jellyfinId"] = it.jf_id
+        # The Jellyfin copy of a title is another file (a 4K remux beside Plex's 1080p, say): its own
+        # path and size, the same title and ids.
+        for other in spec.get("other_files") or []:
+            item = self.label_items.get(str(other["item"]))
+            if item is None or item.jf_id is None:
+                raise ValueError(f"jellyfin.other_files: unknown item label {other['item']!r}")
+            jf_item = jf.items[item.jf_id]
+            medias = []
+            for media in jf_item.media:
+                parts = [
+                    dataclasses.replace(
+                        part,
+                        id=part.id + 10_000_000,
+                        file=str(other.get("file") or part.file.rsplit(".", 1)[0] + " (other).mkv"),
+                        size=_size(other.get("size"), part.size * 2),
+                    )
+                    for part in media.parts
+                ]
+                medias.append(dataclasses.replace(media, id=media.id + 10_000_000, parts=parts))
+            jf_item.media = medias
         # What a client or plugin set (POST /UserItems/{id}/UserData): e.g. played without a date.
         for ud in spec.get("user_data") or []:
             item = self.label_items.get(str(ud["item"]))

@@ -45,3 +45,9 @@ class ConnectionValidationFailed(AppError):
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail)
         self.code = code  # type: ignore[misc]
+
+
+class PathMappingsNotApplicable(AppError):
+    status_code = 422
+    code = "path_mappings_not_applicable"
+    message = "Only Plex and Jellyfin servers hold files; Jellyseerr needs no path mapping."

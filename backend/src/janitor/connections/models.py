@@ -69,6 +69,10 @@ class Connection(Base):
     verify_tls: Mapped[bool] = mapped_column(Boolean, default=True)
     # Kind-specific settings: Plex candidate URIs, the Jellyfin user the app acts as, ...
     options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # How this server's file paths read on the account's other servers: [{"server_path": "/data",
+    # "shared_path": "/mnt/media"}, ...], longest prefix first (library/copies.py). The same file seen
+    # by two servers is one file, however differently each server mounts it.
+    path_mappings: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list, server_default="[]")
     # Sync bookkeeping: history cursor, last full pass, last complete run.
     sync_state: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     status: Mapped[str] = mapped_column(String(20), default=ConnectionStatus.OK)

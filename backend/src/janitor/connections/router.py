@@ -9,6 +9,7 @@ from janitor.connections.errors import (
     ConnectionNotFound,
     ConnectionValidationFailed,
     LibraryNotFound,
+    PathMappingsNotApplicable,
     PinNotClaimed,
     PinNotFound,
     PlexServerNotFound,
@@ -24,6 +25,8 @@ from janitor.connections.schemas import (
     JellyseerrIn,
     LibraryOut,
     LibraryUpdate,
+    PathMappingsIn,
+    PathMappingsOut,
     PlexFromPinIn,
     PlexManualIn,
     PlexPinOut,
@@ -32,7 +35,7 @@ from janitor.connections.schemas import (
 from janitor.connections.service import ConnectionService, to_out
 from janitor.core.deps import ContextDep, CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.reports.deps import RefreshSummary
+from janitor.reports.deps import RefreshCopies, RefreshSummary
 
 router = APIRouter(prefix="/api/v1", tags=["connections"])
 
@@ -73,13 +76,38 @@ async def update_connection(
     "/connections/{connection_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, ConnectionNotFound),
-    dependencies=[RefreshSummary],
+    dependencies=[RefreshSummary, RefreshCopies],
 )
 async def delete_connection(
     connection_id: uuid.UUID, session: SessionDep, account: CurrentAccount, ctx: ContextDep
 ) -> None:
     """Remove the connection and everything synced from it."""
     await _service(session, account, ctx).delete(connection_id)
+
+
+@router.get(
+    "/connections/{connection_id}/path-mappings",
+    responses=error_responses(Unauthorized, ConnectionNotFound, PathMappingsNotApplicable),
+)
+async def get_path_mappings(
+    connection_id: uuid.UUID, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+) -> PathMappingsOut:
+    """How this server's file paths read on the account's other servers, a sample of its paths, and
+    the servers it shares files with (the same file is one row in every report)."""
+    return await _service(session, account, ctx).path_mappings(connection_id)
+
+
+@router.put(
+    "/connections/{connection_id}/path-mappings",
+    responses=error_responses(Unauthorized, ConnectionNotFound, PathMappingsNotApplicable),
+    dependencies=[RefreshSummary],
+)
+async def set_path_mappings(
+    connection_id: uuid.UUID, body: PathMappingsIn, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+) -> PathMappingsOut:
+    """Replace the path mappings: what this server calls `server_path`, the other servers call
+    `shared_path` (longest folder first). The files the servers share are recomputed at once."""
+    return await _service(session, account, ctx).set_path_mappings(connection_id, body.mappings)
 
 
 @router.post("/connections/{connection_id}/test", responses=error_responses(Unauthorized, ConnectionNotFound))
@@ -180,7 +208,9 @@ async def list_libraries(
 
 
 @router.patch(
-    "/libraries/{library_id}", responses=error_responses(Unauthorized, LibraryNotFound), dependencies=[RefreshSummary]
+    "/libraries/{library_id}",
+    responses=error_responses(Unauthorized, LibraryNotFound),
+    dependencies=[RefreshSummary, RefreshCopies],
 )
 async def update_library(
     library_id: uuid.UUID, body: LibraryUpdate, session: SessionDep, account: CurrentAccount, ctx: ContextDep

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from janitor.library.copies import normalise_path
 
 
 def normalize_url(value: str) -> str:
@@ -56,6 +59,7 @@ class ConnectionOut(BaseModel):
         default=None, description="Plex: whether the server allows media deletion; Jellyfin: the acting user may delete"
     )
     acting_user: str | None = Field(default=None, description="Jellyfin: the user the app acts as")
+    path_mappings: list[PathMapping] = Field(default_factory=list)
 
 
 class PlexManualIn(BaseModel):
@@ -150,3 +154,52 @@ class LibraryOut(BaseModel):
 
 class LibraryUpdate(BaseModel):
     enabled: bool
+
+
+_ABSOLUTE = re.compile(r"^(/|\\\\|[A-Za-z]:([\\/]|$))")
+
+
+def _folder(value: str) -> str:
+    """A folder as a server writes it, in the form paths are compared in (library/copies.py)."""
+    raw = value.strip()
+    if not _ABSOLUTE.match(raw):
+        raise ValueError("must be a full folder path as the server shows it, such as /data/movies or D:\\Media")
+    return normalise_path(raw) or "/"
+
+
+Folder = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_folder)]
+
+
+class PathMapping(BaseModel):
+    """What this server calls ``server_path`` is ``shared_path`` on the account's other servers."""
+
+    server_path: Folder = Field(examples=["/media/movies"], description="A folder as this server sees it")
+    shared_path: Folder = Field(examples=["/data/movies"], description="The same folder as the other servers see it")
+
+
+class PathMappingsIn(BaseModel):
+    mappings: list[PathMapping] = Field(max_length=20)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PathMappingsIn:
+        seen: set[str] = set()
+        for mapping in self.mappings:
+            if mapping.server_path in seen:
+                raise ValueError(f"{mapping.server_path} is mapped twice; keep one line per folder")
+            seen.add(mapping.server_path)
+        return self
+
+
+class SharedServerOut(BaseModel):
+    connection_id: uuid.UUID
+    name: str
+    files: int = Field(description="Files this server and that one both hold")
+    by_path: int = Field(description="Of them, recognised by their path")
+
+
+class PathMappingsOut(BaseModel):
+    mappings: list[PathMapping]
+    sample_paths: list[str] = Field(description="A file path of each synced library, as this server sees it")
+    shared_with: list[SharedServerOut] = Field(
+        description="The other servers holding the same files, as of the last sync or mapping change"
+    )

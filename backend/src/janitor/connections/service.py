@@ -23,15 +23,25 @@ from janitor.connections.errors import (
     ConnectionNotFound,
     ConnectionValidationFailed,
     LibraryNotFound,
+    PathMappingsNotApplicable,
 )
 from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus, Library
 from janitor.connections.probes import Probe, plex_client_id, probe_jellyfin, probe_jellyseerr, probe_plex
 from janitor.connections.repository import ConnectionRepository, LibraryRepository
-from janitor.connections.schemas import ConnectionOut, ConnectionUpdate, JellyfinProbeOut, JellyfinUserOut
+from janitor.connections.schemas import (
+    ConnectionOut,
+    ConnectionUpdate,
+    JellyfinProbeOut,
+    JellyfinUserOut,
+    PathMapping,
+    PathMappingsOut,
+    SharedServerOut,
+)
 from janitor.connections.validation import explain
 from janitor.core.config import Settings
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.core.ssrf import upstream_http
+from janitor.library.copies import rebuild_copies, sample_paths, shared_files
 from janitor.sync.service import SyncService
 
 log = structlog.get_logger(__name__)
@@ -212,6 +222,34 @@ class ConnectionService:
         await SyncService(self.session, self.account.id).cancel_active()
         await self.connections.delete(connection)
         log.info("connection_deleted", connection_id=str(connection.id))
+
+    async def _holding_files(self, connection_id: uuid.UUID) -> Connection:
+        connection = await self.get(connection_id)
+        if connection.kind not in (ConnectionKind.PLEX, ConnectionKind.JELLYFIN):
+            raise PathMappingsNotApplicable()
+        return connection
+
+    async def _path_mappings_out(self, connection: Connection) -> PathMappingsOut:
+        return PathMappingsOut(
+            mappings=[PathMapping.model_validate(m) for m in connection.path_mappings or []],
+            sample_paths=await sample_paths(self.session, connection.id),
+            shared_with=[
+                SharedServerOut(connection_id=s.connection_id, name=s.name, files=s.files, by_path=s.by_path)
+                for s in await shared_files(self.session, connection.id)
+            ],
+        )
+
+    async def path_mappings(self, connection_id: uuid.UUID) -> PathMappingsOut:
+        return await self._path_mappings_out(await self._holding_files(connection_id))
+
+    async def set_path_mappings(self, connection_id: uuid.UUID, mappings: list[PathMapping]) -> PathMappingsOut:
+        """Save how this server's paths read on the other servers; which files they share is recomputed
+        at once (the reports fold the copies it finds)."""
+        connection = await self._holding_files(connection_id)
+        connection.path_mappings = [m.model_dump() for m in mappings]
+        await self.session.flush()
+        await rebuild_copies(self.session, self.account.id)
+        return await self._path_mappings_out(connection)
 
     async def list_libraries(self, connection_id: uuid.UUID | None) -> Sequence[Library]:
         if connection_id is not None:

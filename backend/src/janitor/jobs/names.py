@@ -9,3 +9,4 @@ class JobName(StrEnum):
     HEARTBEAT = "heartbeat"
     SYNC = "sync"
     REPORT_SUMMARY = "report_summary"
+    MEDIA_COPIES = "media_copies"

@@ -5,13 +5,14 @@ from __future__ import annotations
 from janitor.jobs.heartbeat import record_heartbeat
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import TenantHandler
-from janitor.reports.precompute import refresh_summary_job
+from janitor.reports.precompute import refresh_copies_job, refresh_summary_job
 from janitor.sync.runner import run_sync
 
 TENANT_HANDLERS: dict[JobName, TenantHandler] = {
     JobName.HEARTBEAT: record_heartbeat,
     JobName.SYNC: run_sync,
     JobName.REPORT_SUMMARY: refresh_summary_job,
+    JobName.MEDIA_COPIES: refresh_copies_job,
 }
 
 

@@ -249,3 +249,37 @@ class MediaRequest(Base):
     jellyfin_media_id: Mapped[str | None] = mapped_column(String(64))
     last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     missing_runs: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+
+
+class MediaCopy(Base):
+    """An item held by more than one of the account's servers: the same file seen through two servers
+    (its path after each server's path mapping, else the same size, duration and identity), or, for
+    shows, the same show. Derived data (``library.copies``), rebuilt at the end of every sync run and
+    whenever a path mapping, a library switch or a connection changes; items of one server only have
+    no row.
+
+    ``file_group`` is the id of the group's primary item (every member, the primary included, has a
+    row): reports show the primary and fold the others into it. ``title_group`` links copies of the
+    same title that are different files (other sizes): they stay apart, each told of the other."""
+
+    __tablename__ = "media_copies"
+    __table_args__ = (
+        Index("ix_media_copies_account", "account_id"),
+        Index("ix_media_copies_file_group", "file_group"),
+        Index("ix_media_copies_title_group", "title_group"),
+        ForeignKeyConstraint(
+            ["library_id", "account_id", "connection_id"],
+            ["libraries.id", "libraries.account_id", "libraries.connection_id"],
+            ondelete="CASCADE",
+            name="fk_media_copies_library_tenant",
+        ),
+    )
+
+    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    library_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    file_group: Mapped[int | None] = mapped_column(BigInteger)
+    title_group: Mapped[int | None] = mapped_column(BigInteger)
+    # How the group was recognised: path, fingerprint (size + duration + identity), show.
+    matched_by: Mapped[str | None] = mapped_column(String(16))

@@ -95,19 +95,30 @@ def _cell(value: Any) -> str:
 
 
 def scope_filters(
-    params: PageParams, *, search: Sequence[str], alias: str = "m", library: bool = True
+    params: PageParams, *, search: Sequence[str], alias: str = "m", library: bool = True, copies: bool = False
 ) -> tuple[str, dict[str, Any]]:
-    """The search, server and library filters every report takes, as SQL (``AND ...``) and bound values."""
+    """The search, server and library filters every report takes, as SQL (``AND ...``) and bound values.
+
+    With ``copies`` (``alias`` is a ``media_items`` row shown for its copies on other servers too,
+    library/copies.py), a row is on a server or in a library when any copy of its file is."""
     clauses: list[str] = []
     args: dict[str, Any] = {}
     if params.q:
         clauses.append("AND (" + " OR ".join(f"{column} ILIKE :q ESCAPE '\\'" for column in search) + ")")
         args["q"] = f"%{like_literal(params.q)}%"
+    held = (
+        "EXISTS (SELECT 1 FROM media_copies sc JOIN media_copies sg ON sg.file_group = sc.file_group "
+        f"WHERE sc.item_id = {alias}.id AND sg.{{column}} = :{{param}})"
+    )
     if params.connection_id:
-        clauses.append(f"AND {alias}.connection_id = :c")
+        where = f"{alias}.connection_id = :c"
+        clauses.append(
+            f"AND ({where} OR {held.format(column='connection_id', param='c')})" if copies else f"AND {where}"
+        )
         args["c"] = params.connection_id
     if library and params.library_id:
-        clauses.append(f"AND {alias}.library_id = :l")
+        where = f"{alias}.library_id = :l"
+        clauses.append(f"AND ({where} OR {held.format(column='library_id', param='l')})" if copies else f"AND {where}")
         args["l"] = params.library_id
     return " ".join(clauses), args
 

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.library.clock import zone
+from janitor.library.copies import folded
 from janitor.reports.common import PageParams, every_page
 from janitor.reports.duplicates import duplicate_groups
 from janitor.reports.languages import language_issues
@@ -41,8 +42,10 @@ class LibraryStorage(BaseModel):
     library: str
     server: str
     kind: str
-    items: int
-    size_bytes: int
+    items: int = Field(description="Movies, episodes and tracks, each file counted once across servers")
+    size_bytes: int = Field(description="Their size; a file another library counts already is left out")
+    shared_items: int = Field(default=0, description="Items that are another server's copies of files counted there")
+    shared_bytes: int = Field(default=0, description="Their size (not counted again)")
 
 
 class AgeBucket(BaseModel):
@@ -64,14 +67,22 @@ class Dashboard(Freshness):
     has_connections: bool
 
 
-STORAGE_SQL = """
-SELECT l.id AS library_id, l.title AS library, c.name AS server, l.kind,
-       count(m.id) FILTER (WHERE m.kind IN ('movie', 'episode', 'track')) AS items,
-       coalesce(sum(m.size_bytes) FILTER (WHERE m.kind IN ('movie', 'episode', 'track')), 0) AS size_bytes
-FROM libraries l JOIN connections c ON c.id = l.connection_id
-LEFT JOIN media_items m ON m.library_id = l.id AND NOT m.gone
-WHERE l.account_id = :a AND l.enabled
-GROUP BY l.id, l.title, c.name, l.kind
+# Each file is counted once, in the library of its primary server (library/copies.py); a library's
+# items that are another server's copies of those files are counted apart (shared), not again.
+STORAGE_SQL = f"""
+SELECT x.library_id, x.library, x.server, x.kind,
+       count(*) FILTER (WHERE NOT x.folded AND NOT x.empty) AS items,
+       coalesce(sum(x.size_bytes) FILTER (WHERE NOT x.folded), 0) AS size_bytes,
+       count(*) FILTER (WHERE x.folded) AS shared_items,
+       coalesce(sum(x.size_bytes) FILTER (WHERE x.folded), 0) AS shared_bytes
+FROM (
+    SELECT l.id AS library_id, l.title AS library, c.name AS server, l.kind, m.size_bytes,
+           m.id IS NOT NULL AND {folded()} AS folded, m.id IS NULL AS empty
+    FROM libraries l JOIN connections c ON c.id = l.connection_id
+    LEFT JOIN media_items m ON m.library_id = l.id AND NOT m.gone AND m.kind IN ('movie', 'episode', 'track')
+    WHERE l.account_id = :a AND l.enabled
+) x
+GROUP BY x.library_id, x.library, x.server, x.kind
 ORDER BY size_bytes DESC
 """
 
@@ -98,6 +109,9 @@ SELECT md5(concat_ws(' | ',
      FROM allowlist_entries e WHERE e.account_id = :a AND (e.expires_at IS NULL OR e.expires_at > now())),
     (SELECT string_agg(concat_ws(',', l.id, l.enabled, l.title, l.kind, c.name), ';' ORDER BY l.id)
      FROM libraries l JOIN connections c ON c.id = l.connection_id WHERE l.account_id = :a),
+    -- which files the servers share follows the path mappings (library/copies.py)
+    (SELECT string_agg(concat_ws(',', c.id, c.path_mappings), ';' ORDER BY c.id)
+     FROM connections c WHERE c.account_id = :a),
     (SELECT string_agg(concat_ws(',', k.group_id, k.upstream_id, k.part_id), ';' ORDER BY k.group_id)
      FROM duplicate_keepers k WHERE k.account_id = :a),
     (SELECT concat_ws(',', r.id, r.finished_at) FROM sync_runs r

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from janitor.core.errors import Conflict, NotFound
 from janitor.library.models import MediaItem
 from janitor.reports.common import PageParams, fetch_page, scope_filters
+from janitor.reports.copies import ServerCopy, other_copies
 from janitor.reports.keepers import (
     Choice,
     GroupIdentity,
@@ -110,6 +111,9 @@ class Copy(BaseModel):
     added_at: datetime | None
     keeper: bool
     lossless: bool
+    also_on: list[ServerCopy] = Field(
+        default_factory=list, description="This same file seen through the account's other servers (one copy)"
+    )
 
 
 class DuplicateGroup(BaseModel):
@@ -244,7 +248,9 @@ def _reason(best: Copy, runner: Copy, best_tags: int, runner_tags: int) -> str:
     return "added first"
 
 
-def _copies(rows: list[dict[str, Any]], kind: str) -> list[tuple[Copy, int]]:
+def _copies(
+    rows: list[dict[str, Any]], kind: str, elsewhere: dict[int, list[ServerCopy]] | None = None
+) -> list[tuple[Copy, int]]:
     out: list[tuple[Copy, int]] = []
     for r in rows:
         parts = r["parts"] or [{}]
@@ -266,6 +272,7 @@ def _copies(rows: list[dict[str, Any]], kind: str) -> list[tuple[Copy, int]]:
                         added_at=r["added_at"],
                         keeper=False,
                         lossless=codec in LOSSLESS or str(p.get("container") or "").lower() in LOSSLESS,
+                        also_on=[c for c in (elsewhere or {}).get(r["id"], []) if c.relation == "same_file"],
                     ),
                     _tags(r),
                 )
@@ -345,9 +352,11 @@ async def _build_groups(
         choice = applicable(identity, choices)
         resolved.append((kind, members, identity, choice, None if choice else lost(identity, choices)))
     chosen_now = await chosen_copies(session, account_id, [stale for *_, stale in resolved if stale])
+    # A track another server holds too is one copy here (the candidates hold only its primary).
+    elsewhere = await other_copies(session, account_id, (r["id"] for r in rows))
     groups = []
     for kind, members, identity, choice, stale in resolved:
-        ranked = sorted(_copies(members, kind), key=lambda ct: _rank(*ct), reverse=True)
+        ranked = sorted(_copies(members, kind, elsewhere), key=lambda ct: _rank(*ct), reverse=True)
         best, best_tags = ranked[0]
         runner, runner_tags = ranked[1] if len(ranked) > 1 else ranked[0]
         reason = _reason(best, runner, best_tags, runner_tags)

@@ -16,6 +16,9 @@ The rules, as the report applies them (language codes in the canonical form of
   applies); ``french_subs_only`` means it needs French subtitles and no audio language. An entry on a
   show covers its episodes; with both French lists, ``french_subs_only`` wins.
 
+A file that another server of the account holds too (library/copies.py) is one row, judged on the
+streams its primary server reports (the same file has the same streams; the row names the others).
+
 Filters: ``all`` is every item that misses a required audio or subtitle language (what the dashboard
 counts); ``audio`` and ``subtitles`` narrow it. ``untagged`` and ``unknown`` are not part of ``all``:
 an untagged stream is a tagging chore, not a missing language (when a language is missing too, the
@@ -32,8 +35,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.sql import matches
+from janitor.library.copies import folded
 from janitor.library.languages import FRENCH, language_name
 from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
+from janitor.reports.copies import ServerCopy, copies_note, other_copies
 from janitor.reports.models import ReportSettings
 
 LanguageFilter = Literal["all", "audio", "subtitles", "untagged", "unknown"]
@@ -74,7 +79,7 @@ FROM (
         FROM media_items m
         JOIN libraries l ON l.id = m.library_id
         WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND NOT m.gone AND l.enabled
-          AND {known} AND NOT {exempt} {filters}
+          AND {known} AND NOT {exempt} AND NOT {folded} {filters}
     ) r
     WHERE {issue}
     ORDER BY {order}, r.id
@@ -126,6 +131,9 @@ class LanguageIssue(BaseModel):
     library: str
     link: str
     why: str
+    copies: list[ServerCopy] = Field(
+        default_factory=list, description="The same file on other servers (one row), or the title as another file"
+    )
 
 
 def _names(codes: list[str]) -> str:
@@ -188,7 +196,7 @@ async def language_issues(
     settings: ReportSettings,
     issue: LanguageFilter = "all",
 ) -> tuple[list[LanguageIssue], int]:
-    filters, args = scope_filters(params, search=("m.title", "m.grandparent_title"))
+    filters, args = scope_filters(params, search=("m.title", "m.grandparent_title"), copies=True)
     args.update(
         a=account_id,
         audio=settings.required_audio_languages,
@@ -206,8 +214,10 @@ async def language_issues(
         subs_only=matches("'french_subs_only'", also_parent=True),
         french_only=matches("'french_only'", also_parent=True),
         exempt=matches("'language_exempt', 'episode_exempt'", also_parent=True),
+        folded=folded(),
     )
     rows, total = await fetch_page(session, sql, args, params)
+    copies = await other_copies(session, account_id, (r["id"] for r in rows))
     out = []
     for r in rows:
         if not r["known"]:  # nothing is missing from what is not known
@@ -231,7 +241,13 @@ async def language_issues(
                 server=r["server"],
                 library=r["library"],
                 link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
-                why=_why(r, forced_only),
+                why=" ".join(filter(None, [_why(r, forced_only), _also(copies.get(r["id"], []))])),
+                copies=copies.get(r["id"], []),
             )
         )
     return out, total
+
+
+def _also(copies: list[ServerCopy]) -> str:
+    note = copies_note(copies)
+    return note[0].upper() + note[1:] + "." if note else ""

@@ -7,11 +7,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.library.copies import folded
 from janitor.library.sizes import format_gb, gb_to_bytes
 from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
+from janitor.reports.copies import ServerCopy, copies_note, other_copies
 
 SORTS = {"size": "m.size_bytes", "title": "lower(m.title)", "added": "m.added_at", "bitrate": "m.bitrate_kbps"}
 
@@ -30,28 +32,32 @@ class LargeMovie(BaseModel):
     library: str
     link: str
     why: str
+    copies: list[ServerCopy] = Field(
+        default_factory=list, description="The same file on other servers (counted once), or the title as another file"
+    )
 
 
 async def large_movies(
     session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, threshold_gb: float
 ) -> tuple[list[LargeMovie], int]:
-    filters, args = scope_filters(params, search=("m.title",))
+    filters, args = scope_filters(params, search=("m.title",), copies=True)
     args.update(a=account_id, min_bytes=gb_to_bytes(threshold_gb))
     order = SORTS.get(params.sort or "size", SORTS["size"])
     direction = "ASC" if params.order == "asc" else "DESC"
     sql = f"""
-        SELECT m.connection_id, m.upstream_id, m.title, m.year, m.size_bytes, m.video_resolution, m.video_codec,
+        SELECT m.id, m.connection_id, m.upstream_id, m.title, m.year, m.size_bytes, m.video_resolution, m.video_codec,
                m.bitrate_kbps, m.added_at, c.name AS server, c.kind, c.base_url, c.server_id, l.title AS library,
                count(*) OVER () AS total
         FROM media_items m
         JOIN libraries l ON l.id = m.library_id
         JOIN connections c ON c.id = m.connection_id
         WHERE m.account_id = :a AND m.kind = 'movie' AND NOT m.gone AND l.enabled AND m.size_bytes > :min_bytes
-          {filters}
+          AND NOT {folded()} {filters}
         ORDER BY {order} {direction} NULLS LAST, m.id
         LIMIT :limit OFFSET :offset
     """
     rows, total = await fetch_page(session, sql, args, params)
+    copies = await other_copies(session, account_id, (r["id"] for r in rows))
     out = [
         LargeMovie(
             connection_id=r["connection_id"],
@@ -66,8 +72,15 @@ async def large_movies(
             server=r["server"],
             library=r["library"],
             link=item_link(r["kind"], r["base_url"], r["server_id"], r["upstream_id"]),
-            why=f"{format_gb(r['size_bytes'], above=threshold_gb)} is above the {threshold_gb:g} GB threshold",
+            why=_why(r["size_bytes"], threshold_gb, copies.get(r["id"], [])),
+            copies=copies.get(r["id"], []),
         )
         for r in rows
     ]
     return out, total
+
+
+def _why(size: int, threshold_gb: float, copies: list[ServerCopy]) -> str:
+    why = f"{format_gb(size, above=threshold_gb)} is above the {threshold_gb:g} GB threshold"
+    note = copies_note(copies)
+    return f"{why}; {note}" if note else why

@@ -86,6 +86,8 @@ class ItemLastPlay(Base):
     # The newest play after the file was added (NULL: none counts).
     played_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     user_upstream_id: Mapped[str | None] = mapped_column(String(100))
+    # The server of that play: the item's own, or another server's copy of it (library/copies.py).
+    played_connection_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     last_any_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     undated_source: Mapped[str | None] = mapped_column(String(16))
 

@@ -11,8 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.connections.clients.jellyseerr import MEDIA_STATUS
+from janitor.library.copies import folded
 from janitor.library.dates import is_suspect, suspect_after
 from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
+from janitor.reports.copies import ServerCopy, other_copies
 from janitor.reports.models import ReportSettings
 
 # Request status: 1 pending, 2 approved, 3 declined, 4 failed, 5 completed (v2.6+).
@@ -231,7 +233,7 @@ SELECT x.*, count(*) OVER () AS total FROM (
            c.name, c.kind, c.base_url, c.server_id, l.title, m.id::text
     FROM media_items m JOIN libraries l ON l.id = m.library_id JOIN connections c ON c.id = m.connection_id
     WHERE m.account_id = :a AND m.kind IN ('movie', 'show', 'episode', 'album') AND NOT m.gone AND l.enabled
-      AND m.added_at {window}
+      AND m.added_at {window} AND NOT {folded}
 ) x
 WHERE TRUE {filters}
 ORDER BY x.available_at DESC, x.tie
@@ -252,6 +254,9 @@ class RecentRow(BaseModel):
     library: str | None
     link: str | None
     why: str
+    copies: list[ServerCopy] = Field(
+        default_factory=list, description="Library rows: the same file (or show) on other servers, shown once"
+    )
 
 
 def _recent_why(r: dict[str, Any], *, future: bool, days: int) -> str:
@@ -279,8 +284,10 @@ async def recently_available(
     days = settings.recently_available_days
     filters, args = scope_filters(params, search=("x.title",), alias="x", library=False)
     args.update(a=account_id, since=now - timedelta(days=days), suspect_after=suspect_after(now))
-    rows, total = await fetch_page(session, RECENT_SQL.format(window=WINDOWS[dates], filters=filters), args, params)
+    sql = RECENT_SQL.format(window=WINDOWS[dates], filters=filters, folded=folded())
+    rows, total = await fetch_page(session, sql, args, params)
     future = dates == "future"
+    copies = await other_copies(session, account_id, (int(r["tie"]) for r in rows if r["source"] == "library"))
     out = [
         RecentRow(
             source=r["source"],
@@ -297,6 +304,7 @@ async def recently_available(
             if r["source"] == "library"
             else None,
             why=_recent_why(r, future=future, days=days),
+            copies=copies.get(int(r["tie"]), []) if r["source"] == "library" else [],
         )
         for r in rows
     ]

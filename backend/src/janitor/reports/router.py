@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from janitor.core.deps import AppContext, ContextDep, CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.reports.common import PageParams, ReportPage, every_page, to_csv
+from janitor.reports.copies import copy_text
 from janitor.reports.dashboard import Dashboard, dashboard
 from janitor.reports.deps import RefreshSummary
 from janitor.reports.duplicates import (
@@ -328,6 +329,14 @@ async def csv_chunks(
             yield to_csv(columns, [])
 
 
+def _flat(row: BaseModel) -> dict[str, Any]:
+    """A report row as CSV cells: its copies on other servers in words ("same file on Jellyfin (link)")."""
+    cells = row.model_dump(mode="json")
+    if "copies" in cells:
+        cells["copies"] = "; ".join(copy_text(c) for c in getattr(row, "copies", []))
+    return cells
+
+
 def _exporter(
     report: ExportName,
     session: AsyncSession,
@@ -371,6 +380,6 @@ def _exporter(
 
     async def dumped(p: PageParams) -> tuple[list[dict[str, Any]], int]:
         rows, total = await load(p)
-        return [r.model_dump(mode="json") for r in rows], total
+        return [_flat(r) for r in rows], total
 
     return list(model.model_fields), dumped

@@ -23,15 +23,17 @@ import uuid
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.sql import matches
 from janitor.library.clock import local_today, months_before, start_of_day, zone
+from janitor.library.copies import folded
 from janitor.library.dates import suspect_after
 from janitor.library.watch import day, unknown_why
 from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
+from janitor.reports.copies import ServerCopy, copies_note, other_copies
 from janitor.reports.models import ReportSettings
 
 Evidence = Literal["stale", "unknown"]
@@ -46,24 +48,44 @@ SORTS = {
 # Cut-offs of a "skip" setting at 0 months (off): nothing is that recent.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
-STALE_SQL = """
-WITH episodes AS (
-    SELECT connection_id, grandparent_id AS show_id, max(added_at) AS newest,
-           count(*) FILTER (WHERE added_at IS NULL) AS undated, sum(size_bytes) AS size_bytes, count(*) AS episodes
-    FROM media_items WHERE account_id = :a AND kind = 'episode' AND NOT gone GROUP BY 1, 2
+# A show is judged with its copies on the account's other servers (library/copies.py): its row is
+# the group's primary show, its episodes every group member's, each file counted once.
+STALE_SQL = f"""
+WITH show_row AS (
+    SELECT s.connection_id, s.upstream_id, coalesce(sc.file_group, s.id) AS row_id
+    FROM media_items s LEFT JOIN media_copies sc ON sc.item_id = s.id
+    WHERE s.account_id = :a AND s.kind = 'show' AND NOT s.gone
+),
+per_show AS (
+    SELECT e.connection_id, e.grandparent_id AS show_id, max(e.added_at) AS newest,
+           count(*) FILTER (WHERE e.added_at IS NULL) AS undated,
+           sum(e.size_bytes) FILTER (WHERE ec.file_group IS NULL OR ec.file_group = e.id) AS size_bytes,
+           count(*) FILTER (WHERE ec.file_group IS NULL OR ec.file_group = e.id) AS episodes
+    FROM media_items e LEFT JOIN media_copies ec ON ec.item_id = e.id
+    WHERE e.account_id = :a AND e.kind = 'episode' AND NOT e.gone GROUP BY 1, 2
+),
+episodes AS (
+    SELECT r.row_id, max(p.newest) AS newest, sum(p.undated) AS undated, sum(p.size_bytes) AS size_bytes,
+           sum(p.episodes) AS episodes
+    FROM per_show p JOIN show_row r ON r.connection_id = p.connection_id AND r.upstream_id = p.show_id
+    GROUP BY r.row_id
 )
-SELECT m.connection_id, m.upstream_id, m.kind, m.title, m.year, m.released_on,
+SELECT m.id, m.connection_id, m.upstream_id, m.kind, m.title, m.year, m.released_on,
        a.added AS effective_added, a.unknown AS added_unknown,
        COALESCE(ep.size_bytes, m.size_bytes) AS size_bytes, ep.episodes,
-       lp.played_at AS last_at, ru.name AS last_by, lp.last_any_at, lp.undated_source, v.verdict,
+       lp.played_at AS last_at, ru.name AS last_by,
+       CASE WHEN lp.played_connection_id <> m.connection_id THEN pc.name END AS last_on,
+       lp.last_any_at, lp.undated_source, v.verdict,
        c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library,
        count(*) OVER () AS total
 FROM media_items m
 JOIN libraries l ON l.id = m.library_id
 JOIN connections c ON c.id = m.connection_id
-LEFT JOIN episodes ep ON m.kind = 'show' AND ep.connection_id = m.connection_id AND ep.show_id = m.upstream_id
+LEFT JOIN episodes ep ON m.kind = 'show' AND ep.row_id = m.id
 LEFT JOIN item_last_plays lp ON lp.connection_id = m.connection_id AND lp.target = m.upstream_id
-LEFT JOIN remote_users ru ON ru.connection_id = m.connection_id AND ru.upstream_id = lp.user_upstream_id
+LEFT JOIN connections pc ON pc.id = lp.played_connection_id
+LEFT JOIN remote_users ru ON ru.connection_id = coalesce(lp.played_connection_id, m.connection_id)
+                         AND ru.upstream_id = lp.user_upstream_id
 CROSS JOIN LATERAL (
     -- a show's age is its newest episode's, unknown when any episode has no added date
     SELECT COALESCE(ep.newest, m.added_at) AS added,
@@ -79,12 +101,13 @@ CROSS JOIN LATERAL (
     END AS verdict
 ) v
 WHERE m.account_id = :a AND m.kind IN ('movie', 'show') AND NOT m.gone AND l.enabled
+  AND NOT {folded()}
   AND v.verdict = :evidence
   AND NOT (:ignore_future AND m.released_on IS NOT NULL AND m.released_on > :today)
   AND NOT (m.released_on IS NOT NULL AND m.released_on >= :released_cutoff AND m.released_on <= :today)
-  AND NOT {protected}
-  {filters}
-ORDER BY {order} NULLS {nulls}, m.id
+  AND NOT {{protected}}
+  {{filters}}
+ORDER BY {{order}} NULLS {{nulls}}, m.id
 LIMIT :limit OFFSET :offset
 """
 
@@ -106,12 +129,15 @@ class StaleItem(BaseModel):
     link: str
     evidence: Evidence
     why: str
+    copies: list[ServerCopy] = Field(
+        default_factory=list, description="The same file (or show) on other servers, or the title as another file"
+    )
 
 
 def _stale_query(
     account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime, evidence: Evidence
 ) -> tuple[str, dict[str, Any]]:
-    filters, args = scope_filters(params, search=("m.title",))
+    filters, args = scope_filters(params, search=("m.title",), copies=True)
     tz = zone(settings.time_zone)
     today = local_today(now, tz)
 
@@ -212,7 +238,8 @@ async def stale_items(
     sql, args = _stale_query(account_id, params, settings=settings, now=now, evidence=evidence)
     rows, total = await fetch_page(session, sql, args, params)
     tz = zone(settings.time_zone)
-    return [_row(r, settings=settings, now=now, tz=tz) for r in rows], total
+    copies = await other_copies(session, account_id, (r["id"] for r in rows))
+    return [_row(r, settings=settings, now=now, tz=tz, copies=copies.get(r["id"], [])) for r in rows], total
 
 
 def _why(r: dict[str, Any], *, settings: ReportSettings, now: datetime, tz: tzinfo) -> str:
@@ -229,7 +256,8 @@ def _why(r: dict[str, Any], *, settings: ReportSettings, now: datetime, tz: tzin
     added = r["effective_added"]
     if r["last_at"] is not None:
         by = f" by {r['last_by']}" if r["last_by"] else ""
-        return f"Last watched {day(r['last_at'], tz)}{by}, more than {settings.stale_months} months ago"
+        on = f" on {r['last_on']}" if r["last_on"] else ""
+        return f"Last watched {day(r['last_at'], tz)}{by}{on}, more than {settings.stale_months} months ago"
     if r["last_any_at"] is not None and added is not None:
         return (
             f"Not watched since its current file was added on {day(added, tz)}; "
@@ -238,7 +266,11 @@ def _why(r: dict[str, Any], *, settings: ReportSettings, now: datetime, tz: tzin
     return f"Never watched; added {day(added, tz)}" if added else "Never watched"
 
 
-def _row(r: dict[str, Any], *, settings: ReportSettings, now: datetime, tz: tzinfo) -> StaleItem:
+def _row(
+    r: dict[str, Any], *, settings: ReportSettings, now: datetime, tz: tzinfo, copies: list[ServerCopy]
+) -> StaleItem:
+    why = _why(r, settings=settings, now=now, tz=tz)
+    note = copies_note(copies)
     return StaleItem(
         connection_id=r["connection_id"],
         upstream_id=r["upstream_id"],
@@ -255,5 +287,6 @@ def _row(r: dict[str, Any], *, settings: ReportSettings, now: datetime, tz: tzin
         library=r["library"],
         link=item_link(r["server_kind"], r["base_url"], r["server_id"], r["upstream_id"]),
         evidence=r["verdict"],
-        why=_why(r, settings=settings, now=now, tz=tz),
+        why=f"{why}; {note}" if note else why,
+        copies=copies,
     )

@@ -461,6 +461,32 @@ export interface paths {
         patch: operations["update_connection"];
         trace?: never;
     };
+    "/api/v1/connections/{connection_id}/path-mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Path Mappings
+         * @description How this server's file paths read on the account's other servers, a sample of its paths, and
+         *     the servers it shares files with (the same file is one row in every report).
+         */
+        get: operations["get_path_mappings"];
+        /**
+         * Set Path Mappings
+         * @description Replace the path mappings: what this server calls `server_path`, the other servers call
+         *     `shared_path` (longest folder first). The files the servers share are recomputed at once.
+         */
+        put: operations["set_path_mappings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/connections/{connection_id}/test": {
         parameters: {
             query?: never;
@@ -938,6 +964,8 @@ export interface components {
             last_error: string | null;
             /** Name */
             name: string;
+            /** Path Mappings */
+            path_mappings?: components["schemas"]["PathMapping"][];
             /** Server Id */
             server_id: string | null;
             /**
@@ -973,6 +1001,11 @@ export interface components {
         Copy: {
             /** Added At */
             added_at: string | null;
+            /**
+             * Also On
+             * @description This same file seen through the account's other servers (one copy)
+             */
+            also_on?: components["schemas"]["ServerCopy"][];
             /** Audio Codec */
             audio_codec: string | null;
             /** Bitrate Kbps */
@@ -1327,6 +1360,11 @@ export interface components {
              */
             connection_id: string;
             /**
+             * Copies
+             * @description The same file on other servers (one row), or the title as another file
+             */
+            copies?: components["schemas"]["ServerCopy"][];
+            /**
              * Forced Only Subtitles
              * @description Missing subtitle languages that only a forced track carries (it does not count)
              */
@@ -1375,6 +1413,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Copies
+             * @description The same file on other servers (counted once), or the title as another file
+             */
+            copies?: components["schemas"]["ServerCopy"][];
             /** Library */
             library: string;
             /** Link */
@@ -1435,7 +1478,10 @@ export interface components {
         };
         /** LibraryStorage */
         LibraryStorage: {
-            /** Items */
+            /**
+             * Items
+             * @description Movies, episodes and tracks, each file counted once across servers
+             */
             items: number;
             /** Kind */
             kind: string;
@@ -1448,7 +1494,22 @@ export interface components {
             library_id: string;
             /** Server */
             server: string;
-            /** Size Bytes */
+            /**
+             * Shared Bytes
+             * @description Their size (not counted again)
+             * @default 0
+             */
+            shared_bytes: number;
+            /**
+             * Shared Items
+             * @description Items that are another server's copies of files counted there
+             * @default 0
+             */
+            shared_items: number;
+            /**
+             * Size Bytes
+             * @description Their size; a file another library counts already is left out
+             */
             size_bytes: number;
         };
         /** LibraryUpdate */
@@ -1461,6 +1522,44 @@ export interface components {
          * @enum {string}
          */
         ListName: "protected" | "french_only" | "french_subs_only" | "language_exempt" | "episode_exempt";
+        /**
+         * PathMapping
+         * @description What this server calls ``server_path`` is ``shared_path`` on the account's other servers.
+         */
+        PathMapping: {
+            /**
+             * Server Path
+             * @description A folder as this server sees it
+             * @example /media/movies
+             */
+            server_path: string;
+            /**
+             * Shared Path
+             * @description The same folder as the other servers see it
+             * @example /data/movies
+             */
+            shared_path: string;
+        };
+        /** PathMappingsIn */
+        PathMappingsIn: {
+            /** Mappings */
+            mappings: components["schemas"]["PathMapping"][];
+        };
+        /** PathMappingsOut */
+        PathMappingsOut: {
+            /** Mappings */
+            mappings: components["schemas"]["PathMapping"][];
+            /**
+             * Sample Paths
+             * @description A file path of each synced library, as this server sees it
+             */
+            sample_paths: string[];
+            /**
+             * Shared With
+             * @description The other servers holding the same files, as of the last sync or mapping change
+             */
+            shared_with: components["schemas"]["SharedServerOut"][];
+        };
         /** PlexFromPinIn */
         PlexFromPinIn: {
             /** Client Identifier */
@@ -1552,6 +1651,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Copies
+             * @description Library rows: the same file (or show) on other servers, shown once
+             */
+            copies?: components["schemas"]["ServerCopy"][];
             /**
              * Future Date
              * @description The date is in the future (suspect): never counted as recent
@@ -1931,6 +2035,35 @@ export interface components {
             /** Why */
             why: string;
         };
+        /**
+         * ServerCopy
+         * @description A copy of the row's item on another of the account's servers.
+         */
+        ServerCopy: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Library */
+            library: string;
+            /** Link */
+            link: string;
+            /**
+             * Relation
+             * @description same_file: the same file seen through that server (counted once, its plays count); same_show: the same show there (its episodes and plays count with this row's); other_file: the same title there as another file (its own row; its plays count here too)
+             * @enum {string}
+             */
+            relation: "same_file" | "same_show" | "other_file";
+            /** Server */
+            server: string;
+            /** Server Kind */
+            server_kind: string;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** Upstream Id */
+            upstream_id: string;
+        };
         /** Session */
         Session: {
             /** Access Token */
@@ -1947,6 +2080,26 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** SharedServerOut */
+        SharedServerOut: {
+            /**
+             * By Path
+             * @description Of them, recognised by their path
+             */
+            by_path: number;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Files
+             * @description Files this server and that one both hold
+             */
+            files: number;
+            /** Name */
+            name: string;
         };
         /** SignupIn */
         SignupIn: {
@@ -1996,6 +2149,11 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /**
+             * Copies
+             * @description The same file (or show) on other servers, or the title as another file
+             */
+            copies?: components["schemas"]["ServerCopy"][];
             /** Episodes */
             episodes: number | null;
             /**
@@ -3213,6 +3371,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `connection_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_path_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathMappingsOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `connection_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    set_path_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PathMappingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathMappingsOut"];
                 };
             };
             /** @description `not_authenticated` */

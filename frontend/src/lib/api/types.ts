@@ -15,6 +15,8 @@ type Schemas = components['schemas'];
 
 export type Connection = Schemas['ConnectionOut'];
 export type ConnectionUpdate = Schemas['ConnectionUpdate'];
+export type PathMapping = Schemas['PathMapping'];
+export type PathMappings = Schemas['PathMappingsOut'];
 export type Library = Schemas['LibraryOut'];
 export type SyncRun = Schemas['SyncRunOut'];
 export type SourceProgress = Schemas['SourceProgressOut'];
@@ -37,4 +39,6 @@ export type Freshness = Pick<
 	'data_as_of' | 'derived_stale' | 'derived_stale_reason'
 >;
 export type DuplicateCopy = Schemas['Copy'];
+export type ServerCopy = Schemas['ServerCopy'];
+export type LibraryStorage = Schemas['LibraryStorage'];
 export type ListName = Schemas['ListName'];

@@ -20,7 +20,9 @@ function lib(library: string, size: number, server = 'Home', items = 1): Library
 		server,
 		kind: 'movie',
 		items,
-		size_bytes: size
+		size_bytes: size,
+		shared_items: 0,
+		shared_bytes: 0
 	};
 }
 

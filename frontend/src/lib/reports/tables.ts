@@ -8,6 +8,7 @@ import type {
 	ListName,
 	RecentRow,
 	RequestRow,
+	ServerCopy,
 	StaleItem
 } from '$lib/api/types';
 import { bitrate, bytes, count, sentence, shortDate } from '$lib/format';
@@ -23,6 +24,8 @@ export interface BaseRow {
 	server: string;
 	library?: string | null;
 	link?: string | null;
+	/** The same file (or show) on the account's other servers, or the title there as another file. */
+	copies?: ServerCopy[];
 }
 
 export interface Column<T> {
