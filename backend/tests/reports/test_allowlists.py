@@ -143,3 +143,24 @@ async def test_allowlists_are_per_tenant(
     assert "not one of your servers" in r.json()["detail"]
     export = await api.get("/api/v1/allowlists/export", params={"format": "json"}, headers=other.headers)
     assert export.json() == []
+
+
+async def test_allowlist_search_takes_percent_and_underscore_literally(
+    api: httpx.AsyncClient, signup: SignupFn
+) -> None:
+    user = await signup()
+    entries = [
+        {"list": "protected", "title": title, "guid": f"tmdb:{n}"}
+        for n, title in enumerate(["100% Pure", "1000 Days", "a_b", "axb"], start=1)
+    ]
+    r = await api.post("/api/v1/allowlists/import", json=entries, headers=user.headers)
+    assert r.status_code == 200, r.text
+
+    async def found(q: str) -> list[str]:
+        listed = await api.get("/api/v1/allowlists", params={"q": q}, headers=user.headers)
+        assert listed.status_code == 200, listed.text
+        return sorted(e["title"] for e in listed.json())
+
+    assert await found("100%") == ["100% Pure"]
+    assert await found("a_b") == ["a_b"]
+    assert await found("100") == ["100% Pure", "1000 Days"]

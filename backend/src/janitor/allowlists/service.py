@@ -17,6 +17,7 @@ from janitor.allowlists.errors import EntryNotFound, ImportInvalid, UnknownItems
 from janitor.allowlists.models import AllowlistEntry, ListName
 from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportedEntry, ImportResult
 from janitor.connections.models import Connection
+from janitor.core.search import like_literal
 from janitor.library.models import MediaItem
 
 EXPORT_COLUMNS = ("list", "title", "guid", "connection_id", "upstream_id", "note", "expires_at")
@@ -45,7 +46,7 @@ class AllowlistService:
         if list_name:
             stmt = stmt.where(AllowlistEntry.list == list_name.value)
         if q:
-            stmt = stmt.where(AllowlistEntry.title.ilike(f"%{q}%"))
+            stmt = stmt.where(AllowlistEntry.title.ilike(f"%{like_literal(q)}%", escape="\\"))
         return (await self.session.scalars(stmt.order_by(AllowlistEntry.created_at.desc()))).all()
 
     async def _insert(self, rows: list[dict[str, object]]) -> int:

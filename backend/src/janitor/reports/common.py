@@ -14,6 +14,7 @@ from pydantic import Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.core.search import like_literal
 from janitor.sync.freshness import Freshness
 
 T = TypeVar("T")
@@ -121,11 +122,6 @@ def scope_filters(
         clauses.append(f"AND ({where} OR {held.format(column='library_id', param='l')})" if copies else f"AND {where}")
         args["l"] = params.library_id
     return " ".join(clauses), args
-
-
-def like_literal(text: str) -> str:
-    """``text`` matched literally inside a LIKE pattern (escape character ``\\``): "100%" finds "100%", not "1000"."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def fetch_page(
