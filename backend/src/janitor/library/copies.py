@@ -31,6 +31,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,20 +53,21 @@ WITH rules AS (
     WHERE c.account_id = :a
 ),
 f AS (
-    SELECT m.id, m.connection_id, m.kind, {NORMALISED_PATH.format(path="p->>'file'")} AS path
+    SELECT m.id, m.connection_id, m.library_id, m.kind, {NORMALISED_PATH.format(path="p->>'file'")} AS path
     FROM media_items m JOIN libraries l ON l.id = m.library_id
     CROSS JOIN LATERAL jsonb_array_elements(m.parts) p
     WHERE {_ELIGIBLE} AND m.kind IN ('movie', 'episode', 'track') AND coalesce(p->>'file', '') <> ''
 ),
 mapped AS (
-    SELECT f.id, f.connection_id, f.kind,
+    SELECT f.id, f.connection_id, f.library_id, f.kind,
            coalesce((SELECT r.dst || substr(f.path, length(r.src) + 1) FROM rules r
                      WHERE r.connection_id = f.connection_id
                        AND (f.path = r.src OR starts_with(f.path, r.src || '/'))
                      ORDER BY length(r.src) DESC LIMIT 1), f.path) AS path
     FROM f
 )
-SELECT DISTINCT a.id AS a, a.connection_id AS a_conn, b.id AS b, b.connection_id AS b_conn, a.kind
+SELECT DISTINCT a.id AS a, a.connection_id AS a_conn, a.library_id AS a_lib, b.id AS b, b.connection_id AS b_conn,
+       b.library_id AS b_lib, a.kind
 FROM mapped a JOIN mapped b ON b.path = a.path AND b.kind = a.kind AND b.connection_id <> a.connection_id
 WHERE a.id < b.id
 """
@@ -75,7 +77,8 @@ WHERE a.id < b.id
 # episode number within shows that share one, tracks by their normalised title-artist-album key.
 IDENTITY_PAIRS_SQL = f"""
 WITH v AS (
-    SELECT m.id, m.connection_id, m.kind, m.upstream_id, m.grandparent_id, m.parent_index, m."index" AS idx,
+    SELECT m.id, m.connection_id, m.library_id, m.kind, m.upstream_id, m.grandparent_id, m.parent_index,
+           m."index" AS idx,
            m.size_bytes, m.duration_ms, m.guids, m.match_key
     FROM media_items m JOIN libraries l ON l.id = m.library_id
     WHERE {_ELIGIBLE} AND m.kind IN ('movie', 'episode', 'show', 'track')
@@ -107,7 +110,8 @@ pairs AS (
     FROM v a JOIN v b ON b.match_key = a.match_key AND b.connection_id <> a.connection_id AND a.id < b.id
     WHERE a.kind = 'track' AND b.kind = 'track'
 )
-SELECT a.id AS a, a.connection_id AS a_conn, a.kind, b.id AS b, b.connection_id AS b_conn,
+SELECT a.id AS a, a.connection_id AS a_conn, a.library_id AS a_lib, a.kind, b.id AS b, b.connection_id AS b_conn,
+       b.library_id AS b_lib,
        coalesce(a.size_bytes > 0 AND a.size_bytes = b.size_bytes
                 AND abs(a.duration_ms - b.duration_ms) <= :tolerance, false) AS same_fingerprint,
        a.size_bytes IS NOT NULL AND b.size_bytes IS NOT NULL AND a.size_bytes <> b.size_bytes AS other_size
@@ -116,19 +120,10 @@ FROM pairs p JOIN v a ON a.id = p.a JOIN v b ON b.id = p.b
 
 # The show of each of these episodes (shows holding the same files are the same show).
 EPISODE_SHOWS_SQL = """
-SELECT e.id AS episode, s.id AS show, s.connection_id
+SELECT e.id AS episode, s.id AS show, s.connection_id, s.library_id
 FROM media_items e
 JOIN media_items s ON s.connection_id = e.connection_id AND s.upstream_id = e.grandparent_id AND s.kind = 'show'
 WHERE e.account_id = :a AND s.account_id = :a AND e.id = ANY(:ids) AND NOT s.gone
-"""
-
-INSERT_SQL = """
-INSERT INTO media_copies (item_id, account_id, connection_id, library_id, file_group, title_group, matched_by)
-SELECT m.id, m.account_id, m.connection_id, m.library_id, u.file_group, u.title_group, u.matched_by
-FROM unnest(CAST(:ids AS bigint[]), CAST(:file_groups AS bigint[]), CAST(:title_groups AS bigint[]),
-            CAST(:matched_by AS text[])) AS u(id, file_group, title_group, matched_by)
-JOIN media_items m ON m.id = u.id
-WHERE m.account_id = :a
 """
 
 
@@ -234,11 +229,13 @@ async def rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> CopySt
     await session.execute(text("SET LOCAL enable_nestloop TO DEFAULT"))
 
     connection_of: dict[int, uuid.UUID] = {}
+    library_of: dict[int, uuid.UUID] = {}
     files, titles, shows = _Groups(), _Groups(), _Groups()
     by_path: set[int] = set()
     episodes: set[int] = set()
-    for a, a_conn, b, b_conn, kind in path_pairs:
+    for a, a_conn, a_lib, b, b_conn, b_lib, kind in path_pairs:
         connection_of[a], connection_of[b] = a_conn, b_conn
+        library_of[a], library_of[b] = a_lib, b_lib
         if kind == "episode":
             episodes.update((a, b))
         files.union(a, b)
@@ -253,6 +250,7 @@ async def rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> CopySt
     )
     for r in identity:
         connection_of[r["a"]], connection_of[r["b"]] = r["a_conn"], r["b_conn"]
+        library_of[r["a"]], library_of[r["b"]] = r["a_lib"], r["b_lib"]
         if r["kind"] == "show":
             shows.union(r["a"], r["b"])
             continue
@@ -278,6 +276,7 @@ async def rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> CopySt
         found = await session.execute(text(EPISODE_SHOWS_SQL), {"a": account_id, "ids": sorted(episodes)})
         for row in found:
             show_of[row.episode], connection_of[row.show] = row.show, row.connection_id
+            library_of[row.show] = row.library_id
     for group in file_groups:
         group_shows = [show_of[i] for i in group if i in show_of]
         for s in group_shows[1:]:
@@ -312,16 +311,13 @@ async def rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> CopySt
         for i in group:
             rows.setdefault(i, [None, None, None])[1] = group[0]
     if rows:
-        ids = list(rows)
-        await session.execute(
-            text(INSERT_SQL),
-            {
-                "a": account_id,
-                "ids": ids,
-                "file_groups": [rows[i][0] for i in ids],
-                "title_groups": [rows[i][1] for i in ids],
-                "matched_by": [rows[i][2] for i in ids],
-            },
+        # COPY: a large household's rows number in the hundreds of thousands.
+        raw = await (await session.connection()).get_raw_connection()
+        driver: Any = raw.driver_connection  # asyncpg's, inside this transaction (statements ran on it)
+        await driver.copy_records_to_table(
+            "media_copies",
+            records=[(i, account_id, connection_of[i], library_of[i], *row) for i, row in rows.items()],
+            columns=["item_id", "account_id", "connection_id", "library_id", "file_group", "title_group", "matched_by"],
         )
     return stats
 
