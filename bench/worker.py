@@ -3,7 +3,7 @@
 Modes (every mode writes one JSON object to ``--out``):
 
 * ``sync``  -- the product's sync job for an account, exactly as the arq worker runs it
-  (``tenant_job(JobName.SYNC, run_sync)``); the run must have been queued beforehand.
+  (``tenant_job(JobName.SYNC, TENANT_HANDLERS[JobName.SYNC])``); the run must have been queued beforehand.
 * ``seed``  -- the "seed-style" way: python-plexapi objects and one ORM ``session.add`` per row.
 * ``floor`` -- the floor for the same work: httpx + orjson + the same row tuples + a bare asyncpg
   ``copy_records_to_table`` into plain tables (no indexes, no conflict handling).
@@ -157,7 +157,7 @@ async def run_product_sync(account_id: str, trace: bool = False) -> dict[str, An
     from janitor.jobs.names import JobName
     from janitor.jobs.runner import tenant_job
     from janitor.sync.models import SyncRun
-    from janitor.sync.runner import run_sync
+    from janitor_worker.registry import TENANT_HANDLERS
 
     settings = Settings()
     configure_logging(level=settings.log_level, json=True)
@@ -166,7 +166,7 @@ async def run_product_sync(account_id: str, trace: bool = False) -> dict[str, An
     install_end_of_run_timers()
     ctx = await build_context(settings)
     try:
-        job = tenant_job(JobName.SYNC, run_sync)
+        job = tenant_job(JobName.SYNC, TENANT_HANDLERS[JobName.SYNC])
         arq_ctx: dict[str, Any] = {"app": ctx, "worker_id": "bench", "job_try": 1, "job_id": uuid.uuid4().hex}
         before = _usage()
         t0 = time.perf_counter()

@@ -22,12 +22,12 @@ from janitor.core.queue import JobBuffer
 from janitor.devtools.pytest_plugin import SignupFn, create_database
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.models import JobRun, RunStatus, TenantHeartbeat
-from janitor.jobs.names import JobName
-from janitor.jobs.recovery import fail_orphaned_runs, mark_alive
-from janitor.jobs.registry import dedupe_id, missing_handlers
+from janitor.jobs.names import JobName, dedupe_id
 from janitor.jobs.runner import TenantJob, tenant_job
 from janitor.sync.models import SyncRun
+from janitor.sync.recovery import fail_orphaned_runs, mark_alive
 from janitor_worker import main as worker_main
+from janitor_worker.registry import missing_handlers
 
 
 @pytest.fixture

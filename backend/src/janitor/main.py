@@ -17,12 +17,15 @@ from janitor.core import health
 from janitor.core.config import Settings, get_settings
 from janitor.core.context import build_context, close_context
 from janitor.core.errors import FieldError, ValidationErrorBody, install_error_handlers
+from janitor.core.events import Events
 from janitor.core.logging import RequestContextMiddleware, configure_logging
 from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from janitor.core.pagecache import PageCacheMiddleware
 from janitor.core.spa import SPAStaticFiles, spa_available
+from janitor.reports import events as report_events
 from janitor.reports.router import CACHED_REPORT_PATHS
 from janitor.reports.router import router as reports_router
+from janitor.sync import events as sync_events
 from janitor.sync.router import router as sync_router
 
 
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.metrics = Metrics()
+    app.state.events = wire_events()
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth)
@@ -68,6 +72,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Mounted last: API routes win, everything else is the SPA.
         app.mount("/", SPAStaticFiles(directory=settings.spa_dir, html=True), name="spa")
     return app
+
+
+def wire_events() -> Events:
+    """Who follows which change of an account's data (core/events.py): the packages deriving data
+    subscribe here, so the packages changing it need not import them."""
+    events = Events()
+    report_events.subscribe(events)
+    sync_events.subscribe(events)
+    return events
 
 
 def _document_validation_errors(app: FastAPI) -> None:

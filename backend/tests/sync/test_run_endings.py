@@ -23,10 +23,10 @@ from janitor.devtools.db_faults import refusing_writes
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import connect_all
 from janitor.jobs.names import JobName
-from janitor.jobs.recovery import fail_stalled_runs
 from janitor.jobs.runner import tenant_job
 from janitor.sync.models import SyncRun
-from janitor.sync.runner import run_sync
+from janitor.sync.recovery import fail_stalled_runs
+from janitor_worker.registry import TENANT_HANDLERS
 from mediasim import SimServer
 
 
@@ -42,7 +42,7 @@ async def slow_ctx(self_hosted: Settings) -> AsyncIterator[AppContext]:
 
 def _job(ctx: AppContext, user: SignedUp) -> Awaitable[str]:
     arq_ctx: dict[str, Any] = {"app": ctx, "worker_id": "test-worker", "job_try": 1, "job_id": uuid.uuid4().hex}
-    return tenant_job(JobName.SYNC, run_sync)(arq_ctx, str(user.account_id))
+    return tenant_job(JobName.SYNC, TENANT_HANDLERS[JobName.SYNC])(arq_ctx, str(user.account_id))
 
 
 async def _scalar(ctx: AppContext, sql: str, **params: Any) -> Any:
@@ -189,7 +189,7 @@ async def test_arqs_job_timeout_fails_the_run_and_the_next_refresh_starts_a_new_
         httpx.post(sim.info["admin"] + "/servers/pms:home/pace", json={"pace_ms": 100, "max_in_flight": 1})
         first = (await api.post("/api/v1/sync/runs?full=true", headers=user.headers)).json()
         worker = Worker(
-            functions=[tenant_job(JobName.SYNC, run_sync)],
+            functions=[tenant_job(JobName.SYNC, TENANT_HANDLERS[JobName.SYNC])],
             redis_pool=pool,
             burst=True,
             job_timeout=settings.worker_job_timeout_seconds,

@@ -10,8 +10,8 @@ from janitor.core.deps import AppContext
 from janitor.core.queue import JobBuffer
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.jobs.fanout import spread_offset
-from janitor.jobs.recovery import REPORTS_CHANGED, fail_orphaned_runs, mark_alive
 from janitor.sync.models import SyncRun
+from janitor.sync.recovery import REPORTS_CHANGED, fail_orphaned_runs, mark_alive
 from janitor.sync.schedule import DAY, catch_up_limit, latest_slot, owed_slot, schedule_daily
 
 

@@ -22,7 +22,10 @@ from janitor.core.migrations import head_revision, schema_is_current
 from janitor.core.queue import JobBuffer
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
-from janitor.jobs.recovery import (
+from janitor.jobs.runner import ArqJob, tenant_job
+from janitor.sync.models import SyncStatus
+from janitor.sync.progress import publish_end
+from janitor.sync.recovery import (
     ALIVE_TTL_SECONDS,
     REPORTS_CHANGED,
     RUNS_ENDED,
@@ -31,11 +34,8 @@ from janitor.jobs.recovery import (
     mark_alive,
     mark_gone,
 )
-from janitor.jobs.registry import TENANT_HANDLERS, missing_handlers
-from janitor.jobs.runner import ArqJob, tenant_job
-from janitor.sync.models import SyncStatus
-from janitor.sync.progress import publish_end
 from janitor.sync.schedule import schedule_daily, utcnow
+from janitor_worker.registry import TENANT_HANDLERS, missing_handlers
 
 log = structlog.get_logger("janitor.worker")
 

@@ -7,8 +7,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.models import Account, RefreshToken
-from janitor.connections.models import Connection
-from janitor.library.models import sync_seen_items
 
 
 class AccountRepository:
@@ -33,10 +31,8 @@ class AccountRepository:
         return account
 
     async def delete(self, account: Account) -> None:
-        # Tenant tables reference accounts ON DELETE CASCADE: one statement removes everything but
-        # the scratch rows of a full pass that may be running (keyed by connection, no foreign key).
-        connections = select(Connection.id).where(Connection.account_id == account.id)
-        await self.session.execute(delete(sync_seen_items).where(sync_seen_items.c.connection_id.in_(connections)))
+        # Tenant tables reference accounts ON DELETE CASCADE; what does not is removed by the
+        # subscribers of Change.ACCOUNT_DELETING (AuthService.delete_account).
         await self.session.execute(delete(Account).where(Account.id == account.id))
 
 

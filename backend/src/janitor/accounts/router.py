@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Response, status
 
+from janitor.accounts.deps import CurrentAccount
 from janitor.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
@@ -20,8 +22,9 @@ from janitor.accounts.schemas import (
 )
 from janitor.accounts.service import AuthService, IssuedSession
 from janitor.core.config import Settings
-from janitor.core.deps import ClientIP, ContextDep, CurrentAccount, SessionDep
+from janitor.core.deps import ClientIP, ContextDep, SessionDep, UowDep
 from janitor.core.errors import RateLimited, Unauthorized, error_responses
+from janitor.core.events import Change, EventsDep
 
 REFRESH_COOKIE = "mj_refresh"
 COOKIE_PATH = "/api/v1/auth"
@@ -106,8 +109,14 @@ async def change_password(
     "/delete", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(Unauthorized, WrongPassword)
 )
 async def delete_account(
-    body: DeleteAccountIn, account: CurrentAccount, session: SessionDep, ctx: ContextDep, response: Response
+    body: DeleteAccountIn,
+    account: CurrentAccount,
+    uow: UowDep,
+    ctx: ContextDep,
+    events: EventsDep,
+    response: Response,
 ) -> None:
     """Delete the account and every piece of data it owns. Asks for the password again."""
-    await _service(session, ctx).delete_account(account, password=body.password)
+    deleting = partial(events.publish, uow, account.id, Change.ACCOUNT_DELETING)
+    await _service(uow.session, ctx).delete_account(account, password=body.password, before=deleting)
     _clear_cookie(response, ctx.settings)

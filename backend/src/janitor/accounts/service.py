@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -138,8 +139,11 @@ class AuthService:
         log.info("password_changed", account_id=str(account.id))
         return await self._issue(account)
 
-    async def delete_account(self, account: Account, *, password: str) -> None:
+    async def delete_account(self, account: Account, *, password: str, before: Callable[[], Awaitable[None]]) -> None:
+        """``before`` runs once the password is checked, in the same transaction (the account's
+        ``Change.ACCOUNT_DELETING`` event)."""
         if not await verify_password(password, account.password_hash):
             raise WrongPassword("The password is not correct; the account was not deleted.")
+        await before()
         await self.accounts.delete(account)
         log.info("account_deleted", account_id=str(account.id))

@@ -8,13 +8,14 @@ import orjson
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import PlainTextResponse, Response
 
+from janitor.accounts.deps import CurrentAccount, data_changed
 from janitor.allowlists.errors import EntryNotFound, ImportInvalid, UnknownItems
 from janitor.allowlists.models import ListName
 from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportResult
 from janitor.allowlists.service import AllowlistService, parse_csv, to_csv_text, to_out
-from janitor.core.deps import CurrentAccount, SessionDep
+from janitor.core.deps import SessionDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.reports.deps import RefreshSummary
+from janitor.core.events import Change
 
 router = APIRouter(prefix="/api/v1/allowlists", tags=["allowlists"])
 
@@ -35,14 +36,18 @@ async def list_entries(
     "",
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(Unauthorized, UnknownItems),
-    dependencies=[RefreshSummary],
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
 async def add_entries(body: AddEntries, session: SessionDep, account: CurrentAccount) -> ImportResult:
     """Add report rows to a list (bulk). Entries match by server and id, so renames keep them."""
     return await AllowlistService(session, account.id).add(body)
 
 
-@router.patch("/{entry_id}", responses=error_responses(Unauthorized, EntryNotFound), dependencies=[RefreshSummary])
+@router.patch(
+    "/{entry_id}",
+    responses=error_responses(Unauthorized, EntryNotFound),
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
+)
 async def update_entry(
     entry_id: uuid.UUID, body: EntryUpdate, session: SessionDep, account: CurrentAccount
 ) -> EntryOut:
@@ -55,7 +60,7 @@ async def update_entry(
     "/{entry_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, EntryNotFound),
-    dependencies=[RefreshSummary],
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
 async def delete_entry(entry_id: uuid.UUID, session: SessionDep, account: CurrentAccount) -> None:
     """Remove an entry."""
@@ -76,7 +81,7 @@ async def delete_entry(entry_id: uuid.UUID, session: SessionDep, account: Curren
             "required": True,
         }
     },
-    dependencies=[RefreshSummary],
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
 async def import_entries(request: Request, session: SessionDep, account: CurrentAccount) -> ImportResult:
     """Import entries from CSV (header: list,title,guid,connection_id,upstream_id,note,expires_at) or a JSON

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from janitor.core.db import Base, new_id
+from janitor.core.db import Base, connection_tenant_key, new_id
 
 
 class ConnectionKind(StrEnum):
@@ -32,18 +31,6 @@ class ConnectionKind(StrEnum):
 class ConnectionStatus(StrEnum):
     OK = "ok"
     ERROR = "error"
-
-
-def connection_tenant_key(table: str) -> ForeignKeyConstraint:
-    """A row of a connection, keyed by (connection_id, account_id) together: one key lookup per insert
-    (instead of one per column) that also proves the row's account is its connection's. Deleting the
-    account or the connection deletes the row."""
-    return ForeignKeyConstraint(
-        ["connection_id", "account_id"],
-        ["connections.id", "connections.account_id"],
-        ondelete="CASCADE",
-        name=f"fk_{table}_connection_tenant",
-    )
 
 
 class Connection(Base):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from fastapi import APIRouter, status
 
+from janitor.accounts.deps import CurrentAccount, data_changed
 from janitor.connections.errors import (
     ConnectionExists,
     ConnectionNotFound,
@@ -33,9 +35,9 @@ from janitor.connections.schemas import (
     PlexPinStatusOut,
 )
 from janitor.connections.service import ConnectionService, to_out
-from janitor.core.deps import ContextDep, CurrentAccount, SessionDep
+from janitor.core.deps import ContextDep, SessionDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.reports.deps import RefreshCopies, RefreshSummary
+from janitor.core.events import Change, EventsDep
 
 router = APIRouter(prefix="/api/v1", tags=["connections"])
 
@@ -63,7 +65,7 @@ async def get_connection(
 @router.patch(
     "/connections/{connection_id}",
     responses=error_responses(Unauthorized, ConnectionNotFound, ConnectionValidationFailed),
-    dependencies=[RefreshSummary],
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
 async def update_connection(
     connection_id: uuid.UUID, body: ConnectionUpdate, session: SessionDep, account: CurrentAccount, ctx: ContextDep
@@ -76,13 +78,14 @@ async def update_connection(
     "/connections/{connection_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, ConnectionNotFound),
-    dependencies=[RefreshSummary, RefreshCopies],
+    dependencies=[data_changed(Change.REPORT_INPUTS, Change.PRESENT_ITEMS)],
 )
 async def delete_connection(
-    connection_id: uuid.UUID, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+    connection_id: uuid.UUID, uow: UowDep, account: CurrentAccount, ctx: ContextDep, events: EventsDep
 ) -> None:
     """Remove the connection and everything synced from it."""
-    await _service(session, account, ctx).delete(connection_id)
+    removing = partial(events.publish, uow, account.id, Change.SERVER_REMOVING)
+    await _service(uow.session, account, ctx).delete(connection_id, before=removing)
 
 
 @router.get(
@@ -100,7 +103,7 @@ async def get_path_mappings(
 @router.put(
     "/connections/{connection_id}/path-mappings",
     responses=error_responses(Unauthorized, ConnectionNotFound, PathMappingsNotApplicable),
-    dependencies=[RefreshSummary],
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
 async def set_path_mappings(
     connection_id: uuid.UUID, body: PathMappingsIn, session: SessionDep, account: CurrentAccount, ctx: ContextDep
@@ -210,7 +213,7 @@ async def list_libraries(
 @router.patch(
     "/libraries/{library_id}",
     responses=error_responses(Unauthorized, LibraryNotFound),
-    dependencies=[RefreshSummary, RefreshCopies],
+    dependencies=[data_changed(Change.REPORT_INPUTS, Change.PRESENT_ITEMS)],
 )
 async def update_library(
     library_id: uuid.UUID, body: LibraryUpdate, session: SessionDep, account: CurrentAccount, ctx: ContextDep

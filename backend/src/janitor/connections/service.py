@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +42,6 @@ from janitor.core.config import Settings
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.core.ssrf import upstream_http
 from janitor.library.copies import rebuild_copies, sample_paths, shared_files
-from janitor.sync.service import SyncService
 
 log = structlog.get_logger(__name__)
 
@@ -214,12 +213,13 @@ class ConnectionService:
         await self.session.flush()
         return connection
 
-    async def delete(self, connection_id: uuid.UUID) -> None:
-        """Remove the connection with everything synced from it. A sync of the account in progress is
-        cancelled first (in the same transaction): it stops within a second instead of failing on
-        rows that are gone, and what it read from the other servers is kept."""
+    async def delete(self, connection_id: uuid.UUID, *, before: Callable[[], Awaitable[None]]) -> None:
+        """Remove the connection with everything synced from it. ``before`` runs first, in the same
+        transaction (``Change.SERVER_REMOVING``: a sync of the account in progress is cancelled, so it
+        stops within a second instead of failing on rows that are gone, and what it read from the
+        other servers is kept)."""
         connection = await self.get(connection_id)
-        await SyncService(self.session, self.account.id).cancel_active()
+        await before()
         await self.connections.delete(connection)
         log.info("connection_deleted", connection_id=str(connection.id))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, ForeignKeyConstraint, MetaData, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,3 +36,15 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def connection_tenant_key(table: str) -> ForeignKeyConstraint:
+    """A row of a connection, keyed by (connection_id, account_id) together: one key lookup per insert
+    (instead of one per column) that also proves the row's account is its connection's. Deleting the
+    account or the connection deletes the row."""
+    return ForeignKeyConstraint(
+        ["connection_id", "account_id"],
+        ["connections.id", "connections.account_id"],
+        ondelete="CASCADE",
+        name=f"fk_{table}_connection_tenant",
+    )

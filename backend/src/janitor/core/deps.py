@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the request's unit of work and the signed-in account."""
+"""FastAPI dependencies: the process context and the request's unit of work (the signed-in account is
+``janitor.accounts.deps``)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,13 @@ from typing import Annotated
 
 from arq.connections import ArqRedis
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from janitor.accounts.models import Account
-from janitor.accounts.repository import AccountRepository
 from janitor.core.config import Settings
-from janitor.core.errors import AppError, Unauthorized
-from janitor.core.pagecache import AUTH_STATE_KEY, PageCache
+from janitor.core.errors import AppError
+from janitor.core.pagecache import PageCache
 from janitor.core.queue import JobBuffer
 from janitor.core.ratelimit import RateLimiter
-from janitor.core.security import InvalidToken, decode_access_token
 
 
 @dataclass
@@ -90,32 +87,6 @@ async def get_session(uow: UowDep) -> AsyncSession:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-_bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
-
-
-async def current_account(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Account:
-    if credentials is None:
-        raise Unauthorized()
-    try:
-        claims = decode_access_token(credentials.credentials, key=settings.secret_key.get_secret_value())
-    except InvalidToken:
-        raise Unauthorized("Your session is invalid or has expired. Sign in again.") from None
-    account = await AccountRepository(session).get(claims.account_id)
-    # Tokens issued before the last password change are dead (second precision, as in the token).
-    if account is None or claims.issued_at < account.credentials_changed_at.replace(microsecond=0):
-        raise Unauthorized("Your session is invalid or has expired. Sign in again.")
-    # For the report page cache (core/pagecache.py): the sign-in it may check on its own next time.
-    setattr(request.state, AUTH_STATE_KEY, (account.id, int(account.credentials_changed_at.timestamp())))
-    return account
-
-
-CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
 async def client_ip(request: Request) -> str:

@@ -8,14 +8,12 @@ from typing import Any
 import structlog
 from arq.connections import ArqRedis
 
-from janitor.jobs.names import JobName
-
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
 class PendingJob:
-    name: JobName
+    name: str  # a janitor.jobs.names.JobName (a StrEnum)
     args: tuple[Any, ...]
     dedupe_id: str
 
@@ -26,7 +24,7 @@ class JobBuffer:
 
     pending: list[PendingJob] = field(default_factory=list)
 
-    def enqueue(self, name: JobName, *args: Any, dedupe_id: str) -> None:
+    def enqueue(self, name: str, *args: Any, dedupe_id: str) -> None:
         self.pending.append(PendingJob(name, args, dedupe_id))
 
     def discard(self) -> None:
@@ -35,5 +33,5 @@ class JobBuffer:
     async def flush(self, redis: ArqRedis) -> None:
         jobs, self.pending = self.pending, []
         for job in jobs:
-            await redis.enqueue_job(job.name.value, *job.args, _job_id=job.dedupe_id)
-            log.info("job_enqueued", job=job.name.value, job_id=job.dedupe_id)
+            await redis.enqueue_job(str(job.name), *job.args, _job_id=job.dedupe_id)
+            log.info("job_enqueued", job=str(job.name), job_id=job.dedupe_id)

@@ -18,7 +18,7 @@ from janitor.devtools.pytest_plugin import SignedUp, running_client
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import tenant_job
 from janitor.main import create_app
-from janitor.sync.runner import run_sync
+from janitor_worker.registry import TENANT_HANDLERS
 from mediasim import SimServer, generate_world
 
 
@@ -62,7 +62,7 @@ RunJob = Callable[[SignedUp], Awaitable[None]]
 @pytest.fixture
 def run_job(job_ctx: AppContext) -> RunJob:
     """Runs the queued sync job of an account the way the worker does (same wrapper)."""
-    job = tenant_job(JobName.SYNC, run_sync)
+    job = tenant_job(JobName.SYNC, TENANT_HANDLERS[JobName.SYNC])
 
     async def run(user: SignedUp) -> None:
         arq_ctx: dict[str, Any] = {"app": job_ctx, "worker_id": "test-worker", "job_try": 1, "job_id": uuid.uuid4().hex}

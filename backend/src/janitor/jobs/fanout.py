@@ -9,8 +9,7 @@ from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.repository import AccountRepository
-from janitor.jobs.names import JobName
-from janitor.jobs.registry import dedupe_id
+from janitor.jobs.names import JobName, dedupe_id
 
 
 def spread_offset(account_id: object, window_seconds: int) -> int:

@@ -10,3 +10,8 @@ class JobName(StrEnum):
     SYNC = "sync"
     REPORT_SUMMARY = "report_summary"
     MEDIA_COPIES = "media_copies"
+
+
+def dedupe_id(name: JobName, key: object) -> str:
+    """The arq job id: jobs with the same id never stack (keyed by account, or by run for syncs)."""
+    return f"{name.value}:{key}"

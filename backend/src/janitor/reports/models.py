@@ -22,8 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from janitor.connections.models import connection_tenant_key
-from janitor.core.db import Base
+from janitor.core.db import Base, connection_tenant_key
 
 
 class ReportSettings(Base):

@@ -191,3 +191,22 @@ async def refresh_copies_job(job: TenantJob) -> None:
     await job.app.page_cache.bump_quietly(job.account.id)
     await refresh_summary_after_sync(job.app.sessionmaker, job.account.id, force=True)
     await job.app.page_cache.bump_quietly(job.account.id)
+
+
+class _ReportData:
+    """What the sync rebuilds at the end of every run (``janitor.sync.runner.ReportData``)."""
+
+    analyze_after_rows = ANALYZE_AFTER_ROWS
+
+    async def rebuild(
+        self, sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID, *, analyze: bool
+    ) -> None:
+        await refresh_data_after_sync(sessionmaker, account_id, analyze=analyze)
+
+    async def store_summary(
+        self, sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID, *, force: bool
+    ) -> None:
+        await refresh_summary_after_sync(sessionmaker, account_id, force=force)
+
+
+REPORT_DATA = _ReportData()

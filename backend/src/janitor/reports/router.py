@@ -10,12 +10,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.core.deps import AppContext, ContextDep, CurrentAccount, SessionDep
+from janitor.accounts.deps import CurrentAccount, data_changed
+from janitor.core.deps import AppContext, ContextDep, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
+from janitor.core.events import Change
 from janitor.reports.common import PageParams, ReportPage, every_page, to_csv
 from janitor.reports.copies import copy_text
 from janitor.reports.dashboard import Dashboard, dashboard
-from janitor.reports.deps import RefreshSummary
 from janitor.reports.duplicates import (
     DUPLICATE_COLUMNS,
     DuplicateAlbum,
@@ -69,7 +70,9 @@ async def get_report_settings(session: SessionDep, account: CurrentAccount) -> R
     return ReportSettingsOut.model_validate(await ReportSettingsService(session, account.id).get())
 
 
-@router.patch("/settings/reports", responses=error_responses(Unauthorized), dependencies=[RefreshSummary])
+@router.patch(
+    "/settings/reports", responses=error_responses(Unauthorized), dependencies=[data_changed(Change.REPORT_INPUTS)]
+)
 async def update_report_settings(
     body: ReportSettingsUpdate, session: SessionDep, account: CurrentAccount
 ) -> ReportSettingsOut:
@@ -216,7 +219,7 @@ class KeeperIn(BaseModel):
     "/reports/duplicates/keeper",
     status_code=204,
     responses=error_responses(Unauthorized, KeeperNotFound, DuplicateGroupChanged),
-    dependencies=[RefreshSummary],
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
 async def choose_duplicate_keeper(body: KeeperIn, session: SessionDep, account: CurrentAccount) -> None:
     """Keep this copy in this group instead of the proposed one. The choice holds while the group has

@@ -8,7 +8,8 @@ import orjson
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from janitor.core.deps import ContextDep, CurrentAccount, SessionDep, UowDep
+from janitor.accounts.deps import CurrentAccount
+from janitor.core.deps import ContextDep, SessionDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.sync.errors import SyncRunNotFound
 from janitor.sync.progress import channel

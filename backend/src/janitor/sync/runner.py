@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import structlog
 from sqlalchemy import delete, func, select, update
@@ -17,9 +18,8 @@ from janitor.connections.clients.errors import UpstreamAuthError, UpstreamError
 from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus, Library
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.core.deps import AppContext
-from janitor.jobs.runner import TenantJob
+from janitor.jobs.runner import TenantHandler, TenantJob
 from janitor.library.models import MediaItem, sync_seen_items
-from janitor.reports.precompute import ANALYZE_AFTER_ROWS, refresh_data_after_sync, refresh_summary_after_sync
 from janitor.sync.base import SourceResult, SyncContext
 from janitor.sync.freshness import NOT_REBUILT, REBUILD_FAILED, derived_stale_now
 from janitor.sync.jellyfin import sync_jellyfin
@@ -58,7 +58,33 @@ class Derived:
     error: str | None = NOT_REBUILT
 
 
-async def run_sync(job: TenantJob) -> None:
+class ReportData(Protocol):
+    """What the reports derive from the synced rows (``janitor.reports.precompute.REPORT_DATA``),
+    rebuilt at the end of every run. The worker's job registry hands it to ``sync_job``: the sync
+    does not import the reports, which read what it writes."""
+
+    # A source that changed this many rows or more is a bulk load: statistics are taken again.
+    analyze_after_rows: int
+
+    async def rebuild(
+        self, sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID, *, analyze: bool
+    ) -> None: ...
+
+    async def store_summary(
+        self, sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID, *, force: bool
+    ) -> None: ...
+
+
+def sync_job(report_data: ReportData) -> TenantHandler:
+    """The ``sync`` job's handler, rebuilding ``report_data`` after every run."""
+
+    async def run_sync(job: TenantJob) -> None:
+        await _run_sync(job, report_data)
+
+    return run_sync
+
+
+async def _run_sync(job: TenantJob, report_data: ReportData) -> None:
     """One run of every connection of the tenant. Every way out ends the run: ``complete``,
     ``partial``, ``failed`` or ``cancelled`` with its reason, written in a transaction of its own
     (never the job's), so the next refresh can start a new run. Only a run that something else
@@ -70,7 +96,7 @@ async def run_sync(job: TenantJob) -> None:
     progress = RunProgress(job.app, claimed.run_id, job.account.id)
     derived = Derived()
     try:
-        await _run(job, claimed, progress, derived)
+        await _run(job, claimed, progress, derived, report_data)
     except RunEnded:
         await progress.drain()
         job.log.warning("sync_ended_elsewhere", run_id=str(claimed.run_id))
@@ -109,7 +135,7 @@ async def _claim(job: TenantJob) -> Claimed | None:
     return Claimed(run.id, run.full, connections, libraries, stale_before)
 
 
-async def _run(job: TenantJob, run: Claimed, progress: RunProgress, derived: Derived) -> None:
+async def _run(job: TenantJob, run: Claimed, progress: RunProgress, derived: Derived, report_data: ReportData) -> None:
     app, account_id = job.app, job.account.id
     for conn in run.connections:
         progress.add(str(conn.id), conn.kind, conn.name)
@@ -145,12 +171,12 @@ async def _run(job: TenantJob, run: Claimed, progress: RunProgress, derived: Der
         # Statistics after a bulk load, and after any first pass: a new account's rows, however few,
         # are not in the statistics yet, and plans estimated without them can be off by thousands.
         bulk = any(
-            r.changed is None or r.changed >= ANALYZE_AFTER_ROWS or (r.first_pass and r.changed)
+            r.changed is None or r.changed >= report_data.analyze_after_rows or (r.first_pass and r.changed)
             for r in results.values()
         )
 
         async def rebuild_report_data(maker: async_sessionmaker[AsyncSession], account: uuid.UUID) -> None:
-            await refresh_data_after_sync(maker, account, analyze=bulk)
+            await report_data.rebuild(maker, account, analyze=bulk)
 
         progress.phase = "rebuilding report figures"
         if await progress.write() is Stop.ENDED:
@@ -175,7 +201,7 @@ async def _run(job: TenantJob, run: Claimed, progress: RunProgress, derived: Der
         raise RunEnded()
 
     async def store_summary(maker: async_sessionmaker[AsyncSession], account: uuid.UUID) -> None:
-        await refresh_summary_after_sync(maker, account, force=run.full)
+        await report_data.store_summary(maker, account, force=run.full)
 
     # The dashboard checks its stored figures against their inputs on every read (reports/dashboard.py):
     # figures that could not be stored here are computed when it opens, never shown stale.

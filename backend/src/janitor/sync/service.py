@@ -11,8 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.core.queue import JobBuffer
-from janitor.jobs.names import JobName
-from janitor.jobs.registry import dedupe_id
+from janitor.jobs.names import JobName, dedupe_id
 from janitor.sync.errors import SyncRunNotFound
 from janitor.sync.models import SyncRun, SyncStatus
 from janitor.sync.repository import SyncRunRepository

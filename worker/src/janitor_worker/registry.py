@@ -1,24 +1,22 @@
-"""Maps every ``JobName`` to its handler. The worker refuses to start if one is missing."""
+"""Maps every ``JobName`` to its handler. The worker refuses to start if one is missing.
+
+The registry sits at the top, above every package whose jobs it runs: it is where the sync is
+handed what the reports rebuild after it (``sync_job(REPORT_DATA)``)."""
 
 from __future__ import annotations
 
 from janitor.jobs.heartbeat import record_heartbeat
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import TenantHandler
-from janitor.reports.precompute import refresh_copies_job, refresh_summary_job
-from janitor.sync.runner import run_sync
+from janitor.reports.precompute import REPORT_DATA, refresh_copies_job, refresh_summary_job
+from janitor.sync.runner import sync_job
 
 TENANT_HANDLERS: dict[JobName, TenantHandler] = {
     JobName.HEARTBEAT: record_heartbeat,
-    JobName.SYNC: run_sync,
+    JobName.SYNC: sync_job(REPORT_DATA),
     JobName.REPORT_SUMMARY: refresh_summary_job,
     JobName.MEDIA_COPIES: refresh_copies_job,
 }
-
-
-def dedupe_id(name: JobName, key: object) -> str:
-    """The arq job id: jobs with the same id never stack (keyed by account, or by run for syncs)."""
-    return f"{name.value}:{key}"
 
 
 def missing_handlers(handlers: dict[JobName, TenantHandler] | None = None) -> list[JobName]:

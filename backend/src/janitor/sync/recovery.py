@@ -14,8 +14,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.jobs.models import JobRun, RunStatus
-from janitor.jobs.names import JobName
-from janitor.jobs.registry import dedupe_id
+from janitor.jobs.names import JobName, dedupe_id
 from janitor.sync.freshness import NOT_REBUILT
 from janitor.sync.models import SyncRun, SyncStatus
 

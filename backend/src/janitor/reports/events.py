@@ -1,0 +1,28 @@
+"""What the reports derive from an account's data, rebuilt in the background when it changes."""
+
+from __future__ import annotations
+
+import uuid
+
+from janitor.core.deps import UnitOfWork
+from janitor.core.events import Change, Events
+from janitor.jobs.names import JobName
+
+
+async def summary_later(uow: UnitOfWork, account_id: uuid.UUID) -> None:
+    # The dashboard's figures are recomputed after the write, instead of by the next dashboard read.
+    uow.jobs.enqueue(
+        JobName.REPORT_SUMMARY, str(account_id), dedupe_id=f"{JobName.REPORT_SUMMARY.value}:{uuid.uuid4()}"
+    )
+
+
+async def copies_later(uow: UnitOfWork, account_id: uuid.UUID) -> None:
+    # Which files the servers share, the duplicate candidates and the dashboard are rebuilt. Meanwhile
+    # no item hides behind a copy that is gone or switched off (library.copies.folded checks the
+    # primary at read time).
+    uow.jobs.enqueue(JobName.MEDIA_COPIES, str(account_id), dedupe_id=f"{JobName.MEDIA_COPIES.value}:{uuid.uuid4()}")
+
+
+def subscribe(events: Events) -> None:
+    events.subscribe(Change.REPORT_INPUTS, summary_later)
+    events.subscribe(Change.PRESENT_ITEMS, copies_later)
