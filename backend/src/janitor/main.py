@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from janitor.accounts.router import account_router, auth
 from janitor.allowlists.router import router as allowlists_router
@@ -63,6 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
+    # Outermost: everything inside (rate limits, logs) sees the client as the trusted proxies name
+    # it, and a client that connects directly cannot name itself. The server runs with
+    # --no-proxy-headers (Dockerfile), so this is the only place forwarding headers are read.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     _document_validation_errors(app)
     if spa_available(settings.spa_dir):
         # Mounted last: API routes win, everything else is the SPA.
