@@ -96,7 +96,12 @@ class AuthService:
         pair = _subject(email, ip)
         await self.limiter.check(self.login_fail_limit, pair)
         account = await self.accounts.by_email(email)
-        if not await verify_password(password, account.password_hash if account else None) or account is None:
+        if (
+            not await verify_password(
+                password, account.password_hash if account else None, rounds=self.settings.bcrypt_rounds
+            )
+            or account is None
+        ):
             await self.limiter.hit(self.login_fail_limit, pair)
             raise InvalidCredentials()
         await self.limiter.reset(self.login_fail_limit, pair)
@@ -128,7 +133,7 @@ class AuthService:
             await self.tokens.revoke_family(row.account_id, row.family_id, datetime.now(UTC))
 
     async def change_password(self, account: Account, *, current: str, new: str) -> IssuedSession:
-        if not await verify_password(current, account.password_hash):
+        if not await verify_password(current, account.password_hash, rounds=self.settings.bcrypt_rounds):
             raise WrongPassword()
         now = datetime.now(UTC)
         account.password_hash = await hash_password(new, rounds=self.settings.bcrypt_rounds)
@@ -139,7 +144,7 @@ class AuthService:
         return await self._issue(account)
 
     async def delete_account(self, account: Account, *, password: str) -> None:
-        if not await verify_password(password, account.password_hash):
+        if not await verify_password(password, account.password_hash, rounds=self.settings.bcrypt_rounds):
             raise WrongPassword("The password is not correct; the account was not deleted.")
         await self.accounts.delete(account)
         log.info("account_deleted", account_id=str(account.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -17,9 +18,19 @@ JWT_ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm are rejecte
 ACCESS = "access"
 BCRYPT_MAX_BYTES = 72
 
-# A real bcrypt hash of a random password, checked when the email is unknown so that
-# response time does not reveal which emails have accounts.
-_DUMMY_HASH = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=4))
+
+@functools.cache
+def dummy_hash(rounds: int) -> bytes:
+    """A real bcrypt hash of a random password at the cost of real ones, made once per cost and
+    checked when the email is unknown, so that response time does not tell which emails have
+    accounts."""
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=rounds))
+
+
+def bcrypt_cost(hashed: str | bytes) -> int:
+    """The cost factor written in a bcrypt hash (``$2b$12$...`` -> 12)."""
+    text = hashed.decode() if isinstance(hashed, bytes) else hashed
+    return int(text.split("$")[2])
 
 
 async def hash_password(password: str, *, rounds: int) -> str:
@@ -28,11 +39,13 @@ async def hash_password(password: str, *, rounds: int) -> str:
     return hashed.decode()
 
 
-async def verify_password(password: str, hashed: str | None) -> bool:
+async def verify_password(password: str, hashed: str | None, *, rounds: int) -> bool:
+    """Check a password; with no hash (unknown email) check a stand-in of cost ``rounds`` (the
+    configured cost of new hashes) so that the answer takes as long, and is False."""
     raw = password.encode()
     if len(raw) > BCRYPT_MAX_BYTES:
         return False
-    target = hashed.encode() if hashed else _DUMMY_HASH
+    target = hashed.encode() if hashed else dummy_hash(rounds)
     ok = await to_thread.run_sync(lambda: bcrypt.checkpw(raw, target))
     return ok and hashed is not None
 
