@@ -69,7 +69,12 @@ class AuthService:
             )
         )
         ttl = self.settings.access_token_ttl_seconds
-        access = issue_access_token(account.id, key=self.settings.secret_key.get_secret_value(), ttl_seconds=ttl)
+        access = issue_access_token(
+            account.id,
+            key=self.settings.secret_key.get_secret_value(),
+            ttl_seconds=ttl,
+            session_version=account.session_version,
+        )
         return IssuedSession(
             Session(access_token=access, expires_in=ttl, account=AccountOut.model_validate(account)), plain
         )
@@ -138,8 +143,12 @@ class AuthService:
         now = datetime.now(UTC)
         account.password_hash = await hash_password(new, rounds=self.settings.bcrypt_rounds)
         account.credentials_changed_at = now
+        # Counted up in the database (a concurrent change waits for this row and counts on from
+        # here): every access token of an older version is refused from now on.
+        account.session_version = Account.session_version + 1
         await self.tokens.revoke_all(account.id, now)
         await self.db.flush()
+        await self.db.refresh(account, ["session_version"])
         log.info("password_changed", account_id=str(account.id))
         return await self._issue(account)
 

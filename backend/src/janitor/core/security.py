@@ -16,6 +16,7 @@ from anyio import to_thread
 
 JWT_ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm are rejected
 ACCESS = "access"
+SESSION_VERSION = "sv"  # claim: the account's session version the token belongs to
 BCRYPT_MAX_BYTES = 72
 
 
@@ -54,13 +55,22 @@ async def verify_password(password: str, hashed: str | None, *, rounds: int) -> 
 class AccessClaims:
     account_id: uuid.UUID
     issued_at: datetime
+    session_version: int  # the account's session_version when the token was issued
 
 
-def issue_access_token(account_id: uuid.UUID, *, key: str, ttl_seconds: int, now: datetime | None = None) -> str:
+def issue_access_token(
+    account_id: uuid.UUID,
+    *,
+    key: str,
+    ttl_seconds: int,
+    session_version: int = 0,
+    now: datetime | None = None,
+) -> str:
     now = now or datetime.now(UTC)
     claims = {
         "sub": str(account_id),
         "type": ACCESS,
+        SESSION_VERSION: session_version,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
         "jti": secrets.token_hex(8),
@@ -90,13 +100,17 @@ def decode_access_token(token: str, *, key: str) -> AccessClaims:
             token,
             key,
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "iat", "sub", "type"]},
+            options={"require": ["exp", "iat", "sub", "type", SESSION_VERSION]},
         )
         if claims["type"] != ACCESS:
             raise InvalidToken("wrong token type")
+        version = claims[SESSION_VERSION]
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise InvalidToken("session version is not an integer")
         verified = AccessClaims(
             account_id=uuid.UUID(str(claims["sub"])),
             issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+            session_version=version,
         )
         expires = int(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
