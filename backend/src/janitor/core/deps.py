@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from janitor.accounts.models import Account
 from janitor.accounts.repository import AccountRepository
+from janitor.core.audit import SecurityEvents
 from janitor.core.config import Settings
 from janitor.core.errors import AppError, Unauthorized
 from janitor.core.pagecache import AUTH_STATE_KEY, PageCache
@@ -120,7 +121,16 @@ CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
 async def client_ip(request: Request) -> str:
+    # The trusted proxies' word is already applied (ProxyHeadersMiddleware in main.py).
     return request.client.host if request.client else "unknown"
 
 
 ClientIP = Annotated[str, Depends(client_ip)]
+
+
+async def security_events(request: Request) -> SecurityEvents:
+    events: SecurityEvents = request.app.state.metrics.security
+    return events
+
+
+SecurityEventsDep = Annotated[SecurityEvents, Depends(security_events)]
