@@ -101,7 +101,10 @@ test('a common password is refused under the password field, with what to do ins
 	await page.getByRole('button', { name: 'Create account' }).click();
 	await expect(page.locator('#password-error')).toContainText('most common passwords');
 	await expect(page.locator('#password-error')).toContainText('choose one of your own');
-	await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+	await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute(
+		'aria-invalid',
+		'true'
+	);
 	await expect(page).toHaveURL(/\/signup$/);
 });
 
