@@ -36,4 +36,5 @@ USER janitor
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/healthz', timeout=2).status != 200)"
-CMD ["uvicorn", "janitor.main:app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--no-access-log"]
+# --no-proxy-headers: forwarding headers are read by the app, from JANITOR_TRUSTED_PROXIES only.
+CMD ["uvicorn", "janitor.main:app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--no-access-log"]

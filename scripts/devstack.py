@@ -219,6 +219,7 @@ class Stack:
                 self.args.host,
                 "--port",
                 str(self.args.port),
+                "--no-proxy-headers",  # as the image: the app reads them from JANITOR_TRUSTED_PROXIES only
                 "--no-access-log",
             ],
             env,

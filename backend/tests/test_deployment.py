@@ -41,7 +41,8 @@ def test_api_and_worker_start_only_after_a_successful_migration(compose: dict[st
 
 def test_ports_volumes_and_commands(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert services["api"]["ports"] == ["${JANITOR_HTTP_PORT:-8000}:8000"]
+    # published on the host's loopback only: the documented reverse proxy on the host is the way in
+    assert services["api"]["ports"] == ["127.0.0.1:${JANITOR_HTTP_PORT:-8000}:8000"]
     assert "/api/readyz" in " ".join(services["api"]["healthcheck"]["test"])
     assert services["worker"]["command"] == ["arq", "janitor_worker.main.WorkerSettings"]
     assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]

@@ -92,6 +92,22 @@ test('sign-up errors from the server are shown next to the form', async ({ page 
 	await expect(page).toHaveURL(/\/signup$/);
 });
 
+test('a common password is refused under the password field, with what to do instead', async ({
+	page
+}) => {
+	await page.goto('/signup');
+	await page.getByLabel('Email').fill(uniqueEmail());
+	await page.getByLabel('Password', { exact: true }).fill('Password123');
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await expect(page.locator('#password-error')).toContainText('most common passwords');
+	await expect(page.locator('#password-error')).toContainText('choose one of your own');
+	await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute(
+		'aria-invalid',
+		'true'
+	);
+	await expect(page).toHaveURL(/\/signup$/);
+});
+
 test('a deep link while logged out goes to login and back', async ({ page }) => {
 	const { email, password } = await signUp(page);
 	await logOutViaUserMenu(page, email);

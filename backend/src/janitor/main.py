@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from janitor.accounts.router import account_router, auth
 from janitor.allowlists.router import router as allowlists_router
@@ -21,6 +23,7 @@ from janitor.core.events import Events
 from janitor.core.logging import RequestContextMiddleware, configure_logging
 from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from janitor.core.pagecache import PageCacheMiddleware
+from janitor.core.security import dummy_hash
 from janitor.core.spa import SPAStaticFiles, spa_available
 from janitor.reports import events as report_events
 from janitor.reports.router import CACHED_REPORT_PATHS
@@ -36,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.ctx = await build_context(settings)
+        # The stand-in hash for unknown emails costs a real hash's time: make it before the first login.
+        await to_thread.run_sync(dummy_hash, settings.bcrypt_rounds)
         try:
             yield
         finally:
@@ -67,6 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
+    # Outermost: everything inside (rate limits, logs) sees the client as the trusted proxies name
+    # it, and a client that connects directly cannot name itself. The server runs with
+    # --no-proxy-headers (Dockerfile), so this is the only place forwarding headers are read.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     _document_validation_errors(app)
     if spa_available(settings.spa_dir):
         # Mounted last: API routes win, everything else is the SPA.

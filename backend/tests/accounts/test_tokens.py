@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 
+from janitor.accounts.repository import AccountRepository
 from janitor.core.config import Settings
+from janitor.core.deps import AppContext
 from janitor.core.security import issue_access_token
 from janitor.devtools.pytest_plugin import SignupFn
 
@@ -73,10 +75,12 @@ async def test_wrong_type_and_missing_claims_are_rejected(
     user = await signup()
     key = settings.secret_key.get_secret_value()
     now = int(time.time())
-    base = {"sub": str(user.account_id), "type": "access", "iat": now, "exp": now + 600}
+    base = {"sub": str(user.account_id), "type": "access", "iat": now, "exp": now + 600, "sv": 0}
     assert (await _me(client, jwt.encode(base, key, algorithm="HS256"))).status_code == 200
     assert (await _me(client, jwt.encode({**base, "type": "refresh"}, key, algorithm="HS256"))).status_code == 401
-    for claim in ("exp", "iat", "sub", "type"):
+    for version in ("0", 0.0, True, None, 1):
+        assert (await _me(client, jwt.encode({**base, "sv": version}, key, algorithm="HS256"))).status_code == 401
+    for claim in ("exp", "iat", "sub", "type", "sv"):
         partial = {k: v for k, v in base.items() if k != claim}
         assert (await _me(client, jwt.encode(partial, key, algorithm="HS256"))).status_code == 401, claim
     assert (await _me(client, jwt.encode({**base, "sub": "not-a-uuid"}, key, algorithm="HS256"))).status_code == 401
@@ -90,3 +94,35 @@ async def test_token_of_deleted_account_is_rejected(
     key = settings.secret_key.get_secret_value()
     ghost = issue_access_token(uuid.uuid4(), key=key, ttl_seconds=600)
     assert (await _me(client, ghost)).status_code == 401
+
+
+async def test_a_token_issued_in_the_same_second_as_a_password_change_is_refused(
+    client: httpx.AsyncClient, signup: SignupFn, settings: Settings, ctx: AppContext
+) -> None:
+    user = await signup()
+    key = settings.secret_key.get_secret_value()
+    r = await client.post(
+        "/api/v1/account/password",
+        json={"current_password": user.password, "new_password": user.password + " changed"},
+        headers=user.headers,
+    )
+    assert r.status_code == 200, r.text
+    async with ctx.sessionmaker() as session:
+        account = await AccountRepository(session).get(user.account_id)
+        assert account is not None
+        changed_at = account.credentials_changed_at
+    # Issued at the very instant of the change, under the sign-in from before it: a comparison of
+    # whole seconds (iat against the change time) cannot tell it from a token issued just after.
+    before = issue_access_token(user.account_id, key=key, ttl_seconds=600, now=changed_at)
+    assert (await _me(client, before)).status_code == 401
+    assert (await _me(client, user.access_token)).status_code == 401
+    assert (await _me(client, r.json()["access_token"])).status_code == 200
+    # and a second change retires the tokens of the first
+    second = await client.post(
+        "/api/v1/account/password",
+        json={"current_password": user.password + " changed", "new_password": user.password + " again"},
+        headers={"Authorization": f"Bearer {r.json()['access_token']}"},
+    )
+    assert second.status_code == 200
+    assert (await _me(client, r.json()["access_token"])).status_code == 401
+    assert (await _me(client, second.json()["access_token"])).status_code == 200

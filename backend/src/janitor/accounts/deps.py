@@ -31,11 +31,12 @@ async def current_account(
     except InvalidToken:
         raise Unauthorized("Your session is invalid or has expired. Sign in again.") from None
     account = await AccountRepository(session).get(claims.account_id)
-    # Tokens issued before the last password change are dead (second precision, as in the token).
-    if account is None or claims.issued_at < account.credentials_changed_at.replace(microsecond=0):
+    # Tokens issued before the last password change carry an older session version: dead, however
+    # close in time to the change they were issued.
+    if account is None or claims.session_version != account.session_version:
         raise Unauthorized("Your session is invalid or has expired. Sign in again.")
     # For the report page cache (core/pagecache.py): the sign-in it may check on its own next time.
-    setattr(request.state, AUTH_STATE_KEY, (account.id, int(account.credentials_changed_at.timestamp())))
+    setattr(request.state, AUTH_STATE_KEY, (account.id, account.session_version))
     return account
 
 

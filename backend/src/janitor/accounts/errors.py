@@ -2,6 +2,12 @@ from janitor.core.errors import AppError, Conflict, Unauthorized
 
 
 class EmailTaken(Conflict):
+    """Policy (issue 14): sign-up says so when an email has an account. Sign-up signs the new account
+    in at once, so without e-mail verification there is no answer that is the same either way: a
+    session for one, none for the other. The sign-up limit per address bounds how fast anyone can
+    ask. When e-mail verification comes, sign-up answers "check your inbox" either way and mails
+    the owner of an existing account instead."""
+
     code = "email_taken"
     message = "An account with this email already exists. Sign in instead."
 

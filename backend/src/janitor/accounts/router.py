@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Response, status
+from fastapi import APIRouter, Cookie, Depends, Response, status
 
 from janitor.accounts.deps import CurrentAccount
 from janitor.accounts.errors import (
@@ -22,7 +22,7 @@ from janitor.accounts.schemas import (
 )
 from janitor.accounts.service import AuthService, IssuedSession
 from janitor.core.config import Settings
-from janitor.core.deps import ClientIP, ContextDep, SessionDep, UowDep
+from janitor.core.deps import ClientIP, ContextDep, SecurityEventsDep, SessionDep, UowDep
 from janitor.core.errors import RateLimited, Unauthorized, error_responses
 from janitor.core.events import Change, EventsDep
 
@@ -35,8 +35,11 @@ account_router = APIRouter(prefix="/api/v1/account", tags=["account"])
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
 
 
-def _service(session: SessionDep, ctx: ContextDep) -> AuthService:
-    return AuthService(session, settings=ctx.settings, limiter=ctx.limiter)
+def _service(session: SessionDep, ctx: ContextDep, events: SecurityEventsDep) -> AuthService:
+    return AuthService(session, settings=ctx.settings, limiter=ctx.limiter, events=events)
+
+
+Service = Annotated[AuthService, Depends(_service)]
 
 
 def _set_cookie(response: Response, issued: IssuedSession, settings: Settings) -> Session:
@@ -63,30 +66,32 @@ def _clear_cookie(response: Response, settings: Settings) -> None:
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(EmailTaken, RateLimited),
 )
-async def signup(body: SignupIn, session: SessionDep, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
+async def signup(body: SignupIn, service: Service, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
     """Create an account and sign in. Sets the refresh-token cookie."""
-    issued = await _service(session, ctx).signup(email=body.email, password=body.password, ip=ip)
+    issued = await service.signup(email=body.email, password=body.password, ip=ip)
     return _set_cookie(response, issued, ctx.settings)
 
 
 @auth.post("/login", responses=error_responses(InvalidCredentials, RateLimited))
-async def login(body: Credentials, session: SessionDep, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
+async def login(body: Credentials, service: Service, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
     """Sign in with email and password. Sets the refresh-token cookie."""
-    issued = await _service(session, ctx).login(email=body.email, password=body.password, ip=ip)
+    issued = await service.login(email=body.email, password=body.password, ip=ip)
     return _set_cookie(response, issued, ctx.settings)
 
 
 @auth.post("/refresh", responses=error_responses(InvalidRefreshToken))
-async def refresh(session: SessionDep, ctx: ContextDep, response: Response, token: RefreshCookie = None) -> Session:
+async def refresh(
+    service: Service, ctx: ContextDep, ip: ClientIP, response: Response, token: RefreshCookie = None
+) -> Session:
     """Exchange the refresh-token cookie for a new access token; the cookie is rotated."""
-    issued = await _service(session, ctx).refresh(token=token)
+    issued = await service.refresh(token=token, ip=ip)
     return _set_cookie(response, issued, ctx.settings)
 
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(session: SessionDep, ctx: ContextDep, response: Response, token: RefreshCookie = None) -> None:
+async def logout(service: Service, ctx: ContextDep, response: Response, token: RefreshCookie = None) -> None:
     """End this sign-in: its refresh tokens are revoked and the cookie is cleared."""
-    await _service(session, ctx).logout(token=token)
+    await service.logout(token=token)
     _clear_cookie(response, ctx.settings)
 
 
@@ -98,10 +103,10 @@ async def me(account: CurrentAccount) -> AccountOut:
 
 @account_router.post("/password", responses=error_responses(Unauthorized, WrongPassword))
 async def change_password(
-    body: ChangePasswordIn, account: CurrentAccount, session: SessionDep, ctx: ContextDep, response: Response
+    body: ChangePasswordIn, account: CurrentAccount, service: Service, ctx: ContextDep, ip: ClientIP, response: Response
 ) -> Session:
     """Change the password. Every other session is signed out; this one gets fresh tokens."""
-    issued = await _service(session, ctx).change_password(account, current=body.current_password, new=body.new_password)
+    issued = await service.change_password(account, current=body.current_password, new=body.new_password, ip=ip)
     return _set_cookie(response, issued, ctx.settings)
 
 
@@ -111,12 +116,14 @@ async def change_password(
 async def delete_account(
     body: DeleteAccountIn,
     account: CurrentAccount,
+    service: Service,
     uow: UowDep,
-    ctx: ContextDep,
     events: EventsDep,
+    ctx: ContextDep,
+    ip: ClientIP,
     response: Response,
 ) -> None:
     """Delete the account and every piece of data it owns. Asks for the password again."""
     deleting = partial(events.publish, uow, account.id, Change.ACCOUNT_DELETING)
-    await _service(uow.session, ctx).delete_account(account, password=body.password, before=deleting)
+    await service.delete_account(account, password=body.password, ip=ip, before=deleting)
     _clear_cookie(response, ctx.settings)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from janitor.accounts.passwords import is_common
 from janitor.core.security import BCRYPT_MAX_BYTES
 
 MIN_PASSWORD_CHARS = 10
@@ -33,6 +34,11 @@ def check_password(value: str) -> str:
         )
     if not value.strip():
         raise ValueError("must not be only spaces")
+    if is_common(value):
+        raise ValueError(
+            "is one of the most common passwords, the first ones tried against any account; "
+            "choose one of your own, e.g. three or four unrelated words"
+        )
     return value
 
 

@@ -22,7 +22,9 @@ from janitor.accounts.errors import (
 from janitor.accounts.models import Account, RefreshToken
 from janitor.accounts.repository import AccountRepository, RefreshTokenRepository
 from janitor.accounts.schemas import AccountOut, Session
+from janitor.core.audit import SecurityEvent, SecurityEvents
 from janitor.core.config import Settings
+from janitor.core.errors import RateLimited
 from janitor.core.ratelimit import Limit, RateLimiter
 from janitor.core.security import (
     hash_password,
@@ -47,16 +49,26 @@ def _subject(*parts: str) -> str:
 
 
 class AuthService:
-    def __init__(self, session: AsyncSession, *, settings: Settings, limiter: RateLimiter) -> None:
+    def __init__(
+        self, session: AsyncSession, *, settings: Settings, limiter: RateLimiter, events: SecurityEvents
+    ) -> None:
         self.db = session
         self.settings = settings
         self.limiter = limiter
+        self.events = events
         self.accounts = AccountRepository(session)
         self.tokens = RefreshTokenRepository(session)
         s = settings
         self.login_ip_limit = Limit("login-ip", s.login_attempts_per_ip, s.login_window_seconds)
         self.login_fail_limit = Limit("login-fail", s.login_failures_per_account_ip, s.login_window_seconds)
         self.signup_ip_limit = Limit("signup-ip", s.signups_per_ip, s.signup_window_seconds)
+
+    async def _consume(self, limit: Limit, subject: str, *, ip: str) -> None:
+        try:
+            await self.limiter.consume(limit, subject)
+        except RateLimited:
+            self.events.record(SecurityEvent.RATE_LIMITED, client=ip, limit=limit.name)
+            raise
 
     async def _issue(self, account: Account, *, family_id: uuid.UUID | None = None) -> IssuedSession:
         now = datetime.now(UTC)
@@ -70,13 +82,18 @@ class AuthService:
             )
         )
         ttl = self.settings.access_token_ttl_seconds
-        access = issue_access_token(account.id, key=self.settings.secret_key.get_secret_value(), ttl_seconds=ttl)
+        access = issue_access_token(
+            account.id,
+            key=self.settings.secret_key.get_secret_value(),
+            ttl_seconds=ttl,
+            session_version=account.session_version,
+        )
         return IssuedSession(
             Session(access_token=access, expires_in=ttl, account=AccountOut.model_validate(account)), plain
         )
 
     async def signup(self, *, email: str, password: str, ip: str) -> IssuedSession:
-        await self.limiter.consume(self.signup_ip_limit, _subject(ip))
+        await self._consume(self.signup_ip_limit, _subject(ip), ip=ip)
         if await self.accounts.by_email(email) is not None:
             raise EmailTaken()
         hashed = await hash_password(password, rounds=self.settings.bcrypt_rounds)
@@ -93,17 +110,33 @@ class AuthService:
     async def login(self, *, email: str, password: str, ip: str) -> IssuedSession:
         # Per address for everything, and per (account, address) for failures: a stranger
         # elsewhere can exhaust only their own budget, never lock the owner out.
-        await self.limiter.consume(self.login_ip_limit, _subject(ip))
+        await self._consume(self.login_ip_limit, _subject(ip), ip=ip)
         pair = _subject(email, ip)
-        await self.limiter.check(self.login_fail_limit, pair)
         account = await self.accounts.by_email(email)
-        if not await verify_password(password, account.password_hash if account else None) or account is None:
-            await self.limiter.hit(self.login_fail_limit, pair)
+        account_id = account.id if account else None
+        try:
+            await self.limiter.check(self.login_fail_limit, pair)
+        except RateLimited:
+            self.events.record(
+                SecurityEvent.RATE_LIMITED, client=ip, account_id=account_id, limit=self.login_fail_limit.name
+            )
+            raise
+        hashed = account.password_hash if account else None
+        if not await verify_password(password, hashed, rounds=self.settings.bcrypt_rounds) or account is None:
+            failures = await self.limiter.hit(self.login_fail_limit, pair)
+            self.events.record(SecurityEvent.LOGIN_FAILED, client=ip, account_id=account_id)
+            if failures == self.login_fail_limit.max_hits:
+                self.events.record(
+                    SecurityEvent.LOGIN_LOCKOUT,
+                    client=ip,
+                    account_id=account_id,
+                    seconds=self.login_fail_limit.window_seconds,
+                )
             raise InvalidCredentials()
         await self.limiter.reset(self.login_fail_limit, pair)
         return await self._issue(account)
 
-    async def refresh(self, *, token: str | None) -> IssuedSession:
+    async def refresh(self, *, token: str | None, ip: str) -> IssuedSession:
         if not token:
             raise InvalidRefreshToken()
         row = await self.tokens.by_hash(hash_refresh_token(token))
@@ -112,7 +145,7 @@ class AuthService:
         now = datetime.now(UTC)
         if row.used_at is not None or row.revoked_at is not None or not await self.tokens.mark_used(row.id, now):
             await self.tokens.revoke_family(row.account_id, row.family_id, now)
-            log.warning("refresh_token_reuse", account_id=str(row.account_id))
+            self.events.record(SecurityEvent.REFRESH_TOKEN_REUSE, client=ip, account_id=row.account_id)
             raise RefreshTokenReused()
         if row.expires_at <= now:
             raise InvalidRefreshToken()
@@ -128,22 +161,30 @@ class AuthService:
         if row is not None:
             await self.tokens.revoke_family(row.account_id, row.family_id, datetime.now(UTC))
 
-    async def change_password(self, account: Account, *, current: str, new: str) -> IssuedSession:
-        if not await verify_password(current, account.password_hash):
+    async def change_password(self, account: Account, *, current: str, new: str, ip: str) -> IssuedSession:
+        if not await verify_password(current, account.password_hash, rounds=self.settings.bcrypt_rounds):
+            self.events.record(SecurityEvent.REAUTH_FAILED, client=ip, account_id=account.id, action="change_password")
             raise WrongPassword()
         now = datetime.now(UTC)
         account.password_hash = await hash_password(new, rounds=self.settings.bcrypt_rounds)
         account.credentials_changed_at = now
+        # Counted up in the database (a concurrent change waits for this row and counts on from
+        # here): every access token of an older version is refused from now on.
+        account.session_version = Account.session_version + 1
         await self.tokens.revoke_all(account.id, now)
         await self.db.flush()
-        log.info("password_changed", account_id=str(account.id))
+        await self.db.refresh(account, ["session_version"])
+        self.events.record(SecurityEvent.PASSWORD_CHANGED, client=ip, account_id=account.id)
         return await self._issue(account)
 
-    async def delete_account(self, account: Account, *, password: str, before: Callable[[], Awaitable[None]]) -> None:
+    async def delete_account(
+        self, account: Account, *, password: str, ip: str, before: Callable[[], Awaitable[None]]
+    ) -> None:
         """``before`` runs once the password is checked, in the same transaction (the account's
         ``Change.ACCOUNT_DELETING`` event)."""
-        if not await verify_password(password, account.password_hash):
+        if not await verify_password(password, account.password_hash, rounds=self.settings.bcrypt_rounds):
+            self.events.record(SecurityEvent.REAUTH_FAILED, client=ip, account_id=account.id, action="delete_account")
             raise WrongPassword("The password is not correct; the account was not deleted.")
         await before()
         await self.accounts.delete(account)
-        log.info("account_deleted", account_id=str(account.id))
+        self.events.record(SecurityEvent.ACCOUNT_DELETED, client=ip, account_id=account.id)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values shipped in .env.example; the app refuses to run in production with any of them.
 PLACEHOLDER_SECRET = "change-me-to-a-long-random-string"
@@ -35,6 +36,11 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     signups_per_ip: int = Field(default=10, ge=1)
     signup_window_seconds: int = Field(default=3600, ge=1)
+    # Addresses or networks of the reverse proxies in front of the API. Only a connection from one
+    # of them may say who the client is (X-Forwarded-For, X-Forwarded-Proto); the client is then the
+    # right-most address in X-Forwarded-For that is not one of them. Empty: no forwarding header is
+    # believed, the client is the connecting address. Comma-separated in the environment.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Hosted mode (the default) may only reach public addresses; a self-hosted install sets this
     # to reach servers on its own network (private ranges and loopback; never cloud metadata).
@@ -75,6 +81,18 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: Any) -> list[str]:
+        items = [p.strip() for p in value.split(",")] if isinstance(value, str) else list(value)
+        networks = []
+        for item in filter(None, items):
+            try:
+                networks.append(str(ipaddress.ip_network(item)))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 172.18.0.1 or 10.0.0.0/8)") from None
+        return networks
 
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:

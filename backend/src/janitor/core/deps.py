@@ -11,6 +11,7 @@ from arq.connections import ArqRedis
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from janitor.core.audit import SecurityEvents
 from janitor.core.config import Settings
 from janitor.core.errors import AppError
 from janitor.core.pagecache import PageCache
@@ -90,7 +91,16 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def client_ip(request: Request) -> str:
+    # The trusted proxies' word is already applied (ProxyHeadersMiddleware in main.py).
     return request.client.host if request.client else "unknown"
 
 
 ClientIP = Annotated[str, Depends(client_ip)]
+
+
+async def security_events(request: Request) -> SecurityEvents:
+    events: SecurityEvents = request.app.state.metrics.security
+    return events
+
+
+SecurityEventsDep = Annotated[SecurityEvents, Depends(security_events)]

@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from janitor.core.audit import SecurityEvents
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -25,6 +27,7 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        self.security = SecurityEvents(self.registry)
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

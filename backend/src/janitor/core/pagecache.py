@@ -20,11 +20,11 @@ Correctness rests on three rules:
   clock alone (an allowlist entry reaching its expiry date, "N months ago" cut-offs).
 
 Sign-in is checked on every hit as the API checks it: the token's signature and expiry, and that
-it was issued after the account's last credentials change. That time is kept in Redis (filled by
-the slow path from the database, only while the generation it read is unchanged: a password change
-racing with a slow read cannot store the old time); when it is missing the request takes the normal
-path. A deleted account bumps its generation (its DELETE is a write), so its tokens fall back to
-the normal path, which refuses them.
+it carries the account's current session version (a password change counts it up). That version is
+kept in Redis (filled by the slow path from the database, only while the generation it read is
+unchanged: a password change racing with a slow read cannot store the old version); when it is
+missing the request takes the normal path. A deleted account bumps its generation (its DELETE is a
+write), so its tokens fall back to the normal path, which refuses them.
 """
 
 from __future__ import annotations
@@ -50,20 +50,20 @@ log = structlog.get_logger(__name__)
 PREFIX = "pc"
 MAX_BODY = 4 * 1024 * 1024
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-AUTH_STATE_KEY = "janitor.auth"  # scope["state"][...] = (account_id, credentials epoch), set by current_account
+AUTH_STATE_KEY = "janitor.auth"  # scope["state"][...] = (account_id, session version), set by current_account
 
-# KEYS: auth, generation. ARGV: token iat, page key prefix (generation appended), page digest.
-# Returns {ok, generation, body?}: ok is 1 when the token was issued after the stored credentials time.
+# KEYS: auth, generation. ARGV: token's session version, page key prefix (generation appended), page digest.
+# Returns {ok, generation, body?}: ok is 1 when the token carries the stored session version.
 _READ = """
 local auth = redis.call('GET', KEYS[1])
 local gen = redis.call('GET', KEYS[2]) or '0'
-if (not auth) or tonumber(ARGV[1]) < tonumber(auth) then return {0, gen} end
+if (not auth) or tonumber(ARGV[1]) ~= tonumber(auth) then return {0, gen} end
 local body = redis.call('GET', ARGV[2] .. gen .. ':' .. ARGV[3])
 if body then return {1, gen, body} end
 return {1, gen}
 """
 
-# KEYS: auth, generation, page. ARGV: generation read, credentials epoch (or ''), page ttl, auth ttl, body (or '').
+# KEYS: auth, generation, page. ARGV: generation read, session version (or ''), page ttl, auth ttl, body (or '').
 # Stores nothing once the generation moved on.
 _STORE = """
 if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
@@ -111,9 +111,9 @@ class PageCache:
         self._store = redis.register_script(_STORE)
         self._bump = redis.register_script(_BUMP)
 
-    async def read(self, account: str, issued_at: int, digest: str) -> tuple[bool, str, bytes | None]:
+    async def read(self, account: str, version: int, digest: str) -> tuple[bool, str, bytes | None]:
         keys = [_auth_key(account), _gen_key(account)]
-        args: list[str | bytes | int] = [issued_at, _page_prefix(account), digest]
+        args: list[str | bytes | int] = [version, _page_prefix(account), digest]
         if self.pipe is not None:
             reply = await self.pipe.eval(_READ, keys, args)
         else:
@@ -122,9 +122,9 @@ class PageCache:
         gen = gen.decode() if isinstance(gen, bytes) else str(gen)
         return ok, gen, (reply[2] if len(reply) > 2 else None)
 
-    async def store(self, account: str, gen: str, digest: str, *, epoch: int | None, body: bytes | None) -> bool:
+    async def store(self, account: str, gen: str, digest: str, *, version: int | None, body: bytes | None) -> bool:
         keys = [_auth_key(account), _gen_key(account), f"{_page_prefix(account)}{gen}:{digest}"]
-        args = [gen, "" if epoch is None else epoch, self.page_ttl, self.auth_ttl, body or b""]
+        args = [gen, "" if version is None else version, self.page_ttl, self.auth_ttl, body or b""]
         return bool(await self._store(keys=keys, args=args))
 
     async def bump(self, account: uuid.UUID | str) -> None:
@@ -190,7 +190,7 @@ class PageCacheMiddleware:
                     claims = decode_access_token(token.strip(), key=self.secret_key)
                 except InvalidToken:
                     return None
-                return str(claims.account_id), int(claims.issued_at.timestamp())
+                return str(claims.account_id), claims.session_version
         return None
 
     async def _write(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -215,10 +215,10 @@ class PageCacheMiddleware:
         if who is None or cache is None:
             await self.app(scope, receive, send)
             return
-        account, issued_at = who
+        account, version = who
         digest = page_digest(scope["path"], scope.get("query_string", b""))
         try:
-            signed_in, gen, body = await cache.read(account, issued_at, digest)
+            signed_in, gen, body = await cache.read(account, version, digest)
         except (RedisError, OSError) as exc:
             log.warning("page_cache.read_failed", error=type(exc).__name__)
             await self.app(scope, receive, send)
@@ -271,9 +271,9 @@ class PageCacheMiddleware:
                 result = bytes(captured.body)
                 state: dict[str, Any] = scope.get("state") or {}
                 auth = state.get(AUTH_STATE_KEY)
-                epoch = auth[1] if auth is not None and str(auth[0]) == account else None
+                version = auth[1] if auth is not None and str(auth[0]) == account else None
                 try:
-                    await cache.store(account, gen, digest, epoch=epoch, body=result)
+                    await cache.store(account, gen, digest, version=version, body=result)
                 except RedisError as exc:
                     log.warning("page_cache.store_failed", error=type(exc).__name__)
         finally:
