@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -26,11 +27,16 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
     assert r.headers["x-request-id"]
 
 
-async def test_request_id_is_echoed_when_sane(client: httpx.AsyncClient) -> None:
-    r = await client.get("/api/healthz", headers={"X-Request-ID": "abc-123"})
-    assert r.headers["x-request-id"] == "abc-123"
-    r = await client.get("/api/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
-    assert r.headers["x-request-id"] != "bad id\nwith newline"
+@pytest.mark.parametrize("given", ["abc-1234", "A.b_c-12345678", "x" * 64])
+async def test_request_id_is_echoed_when_sane(client: httpx.AsyncClient, given: str) -> None:
+    r = await client.get("/api/healthz", headers={"X-Request-ID": given})
+    assert r.headers["x-request-id"] == given
+
+
+@pytest.mark.parametrize("given", ["abc-123", "x" * 65, "bad id with space", "a/b/c/d/e/f", "<script>1</script>", ""])
+async def test_request_id_is_replaced_when_not_strictly_an_id(client: httpx.AsyncClient, given: str) -> None:
+    r = await client.get("/api/healthz", headers={"X-Request-ID": given})
+    assert re.fullmatch(r"[0-9a-f]{32}", r.headers["x-request-id"])
 
 
 async def test_readyz_reports_ready(client: httpx.AsyncClient) -> None:
@@ -79,7 +85,7 @@ async def test_unknown_api_route_is_json_404(client: httpx.AsyncClient) -> None:
     assert r.json()["error"] == "not_found"
 
 
-async def test_unhandled_error_is_a_generic_500_without_details(settings: Settings) -> None:
+def _boom_app(settings: Settings) -> FastAPI:
     app = create_app(settings)
     router = APIRouter()
 
@@ -88,13 +94,36 @@ async def test_unhandled_error_is_a_generic_500_without_details(settings: Settin
         raise RuntimeError("secret internals: password=hunter2")
 
     app.include_router(router)
-    async with running_client(app, raise_app_exceptions=False) as c:
-        r = await c.get("/api/v1/_boom", headers={"X-Request-ID": "req-42"})
+    return app
+
+
+async def test_unhandled_error_is_a_generic_500_without_details(settings: Settings) -> None:
+    async with running_client(_boom_app(settings), raise_app_exceptions=False) as c:
+        r = await c.get("/api/v1/_boom", headers={"X-Request-ID": "req-0042"})
     assert r.status_code == 500
     assert r.json() == {
         "error": "internal_error",
-        "detail": "Something went wrong on our side. Reference: req-42.",
+        "detail": "Something went wrong on our side. Reference: req-0042.",
+        "request_id": "req-0042",
     }
+    assert r.headers["x-request-id"] == "req-0042"
+
+
+async def test_a_500_names_its_request_id_in_body_header_and_log(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A caller's id that is not strictly an id is replaced, in the 500 body too (it used to be
+    echoed there raw), and the logged error carries the id the caller was given."""
+    async with running_client(_boom_app(settings), raise_app_exceptions=False) as c:
+        r = await c.get("/api/v1/_boom", headers={"X-Request-ID": "<img src=x>"})
+    assert r.status_code == 500
+    request_id = r.json()["request_id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert r.headers["x-request-id"] == request_id
+    assert "<img" not in r.text
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    error = next(line for line in lines if line["event"] == "unhandled_error")
+    assert error["request_id"] == request_id
 
 
 async def test_a_failed_commit_is_an_error_response_not_a_success(settings: Settings) -> None:
