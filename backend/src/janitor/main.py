@@ -43,9 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Clean-up reports and safe deletions for Plex, Jellyfin and Jellyseerr.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # Public only where the settings say so (default: outside production).
+        docs_url="/api/docs" if settings.serve_api_docs else None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url="/api/openapi.json" if settings.serve_api_docs else None,
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.metrics = Metrics()
@@ -57,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_router)
     app.include_router(reports_router)
     app.include_router(allowlists_router)
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if settings.serve_metrics:
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        app.add_route("/metrics", metrics_endpoint(token), include_in_schema=False)
     app.add_middleware(
         PageCacheMiddleware, paths=CACHED_REPORT_PATHS, secret_key=settings.secret_key.get_secret_value()
     )

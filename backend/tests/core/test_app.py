@@ -8,7 +8,7 @@ import httpx
 import pytest
 import structlog
 from fastapi import APIRouter, FastAPI
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import text
 
 from janitor.core.config import PLACEHOLDER_FERNET_KEY, PLACEHOLDER_SECRET, Settings
@@ -77,6 +77,56 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     assert r.status_code == 200
     assert 'janitor_http_requests_total{method="GET",route="/api/healthz",status="200"}' in r.text
     assert 'route="/api/v1/account",status="401"' in r.text
+
+
+async def test_metrics_need_the_token_when_one_is_set(settings: Settings) -> None:
+    token = "scrape-" + "t" * 20
+    for env in ("production", "test"):
+        app = create_app(settings.model_copy(update={"env": env, "metrics_token": SecretStr(token)}))
+        async with running_client(app) as c:
+            assert (await c.get("/metrics")).status_code == 401
+            wrong = await c.get("/metrics", headers={"Authorization": "Bearer " + "x" * 27})
+            assert wrong.status_code == 401
+            assert wrong.json()["error"] == "not_authenticated"
+            assert wrong.headers["www-authenticate"] == "Bearer"
+            assert token not in wrong.text
+            ok = await c.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert ok.status_code == 200
+            assert "janitor_http_requests_total" in ok.text
+
+
+async def test_production_without_a_token_serves_no_metrics_and_no_docs(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"env": "production"}))
+    async with running_client(app) as c:
+        for path in ("/metrics", "/api/docs", "/api/openapi.json", "/api/redoc"):
+            r = await c.get(path)
+            assert r.status_code == 404, path
+            assert r.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(("env", "api_docs", "served"), [("production", True, True), ("test", None, True), ("development", False, False)])  # fmt: skip
+async def test_api_docs_are_served_as_the_setting_says(
+    settings: Settings, env: str, api_docs: bool | None, served: bool
+) -> None:
+    app = create_app(settings.model_copy(update={"env": env, "api_docs": api_docs}))
+    async with running_client(app) as c:
+        assert ((await c.get("/api/docs")).status_code == 200) is served
+        assert ((await c.get("/api/openapi.json")).status_code == 200) is served
+
+
+def test_empty_settings_as_in_env_example_mean_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("JANITOR_COOKIE_SECURE", "JANITOR_API_DOCS", "JANITOR_METRICS_TOKEN"):
+        monkeypatch.setenv(key, "")
+    s = Settings(env="development")
+    assert (s.cookie_secure, s.api_docs, s.metrics_token) == (None, None, None)
+    assert s.serve_api_docs and s.serve_metrics
+
+
+def test_a_metrics_token_is_long_or_empty() -> None:
+    assert Settings(metrics_token="").metrics_token is None
+    assert Settings(metrics_token="x" * 16).metrics_token is not None
+    with pytest.raises(ValidationError, match="JANITOR_METRICS_TOKEN"):
+        Settings(metrics_token="short")
 
 
 async def test_unknown_api_route_is_json_404(client: httpx.AsyncClient) -> None:
