@@ -14,6 +14,7 @@ from janitor.allowlists.router import router as allowlists_router
 from janitor.allowlists.schemas import ImportedEntry
 from janitor.connections.router import router as connections_router
 from janitor.core import health
+from janitor.core.bodylimit import BodyLimitMiddleware
 from janitor.core.config import Settings, get_settings
 from janitor.core.context import build_context, close_context
 from janitor.core.errors import FieldError, ValidationErrorBody, install_error_handlers
@@ -24,6 +25,9 @@ from janitor.core.spa import SPAStaticFiles, spa_available
 from janitor.reports.router import CACHED_REPORT_PATHS
 from janitor.reports.router import router as reports_router
 from janitor.sync.router import router as sync_router
+
+# Routes that take a file: they get the larger body limit.
+IMPORT_PATHS = ("/api/v1/allowlists/import",)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -63,6 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_route("/metrics", metrics_endpoint(token), include_in_schema=False)
     app.add_middleware(
         PageCacheMiddleware, paths=CACHED_REPORT_PATHS, secret_key=settings.secret_key.get_secret_value()
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        per_path=dict.fromkeys(IMPORT_PATHS, settings.max_import_body_bytes),
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)

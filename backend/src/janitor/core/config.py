@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     plex_tv_url: str = "https://plex.tv"
     plex_auth_url: str = "https://app.plex.tv/auth"
 
+    # Request bodies larger than this are refused with 413 before anything parses them; the
+    # import routes (allowlist CSV/JSON) take up to the second limit.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_import_body_bytes: int = Field(default=5_000_000, ge=1024)
+
     # /metrics: with a token, scrapers send ``Authorization: Bearer <token>``; without one it is
     # public in development and test and not served at all in production.
     metrics_token: SecretStr | None = None
