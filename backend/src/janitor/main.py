@@ -18,6 +18,7 @@ from janitor.core.bodylimit import BodyLimitMiddleware
 from janitor.core.config import Settings, get_settings
 from janitor.core.context import build_context, close_context
 from janitor.core.errors import FieldError, ValidationErrorBody, install_error_handlers
+from janitor.core.headers import SecurityHeadersMiddleware, spa_policy
 from janitor.core.logging import RequestContextMiddleware, configure_logging
 from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from janitor.core.pagecache import PageCacheMiddleware
@@ -75,6 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        spa_policy=spa_policy(settings.spa_dir),
+        hsts_max_age=settings.hsts_max_age_seconds if settings.send_hsts else None,
+    )
     _document_validation_errors(app)
     if spa_available(settings.spa_dir):
         # Mounted last: API routes win, everything else is the SPA.

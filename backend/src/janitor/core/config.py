@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # /api/docs and /api/openapi.json: None serves them outside production only.
     api_docs: bool | None = None
 
+    # Strict-Transport-Security: None sends it in production only (serve production over HTTPS).
+    hsts: bool | None = None
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+
     log_level: str = "INFO"
     log_json: bool = True
     spa_dir: Path = REPO_ROOT / "frontend" / "build"
@@ -87,7 +91,7 @@ class Settings(BaseSettings):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
         return value
 
-    @field_validator("cookie_secure", "api_docs", mode="before")
+    @field_validator("cookie_secure", "api_docs", "hsts", mode="before")
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         # .env.example leaves these empty ("KEY="): empty means the environment's default.
@@ -123,6 +127,10 @@ class Settings(BaseSettings):
     @property
     def serve_api_docs(self) -> bool:
         return self.env != "production" if self.api_docs is None else self.api_docs
+
+    @property
+    def send_hsts(self) -> bool:
+        return self.env == "production" if self.hsts is None else self.hsts
 
     @property
     def serve_metrics(self) -> bool:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from janitor.core.headers import API_HEADERS
 from janitor.core.logging import request_id_of
 
 log = structlog.get_logger(__name__)
@@ -138,7 +139,9 @@ def install_error_handlers(app: FastAPI) -> None:
             detail=f"Something went wrong on our side. Reference: {request_id}.",
             request_id=request_id,
         )
-        return JSONResponse(body.model_dump(), status_code=500, headers={"X-Request-ID": request_id})
+        # Sent from outside every middleware: it carries the API's security headers itself.
+        headers = {**API_HEADERS, "X-Request-ID": request_id}
+        return JSONResponse(body.model_dump(), status_code=500, headers=headers)
 
 
 class TransientError(Exception):
