@@ -16,10 +16,12 @@ from janitor.allowlists.router import router as allowlists_router
 from janitor.allowlists.schemas import ImportedEntry
 from janitor.connections.router import router as connections_router
 from janitor.core import health
+from janitor.core.bodylimit import BodyLimitMiddleware
 from janitor.core.config import Settings, get_settings
 from janitor.core.context import build_context, close_context
 from janitor.core.errors import FieldError, ValidationErrorBody, install_error_handlers
 from janitor.core.events import Events
+from janitor.core.headers import SecurityHeadersMiddleware, spa_policy
 from janitor.core.logging import RequestContextMiddleware, configure_logging
 from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from janitor.core.pagecache import PageCacheMiddleware
@@ -30,6 +32,9 @@ from janitor.reports.router import CACHED_REPORT_PATHS
 from janitor.reports.router import router as reports_router
 from janitor.sync import events as sync_events
 from janitor.sync.router import router as sync_router
+
+# Routes that take a file: they get the larger body limit.
+IMPORT_PATHS = ("/api/v1/allowlists/import",)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,9 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Clean-up reports and safe deletions for Plex, Jellyfin and Jellyseerr.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # Public only where the settings say so (default: outside production).
+        docs_url="/api/docs" if settings.serve_api_docs else None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url="/api/openapi.json" if settings.serve_api_docs else None,
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.metrics = Metrics()
@@ -66,12 +72,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_router)
     app.include_router(reports_router)
     app.include_router(allowlists_router)
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if settings.serve_metrics:
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        app.add_route("/metrics", metrics_endpoint(token), include_in_schema=False)
     app.add_middleware(
         PageCacheMiddleware, paths=CACHED_REPORT_PATHS, secret_key=settings.secret_key.get_secret_value()
     )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        per_path=dict.fromkeys(IMPORT_PATHS, settings.max_import_body_bytes),
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        spa_policy=spa_policy(settings.spa_dir),
+        hsts_max_age=settings.hsts_max_age_seconds if settings.send_hsts else None,
+    )
     # Outermost: everything inside (rate limits, logs) sees the client as the trusted proxies name
     # it, and a client that connects directly cannot name itself. The server runs with
     # --no-proxy-headers (Dockerfile), so this is the only place forwarding headers are read.

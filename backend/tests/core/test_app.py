@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
 import pytest
 import structlog
 from fastapi import APIRouter, FastAPI
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import text
 
 from janitor.core.config import PLACEHOLDER_FERNET_KEY, PLACEHOLDER_SECRET, Settings
@@ -26,11 +27,16 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
     assert r.headers["x-request-id"]
 
 
-async def test_request_id_is_echoed_when_sane(client: httpx.AsyncClient) -> None:
-    r = await client.get("/api/healthz", headers={"X-Request-ID": "abc-123"})
-    assert r.headers["x-request-id"] == "abc-123"
-    r = await client.get("/api/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
-    assert r.headers["x-request-id"] != "bad id\nwith newline"
+@pytest.mark.parametrize("given", ["abc-1234", "A.b_c-12345678", "x" * 64])
+async def test_request_id_is_echoed_when_sane(client: httpx.AsyncClient, given: str) -> None:
+    r = await client.get("/api/healthz", headers={"X-Request-ID": given})
+    assert r.headers["x-request-id"] == given
+
+
+@pytest.mark.parametrize("given", ["abc-123", "x" * 65, "bad id with space", "a/b/c/d/e/f", "<script>1</script>", ""])
+async def test_request_id_is_replaced_when_not_strictly_an_id(client: httpx.AsyncClient, given: str) -> None:
+    r = await client.get("/api/healthz", headers={"X-Request-ID": given})
+    assert re.fullmatch(r"[0-9a-f]{32}", r.headers["x-request-id"])
 
 
 async def test_readyz_reports_ready(client: httpx.AsyncClient) -> None:
@@ -73,13 +79,63 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     assert 'route="/api/v1/account",status="401"' in r.text
 
 
+async def test_metrics_need_the_token_when_one_is_set(settings: Settings) -> None:
+    token = "scrape-" + "t" * 20
+    for env in ("production", "test"):
+        app = create_app(settings.model_copy(update={"env": env, "metrics_token": SecretStr(token)}))
+        async with running_client(app) as c:
+            assert (await c.get("/metrics")).status_code == 401
+            wrong = await c.get("/metrics", headers={"Authorization": "Bearer " + "x" * 27})
+            assert wrong.status_code == 401
+            assert wrong.json()["error"] == "not_authenticated"
+            assert wrong.headers["www-authenticate"] == "Bearer"
+            assert token not in wrong.text
+            ok = await c.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert ok.status_code == 200
+            assert "janitor_http_requests_total" in ok.text
+
+
+async def test_production_without_a_token_serves_no_metrics_and_no_docs(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"env": "production"}))
+    async with running_client(app) as c:
+        for path in ("/metrics", "/api/docs", "/api/openapi.json", "/api/redoc"):
+            r = await c.get(path)
+            assert r.status_code == 404, path
+            assert r.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(("env", "api_docs", "served"), [("production", True, True), ("test", None, True), ("development", False, False)])  # fmt: skip
+async def test_api_docs_are_served_as_the_setting_says(
+    settings: Settings, env: str, api_docs: bool | None, served: bool
+) -> None:
+    app = create_app(settings.model_copy(update={"env": env, "api_docs": api_docs}))
+    async with running_client(app) as c:
+        assert ((await c.get("/api/docs")).status_code == 200) is served
+        assert ((await c.get("/api/openapi.json")).status_code == 200) is served
+
+
+def test_empty_settings_as_in_env_example_mean_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("JANITOR_COOKIE_SECURE", "JANITOR_API_DOCS", "JANITOR_METRICS_TOKEN"):
+        monkeypatch.setenv(key, "")
+    s = Settings(env="development")
+    assert (s.cookie_secure, s.api_docs, s.metrics_token) == (None, None, None)
+    assert s.serve_api_docs and s.serve_metrics
+
+
+def test_a_metrics_token_is_long_or_empty() -> None:
+    assert Settings(metrics_token="").metrics_token is None
+    assert Settings(metrics_token="x" * 16).metrics_token is not None
+    with pytest.raises(ValidationError, match="JANITOR_METRICS_TOKEN"):
+        Settings(metrics_token="short")
+
+
 async def test_unknown_api_route_is_json_404(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/nope")
     assert r.status_code == 404
     assert r.json()["error"] == "not_found"
 
 
-async def test_unhandled_error_is_a_generic_500_without_details(settings: Settings) -> None:
+def _boom_app(settings: Settings) -> FastAPI:
     app = create_app(settings)
     router = APIRouter()
 
@@ -88,13 +144,36 @@ async def test_unhandled_error_is_a_generic_500_without_details(settings: Settin
         raise RuntimeError("secret internals: password=hunter2")
 
     app.include_router(router)
-    async with running_client(app, raise_app_exceptions=False) as c:
-        r = await c.get("/api/v1/_boom", headers={"X-Request-ID": "req-42"})
+    return app
+
+
+async def test_unhandled_error_is_a_generic_500_without_details(settings: Settings) -> None:
+    async with running_client(_boom_app(settings), raise_app_exceptions=False) as c:
+        r = await c.get("/api/v1/_boom", headers={"X-Request-ID": "req-0042"})
     assert r.status_code == 500
     assert r.json() == {
         "error": "internal_error",
-        "detail": "Something went wrong on our side. Reference: req-42.",
+        "detail": "Something went wrong on our side. Reference: req-0042.",
+        "request_id": "req-0042",
     }
+    assert r.headers["x-request-id"] == "req-0042"
+
+
+async def test_a_500_names_its_request_id_in_body_header_and_log(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A caller's id that is not strictly an id is replaced, in the 500 body too (it used to be
+    echoed there raw), and the logged error carries the id the caller was given."""
+    async with running_client(_boom_app(settings), raise_app_exceptions=False) as c:
+        r = await c.get("/api/v1/_boom", headers={"X-Request-ID": "<img src=x>"})
+    assert r.status_code == 500
+    request_id = r.json()["request_id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert r.headers["x-request-id"] == request_id
+    assert "<img" not in r.text
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    error = next(line for line in lines if line["event"] == "unhandled_error")
+    assert error["request_id"] == request_id
 
 
 async def test_a_failed_commit_is_an_error_response_not_a_success(settings: Settings) -> None:

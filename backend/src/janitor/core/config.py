@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     plex_tv_url: str = "https://plex.tv"
     plex_auth_url: str = "https://app.plex.tv/auth"
 
+    # Request bodies larger than this are refused with 413 before anything parses them; the
+    # import routes (allowlist CSV/JSON) take up to the second limit.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_import_body_bytes: int = Field(default=5_000_000, ge=1024)
+
+    # /metrics: with a token, scrapers send ``Authorization: Bearer <token>``; without one it is
+    # public in development and test and not served at all in production.
+    metrics_token: SecretStr | None = None
+    # /api/docs and /api/openapi.json: None serves them outside production only.
+    api_docs: bool | None = None
+
+    # Strict-Transport-Security: None sends it in production only (serve production over HTTPS).
+    hsts: bool | None = None
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+
     log_level: str = "INFO"
     log_json: bool = True
     spa_dir: Path = REPO_ROOT / "frontend" / "build"
@@ -94,6 +109,21 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item!r} is not an IP address or network (e.g. 172.18.0.1 or 10.0.0.0/8)") from None
         return networks
 
+    @field_validator("cookie_secure", "api_docs", "hsts", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        # .env.example leaves these empty ("KEY="): empty means the environment's default.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        if value is None or (isinstance(value, str | SecretStr) and not _secret_text(value).strip()):
+            return None
+        if isinstance(value, str | SecretStr) and len(_secret_text(value)) < 16:
+            raise ValueError("JANITOR_METRICS_TOKEN must be at least 16 characters (or empty)")
+        return value
+
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:
         if self.env != "production":
@@ -111,6 +141,23 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.env == "production" if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def serve_api_docs(self) -> bool:
+        return self.env != "production" if self.api_docs is None else self.api_docs
+
+    @property
+    def send_hsts(self) -> bool:
+        return self.env == "production" if self.hsts is None else self.hsts
+
+    @property
+    def serve_metrics(self) -> bool:
+        """/metrics exists: behind its token, or openly outside production."""
+        return self.metrics_token is not None or self.env != "production"
+
+
+def _secret_text(value: str | SecretStr) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 @lru_cache

@@ -11,12 +11,21 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from janitor.core.headers import API_HEADERS
+from janitor.core.logging import request_id_of
+
 log = structlog.get_logger(__name__)
 
 
 class ErrorBody(BaseModel):
     error: str
     detail: str
+
+
+class InternalErrorBody(ErrorBody):
+    """A 500: the request id (also the ``X-Request-ID`` header) is what support needs to find the log."""
+
+    request_id: str
 
 
 class FieldError(BaseModel):
@@ -120,15 +129,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-        request_id = request.headers.get("x-request-id") or structlog.contextvars.get_contextvars().get(
-            "request_id", "-"
-        )
-        log.exception("unhandled_error", error_type=type(exc).__name__)
-        body = ErrorBody(
+        # Runs outside the request middleware (whose log context is already cleared): the id
+        # comes from the request's state, never from the raw header.
+        request_id = request_id_of(request.scope)
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            log.exception("unhandled_error", error_type=type(exc).__name__)
+        body = InternalErrorBody(
             error="internal_error",
             detail=f"Something went wrong on our side. Reference: {request_id}.",
+            request_id=request_id,
         )
-        return JSONResponse(body.model_dump(), status_code=500)
+        # Sent from outside every middleware: it carries the API's security headers itself.
+        headers = {**API_HEADERS, "X-Request-ID": request_id}
+        return JSONResponse(body.model_dump(), status_code=500, headers=headers)
 
 
 class TransientError(Exception):

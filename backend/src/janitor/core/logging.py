@@ -48,7 +48,16 @@ def configure_logging(*, level: str = "INFO", json: bool = True) -> None:
     logging.basicConfig(level=level.upper(), stream=sys.stdout, format="%(levelname)s %(name)s %(message)s")
 
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A caller's X-Request-ID is kept only when it is plainly an id: it lands in logs, headers and
+# error bodies, so anything else (too short to be unique, too long, any other character) is replaced.
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The id bound to this request by ``RequestContextMiddleware`` (a fresh one outside it)."""
+    state = scope.get("state") or {}
+    request_id = state.get("request_id")
+    return request_id if isinstance(request_id, str) else uuid.uuid4().hex
 
 
 class RequestContextMiddleware:
@@ -64,7 +73,9 @@ class RequestContextMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if REQUEST_ID_PATTERN.fullmatch(given) else uuid.uuid4().hex
+        # Kept on the request so the 500 handler (outside this middleware) can name it.
+        scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500

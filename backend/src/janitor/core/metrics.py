@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hmac
 import time
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from janitor.core.audit import SecurityEvents
+from janitor.core.errors import ErrorBody
 
 
 class Metrics:
@@ -66,6 +69,17 @@ class MetricsMiddleware:
             self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - start)
 
 
-async def metrics_endpoint(request: Request) -> Response:
-    metrics: Metrics = request.app.state.metrics
-    return metrics.render()
+def metrics_endpoint(token: str | None) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /metrics``; with a token, only for ``Authorization: Bearer <token>``."""
+    expected = f"Bearer {token}".encode() if token else None
+
+    async def endpoint(request: Request) -> Response:
+        if expected is not None:
+            given = request.headers.get("authorization", "").encode("latin-1", "replace")
+            if not hmac.compare_digest(given, expected):
+                body = ErrorBody(error="not_authenticated", detail="A metrics token is required.")
+                return JSONResponse(body.model_dump(), status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        metrics: Metrics = request.app.state.metrics
+        return metrics.render()
+
+    return endpoint

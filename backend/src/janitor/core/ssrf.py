@@ -18,7 +18,8 @@ import httpx
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
-# Never reachable, even for self-hosted installs: cloud metadata and link-local.
+# Never reachable, even for self-hosted installs: cloud metadata, link-local, "this network",
+# multicast.
 _ALWAYS_BLOCKED = [
     ipaddress.ip_network("169.254.0.0/16"),
     ipaddress.ip_network("fe80::/10"),
@@ -28,36 +29,97 @@ _ALWAYS_BLOCKED = [
     ipaddress.ip_network("224.0.0.0/4"),
     ipaddress.ip_network("ff00::/8"),
 ]
+# Metadata and link-local: what a possible IPv4 embedding of a local-use NAT64 address must not be.
+_METADATA = [net for net in _ALWAYS_BLOCKED if net.version == 4 and net.prefixlen >= 16]
+
+# Not public, though the ``ipaddress`` module of Python 3.11 does not say so (its lists predate
+# them): documentation (RFC 9637), local-use NAT64 (RFC 8215), site-local (deprecated, RFC 3879).
+_NOT_PUBLIC = [
+    ipaddress.ip_network("3fff::/20"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("fec0::/10"),
+]
+
+# IPv6 forms that carry an IPv4 address: the IPv4 address is what gets reached, so it is judged.
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # ::a.b.c.d (deprecated, RFC 4291)
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # ::ffff:0:a.b.c.d (SIIT, RFC 2765)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix (RFC 6052)
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # local-use prefix (RFC 8215), any RFC 6052 length
 
 
 class BlockedAddress(httpx.ConnectError):
     """The URL points at an address this installation may not reach."""
 
 
-def _unwrap(ip: IPAddress) -> IPAddress:
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped:
-            return ip.ipv4_mapped
-        if ip.sixtofour:
-            return ip.sixtofour
-        if ip.teredo:
-            return ip.teredo[1]
-    return ip
+def _rfc6052_embeddings(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 address under each prefix length RFC 6052 allows inside a /48 (48, 56, 64, 96).
+
+    Bits 64..71 (the "u" octet) never carry address bits."""
+    n = int(ip)
+
+    def bits(first: int, count: int) -> int:
+        return (n >> (128 - first - count)) & ((1 << count) - 1)
+
+    return [
+        ipaddress.IPv4Address((bits(48, 16) << 16) | bits(72, 16)),
+        ipaddress.IPv4Address((bits(56, 8) << 24) | bits(72, 24)),
+        ipaddress.IPv4Address(bits(72, 32)),
+        ipaddress.IPv4Address(bits(96, 32)),
+    ]
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address] | None:
+    """Every IPv4 address an IPv6 address carries (mapped, translated, compatible, NAT64, 6to4,
+    Teredo server and client), or None for a plain IPv6 address."""
+    if ip.ipv4_mapped:
+        return [ip.ipv4_mapped]
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _IPV4_TRANSLATED or ip in _NAT64:
+        return [low32]
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:
+        # :: and ::1 are IPv6's own unspecified and loopback address, judged as such.
+        return [low32]
+    if ip in _LOCAL_NAT64:
+        return _rfc6052_embeddings(ip)
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if ip.teredo:
+        return list(ip.teredo)
+    return None
+
+
+def _reachable(ip: IPAddress, *, allow_private: bool) -> bool:
+    if any(ip in net for net in _ALWAYS_BLOCKED if net.version == ip.version):
+        return False
+    if ip.is_unspecified or ip.is_multicast or ip.is_link_local:
+        return False
+    if allow_private:
+        return True
+    # Hosted mode: only globally routable addresses (no loopback, RFC 1918, CGNAT, ULA, site-local,
+    # documentation, reserved).
+    if ip.is_private or ip.is_loopback or ip.is_reserved or not ip.is_global:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:
+        return False
+    return not any(ip in net for net in _NOT_PUBLIC if net.version == ip.version)
 
 
 def address_allowed(address: str, *, allow_private: bool) -> bool:
     try:
-        ip = _unwrap(ipaddress.ip_address(address.split("%", 1)[0]))
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if any(ip in net for net in _ALWAYS_BLOCKED if net.version == ip.version):
-        return False
-    if ip.is_unspecified or ip.is_multicast:
-        return False
-    if allow_private:
-        return True
-    # Hosted mode: only globally routable addresses (no loopback, RFC 1918, CGNAT, ULA, reserved).
-    return ip.is_global
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = embedded_ipv4(ip)
+        if embedded is not None:
+            if ip in _LOCAL_NAT64:
+                # A translator on the local network: never in hosted mode; self-hosted, the usual
+                # /96 reading is judged, and no other reading may be metadata or link-local.
+                if not allow_private or any(v4 in net for v4 in embedded for net in _METADATA):
+                    return False
+                return _reachable(embedded[-1], allow_private=True)
+            return all(_reachable(v4, allow_private=allow_private) for v4 in embedded)
+    return _reachable(ip, allow_private=allow_private)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
