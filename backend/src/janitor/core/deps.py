@@ -94,12 +94,14 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
 
 
-async def current_account(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def authenticate(
+    session: AsyncSession, settings: Settings, credentials: HTTPAuthorizationCredentials | None
 ) -> Account:
+    """The account a bearer token signs in, or ``Unauthorized``: the token's signature and expiry,
+    the account still existing, and the token issued after the account's last credentials change."""
     if credentials is None:
         raise Unauthorized()
     try:
@@ -110,6 +112,24 @@ async def current_account(
     # Tokens issued before the last password change are dead (second precision, as in the token).
     if account is None or claims.issued_at < account.credentials_changed_at.replace(microsecond=0):
         raise Unauthorized("Your session is invalid or has expired. Sign in again.")
+    return account
+
+
+async def still_signed_in(ctx: AppContext, credentials: HTTPAuthorizationCredentials | None) -> bool:
+    """``authenticate`` again in a transaction of its own: for a response that outlives its request
+    (the live progress stream), which must end when its session does."""
+    async with ctx.sessionmaker() as session:
+        try:
+            await authenticate(session, ctx.settings, credentials)
+        except Unauthorized:
+            return False
+    return True
+
+
+async def current_account(
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: BearerCredentials
+) -> Account:
+    account = await authenticate(session, settings, credentials)
     # For the report page cache (core/pagecache.py): the sign-in it may check on its own next time.
     setattr(request.state, AUTH_STATE_KEY, (account.id, int(account.credentials_changed_at.timestamp())))
     return account

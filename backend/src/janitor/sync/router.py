@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -8,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from janitor.core.deps import ContextDep, CurrentAccount, SessionDep, UowDep
+from janitor.core.deps import BearerCredentials, ContextDep, CurrentAccount, SessionDep, UowDep, still_signed_in
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.sync.errors import SyncRunNotFound
 from janitor.sync.progress import channel
@@ -58,9 +59,12 @@ async def cancel_sync_run(run_id: uuid.UUID, uow: UowDep, account: CurrentAccoun
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent progress events"}},
 )
 async def sync_events(
-    request: Request, account: CurrentAccount, session: SessionDep, ctx: ContextDep
+    request: Request, account: CurrentAccount, session: SessionDep, ctx: ContextDep, credentials: BearerCredentials
 ) -> StreamingResponse:
-    """Live progress of this account's runs as server-sent events (`data:` JSON per update)."""
+    """Live progress of this account's runs as server-sent events (`data:` JSON per update).
+
+    The stream ends when its sign-in does (the token expires, the password changes, the account is
+    deleted): checked every `events_session_check_seconds`."""
     runs = await SyncService(session, account.id).recent(1)
     first = to_out(runs[0]).model_dump(mode="json") if runs else None
     account_id = account.id
@@ -70,8 +74,15 @@ async def sync_events(
         await pubsub.subscribe(channel(account_id))
         try:
             yield b"event: snapshot\ndata: " + orjson.dumps(first) + b"\n\n"
+            every = ctx.settings.events_session_check_seconds
+            check_at = time.monotonic() + every
             while not await request.is_disconnected():
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=15.0)
+                if time.monotonic() >= check_at:
+                    if not await still_signed_in(ctx, credentials):
+                        return
+                    check_at = time.monotonic() + every
+                wait = min(15.0, max(0.0, check_at - time.monotonic()))
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
                 if message is None:
                     yield b": keep-alive\n\n"
                     continue

@@ -795,6 +795,9 @@ export interface paths {
         /**
          * Sync Events
          * @description Live progress of this account's runs as server-sent events (`data:` JSON per update).
+         *
+         *     The stream ends when its sign-in does (the token expires, the password changes, the account is
+         *     deleted): checked every `events_session_check_seconds`.
          */
         get: operations["sync_events"];
         put?: never;
