@@ -127,3 +127,36 @@ async def test_the_stream_ends_when_its_session_does(
         finally:
             await redis.aclose()
         assert await anext(kept_events) == ("progress", {"run_id": "r1", "items": 2})
+
+
+async def test_an_idle_stream_sends_keep_alives(
+    served_api: str, signup: SignupFn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("janitor.sync.router.KEEP_ALIVE_SECONDS", 0.1)
+    user = await signup()
+    async with (
+        httpx.AsyncClient(base_url=served_api, timeout=30) as browser,
+        browser.stream("GET", "/api/v1/sync/events", headers=user.headers) as response,
+    ):
+        lines = response.aiter_lines()
+        async with asyncio.timeout(20):
+            while not (await anext(lines)).startswith(":"):
+                pass
+
+
+async def test_a_closed_stream_lets_go_of_its_subscription(
+    served_api: str, signup: SignupFn, self_hosted: Settings
+) -> None:
+    user = await signup()
+    redis = Redis.from_url(self_hosted.redis_url)
+    try:
+        async with httpx.AsyncClient(base_url=served_api, timeout=30) as browser:
+            async with browser.stream("GET", "/api/v1/sync/events", headers=user.headers) as response:
+                assert await anext(_events(response)) == ("snapshot", None)
+                assert await redis.pubsub_numsub(channel(user.account_id)) == [(channel(user.account_id).encode(), 1)]
+            # The browser went away: the server notices at once, not at its next keep-alive or check.
+            async with asyncio.timeout(5):
+                while await redis.pubsub_numsub(channel(user.account_id)) != [(channel(user.account_id).encode(), 0)]:
+                    await asyncio.sleep(0.05)
+    finally:
+        await redis.aclose()
