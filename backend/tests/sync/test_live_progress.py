@@ -10,19 +10,33 @@ import httpx
 import orjson
 import pytest
 import uvicorn
+from redis.asyncio import Redis
 
 from janitor.core.config import Settings
-from janitor.devtools.pytest_plugin import SignupFn
+from janitor.devtools.pytest_plugin import TEST_PASSWORD, SignupFn
 from janitor.devtools.services import free_port
 from janitor.devtools.sim_fixtures import RunJob, connect_all
 from janitor.main import create_app
+from janitor.sync.progress import channel
 from mediasim import SimServer
 
 
 @pytest.fixture
 async def served_api(self_hosted: Settings, clean_state: None) -> AsyncIterator[str]:
+    async for url in _serve(self_hosted):
+        yield url
+
+
+@pytest.fixture
+async def quick_check_api(self_hosted: Settings, clean_state: None) -> AsyncIterator[str]:
+    """Streams re-check their sign-in every 0.2 s instead of every 15 s."""
+    async for url in _serve(self_hosted.model_copy(update={"events_session_check_seconds": 0.2})):
+        yield url
+
+
+async def _serve(settings: Settings) -> AsyncIterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(self_hosted), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
@@ -71,3 +85,77 @@ async def test_progress_events_stream_until_the_run_finishes(
     items = [d["items"] for d in progress]
     assert items == sorted(items)
     assert items[-1] > 0
+
+
+async def _until_closed(events: AsyncIterator[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Every event left on a stream the server ends (a stream it keeps open fails the test)."""
+    async with asyncio.timeout(20):
+        return [event async for event in events]
+
+
+@pytest.mark.parametrize("revocation", ["password_changed", "account_deleted"])
+async def test_the_stream_ends_when_its_session_does(
+    quick_check_api: str, api: httpx.AsyncClient, signup: SignupFn, self_hosted: Settings, revocation: str
+) -> None:
+    user = await signup()
+    bystander = await signup()
+    async with (
+        httpx.AsyncClient(base_url=quick_check_api, timeout=30) as browser,
+        browser.stream("GET", "/api/v1/sync/events", headers=user.headers) as revoked,
+        browser.stream("GET", "/api/v1/sync/events", headers=bystander.headers) as kept,
+    ):
+        assert (revoked.status_code, kept.status_code) == (200, 200)
+        revoked_events, kept_events = _events(revoked), _events(kept)
+        assert await anext(revoked_events) == ("snapshot", None)
+        assert await anext(kept_events) == ("snapshot", None)
+        if revocation == "password_changed":
+            r = await api.post(
+                "/api/v1/account/password",
+                json={"current_password": TEST_PASSWORD, "new_password": TEST_PASSWORD + "-new"},
+                headers=user.headers,
+            )
+            assert r.status_code == 200, r.text
+        else:
+            r = await api.post("/api/v1/account/delete", json={"password": TEST_PASSWORD}, headers=user.headers)
+            assert r.status_code == 204, r.text
+        await _until_closed(revoked_events)
+        # A session still signed in keeps its stream across the same checks.
+        redis = Redis.from_url(self_hosted.redis_url)
+        try:
+            await redis.publish(channel(bystander.account_id), orjson.dumps({"run_id": "r1", "items": 2}))
+        finally:
+            await redis.aclose()
+        assert await anext(kept_events) == ("progress", {"run_id": "r1", "items": 2})
+
+
+async def test_an_idle_stream_sends_keep_alives(
+    served_api: str, signup: SignupFn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("janitor.sync.router.KEEP_ALIVE_SECONDS", 0.1)
+    user = await signup()
+    async with (
+        httpx.AsyncClient(base_url=served_api, timeout=30) as browser,
+        browser.stream("GET", "/api/v1/sync/events", headers=user.headers) as response,
+    ):
+        lines = response.aiter_lines()
+        async with asyncio.timeout(20):
+            while not (await anext(lines)).startswith(":"):
+                pass
+
+
+async def test_a_closed_stream_lets_go_of_its_subscription(
+    served_api: str, signup: SignupFn, self_hosted: Settings
+) -> None:
+    user = await signup()
+    redis = Redis.from_url(self_hosted.redis_url)
+    try:
+        async with httpx.AsyncClient(base_url=served_api, timeout=30) as browser:
+            async with browser.stream("GET", "/api/v1/sync/events", headers=user.headers) as response:
+                assert await anext(_events(response)) == ("snapshot", None)
+                assert await redis.pubsub_numsub(channel(user.account_id)) == [(channel(user.account_id).encode(), 1)]
+            # The browser went away: the server notices at once, not at its next keep-alive or check.
+            async with asyncio.timeout(5):
+                while await redis.pubsub_numsub(channel(user.account_id)) != [(channel(user.account_id).encode(), 0)]:
+                    await asyncio.sleep(0.05)
+    finally:
+        await redis.aclose()

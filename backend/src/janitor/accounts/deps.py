@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.models import Account
 from janitor.accounts.repository import AccountRepository
-from janitor.core.deps import SessionDep, SettingsDep, UowDep
+from janitor.core.config import Settings
+from janitor.core.deps import AppContext, SessionDep, SettingsDep, UowDep
 from janitor.core.errors import Unauthorized
 from janitor.core.events import Change, EventsDep
 from janitor.core.pagecache import AUTH_STATE_KEY
@@ -18,12 +20,14 @@ from janitor.core.security import InvalidToken, decode_access_token
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
 
 
-async def current_account(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def authenticate(
+    session: AsyncSession, settings: Settings, credentials: HTTPAuthorizationCredentials | None
 ) -> Account:
+    """The account a bearer token signs in, or ``Unauthorized``: the token's signature and expiry,
+    the account still existing, and the token of the account's current session version."""
     if credentials is None:
         raise Unauthorized()
     try:
@@ -35,6 +39,24 @@ async def current_account(
     # close in time to the change they were issued.
     if account is None or claims.session_version != account.session_version:
         raise Unauthorized("Your session is invalid or has expired. Sign in again.")
+    return account
+
+
+async def still_signed_in(ctx: AppContext, credentials: HTTPAuthorizationCredentials | None) -> bool:
+    """``authenticate`` again in a transaction of its own: for a response that outlives its request
+    (the live progress stream), which must end when its session does."""
+    async with ctx.sessionmaker() as session:
+        try:
+            await authenticate(session, ctx.settings, credentials)
+        except Unauthorized:
+            return False
+    return True
+
+
+async def current_account(
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: BearerCredentials
+) -> Account:
+    account = await authenticate(session, settings, credentials)
     # For the report page cache (core/pagecache.py): the sign-in it may check on its own next time.
     setattr(request.state, AUTH_STATE_KEY, (account.id, account.session_version))
     return account

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # long a page may follow the clock alone (0 turns the cache off).
     report_cache_seconds: int = Field(default=60, ge=0, le=3600)
 
+    # An open live-progress stream (GET /api/v1/sync/events) checks its sign-in this often and ends
+    # once the token is no longer valid (expired, password changed, account deleted).
+    events_session_check_seconds: float = Field(default=15.0, gt=0, le=30)
+
     worker_poll_delay: float = Field(default=0.1, gt=0)
     worker_max_jobs: int = Field(default=10, ge=1)
     worker_job_timeout_seconds: int = Field(default=3600, ge=1)

@@ -6,7 +6,6 @@ follow-up jobs and the process context, calling the same service code the API ca
 
 from __future__ import annotations
 
-import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,7 @@ from janitor.accounts.models import Account
 from janitor.core.deps import AppContext
 from janitor.core.errors import TransientError
 from janitor.core.queue import JobBuffer
+from janitor.core.retry import backoff
 from janitor.jobs.models import JobRun, RunStatus
 from janitor.jobs.names import JobName
 
@@ -47,10 +47,10 @@ ArqJob = Callable[..., Awaitable[str]]
 log = structlog.get_logger(__name__)
 
 
-def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 300.0, retry_after: float | None = None) -> float:
-    """Exponential back-off with full jitter; an upstream ``Retry-After`` is a floor."""
-    delay = random.uniform(0, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not crypto
-    return max(delay, retry_after or 0.0)
+def backoff_seconds(attempt: int, *, retry_after: float | None = None) -> float:
+    """When arq runs a job again after its ``attempt``-th transient failure: the product's one retry
+    policy (``core/retry.py``) with a 2 s base and a 5 min cap; an upstream ``Retry-After`` is a floor."""
+    return backoff(attempt, base=2.0, cap=300.0, retry_after=retry_after)
 
 
 async def _finish(ctx: AppContext, run_id: uuid.UUID, status: RunStatus, error: str | None) -> None:

@@ -1,20 +1,23 @@
 from __future__ import annotations
 
-import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 
 import orjson
-from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Response, status
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from janitor.accounts.deps import CurrentAccount
+from janitor.accounts.deps import BearerCredentials, CurrentAccount, still_signed_in
 from janitor.core.deps import ContextDep, SessionDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.sync.errors import SyncRunNotFound
 from janitor.sync.progress import channel
 from janitor.sync.schemas import SyncRunOut
 from janitor.sync.service import SyncService, to_out
+
+# A comment line this often keeps proxies and browsers from closing an idle stream.
+KEEP_ALIVE_SECONDS = 15
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
@@ -55,31 +58,39 @@ async def cancel_sync_run(run_id: uuid.UUID, uow: UowDep, account: CurrentAccoun
 
 @router.get(
     "/events",
-    response_class=StreamingResponse,
+    response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent progress events"}},
 )
 async def sync_events(
-    request: Request, account: CurrentAccount, session: SessionDep, ctx: ContextDep
-) -> StreamingResponse:
-    """Live progress of this account's runs as server-sent events (`data:` JSON per update)."""
+    account: CurrentAccount, session: SessionDep, ctx: ContextDep, credentials: BearerCredentials
+) -> EventSourceResponse:
+    """Live progress of this account's runs as server-sent events: first `snapshot` (the latest run,
+    or `null`), then a `progress` event (`data:` JSON) per update, and a comment every 15 s to keep
+    proxies from closing an idle stream.
+
+    The stream ends when its sign-in does (the token expires, the password changes, the account is
+    deleted): checked every `events_session_check_seconds`."""
     runs = await SyncService(session, account.id).recent(1)
     first = to_out(runs[0]).model_dump(mode="json") if runs else None
     account_id = account.id
+    every = ctx.settings.events_session_check_seconds
 
-    async def stream() -> AsyncIterator[bytes]:
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        # sse-starlette ends this generator when the client goes away (and sends the keep-alives).
         pubsub = ctx.redis.pubsub()
         await pubsub.subscribe(channel(account_id))
         try:
-            yield b"event: snapshot\ndata: " + orjson.dumps(first) + b"\n\n"
-            while not await request.is_disconnected():
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=15.0)
-                if message is None:
-                    yield b": keep-alive\n\n"
-                    continue
-                yield b"event: progress\ndata: " + message["data"] + b"\n\n"
-                await asyncio.sleep(0)
+            yield ServerSentEvent(event="snapshot", data=orjson.dumps(first).decode())
+            while True:
+                check_at = time.monotonic() + every
+                while (left := check_at - time.monotonic()) > 0:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+                    if message is not None:
+                        yield ServerSentEvent(event="progress", data=message["data"].decode())
+                if not await still_signed_in(ctx, credentials):
+                    return
         finally:
             await pubsub.unsubscribe(channel(account_id))
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    return EventSourceResponse(stream(), ping=KEEP_ALIVE_SECONDS)

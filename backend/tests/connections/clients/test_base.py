@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -426,3 +427,73 @@ async def test_original_transport_error_is_kept_as_cause(mock: respx.MockRouter,
     with pytest.raises(UpstreamUnreachable) as info:
         await client.public_info()
     assert info.value.__cause__ is blocked  # callers walk the chain to explain a blocked address
+
+
+# ------------------------------------------------- Retry-After through the one policy (core/retry.py)
+
+
+async def test_retry_after_seconds_from_a_429_is_waited_exactly(
+    mock: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    route = mock.get("http://seerr.test/api/v1/status").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(200, json={"version": "2.7.3"}),
+        ]
+    )
+    client = JellyseerrClient(http, base_url="http://seerr.test/", api_key=SEERR_KEY)
+    sleeps = Sleeps()
+    assert (await with_retries(client.status, sleep=sleeps, rand=lambda: 0.0)).version == "2.7.3"
+    assert route.call_count == 2
+    assert sleeps == [7.0]
+
+
+async def test_retry_after_http_date_from_a_503_is_waited_until_that_time(
+    mock: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=45), usegmt=True)
+    route = mock.get("http://seerr.test/api/v1/status").mock(
+        side_effect=[httpx.Response(503, headers={"Retry-After": when}), httpx.Response(200, json={"version": "1"})]
+    )
+    client = JellyseerrClient(http, base_url="http://seerr.test/", api_key=SEERR_KEY)
+    sleeps = Sleeps()
+    await with_retries(client.status, sleep=sleeps, rand=lambda: 0.0)
+    assert route.call_count == 2
+    assert len(sleeps) == 1 and 30 <= sleeps[0] <= 45
+
+
+async def test_a_retry_after_beyond_the_limit_is_raised_at_once_for_the_job_to_reschedule(
+    mock: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    route = mock.get("http://seerr.test/api/v1/status").mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "3600"})
+    )
+    client = JellyseerrClient(http, base_url="http://seerr.test/", api_key=SEERR_KEY)
+    sleeps = Sleeps()
+    with pytest.raises(UpstreamTransient) as info:
+        await with_retries(client.status, sleep=sleeps, max_retry_after=300)
+    assert (route.call_count, sleeps, info.value.retry_after) == (1, [], 3600.0)
+
+
+@pytest.mark.parametrize(
+    ("status", "calls"),
+    [(400, 1), (401, 1), (403, 1), (404, 1), (409, 1), (422, 1), (408, 4), (429, 4), (500, 4), (503, 4)],
+)
+async def test_only_408_429_and_5xx_are_retried(
+    mock: respx.MockRouter, http: httpx.AsyncClient, status: int, calls: int
+) -> None:
+    route = mock.get("http://seerr.test/api/v1/status").mock(return_value=httpx.Response(status))
+    client = JellyseerrClient(http, base_url="http://seerr.test/", api_key=SEERR_KEY)
+    with pytest.raises(UpstreamError):
+        await with_retries(client.status, sleep=Sleeps(), rand=lambda: 0.0)
+    assert route.call_count == calls
+
+
+async def test_jobs_and_upstream_calls_share_one_back_off() -> None:
+    from janitor.core import retry
+    from janitor.jobs.runner import backoff_seconds
+
+    assert retry.backoff(3, base=2.0, cap=300.0, rand=lambda: 1.0) == 8.0
+    assert retry.backoff(20, base=2.0, cap=300.0, rand=lambda: 1.0) == 300.0
+    assert retry.backoff(1, base=2.0, cap=300.0, retry_after=42, rand=lambda: 1.0) == 42.0
+    assert backoff_seconds(1, retry_after=42) >= 42

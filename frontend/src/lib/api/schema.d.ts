@@ -794,7 +794,12 @@ export interface paths {
         };
         /**
          * Sync Events
-         * @description Live progress of this account's runs as server-sent events (`data:` JSON per update).
+         * @description Live progress of this account's runs as server-sent events: first `snapshot` (the latest run,
+         *     or `null`), then a `progress` event (`data:` JSON) per update, and a comment every 15 s to keep
+         *     proxies from closing an idle stream.
+         *
+         *     The stream ends when its sign-in does (the token expires, the password changes, the account is
+         *     deleted): checked every `events_session_check_seconds`.
          */
         get: operations["sync_events"];
         put?: never;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson, readSse, SseParser } from './sse';
+import { parseJson, readSse } from './sse';
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
 	const enc = new TextEncoder();
@@ -11,51 +11,39 @@ function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
 	});
 }
 
-describe('SseParser', () => {
-	it('parses named events with JSON data', () => {
-		const p = new SseParser();
-		const out = p.push('event: snapshot\ndata: {"a":1}\n\nevent: progress\ndata: {"b":2}\n\n');
-		expect(out).toEqual([
-			{ event: 'snapshot', data: '{"a":1}', id: null },
+async function read(chunks: string[]) {
+	const seen = [];
+	for await (const m of readSse(streamOf(chunks))) seen.push(m);
+	return seen;
+}
+
+describe('readSse', () => {
+	it('reads the events the API sends: named, JSON data, keep-alive comments between them', async () => {
+		expect(
+			await read([
+				'event: snapshot\ndata: null\n\n: ping - 2026-12-05 13:00:00\n\n',
+				'event: progress\r\ndata: {"b":2}\r\n\r\n'
+			])
+		).toEqual([
+			{ event: 'snapshot', data: 'null', id: null },
 			{ event: 'progress', data: '{"b":2}', id: null }
 		]);
 	});
 
-	it('buffers messages split across chunks, even mid-line', () => {
-		const p = new SseParser();
-		expect(p.push('event: prog')).toEqual([]);
-		expect(p.push('ress\ndata: {"x"')).toEqual([]);
-		expect(p.push(':1}\n')).toEqual([]);
-		expect(p.push('\n')).toEqual([{ event: 'progress', data: '{"x":1}', id: null }]);
-	});
-
-	it('ignores comments (keep-alives) and joins multi-line data', () => {
-		const p = new SseParser();
-		const out = p.push(': keep-alive\n\ndata: line 1\ndata: line 2\nid: 7\n\n');
-		expect(out).toEqual([{ event: 'message', data: 'line 1\nline 2', id: '7' }]);
-	});
-
-	it('accepts CRLF and CR line endings, including CRLF split between chunks', () => {
-		const p = new SseParser();
-		expect(p.push('event: a\r\ndata: 1\r')).toEqual([]);
-		expect(p.push('\n\r\n')).toEqual([{ event: 'a', data: '1', id: null }]);
-		expect(p.push('data: 2\r\r')).toEqual([{ event: 'message', data: '2', id: null }]);
-	});
-
-	it('keeps a value without the optional space, and fields without a colon', () => {
-		const p = new SseParser();
-		expect(p.push('data:x\ndata\n\n')).toEqual([{ event: 'message', data: 'x\n', id: null }]);
-	});
-
-	it('drops an event with no data and resets the event name', () => {
-		const p = new SseParser();
-		expect(p.push('event: lonely\n\ndata: y\n\n')).toEqual([
-			{ event: 'message', data: 'y', id: null }
+	it('joins multi-line data, keeps ids, names unnamed events "message"', async () => {
+		expect(await read(['data: line 1\ndata: line 2\nid: 7\n\n'])).toEqual([
+			{ event: 'message', data: 'line 1\nline 2', id: '7' }
 		]);
 	});
-});
 
-describe('readSse', () => {
+	it('handles a CRLF split between chunks and bare CR line endings', async () => {
+		expect(await read(['event: a\r\ndata: 1\r', '\n\r\n', 'data: 2\r\r', 'data: 3\n\n'])).toEqual([
+			{ event: 'a', data: '1', id: null },
+			{ event: 'message', data: '2', id: null },
+			{ event: 'message', data: '3', id: null }
+		]);
+	});
+
 	it('yields messages from a byte stream', async () => {
 		const body = streamOf(['event: snapshot\nda', 'ta: null\n\n', 'event: progress\ndata: {}\n\n']);
 		const seen = [];

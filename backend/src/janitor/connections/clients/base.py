@@ -13,7 +13,6 @@ import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
@@ -30,6 +29,9 @@ from janitor.connections.clients.errors import (
     UpstreamTransient,
     UpstreamUnreachable,
 )
+from janitor.core.retry import parse_retry_after, retrying
+
+__all__ = ["Page", "parse_retry_after", "with_retries"]
 
 try:
     CLIENT_VERSION = version("janitor")
@@ -70,25 +72,6 @@ def path_segment(value: str | int) -> str:
     if not text:
         raise ValueError("empty id")
     return quote(text, safe="")
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds (delta-seconds or an HTTP-date); ``None`` when absent or unreadable."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    if text.isdigit():
-        return float(int(text))
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    delta = (when - (now or datetime.now(UTC))).total_seconds()
-    return max(0.0, delta)
 
 
 def _is_tls_error(exc: BaseException) -> bool:
@@ -330,25 +313,17 @@ async def with_retries(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     rand: Callable[[], float] = random.random,
 ) -> T:
-    """Call ``fn`` up to ``attempts`` times, retrying only ``UpstreamTransient``.
-
-    Back-off is exponential with full jitter (``uniform(0, min(cap, base * 2**n))``) and never
-    shorter than the server's ``Retry-After``. A server asking to wait longer than
-    ``max_retry_after`` seconds is not waited for in-process: the error is raised at once so the
-    job layer can reschedule. Every other error (auth, not found, protocol...) is raised at once.
-    """
-    if attempts < 1:
-        raise ValueError("attempts must be >= 1")
-    for attempt in range(attempts):
-        try:
-            return await fn()
-        except UpstreamTransient as exc:
-            if attempt + 1 >= attempts:
-                raise
-            if exc.retry_after is not None and exc.retry_after > max_retry_after:
-                raise
-            delay = rand() * min(cap, base * (2**attempt))
-            if exc.retry_after is not None:
-                delay = max(delay, exc.retry_after)
-            await sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+    """Call ``fn`` up to ``attempts`` times, retrying only ``UpstreamTransient`` (the product's one
+    policy, ``core/retry.py``): exponential back-off with full jitter, never shorter than the
+    server's ``Retry-After``; a ``Retry-After`` above ``max_retry_after`` is raised at once so the
+    job layer can reschedule. Every other error (auth, not found, protocol...) is raised at once."""
+    return await retrying(
+        fn,
+        retry_on=UpstreamTransient,
+        attempts=attempts,
+        base=base,
+        cap=cap,
+        max_retry_after=max_retry_after,
+        sleep=sleep,
+        rand=rand,
+    )
