@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from janitor.accounts.router import account_router, auth
@@ -20,6 +20,7 @@ from janitor.core.errors import FieldError, ValidationErrorBody, install_error_h
 from janitor.core.logging import RequestContextMiddleware, configure_logging
 from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from janitor.core.pagecache import PageCacheMiddleware
+from janitor.core.request_input import check_request_input
 from janitor.core.spa import SPAStaticFiles, spa_available
 from janitor.reports.router import CACHED_REPORT_PATHS
 from janitor.reports.router import router as reports_router
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
         generate_unique_id_function=lambda route: route.name,
+        dependencies=[Depends(check_request_input)],
     )
     app.state.metrics = Metrics()
     install_error_handlers(app)
@@ -88,11 +90,11 @@ def _document_validation_errors(app: FastAPI) -> None:
         ref = {"$ref": "#/components/schemas/ValidationErrorBody"}
         for path in schema.get("paths", {}).values():
             for op in path.values():
-                if "422" in op.get("responses", {}):
-                    op["responses"]["422"] = {
-                        "description": "Validation error",
-                        "content": {"application/json": {"schema": ref}},
-                    }
+                # Every operation checks its input (core/request_input.py), so every one can answer 422.
+                op.setdefault("responses", {})["422"] = {
+                    "description": "Validation error",
+                    "content": {"application/json": {"schema": ref}},
+                }
         app.openapi_schema = schema
         return schema
 
