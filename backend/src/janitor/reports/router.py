@@ -10,9 +10,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.core.csv_writer import to_csv
 from janitor.core.deps import AppContext, ContextDep, CurrentAccount, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.reports.common import PageParams, ReportPage, every_page, to_csv
+from janitor.reports.common import PageParams, ReportPage, every_page
 from janitor.reports.copies import copy_text
 from janitor.reports.dashboard import Dashboard, dashboard
 from janitor.reports.deps import RefreshSummary
