@@ -91,8 +91,11 @@ def _document_validation_errors(app: FastAPI) -> None:
         for path in schema.get("paths", {}).values():
             for op in path.values():
                 # Every operation checks its input (core/request_input.py), so every one can answer 422.
-                op.setdefault("responses", {})["422"] = {
-                    "description": "Validation error",
+                # The app's own 422s (typed errors) keep their codes and send the same shape.
+                own = op.setdefault("responses", {}).get("422", {}).get("description", "")
+                codes = ", ".join(["`validation_error`", *([own] if "`" in own else [])])
+                op["responses"]["422"] = {
+                    "description": f"Validation error: {codes}",
                     "content": {"application/json": {"schema": ref}},
                 }
         app.openapi_schema = schema

@@ -42,7 +42,7 @@ async def add_entries(body: AddEntries, session: SessionDep, account: CurrentAcc
     return await AllowlistService(session, account.id).add(body)
 
 
-@router.patch("/{entry_id}", responses=error_responses(Unauthorized, EntryNotFound), dependencies=[RefreshSummary])
+@router.patch("/{entry_id:uuid}", responses=error_responses(Unauthorized, EntryNotFound), dependencies=[RefreshSummary])
 async def update_entry(
     entry_id: uuid.UUID, body: EntryUpdate, session: SessionDep, account: CurrentAccount
 ) -> EntryOut:
@@ -52,7 +52,7 @@ async def update_entry(
 
 
 @router.delete(
-    "/{entry_id}",
+    "/{entry_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, EntryNotFound),
     dependencies=[RefreshSummary],
@@ -97,7 +97,21 @@ async def import_entries(request: Request, session: SessionDep, account: Current
     return await AllowlistService(session, account.id).import_entries(rows)
 
 
-@router.get("/export", responses=error_responses(Unauthorized))
+@router.get(
+    "/export",
+    responses={
+        200: {
+            "description": "The entries as CSV (`format=csv`) or JSON (`format=json`)",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ImportedEntry"}}
+                },
+            },
+        },
+        **error_responses(Unauthorized),
+    },
+)
 async def export_entries(
     session: SessionDep,
     account: CurrentAccount,

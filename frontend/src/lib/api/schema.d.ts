@@ -2277,7 +2277,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2306,7 +2306,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2353,7 +2353,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2384,15 +2384,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `wrong_password` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -2402,7 +2393,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description `wrong_password` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2435,15 +2435,6 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description `wrong_password` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -2453,7 +2444,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description `wrong_password` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2494,7 +2494,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2536,7 +2536,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `allowlist_unknown_items` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2559,13 +2559,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The entries as CSV (`format=csv`) or JSON (`format=json`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ImportedEntry"][];
+                    "text/csv": string;
                 };
             };
             /** @description `not_authenticated` */
@@ -2577,7 +2578,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2621,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `allowlist_import_invalid` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2667,7 +2668,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2720,7 +2721,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2762,7 +2763,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2798,7 +2799,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2836,7 +2837,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2878,7 +2879,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2925,7 +2926,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2976,7 +2977,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3018,7 +3019,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3069,7 +3070,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3120,7 +3121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3167,7 +3168,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3216,7 +3217,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3278,7 +3279,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `plex_server_not_found`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3327,7 +3328,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3374,7 +3375,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3427,7 +3428,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3476,7 +3477,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `path_mappings_not_applicable` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3529,7 +3530,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `path_mappings_not_applicable` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3578,7 +3579,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3616,7 +3617,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3665,7 +3666,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3718,7 +3719,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3765,7 +3766,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3812,7 +3813,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3870,7 +3871,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3918,7 +3919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3965,7 +3966,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4013,7 +4014,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4061,7 +4062,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4110,7 +4111,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4164,7 +4165,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4202,7 +4203,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4244,7 +4245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4273,7 +4274,16 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description Validation error */
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4311,7 +4321,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4360,7 +4370,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4409,7 +4419,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4458,7 +4468,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
