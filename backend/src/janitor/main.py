@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -25,6 +25,7 @@ from janitor.core.headers import SecurityHeadersMiddleware, spa_policy
 from janitor.core.logging import RequestContextMiddleware, configure_logging
 from janitor.core.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from janitor.core.pagecache import PageCacheMiddleware
+from janitor.core.request_input import check_request_input
 from janitor.core.security import dummy_hash
 from janitor.core.spa import SPAStaticFiles, spa_available
 from janitor.reports import events as report_events
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json" if settings.serve_api_docs else None,
         generate_unique_id_function=lambda route: route.name,
+        dependencies=[Depends(check_request_input)],
     )
     app.state.metrics = Metrics()
     app.state.events = wire_events()
@@ -128,11 +130,14 @@ def _document_validation_errors(app: FastAPI) -> None:
         ref = {"$ref": "#/components/schemas/ValidationErrorBody"}
         for path in schema.get("paths", {}).values():
             for op in path.values():
-                if "422" in op.get("responses", {}):
-                    op["responses"]["422"] = {
-                        "description": "Validation error",
-                        "content": {"application/json": {"schema": ref}},
-                    }
+                # Every operation checks its input (core/request_input.py), so every one can answer 422.
+                # The app's own 422s (typed errors) keep their codes and send the same shape.
+                own = op.setdefault("responses", {}).get("422", {}).get("description", "")
+                codes = ", ".join(["`validation_error`", *([own] if "`" in own else [])])
+                op["responses"]["422"] = {
+                    "description": f"Validation error: {codes}",
+                    "content": {"application/json": {"schema": ref}},
+                }
         app.openapi_schema = schema
         return schema
 

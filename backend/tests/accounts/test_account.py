@@ -43,7 +43,7 @@ async def test_change_password_needs_the_current_one(client: httpx.AsyncClient, 
         json={"current_password": "not my password", "new_password": NEW_PASSWORD},
         headers=user.headers,
     )
-    assert r.status_code == 400
+    assert r.status_code == 403
     assert r.json()["error"] == "wrong_password"
     r = await client.post(
         "/api/v1/account/password",
@@ -89,7 +89,7 @@ async def test_delete_account_removes_every_tenant_row(
     assert before["accounts"] == 1
     assert before["refresh_tokens"] >= 2
     wrong = await client.post("/api/v1/account/delete", json={"password": "wrong one"}, headers=user.headers)
-    assert wrong.status_code == 400
+    assert wrong.status_code == 403
     assert (await _tenant_rows(settings, user.account_id))["accounts"] == 1
     r = await client.post("/api/v1/account/delete", json={"password": user.password}, headers=user.headers)
     assert r.status_code == 204

@@ -113,7 +113,7 @@ async def test_refresh_reuse_password_change_and_deletion_are_logged_and_counted
     headers = {"Authorization": f"Bearer {session.json()['access_token']}"}
     new = TEST_PASSWORD + " renewed"
     body = {"current_password": WRONG, "new_password": new}
-    assert (await c.post("/api/v1/account/password", json=body, headers=headers)).status_code == 400
+    assert (await c.post("/api/v1/account/password", json=body, headers=headers)).status_code == 403
     body = {"current_password": TEST_PASSWORD, "new_password": new}
     changed = await c.post("/api/v1/account/password", json=body, headers=headers)
     assert changed.status_code == 200

@@ -102,7 +102,7 @@ async def test_a_jellyfin_call_failing_after_the_server_identified_itself_is_nam
     upstream.get(f"{JELLYFIN}{route}").mock(return_value=answer)
     r = await _probe(client, await signup())
     assert r.status_code == 422, r.text
-    assert r.json() == {"error": code, "detail": expected}
+    assert r.json() == {"error": code, "detail": expected, "fields": []}
     _safe(r.text)
 
 

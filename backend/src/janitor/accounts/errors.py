@@ -29,6 +29,7 @@ class RefreshTokenReused(InvalidRefreshToken):
 
 
 class WrongPassword(AppError):
-    status_code = 400
+    # A well-formed request the password given does not authorise (not a malformed one: 400).
+    status_code = 403
     code = "wrong_password"
     message = "The current password is not correct."

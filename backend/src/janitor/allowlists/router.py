@@ -44,7 +44,7 @@ async def add_entries(body: AddEntries, session: SessionDep, account: CurrentAcc
 
 
 @router.patch(
-    "/{entry_id}",
+    "/{entry_id:uuid}",
     responses=error_responses(Unauthorized, EntryNotFound),
     dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
@@ -57,7 +57,7 @@ async def update_entry(
 
 
 @router.delete(
-    "/{entry_id}",
+    "/{entry_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, EntryNotFound),
     dependencies=[data_changed(Change.REPORT_INPUTS)],
@@ -102,7 +102,21 @@ async def import_entries(request: Request, session: SessionDep, account: Current
     return await AllowlistService(session, account.id).import_entries(rows)
 
 
-@router.get("/export", responses=error_responses(Unauthorized))
+@router.get(
+    "/export",
+    responses={
+        200: {
+            "description": "The entries as CSV (`format=csv`) or JSON (`format=json`)",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ImportedEntry"}}
+                },
+            },
+        },
+        **error_responses(Unauthorized),
+    },
+)
 async def export_entries(
     session: SessionDep,
     account: CurrentAccount,

@@ -17,6 +17,7 @@ from janitor.allowlists.errors import EntryNotFound, ImportInvalid, UnknownItems
 from janitor.allowlists.models import AllowlistEntry, ListName
 from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportedEntry, ImportResult
 from janitor.connections.models import Connection
+from janitor.core.csv_writer import to_csv, unprotect
 from janitor.core.search import like_literal
 from janitor.library.models import MediaItem
 
@@ -162,16 +163,14 @@ class AllowlistService:
 
 
 def parse_csv(text: str) -> list[dict[str, object]]:
+    """Rows of an imported CSV; the quote the export put before a formula-like cell is taken away."""
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "list" not in reader.fieldnames or "title" not in reader.fieldnames:
         raise ImportInvalid("The CSV needs a header row with at least the columns list and title.")
-    return [dict(row) for row in reader]
+    return [
+        {key: unprotect(value) if isinstance(value, str) else value for key, value in row.items()} for row in reader
+    ]
 
 
 def to_csv_text(rows: list[dict[str, object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buffer.getvalue()
+    return to_csv(EXPORT_COLUMNS, rows)

@@ -54,7 +54,7 @@ async def list_connections(session: SessionDep, account: CurrentAccount, ctx: Co
     return [to_out(c) for c in await _service(session, account, ctx).all()]
 
 
-@router.get("/connections/{connection_id}", responses=error_responses(Unauthorized, ConnectionNotFound))
+@router.get("/connections/{connection_id:uuid}", responses=error_responses(Unauthorized, ConnectionNotFound))
 async def get_connection(
     connection_id: uuid.UUID, session: SessionDep, account: CurrentAccount, ctx: ContextDep
 ) -> ConnectionOut:
@@ -63,7 +63,7 @@ async def get_connection(
 
 
 @router.patch(
-    "/connections/{connection_id}",
+    "/connections/{connection_id:uuid}",
     responses=error_responses(Unauthorized, ConnectionNotFound, ConnectionValidationFailed),
     dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
@@ -75,7 +75,7 @@ async def update_connection(
 
 
 @router.delete(
-    "/connections/{connection_id}",
+    "/connections/{connection_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, ConnectionNotFound),
     dependencies=[data_changed(Change.REPORT_INPUTS, Change.PRESENT_ITEMS)],
@@ -89,7 +89,7 @@ async def delete_connection(
 
 
 @router.get(
-    "/connections/{connection_id}/path-mappings",
+    "/connections/{connection_id:uuid}/path-mappings",
     responses=error_responses(Unauthorized, ConnectionNotFound, PathMappingsNotApplicable),
 )
 async def get_path_mappings(
@@ -101,7 +101,7 @@ async def get_path_mappings(
 
 
 @router.put(
-    "/connections/{connection_id}/path-mappings",
+    "/connections/{connection_id:uuid}/path-mappings",
     responses=error_responses(Unauthorized, ConnectionNotFound, PathMappingsNotApplicable),
     dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
@@ -113,7 +113,7 @@ async def set_path_mappings(
     return await _service(session, account, ctx).set_path_mappings(connection_id, body.mappings)
 
 
-@router.post("/connections/{connection_id}/test", responses=error_responses(Unauthorized, ConnectionNotFound))
+@router.post("/connections/{connection_id:uuid}/test", responses=error_responses(Unauthorized, ConnectionNotFound))
 async def test_connection(
     connection_id: uuid.UUID, session: SessionDep, account: CurrentAccount, ctx: ContextDep
 ) -> ConnectionOut:
@@ -139,7 +139,7 @@ async def start_plex_signin(session: SessionDep, account: CurrentAccount, ctx: C
 
 
 @router.get(
-    "/connections/plex/pins/{pin_id}",
+    "/connections/plex/pins/{pin_id:int}",
     responses=error_responses(Unauthorized, PinNotFound, ConnectionValidationFailed),
 )
 async def check_plex_signin(
@@ -150,7 +150,7 @@ async def check_plex_signin(
 
 
 @router.post(
-    "/connections/plex/pins/{pin_id}/connect",
+    "/connections/plex/pins/{pin_id:int}/connect",
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(
         Unauthorized, PinNotFound, PinNotClaimed, PlexServerNotFound, ConnectionValidationFailed, ConnectionExists
@@ -211,7 +211,7 @@ async def list_libraries(
 
 
 @router.patch(
-    "/libraries/{library_id}",
+    "/libraries/{library_id:uuid}",
     responses=error_responses(Unauthorized, LibraryNotFound),
     dependencies=[data_changed(Change.REPORT_INPUTS, Change.PRESENT_ITEMS)],
 )

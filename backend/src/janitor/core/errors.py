@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 import structlog
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from janitor.core.headers import API_HEADERS
 from janitor.core.logging import request_id_of
@@ -103,10 +105,31 @@ def _message(err: dict[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def _flat_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    # FastAPI keeps an included router as one entry (our routers are included without a prefix).
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat_routes(inner.routes)
+        else:
+            yield route
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in _flat_routes(request.app.router.routes):
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         body = ErrorBody(error=exc.code, detail=exc.detail)
+        if exc.status_code == 422:  # every 422 has one shape: the validation error's
+            body = ValidationErrorBody(error=exc.code, detail=exc.detail, fields=[])
         return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -117,14 +140,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body.model_dump(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # FastAPI could not read the body (not UTF-8): a validation error like any bad JSON.
+            field = FieldError(field="body", message="is not valid JSON (send UTF-8)")
+            body = ValidationErrorBody(error="validation_error", detail="body: " + field.message, fields=[field])
+            return JSONResponse(body.model_dump(), status_code=422)
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route with this path; every route counts.
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
         codes = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
         code = codes.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
         return JSONResponse(
             ErrorBody(error=code, detail=detail).model_dump(),
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
@@ -75,24 +73,6 @@ async def every_page(
         if not rows or page * size >= total:
             return
         page += 1
-
-
-def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]], *, header: bool = True) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    if header:
-        writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return " ".join(str(v) for v in value)
-    text = str(value)
-    # Spreadsheet formula injection: a cell must never start a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def scope_filters(

@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.deps import CurrentAccount, data_changed
+from janitor.core.csv_writer import to_csv
 from janitor.core.deps import AppContext, ContextDep, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.core.events import Change
-from janitor.reports.common import PageParams, ReportPage, every_page, to_csv
+from janitor.reports.common import PageParams, ReportPage, every_page
 from janitor.reports.copies import copy_text
 from janitor.reports.dashboard import Dashboard, dashboard
 from janitor.reports.duplicates import (

@@ -44,13 +44,13 @@ async def list_sync_runs(uow: UowDep, account: CurrentAccount) -> list[SyncRunOu
     return [to_out(r) for r in await SyncService(uow.session, account.id, jobs=uow.jobs).recent()]
 
 
-@router.get("/runs/{run_id}", responses=error_responses(Unauthorized, SyncRunNotFound))
+@router.get("/runs/{run_id:uuid}", responses=error_responses(Unauthorized, SyncRunNotFound))
 async def get_sync_run(run_id: uuid.UUID, uow: UowDep, account: CurrentAccount) -> SyncRunOut:
     """One run with its progress per source."""
     return to_out(await SyncService(uow.session, account.id, jobs=uow.jobs).get(run_id))
 
 
-@router.post("/runs/{run_id}/cancel", responses=error_responses(Unauthorized, SyncRunNotFound))
+@router.post("/runs/{run_id:uuid}/cancel", responses=error_responses(Unauthorized, SyncRunNotFound))
 async def cancel_sync_run(run_id: uuid.UUID, uow: UowDep, account: CurrentAccount) -> SyncRunOut:
     """Stop a run. Nothing it did not finish is marked missing; what it read is kept."""
     return to_out(await SyncService(uow.session, account.id, jobs=uow.jobs).cancel(run_id))
@@ -59,7 +59,10 @@ async def cancel_sync_run(run_id: uuid.UUID, uow: UowDep, account: CurrentAccoun
 @router.get(
     "/events",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent progress events"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Server-sent progress events"},
+        **error_responses(Unauthorized),
+    },
 )
 async def sync_events(
     account: CurrentAccount, session: SessionDep, ctx: ContextDep, credentials: BearerCredentials

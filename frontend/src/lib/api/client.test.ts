@@ -111,7 +111,7 @@ describe('api client auth middleware', () => {
 
 	it('leaves other errors alone', async () => {
 		const { client, hooks } = setup([
-			() => json(400, { error: 'wrong_password', detail: 'Wrong password.' })
+			() => json(403, { error: 'wrong_password', detail: 'Wrong password.' })
 		]);
 		const { error } = await client.POST('/api/v1/account/delete', { body: { password: 'x' } });
 		expect(error).toMatchObject({ error: 'wrong_password' });

@@ -2282,6 +2282,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
         };
     };
     readyz: {
@@ -2300,6 +2309,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
             /** @description Service Unavailable */
@@ -2340,6 +2358,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
         };
     };
     delete_account: {
@@ -2362,15 +2389,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `wrong_password` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -2380,7 +2398,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description `wrong_password` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2413,15 +2440,6 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description `wrong_password` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -2431,7 +2449,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description `wrong_password` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2472,7 +2499,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2514,7 +2541,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `allowlist_unknown_items` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2537,13 +2564,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The entries as CSV (`format=csv`) or JSON (`format=json`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ImportedEntry"][];
+                    "text/csv": string;
                 };
             };
             /** @description `not_authenticated` */
@@ -2555,7 +2583,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2598,7 +2626,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `allowlist_import_invalid` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2645,7 +2673,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2698,7 +2726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2740,7 +2768,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2776,7 +2804,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2814,7 +2842,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2856,7 +2884,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2903,6 +2931,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
         };
     };
     add_jellyfin: {
@@ -2945,7 +2982,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2987,7 +3024,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3038,7 +3075,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3089,7 +3126,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3136,7 +3173,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3185,7 +3222,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3247,7 +3284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `plex_server_not_found`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3296,7 +3333,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3343,7 +3380,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3396,7 +3433,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `connection_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3445,7 +3482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `path_mappings_not_applicable` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3498,7 +3535,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error`, `path_mappings_not_applicable` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3547,7 +3584,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3583,6 +3620,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
         };
@@ -3625,7 +3671,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3678,7 +3724,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3725,7 +3771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3772,7 +3818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3830,7 +3876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3878,7 +3924,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3925,7 +3971,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3973,7 +4019,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4021,7 +4067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4070,7 +4116,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4124,7 +4170,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4162,6 +4208,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
         };
     };
     update_report_settings: {
@@ -4195,7 +4250,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4222,6 +4277,24 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
         };
@@ -4251,6 +4324,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
         };
@@ -4293,7 +4375,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4342,7 +4424,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4391,7 +4473,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;

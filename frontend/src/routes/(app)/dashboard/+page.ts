@@ -5,8 +5,9 @@ import type { PageLoad } from './$types';
 async function readiness() {
 	try {
 		// 200 = ready, 503 = not ready; both carry a Readiness body.
-		const { data, error } = await api.GET('/api/readyz');
-		return data ?? error ?? null;
+		const { data, error, response } = await api.GET('/api/readyz');
+		if (data) return data;
+		return response.status === 503 && error && 'status' in error ? error : null;
 	} catch {
 		return null;
 	}
