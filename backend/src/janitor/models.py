@@ -4,25 +4,54 @@ from janitor.accounts.models import Account, RefreshToken
 from janitor.allowlists.models import AllowlistEntry
 from janitor.connections.models import Connection, Library
 from janitor.core.db import Base
+from janitor.deletions.models import (
+    DeletionEvent,
+    DeletionRun,
+    DeletionSettings,
+    LibraryDeletionDelay,
+    QueuedDeletion,
+    ServerDeletionState,
+    ServiceFlag,
+)
 from janitor.jobs.models import JobRun, TenantHeartbeat
-from janitor.library.models import MediaCopy, MediaItem, MediaRequest, RemoteUser, UserItemState, WatchEvent
+from janitor.library.models import (
+    ExpectedDisappearance,
+    MediaCopy,
+    MediaItem,
+    MediaRequest,
+    RemoteUser,
+    UserItemState,
+    WatchEvent,
+)
+from janitor.people.models import Assignment, Person, PersonMember
 from janitor.reports.models import DuplicateKeeper, ReportSettings
 from janitor.sync.models import SyncRun
 
 __all__ = [
     "Account",
     "AllowlistEntry",
+    "Assignment",
     "Base",
     "Connection",
+    "DeletionEvent",
+    "DeletionRun",
+    "DeletionSettings",
     "DuplicateKeeper",
+    "ExpectedDisappearance",
     "JobRun",
     "Library",
+    "LibraryDeletionDelay",
     "MediaCopy",
     "MediaItem",
     "MediaRequest",
+    "Person",
+    "PersonMember",
+    "QueuedDeletion",
     "RefreshToken",
     "RemoteUser",
     "ReportSettings",
+    "ServerDeletionState",
+    "ServiceFlag",
     "SyncRun",
     "TenantHeartbeat",
     "UserItemState",

@@ -282,3 +282,19 @@ class MediaCopy(Base):
     title_group: Mapped[int | None] = mapped_column(BigInteger)
     # How the group was recognised: path, fingerprint (size + duration + identity), show.
     matched_by: Mapped[str | None] = mapped_column(String(16))
+
+
+class ExpectedDisappearance(Base):
+    """An item the deleter removed, through this server or another one that showed the same file
+    (one file, one row): its next sync will not find it, and that absence is explained — counted
+    as gone, never as part of a mass vanish that freezes deletions or as an unexplained loss."""
+
+    __tablename__ = "expected_disappearances"
+    __table_args__ = (connection_tenant_key("expected_disappearances"),)
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    upstream_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    # The deletion (deletion_queue row) that explains it.
+    queue_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    expected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
