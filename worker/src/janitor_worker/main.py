@@ -20,6 +20,7 @@ from janitor.core.deps import AppContext
 from janitor.core.logging import configure_logging
 from janitor.core.migrations import head_revision, schema_is_current
 from janitor.core.queue import JobBuffer
+from janitor.deletions.jobs import enqueue_due
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import ArqJob, tenant_job
@@ -92,6 +93,7 @@ async def heartbeat_fan_out(ctx: dict[str, Any]) -> int:
 
 
 SCHEDULE_WINDOW_SECONDS = 600
+DELETION_CRON_MINUTES = 5
 
 
 async def schedule_syncs(ctx: dict[str, Any]) -> int:
@@ -104,6 +106,15 @@ async def schedule_syncs(ctx: dict[str, Any]) -> int:
     await jobs.flush(app.redis)
     log.info("scheduled_syncs", started=started)
     return started
+
+
+async def schedule_deletions(ctx: dict[str, Any]) -> int:
+    """Every 5 minutes: a deletion run for the accounts with something due (or to read back)."""
+    app = ctx["app"]
+    async with app.sessionmaker() as session:
+        queued = await enqueue_due(session, app.redis, now=utcnow())
+    log.info("scheduled_deletions", queued=queued)
+    return queued
 
 
 async def recover_orphans(ctx: dict[str, Any]) -> int:
@@ -153,6 +164,7 @@ class WorkerSettings:
         cron(heartbeat_fan_out, minute=_attrs["minutes"], second=0, unique=True),
         cron(recover_orphans, second=30, unique=True),
         cron(schedule_syncs, minute=set(range(0, 60, 10)), second=5, unique=True),
+        cron(schedule_deletions, minute=set(range(0, 60, DELETION_CRON_MINUTES)), second=15, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -1,13 +1,16 @@
 """Maps every ``JobName`` to its handler. The worker refuses to start if one is missing.
 
 The registry sits at the top, above every package whose jobs it runs: it is where the sync is
-handed what the reports rebuild after it (``sync_job(REPORT_DATA)``)."""
+handed what the reports rebuild after it (``sync_job(REPORT_DATA)``), and the deleter who follows
+its deletions (``deletion_job(wire_events())``, the app's own wiring)."""
 
 from __future__ import annotations
 
+from janitor.deletions.jobs import deletion_job
 from janitor.jobs.heartbeat import record_heartbeat
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import TenantHandler
+from janitor.main import wire_events
 from janitor.reports.precompute import REPORT_DATA, refresh_copies_job, refresh_summary_job
 from janitor.sync.runner import sync_job
 
@@ -16,6 +19,8 @@ TENANT_HANDLERS: dict[JobName, TenantHandler] = {
     JobName.SYNC: sync_job(REPORT_DATA),
     JobName.REPORT_SUMMARY: refresh_summary_job,
     JobName.MEDIA_COPIES: refresh_copies_job,
+    # The deleter tells whoever derives data from the present items that some went (core/events.py).
+    JobName.DELETION_RUN: deletion_job(wire_events()),
 }
 
 

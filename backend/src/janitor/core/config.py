@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # once the token is no longer valid (expired, password changed, account deleted).
     events_session_check_seconds: float = Field(default=15.0, gt=0, le=30)
 
+    # The operator's kill switch for the whole deployment: while it is on the deleter deletes nothing
+    # (queued rows wait). The ``deletions_disabled`` service flag does the same without a restart.
+    deletions_disabled: bool = False
+
     worker_poll_delay: float = Field(default=0.1, gt=0)
     worker_max_jobs: int = Field(default=10, ge=1)
     worker_job_timeout_seconds: int = Field(default=3600, ge=1)

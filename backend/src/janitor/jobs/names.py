@@ -10,6 +10,7 @@ class JobName(StrEnum):
     SYNC = "sync"
     REPORT_SUMMARY = "report_summary"
     MEDIA_COPIES = "media_copies"
+    DELETION_RUN = "deletion_run"
 
 
 def dedupe_id(name: JobName, key: object) -> str:

@@ -246,6 +246,9 @@ class MediaRequest(Base):
     media_added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     plex_rating_key: Mapped[str | None] = mapped_column(String(100))
     jellyfin_media_id: Mapped[str | None] = mapped_column(String(64))
+    # Jellyseerr's own id of the title's media record (``media.id``): what the deleter clears once the
+    # title's file is deleted, so it can be requested again (``DELETE /api/v1/media/{id}``).
+    seerr_media_id: Mapped[int | None] = mapped_column(Integer)
     last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     missing_runs: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 

@@ -134,10 +134,12 @@ async def settle_missing(ctx: SyncContext, libraries: Sequence[Library], result:
     titles = {lib.id: lib.title for lib in libraries}
     for library_id, (vanished, known) in outcome.held_back.items():
         result.complete = False
-        result.reasons.append(
+        reason = (
             f"{titles.get(library_id, 'a library')}: {vanished} of {known} items vanished at once; nothing was "
             "marked missing (a server answering with an empty or cut library looks like this)"
         )
+        result.reasons.append(reason)
+        ctx.source.held_back.append(reason)
 
 
 async def count_items(ctx: SyncContext, library: Library, kind: str | Sequence[str]) -> int:

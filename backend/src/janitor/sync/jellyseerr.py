@@ -31,6 +31,7 @@ COLUMNS = (
     "media_added_at",
     "plex_rating_key",
     "jellyfin_media_id",
+    "seerr_media_id",
     "last_seen_run",
 )
 STAGE = (
@@ -44,9 +45,10 @@ UPSERT = (
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[3:] if c != "title")
     + ", title = COALESCE(EXCLUDED.title, r.title), missing_runs = 0"
 )
-# What the reports read of a request: a staged row that is new, back from missing or differs in any of
-# these counts as a change (so the run's derived data and dashboard summary are rebuilt after it).
-REPORTED = [c for c in COLUMNS[3:] if c not in ("title", "last_seen_run")]
+# What the reports read of a request (the Jellyseerr media id is the deleter's, not theirs): a staged
+# row that is new, back from missing or differs in any of these counts as a change (so the run's
+# derived data and dashboard summary are rebuilt after it).
+REPORTED = [c for c in COLUMNS[3:] if c not in ("title", "last_seen_run", "seerr_media_id")]
 CHANGED = (
     "SELECT count(*) FROM _stage_requests s LEFT JOIN media_requests r "
     "ON r.connection_id = s.connection_id AND r.upstream_id = s.upstream_id "
@@ -93,6 +95,7 @@ def _row(ctx: SyncContext, req: dict[str, Any]) -> tuple[Any, ...]:
         _iso(media.get("mediaAddedAt")),
         media.get("ratingKey4k") if req.get("is4k") else media.get("ratingKey"),
         media.get("jellyfinMediaId4k") if req.get("is4k") else media.get("jellyfinMediaId"),
+        media.get("id") if isinstance(media.get("id"), int) else None,
         ctx.run_id,
     )
 

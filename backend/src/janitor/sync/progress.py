@@ -55,6 +55,9 @@ class SourceProgress:
     requests: int = 0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Libraries where too many items vanished at once to believe it (nothing was marked missing):
+    # while the latest run says so, the deleter freezes this server's deletions (deletions/guards.py).
+    held_back: list[str] = field(default_factory=list)
 
 
 class Cancelled(Exception):

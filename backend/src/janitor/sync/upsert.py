@@ -308,20 +308,34 @@ _UNSEEN = (
     "NOT EXISTS (SELECT 1 FROM sync_seen_items s "
     "WHERE s.run_id = $4 AND s.connection_id = $2 AND s.upstream_id = m.upstream_id)"
 )
+# An item the deleter removed (through this server, or through another one showing the same file) is
+# expected to be absent: its absence is explained, so it is never part of a mass vanish and it is
+# counted gone at once (library/models.py ExpectedDisappearance).
+_EXPECTED = (
+    "EXISTS (SELECT 1 FROM expected_disappearances x WHERE x.connection_id = $2 AND x.upstream_id = m.upstream_id)"
+)
 VANISHED = f"""
-SELECT m.library_id, count(*) FILTER (WHERE {_UNSEEN}) AS vanished, count(*) AS known
+SELECT m.library_id, count(*) FILTER (WHERE {_UNSEEN} AND NOT {_EXPECTED}) AS vanished, count(*) AS known,
+       count(*) FILTER (WHERE {_UNSEEN} AND {_EXPECTED}) AS expected
 FROM media_items m
 WHERE m.account_id = $1 AND m.connection_id = $2 AND m.library_id = ANY($3::uuid[]) AND NOT m.gone
 GROUP BY m.library_id
 """
 MARK_MISSING = f"""
 WITH judged AS MATERIALIZED (
-    SELECT m.id, {_UNSEEN} AS unseen
+    SELECT m.id, {_UNSEEN} AS unseen, {_EXPECTED} AS expected
     FROM media_items m
     WHERE m.account_id = $1 AND m.connection_id = $2 AND m.library_id = ANY($3::uuid[]) AND NOT m.gone
 )
-UPDATE media_items m SET missing_runs = missing_runs + 1, gone = (missing_runs + 1 >= 2)
+UPDATE media_items m SET missing_runs = missing_runs + 1, gone = (j.expected OR missing_runs + 1 >= 2)
 FROM judged j WHERE m.id = j.id AND j.unseen
+"""
+# Once a complete pass judged a library, its expectations are settled: the items it did not find are
+# gone (above), those it found are there after all (the upsert brought them back).
+SETTLE_EXPECTED = """
+DELETE FROM expected_disappearances x USING media_items m
+WHERE x.connection_id = $2 AND m.connection_id = $2 AND m.upstream_id = x.upstream_id
+  AND m.account_id = $1 AND m.library_id = ANY($3::uuid[])
 """
 
 
@@ -347,7 +361,9 @@ async def mark_missing(
 ) -> MissingOutcome:
     """After a complete pass only: items not seen count one more missing run; two make them gone.
 
-    A library where most items vanished at once is held back (nothing marked) and reported.
+    A library where most items vanished at once is held back (nothing marked) and reported. Items the
+    deleter said would disappear (``expected_disappearances``) are explained: they are not counted as
+    vanished, and an unseen one is gone at once.
     """
     if not library_ids:
         return MissingOutcome(0, {})
@@ -362,4 +378,5 @@ async def mark_missing(
     if not trusted:
         return MissingOutcome(0, held)
     status = await conn.execute(MARK_MISSING, account_id, connection_id, trusted, run_id)
+    await conn.execute(SETTLE_EXPECTED, account_id, connection_id, trusted)
     return MissingOutcome(int(status.split()[-1]), held)

@@ -124,6 +124,11 @@ class JellyseerrClient(BaseClient):
             raise
         return require_dict(data, self.service, f"{kind} details")
 
+    async def delete_media(self, media_id: int) -> None:
+        """Remove Jellyseerr's record of a title (``DELETE /api/v1/media/{id}``, 204): it is no longer
+        shown as available and can be requested again. Files are not touched. 404 → ``UpstreamNotFound``."""
+        await self._send("DELETE", f"/api/v1/media/{path_segment(media_id)}")
+
     def _page(self, data: Any, skip: int) -> Page:
         body = require_dict(data, self.service, "list")
         page_info = body.get("pageInfo")

@@ -254,6 +254,21 @@ class PlexServerClient(BaseClient):
         if error is not None:
             raise error
 
+    async def delete_media(self, rating_key: str, media_id: str) -> None:
+        """Delete one version (``Media``) of an item *and its files*, the item and its other versions
+        staying (``deleteMediaItem``: 200; 400 → ``UpstreamRefused``, the server does not allow media
+        deletion; 404 → ``UpstreamNotFound``, no such item or version)."""
+        path = f"/library/metadata/{path_segment(rating_key)}/media/{path_segment(media_id)}"
+        response = await self._raw("DELETE", path)
+        status = response.status_code
+        if status == 400:
+            raise UpstreamRefused(DELETION_DISABLED, status=400)
+        if status == 404:
+            raise UpstreamNotFound("The version is not on the Plex server (already deleted?).", status=404)
+        error = error_for_status(response, self.service)
+        if error is not None:
+            raise error
+
 
 def media_container(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("MediaContainer"), dict):
