@@ -103,6 +103,19 @@ class World:
     plex: uuid.UUID
     jellyfin: uuid.UUID
     seerr: uuid.UUID
+    api: httpx.AsyncClient
+    run_job: RunJob
+
+    async def resync(self) -> None:
+        r = await self.api.post("/api/v1/sync/runs?full=true", headers=self.user.headers)
+        assert r.status_code in (201, 202), r.text
+        await self.run_job(self.user)
+
+    async def admin(self, path: str, body: dict[str, Any], method: str = "POST") -> Any:
+        async with httpx.AsyncClient(base_url=self.sim.url) as client:
+            r = await client.request(method, "/_admin" + path, json=body)
+        assert r.status_code < 300, r.text
+        return r.json() if r.content else None
 
     @property
     def account_id(self) -> uuid.UUID:
@@ -205,4 +218,13 @@ async def world(
     r = await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     assert r.status_code in (201, 202), r.text
     await run_job(user)
-    return World(job_ctx, sim, user, uuid.UUID(ids["plex"]), uuid.UUID(ids["jellyfin"]), uuid.UUID(ids["jellyseerr"]))
+    return World(
+        job_ctx,
+        sim,
+        user,
+        uuid.UUID(ids["plex"]),
+        uuid.UUID(ids["jellyfin"]),
+        uuid.UUID(ids["jellyseerr"]),
+        api,
+        run_job,
+    )

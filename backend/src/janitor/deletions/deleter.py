@@ -231,15 +231,29 @@ async def _process_due(run: _Run, work: execute.Work, concurrency: int) -> None:
             )
         ).all()
 
-    def one(row_id: uuid.UUID) -> Callable[[], Awaitable[None]]:
-        async def go() -> None:
-            checks = await _judge(run, row_id)
-            if checks is not None:
-                await execute.send(work, row_id, checks)
+    # Rows are judged one after the other, oldest first, each just before it is sent: the caps go to
+    # the oldest rows, and what a row was judged on is at most one send old. Up to ``concurrency``
+    # sends (each a delete and a read back) are in flight meanwhile.
+    gate = asyncio.Semaphore(max(1, concurrency))
 
-        return go
+    async def send(row_id: uuid.UUID, checks: list[dict[str, Any]]) -> None:
+        try:
+            await execute.send(work, row_id, checks)
+        finally:
+            gate.release()
 
-    await _bounded(concurrency, [one(row_id) for row_id in due])
+    async with asyncio.TaskGroup() as group:
+        for row_id in due:
+            await gate.acquire()
+            try:
+                checks = await _judge(run, row_id)
+            except BaseException:
+                gate.release()
+                raise
+            if checks is None:
+                gate.release()
+            else:
+                group.create_task(send(row_id, checks))
 
 
 async def _judge(run: _Run, row_id: uuid.UUID) -> list[dict[str, Any]] | None:
