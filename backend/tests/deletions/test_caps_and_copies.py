@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import update
 
 from janitor.deletions.models import DeletionStatus, QueuedDeletion
+from janitor.library.models import MediaItem
 
 from .conftest import World
 from .test_guards import assert_cancelled, assert_waits, settings
@@ -71,7 +72,7 @@ async def test_the_day_caps_count_the_last_24_hours(world: World) -> None:
     later = [await world.queue(n) for n in SMALL[2:4]]
     await world.run()
     assert sorted(await statuses(world, later)) == ["deleted", "scheduled"]
-    waiting = [r for r, s in zip(later, await statuses(world, later), strict=True) if s == "scheduled"][0]
+    waiting = next(r for r, s in zip(later, await statuses(world, later), strict=True) if s == "scheduled")
     await assert_waits_any(world, waiting, "the daily cap of 3 item(s) in 24 h is reached")
     # The day is a sliding 24 h: once the first deletions are older, the rest may go.
     async with world.ctx.sessionmaker() as session, session.begin():
@@ -181,8 +182,6 @@ async def test_a_duplicate_whose_keeper_is_gone_is_dropped_and_one_with_a_keeper
     dropped = await world.queue("m2", reason="duplicate", details=lost)
     going = await world.queue("m4", reason="duplicate", details=kept)
     async with world.ctx.sessionmaker() as session, session.begin():
-        from janitor.library.models import MediaItem
-
         await session.execute(
             update(MediaItem)
             .where(MediaItem.connection_id == world.plex, MediaItem.upstream_id == world.upstream_id("m1"))

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from janitor.deletions.models import AuditEvent, DeletionEvent, DeletionRun, ServerDeletionState
+from janitor.deletions.models import AuditEvent, DeletionEvent, DeletionRun, DeletionSettings, ServerDeletionState
 from janitor.library.models import ExpectedDisappearance, MediaItem
 
 from .conftest import World
@@ -58,8 +58,6 @@ async def test_a_due_row_is_deleted_verified_and_leaves_the_reports(world: World
 
 
 async def test_jellyseerr_is_left_alone_when_the_owner_says_so(world: World) -> None:
-    from janitor.deletions.models import DeletionSettings
-
     async with world.ctx.sessionmaker() as session, session.begin():
         session.add(DeletionSettings(account_id=world.account_id, clear_jellyseerr=False))
     await world.queue("matrix")

@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import select, update
 
 from janitor.allowlists.models import AllowlistEntry
+from janitor.connections.models import Connection
 from janitor.core.config import Settings
+from janitor.deletions.guards import freeze_of
 from janitor.deletions.models import AuditEvent, DeletionEvent, DeletionSettings, ServiceFlag
 from janitor.library.models import MediaItem
 from janitor.sync.models import SyncRun
@@ -254,9 +256,6 @@ async def test_a_mass_vanish_freezes_the_server(world: World) -> None:
     await world.resync()
     await world.run()
     await assert_waits(world, row.id, "are frozen: Movies: 12 of 13 items vanished at once")
-    from janitor.deletions.guards import freeze_of
-    from janitor.connections.models import Connection
-
     async with world.ctx.sessionmaker() as session:
         connection = await session.get(Connection, world.plex)
         assert connection is not None
