@@ -4,11 +4,21 @@ dry-run, and the queue's compare-and-set against a duplicated job."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from janitor.deletions.models import AuditEvent, DeletionEvent, DeletionRun, DeletionSettings, ServerDeletionState
+from janitor.connections.models import Connection
+from janitor.deletions import runs
+from janitor.deletions.models import (
+    AuditEvent,
+    DeletionEvent,
+    DeletionRun,
+    DeletionSettings,
+    QueuedDeletion,
+    ServerDeletionState,
+)
+from janitor.deletions.queue import Target, enqueue
 from janitor.library.models import ExpectedDisappearance, MediaItem
 
 from .conftest import World
@@ -124,3 +134,38 @@ async def test_an_episode_goes_alone(world: World) -> None:
             )
         ).all()
     assert list(gone) == ["One"]
+
+
+async def test_queueing_and_starting_runs_keep_working_past_the_prepared_statements_generic_plan(
+    world: World,
+) -> None:
+    """Postgres plans a prepared statement generically from its sixth execution on: a partial index
+    inferred from a bound predicate stops matching there. Both upserts keep working."""
+    names = ["matrix", "alien", "dune", "big", *(f"m{i}" for i in range(1, 9))]
+    items = [await world.item(n) for n in names]
+    async with world.ctx.sessionmaker() as session, session.begin():
+        connection = await session.get(Connection, world.plex)
+        assert connection is not None
+        for item in items + items:  # one connection: one prepared statement, 24 executions
+            await enqueue(
+                session,
+                connection=connection,
+                target=Target(item),
+                reason="stale",
+                origin="owner",
+                due_at=datetime.now(UTC) + timedelta(hours=1),
+            )
+    async with world.ctx.sessionmaker() as session:
+        assert len((await session.scalars(select(QueuedDeletion))).all()) == len(names)
+    for _ in range(8):
+        run_id = await runs.start(
+            world.ctx, world.account_id, world.plex, dry_run=True, worker_id=None, now=datetime.now(UTC)
+        )
+        assert run_id is not None
+        assert (
+            await runs.start(
+                world.ctx, world.account_id, world.plex, dry_run=True, worker_id=None, now=datetime.now(UTC)
+            )
+            is None
+        )
+        await runs.finish(world.ctx, run_id, runs.Tally(), now=datetime.now(UTC))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,9 @@ from janitor.connections.models import Connection
 from janitor.deletions import audit, fingerprint
 from janitor.deletions.models import ACTIVE_STATUSES, AuditEvent, DeletionStatus, QueuedDeletion
 from janitor.library.models import MediaItem
+
+# The predicate of the queue's "one active row per target" index (models.py), as SQL.
+ACTIVE_PREDICATE = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES) + ")"
 
 
 def display_title(item: MediaItem) -> str:
@@ -79,7 +82,9 @@ async def enqueue(
         .values(values)
         .on_conflict_do_nothing(
             index_elements=["connection_id", "item_upstream_id", "media_id"],
-            index_where=QueuedDeletion.status.in_(ACTIVE_STATUSES),
+            # A literal predicate: a bound one is unknown in the generic plan of a prepared statement
+            # (from its sixth execution on) and the partial index could no longer be inferred.
+            index_where=text(ACTIVE_PREDICATE),
         )
         .returning(QueuedDeletion.id)
     )

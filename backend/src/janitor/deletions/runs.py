@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,9 +72,10 @@ async def start(
                     worker_id=worker_id,
                     started_at=now,
                 )
-                .on_conflict_do_nothing(
-                    index_elements=["connection_id"], index_where=DeletionRun.status == DeletionRunStatus.RUNNING
-                )
+                # The partial index's predicate as a literal: a bound parameter there is unknown in the
+                # generic plan Postgres uses from the sixth execution of a prepared statement on, and
+                # the index can no longer be inferred ("no unique or exclusion constraint matching").
+                .on_conflict_do_nothing(index_elements=["connection_id"], index_where=text("status = 'running'"))
                 .returning(DeletionRun.id)
             )
         if isinstance(run_id, uuid.UUID):
