@@ -15,6 +15,9 @@ from sqlalchemy import select
 
 from janitor.connections.models import Connection
 from janitor.core.deps import AppContext
+from janitor.deletions.jobs import people_after_sync
+from janitor.deletions.models import DeletionEvent, QueuedDeletion
+from janitor.deletions.schedule import Outcome, run_schedule
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob, connect_all
 from janitor.library.models import MediaItem, RemoteUser
@@ -141,12 +144,18 @@ class Household:
         run: dict[str, Any] = (await self.api.get("/api/v1/sync/runs", headers=self.user.headers)).json()[0]
         return run
 
-    async def assign(self, label: str, *people: uuid.UUID, ends_at: datetime | None = None) -> None:
+    def upstream(self, connection: Connection, label: str) -> str:
+        return self.rk(label) if connection.id == self.plex.id else self.jf(label)
+
+    async def assign(
+        self, label: str, *people: uuid.UUID, ends_at: datetime | None = None, on: Connection | None = None
+    ) -> None:
         """Assign people straight in the tables (the API has its own tests)."""
+        conn = on or self.plex
         async with self.ctx.sessionmaker() as session, session.begin():
             item = await session.scalar(
                 select(MediaItem).where(
-                    MediaItem.connection_id == self.plex.id, MediaItem.upstream_id == self.rk(label)
+                    MediaItem.connection_id == conn.id, MediaItem.upstream_id == self.upstream(conn, label)
                 )
             )
             assert item is not None and item.kind in ("movie", "show")
@@ -155,7 +164,7 @@ class Household:
                     Assignment(
                         account_id=self.account_id,
                         person_id=person_id,
-                        connection_id=self.plex.id,
+                        connection_id=conn.id,
                         item_upstream_id=item.upstream_id,
                         kind=item.kind,
                         ends_at=ends_at,
@@ -185,3 +194,24 @@ async def household(
     run = await home.sync()
     assert run["status"] == "complete", run
     return home
+
+
+async def schedule(home: Household, *, now: datetime | None = None) -> Outcome:
+    """The schedule job's work, in one transaction (people and watch health first)."""
+    async with home.ctx.sessionmaker() as session, session.begin():
+        await people_after_sync(session, home.account_id)
+        return await run_schedule(session, home.account_id, now=now or NOW)
+
+
+async def queue_rows(home: Household, *statuses: str) -> list[QueuedDeletion]:
+    async with home.ctx.sessionmaker() as session:
+        stmt = select(QueuedDeletion).where(QueuedDeletion.account_id == home.account_id)
+        if statuses:
+            stmt = stmt.where(QueuedDeletion.status.in_(statuses))
+        return list((await session.scalars(stmt.order_by(QueuedDeletion.created_at, QueuedDeletion.title))).all())
+
+
+async def events(home: Household) -> list[DeletionEvent]:
+    async with home.ctx.sessionmaker() as session:
+        stmt = select(DeletionEvent).where(DeletionEvent.account_id == home.account_id).order_by(DeletionEvent.id)
+        return list((await session.scalars(stmt)).all())

@@ -5,6 +5,7 @@ handed what the reports rebuild after it (``sync_job(REPORT_DATA)``)."""
 
 from __future__ import annotations
 
+from janitor.deletions.jobs import after_sync, schedule_job
 from janitor.jobs.heartbeat import record_heartbeat
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import TenantHandler
@@ -13,7 +14,9 @@ from janitor.sync.runner import sync_job
 
 TENANT_HANDLERS: dict[JobName, TenantHandler] = {
     JobName.HEARTBEAT: record_heartbeat,
-    JobName.SYNC: sync_job(REPORT_DATA),
+    # After every sync: people for new server accounts, their watch health, then the schedule.
+    JobName.SYNC: after_sync(sync_job(REPORT_DATA)),
+    JobName.DELETION_SCHEDULE: schedule_job,
     JobName.REPORT_SUMMARY: refresh_summary_job,
     JobName.MEDIA_COPIES: refresh_copies_job,
 }

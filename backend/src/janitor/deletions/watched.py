@@ -128,8 +128,10 @@ async def load_facts(
     now: datetime,
     targets: Iterable[str] | None = None,
     problems: dict[tuple[uuid.UUID, str], str] | None = None,
+    also: Iterable[str] = (),
 ) -> ServerFacts:
-    """Read what the rule needs for the assigned movies and shows of one server (or only ``targets``)."""
+    """Read what the rule needs for the assigned movies and shows of one server (or only ``targets``),
+    and for the movies and shows in ``also`` (assigned or not: what the queue holds)."""
     facts = ServerFacts(connection=connection)
     active = (Assignment.ends_at.is_(None)) | (Assignment.ends_at > now)
     stmt = (
@@ -142,7 +144,7 @@ async def load_facts(
         stmt = stmt.where(Assignment.item_upstream_id.in_(sorted(set(targets))))
     for target, person_id, name in await session.execute(stmt):
         facts.assignees.setdefault(target, []).append(Assignee(person_id, name))
-    wanted = sorted(set(targets) if targets is not None else set(facts.assignees))
+    wanted = sorted((set(targets) if targets is not None else set(facts.assignees)) | set(also))
     if not wanted:
         return facts
     rows = await session.execute(
