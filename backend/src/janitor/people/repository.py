@@ -82,7 +82,7 @@ class PeopleRepository:
         )
         if person_ids is not None:
             stmt = stmt.where(PersonMember.person_id.in_(list(person_ids)))
-        return [(m, r, c) for m, r, c in (await self.session.execute(stmt)).tuples()]
+        return [(m, r, c) for m, r, c in await self.session.execute(stmt)]
 
     async def member(self, remote_user_id: uuid.UUID) -> PersonMember | None:
         found: PersonMember | None = await self.session.scalar(
@@ -133,7 +133,7 @@ class PeopleRepository:
             .where(ranked.c.n <= per_person)
             .order_by(ranked.c.person_id, ranked.c.played_at.desc())
         )
-        return [(p, c, i, at) for p, c, i, at in rows.tuples()]
+        return [(p, c, i, at) for p, c, i, at in rows]
 
     async def move_members(self, *, source: uuid.UUID, target: uuid.UUID) -> None:
         await self.session.execute(
