@@ -99,17 +99,13 @@ async def test_suggest_merge_and_unlink(household: Household) -> None:
     assert r.status_code == 422 and r.json()["error"] == "person_merge_invalid"
     # Bob's account taken out again: a person of its own, with no assignments.
     bob_account = next(a for a in merged["accounts"] if a["name"] == "bob")
-    r = await home.api.post(
-        f"/api/v1/people/{merged['id']}/accounts/{bob_account['remote_user_id']}/unlink", headers=h
-    )
+    r = await home.api.post(f"/api/v1/people/{merged['id']}/accounts/{bob_account['remote_user_id']}/unlink", headers=h)
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "bob" and r.json()["assignments"] == 0
     assert [a["name"] for a in r.json()["accounts"]] == ["bob"]
     # The last account of a person cannot leave it.
     alone = r.json()
-    r = await home.api.post(
-        f"/api/v1/people/{alone['id']}/accounts/{bob_account['remote_user_id']}/unlink", headers=h
-    )
+    r = await home.api.post(f"/api/v1/people/{alone['id']}/accounts/{bob_account['remote_user_id']}/unlink", headers=h)
     assert r.status_code == 409 and r.json()["error"] == "person_last_account"
     r = await home.api.patch(f"/api/v1/people/{alone['id']}", json={"name": "Robert"}, headers=h)
     assert r.status_code == 200 and r.json()["name"] == "Robert"
@@ -123,9 +119,7 @@ async def test_suggestions_by_email(household: Household) -> None:
         assert row is not None
         row.email = "ALICE@example.com "  # Plex's alice under another name on Jellyfin
     r = await home.api.get("/api/v1/people/suggestions", headers=home.user.headers)
-    reasons = {
-        tuple(sorted(a["name"] for p in s["people"] for a in p["accounts"])): s["reason"] for s in r.json()
-    }
+    reasons = {tuple(sorted(a["name"] for p in s["people"] for a in p["accounts"])): s["reason"] for s in r.json()}
     assert reasons == {("admin", "alice"): "same e-mail", ("alice", "alice"): "same name"}
 
 
