@@ -131,8 +131,11 @@ async def test_another_accounts_people_are_not_found(household: Household, signu
     assert (await api.get(f"/api/v1/people/{person['id']}", headers=other.headers)).status_code == 404
     r = await api.patch(f"/api/v1/people/{person['id']}", json={"name": "x"}, headers=other.headers)
     assert r.status_code == 404
-    r = await api.post(
-        f"/api/v1/people/{person['id']}/merge", json={"person_ids": [person["id"]]}, headers=other.headers
-    )
-    assert r.status_code in (404, 422)
+    own = await api.get("/api/v1/people", headers=home.user.headers)
+    second = own.json()[1]["id"]
+    r = await api.post(f"/api/v1/people/{person['id']}/merge", json={"person_ids": [second]}, headers=other.headers)
+    assert r.status_code == 404
+    remote = person["accounts"][0]["remote_user_id"]
+    r = await api.post(f"/api/v1/people/{person['id']}/accounts/{remote}/unlink", headers=other.headers)
+    assert r.status_code == 404
     assert (await api.get("/api/v1/people", headers=other.headers)).json() == []
