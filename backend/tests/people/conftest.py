@@ -79,8 +79,10 @@ SCENARIO = scenario(movies=MOVIES, shows=SHOWS)
 
 
 @pytest.fixture
-def world() -> dict[str, Any]:
-    return SCENARIO
+def world(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The default household, or the one a test parametrizes (``indirect=True``)."""
+    chosen: dict[str, Any] = getattr(request, "param", SCENARIO)
+    return chosen
 
 
 @pytest.fixture
