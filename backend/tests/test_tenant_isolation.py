@@ -21,7 +21,8 @@ from janitor.models import Base
 # sync_seen_items: scratch rows of a running full pass (a run id, a connection id, upstream ids),
 # cleared when the source finishes; deleting an account clears them explicitly (no per-row FK check
 # on the sync's hot path). test_delete_account_removes_every_tenant_row covers it.
-NOT_TENANT_TABLES = {"accounts", "sync_seen_items"}
+# service_flags: the operator's switches of the whole deployment (the global kill switch).
+NOT_TENANT_TABLES = {"accounts", "sync_seen_items", "service_flags"}
 
 # Every route with an id in its path, and the test that proves another tenant gets 404 from it.
 # A new route that takes an id must be added here (and to that test).
@@ -36,6 +37,14 @@ ID_ROUTES: dict[str, str] = {
     "/api/v1/sync/runs/{run_id}/cancel": "sync/test_sync_runs.py::test_cancel_and_other_tenants",
     "/api/v1/connections/plex/pins/{pin_id}/connect": (
         "connections/test_plex_signin.py::test_another_tenant_cannot_use_my_pin"
+    ),
+    "/api/v1/people/{person_id}": "people/test_people_api.py::test_another_accounts_people_are_not_found",
+    "/api/v1/people/{person_id}/merge": "people/test_people_api.py::test_another_accounts_people_are_not_found",
+    "/api/v1/people/{person_id}/accounts/{remote_user_id}/unlink": (
+        "people/test_people_api.py::test_another_accounts_people_are_not_found"
+    ),
+    "/api/v1/assignments/{assignment_id}": (
+        "people/test_assignments_api.py::test_another_accounts_assignments_and_items_are_not_found"
     ),
 }
 

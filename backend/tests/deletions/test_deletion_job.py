@@ -9,7 +9,7 @@ from typing import Any
 
 from arq.connections import ArqRedis
 
-from janitor.deletions.jobs import enqueue_due
+from janitor.deletions.deleter_jobs import enqueue_due
 from janitor.jobs.names import JobName, dedupe_id
 from janitor.jobs.runner import tenant_job
 from janitor_worker.main import WorkerSettings

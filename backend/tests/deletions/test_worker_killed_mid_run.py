@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from janitor.core.config import Settings
-from janitor.deletions.jobs import enqueue_due
+from janitor.deletions.deleter_jobs import enqueue_due
 from janitor.deletions.models import DeletionRun, DeletionSettings, DeletionStatus, QueuedDeletion
 from janitor.jobs.names import JobName, dedupe_id
 

@@ -20,7 +20,7 @@ from janitor.core.deps import AppContext
 from janitor.core.logging import configure_logging
 from janitor.core.migrations import head_revision, schema_is_current
 from janitor.core.queue import JobBuffer
-from janitor.deletions.jobs import enqueue_due
+from janitor.deletions.deleter_jobs import enqueue_due
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import ArqJob, tenant_job

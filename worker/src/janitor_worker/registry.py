@@ -6,7 +6,8 @@ its deletions (``deletion_job(wire_events())``, the app's own wiring)."""
 
 from __future__ import annotations
 
-from janitor.deletions.jobs import deletion_job
+from janitor.deletions.deleter_jobs import deletion_job
+from janitor.deletions.jobs import after_sync, schedule_job
 from janitor.jobs.heartbeat import record_heartbeat
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import TenantHandler
@@ -16,7 +17,9 @@ from janitor.sync.runner import sync_job
 
 TENANT_HANDLERS: dict[JobName, TenantHandler] = {
     JobName.HEARTBEAT: record_heartbeat,
-    JobName.SYNC: sync_job(REPORT_DATA),
+    # After every sync: people for new server accounts, their watch health, then the schedule.
+    JobName.SYNC: after_sync(sync_job(REPORT_DATA)),
+    JobName.DELETION_SCHEDULE: schedule_job,
     JobName.REPORT_SUMMARY: refresh_summary_job,
     JobName.MEDIA_COPIES: refresh_copies_job,
     # The deleter tells whoever derives data from the present items that some went (core/events.py).

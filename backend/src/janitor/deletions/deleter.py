@@ -52,6 +52,7 @@ from janitor.deletions.models import (
 )
 from janitor.deletions.queue import move
 from janitor.deletions.upstream import JELLYFIN_NO_VERSIONS, HttpFactory, Server, default_http, open_server
+from janitor.deletions.watched import watched_verdict
 
 log = structlog.get_logger(__name__)
 
@@ -360,7 +361,14 @@ async def decide(session: AsyncSession, run: _Run, row: QueuedDeletion) -> Verdi
     if check("sync", sync, "a recent complete sync with fresh figures"):
         return verdict(Decision.WAIT, sync)
     if row.reason == DeletionReason.WATCHED:
-        problem = check("watched", await _watched(session, row, run.now), "every assigned person watched it")
+        watch = await watched_verdict(
+            session, account, connection_id=row.connection_id, item_upstream_id=row.item_upstream_id, now=run.now
+        )
+        # Unknown keeps the file, as "no": the row is dropped with the reason (the schedule queues it
+        # again once it qualifies).
+        problem = None if watch.qualifies is True else ("unknown: " if watch.qualifies is None else "") + watch.why
+        check("watched", problem, watch.why)
+        checks[-1]["people"] = watch.evidence
         if problem:
             return verdict(Decision.CANCEL, problem)
     dry_run, _ = await guards.in_dry_run(session, account, run.connection.id)
@@ -406,8 +414,3 @@ async def _live_versions(run: _Run, row: QueuedDeletion) -> tuple[str | None, st
     if live and live - {row.media_id} == set():
         return None, "it is the item's last version on the server now: deleting it would delete the item"
     return None, None
-
-
-async def _watched(session: AsyncSession, row: QueuedDeletion, now: datetime) -> str | None:
-    """Until the watch check is wired in, a watched row never goes (unknown keeps the file)."""
-    return "the watch check is not available"

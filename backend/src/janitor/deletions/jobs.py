@@ -1,64 +1,48 @@
-"""The deleter's background work: one job per account (one run per server inside), queued every few
-minutes for the accounts that have something due, and never twice at once (its dedupe id)."""
+"""The schedule's jobs: what follows every sync (people for new server accounts, whether each account's
+watch data can be trusted, then the schedule), and the schedule itself, one per account at a time."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
-from arq.connections import ArqRedis
-from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.core.events import Events
-from janitor.deletions.deleter import run_deletions
-from janitor.deletions.models import DeletionStatus, QueuedDeletion
+from janitor.core.queue import JobBuffer
+from janitor.deletions.schedule import describe, latest_run, run_read, run_schedule
 from janitor.jobs.names import JobName, dedupe_id
 from janitor.jobs.runner import TenantHandler, TenantJob
+from janitor.people.health import refresh_watch_health
+from janitor.people.repository import ensure_people
 
 
-def _waiting(now: datetime) -> ColumnElement[bool]:
-    # Due rows, and rows whose outcome is not known yet (read back by the next run).
-    return or_(
-        and_(QueuedDeletion.status == DeletionStatus.SCHEDULED, QueuedDeletion.due_at <= now),
-        QueuedDeletion.status.in_((DeletionStatus.UNKNOWN, DeletionStatus.EXECUTING)),
-    )
+def queue_schedule(jobs: JobBuffer, account_id: uuid.UUID) -> None:
+    """Ask for the account's schedule (after commit); asking again before it runs adds nothing."""
+    jobs.enqueue(JobName.DELETION_SCHEDULE, str(account_id), dedupe_id=dedupe_id(JobName.DELETION_SCHEDULE, account_id))
 
 
-async def servers_with_work(session: AsyncSession, account_id: uuid.UUID, *, now: datetime) -> list[uuid.UUID]:
-    rows = await session.scalars(
-        select(QueuedDeletion.connection_id)
-        .where(QueuedDeletion.account_id == account_id, _waiting(now))
-        .distinct()
-        .order_by(QueuedDeletion.connection_id)
-    )
-    return list(rows.all())
+async def people_after_sync(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Every new server account gets a person; each account's watch data is judged from the latest run."""
+    await ensure_people(session, account_id)
+    run = await latest_run(session, account_id)
+    read = run_read(run) if run is not None else None
+    if read is not None:
+        await refresh_watch_health(session, account_id, run=read)
 
 
-def deletion_job(events: Events) -> TenantHandler:
-    """The ``deletion_run`` job: a run for each of the account's servers with work (one after the
-    other; each run bounds its own requests)."""
+def after_sync(sync: TenantHandler) -> TenantHandler:
+    """The sync job's handler, followed by people, watch health and (as its own job) the schedule."""
 
-    async def handler(job: TenantJob) -> None:
-        now = datetime.now(UTC)
-        servers = await servers_with_work(job.session, job.account.id, now=now)
-        for connection_id in servers:
-            outcome = await run_deletions(
-                job.app, job.account.id, connection_id, now=now, events=events, worker_id=job.worker_id
-            )
-            job.log.info("deletion_run", connection_id=str(connection_id), ran=outcome is not None)
+    async def run(job: TenantJob) -> None:
+        await sync(job)
+        await people_after_sync(job.session, job.account.id)
+        queue_schedule(job.jobs, job.account.id)
 
-    return handler
+    return run
 
 
-async def enqueue_due(session: AsyncSession, redis: ArqRedis, *, now: datetime) -> int:
-    """Queue a ``deletion_run`` job for every account with something due (a job already queued or
-    running for the account is not queued again)."""
-    accounts = (await session.scalars(select(QueuedDeletion.account_id).where(_waiting(now)).distinct())).all()
-    queued = 0
-    for account_id in accounts:
-        job = await redis.enqueue_job(
-            JobName.DELETION_RUN.value, str(account_id), _job_id=dedupe_id(JobName.DELETION_RUN, account_id)
-        )
-        queued += job is not None
-    return queued
+async def schedule_job(job: TenantJob) -> None:
+    """The ``deletion_schedule`` job: people and watch health brought up to date, then the schedule."""
+    await people_after_sync(job.session, job.account.id)
+    outcome = await run_schedule(job.session, job.account.id, now=datetime.now(UTC))
+    job.log.info("deletion_schedule", **describe(outcome))

@@ -10,6 +10,8 @@ class JobName(StrEnum):
     SYNC = "sync"
     REPORT_SUMMARY = "report_summary"
     MEDIA_COPIES = "media_copies"
+    # The watch-based deletion schedule of an account (after every sync and assignment change).
+    DELETION_SCHEDULE = "deletion_schedule"
     DELETION_RUN = "deletion_run"
 
 

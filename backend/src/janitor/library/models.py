@@ -140,6 +140,14 @@ class RemoteUser(Base):
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(16))  # owner, home (Plex Home), friend, user
     last_seen_run: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # What plex.tv says of a Home member or friend; used only to suggest linking people.
+    email: Mapped[str | None] = mapped_column(String(320))
+    # Whether their watch data can be trusted (people/health.py, after every sync): how many plays
+    # the last complete read found (to see a history that shrank or emptied), when, and why their
+    # answers are unknown now (None: nothing wrong was seen).
+    watch_plays: Mapped[int | None] = mapped_column(Integer)
+    watch_plays_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    watch_problem: Mapped[str | None] = mapped_column(Text)
 
 
 class WatchEvent(Base):

@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -150,7 +150,23 @@ class WatchAnswer:
     source: str | None = None
 
 
-def answer(row: WatchEvidence | None, *, now: datetime, tz: tzinfo = UTC) -> WatchAnswer:
+class Evidence(Protocol):
+    """What ``answer`` reads of a ``watch_evidence`` row (a row of those columns, read in bulk without
+    building ORM objects, does as well)."""
+
+    @property
+    def added_at(self) -> datetime | None: ...
+    @property
+    def played_at(self) -> datetime | None: ...
+    @property
+    def played_source(self) -> str | None: ...
+    @property
+    def last_any_at(self) -> datetime | None: ...
+    @property
+    def undated_source(self) -> str | None: ...
+
+
+def answer(row: Evidence | None, *, now: datetime, tz: tzinfo = UTC) -> WatchAnswer:
     """The verdict for one item and person. A future date is judged against ``now`` here, not when
     the row was built: a date within a day of the clock is skew, later it is suspect."""
     if row is None:

@@ -114,7 +114,13 @@ async def upsert_remote_users(ctx: SyncContext, users: list[dict[str, Any]]) -> 
     stmt = insert(RemoteUser).values(rows)
     stmt = stmt.on_conflict_do_update(
         constraint="uq_remote_users_connection_upstream",
-        set_={"name": stmt.excluded.name, "role": stmt.excluded.role, "last_seen_run": stmt.excluded.last_seen_run},
+        set_={
+            "name": stmt.excluded.name,
+            "role": stmt.excluded.role,
+            "last_seen_run": stmt.excluded.last_seen_run,
+            # What plex.tv said last (it is not asked every time it could be).
+            "email": func.coalesce(stmt.excluded.email, RemoteUser.email),
+        },
     )
     async with ctx.app.sessionmaker() as session, session.begin():
         await session.execute(stmt)

@@ -49,9 +49,15 @@ async def sync_jellyfin(ctx: SyncContext) -> SourceResult:
             _sync_libraries(ctx, client, conn.options.get("user_id"), result),
             _sync_all_played(ctx, client, users),
         )
-        for name in unread:
+        for user in unread:
             result.complete = False
-            result.reasons.append(f"played state of {name} could not be read completely")
+            result.reasons.append(f"played state of {user.name} could not be read completely")
+        # Who could not be read, for this run: their answers are unknown until a complete sync reads
+        # them (people/health.py).
+        conn.sync_state = {
+            **(conn.sync_state or {}),
+            "unread_users": {"run": str(ctx.run_id), "ids": [user.id for user in unread]},
+        }
         ctx.source.requests = client.request_count
     synced_kinds = [lib for lib in ctx.libraries if lib.kind in JELLYFIN_TYPES]
     result.complete = result.complete and len(complete_libraries) == len(synced_kinds)
@@ -105,12 +111,14 @@ async def _server_total(
     return probe.total
 
 
-async def _sync_all_played(ctx: SyncContext, client: JellyfinClient, users: Sequence[JellyfinUser]) -> list[str]:
-    """The played state of every user; returns the names of those that could not be read completely."""
+async def _sync_all_played(
+    ctx: SyncContext, client: JellyfinClient, users: Sequence[JellyfinUser]
+) -> list[JellyfinUser]:
+    """The played state of every user; returns those that could not be read completely."""
     first = await FirstPassCopy.start(
         ctx.app.sessionmaker, "user_item_states", STATE_COLUMNS, connection_id=ctx.connection.id, first_pass=ctx.full
     )
-    return [user.name for user in users if not await _sync_played(ctx, client, user.id, first)]
+    return [user for user in users if not await _sync_played(ctx, client, user.id, first)]
 
 
 async def _sync_library(

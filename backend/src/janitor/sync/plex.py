@@ -281,14 +281,19 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
         result.reasons.append(f"history: {exc}")
         return False
     previous_total = state.get("history_total")
+    shrank = None
     if ctx.full and previous_total and listing.total is not None and listing.total < previous_total:
         ctx.source.warnings.append(
             f"Plex history shrank from {previous_total} to {listing.total} plays; recorded plays are kept."
         )
+        # For this run: every account's answers on this server are unknown until the next complete
+        # sync (people/health.py).
+        shrank = {"run": str(ctx.run_id), "from": previous_total, "to": listing.total}
     ctx.connection.sync_state = {
-        **state,
+        **{k: v for k, v in state.items() if k != "history_shrank"},
         "history_cursor": max(newest or 0, int(cursor or 0)) or None,
         **({"history_total": listing.total} if ctx.full else {}),
+        **({"history_shrank": shrank} if shrank else {}),
     }
     return True
 
@@ -377,6 +382,7 @@ def plex_people(accounts: list[PlexServerAccount], shared: list[PlexSharedUser] 
             "upstream_id": str(a.id),
             "name": a.name or f"Account {a.id}",
             "role": "owner" if a.id == 1 else "user",
+            "email": None,
         }
         for a in accounts
         if a.id != 0
@@ -387,5 +393,6 @@ def plex_people(accounts: list[PlexServerAccount], shared: list[PlexSharedUser] 
             "upstream_id": str(user.id),
             "name": user.title or user.username or (known["name"] if known else f"Account {user.id}"),
             "role": "home" if user.home else "friend",
+            "email": user.email or None,
         }
     return list(people.values())

@@ -193,6 +193,121 @@ export interface paths {
         patch: operations["update_entry"];
         trace?: never;
     };
+    "/api/v1/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Assignments
+         * @description Assignments (at most 1,000), filtered by server, item or person; ended ones are shown as inactive.
+         */
+        get: operations["list_assignments"];
+        put?: never;
+        /**
+         * Assign
+         * @description Assign people to movies or shows (a show covers its present and future episodes). Assigning
+         *     again changes only the end. A season, an episode or a track answers 422: assign its show (or
+         *     movie). When every active assignee has watched an item since its file was added, it is queued for
+         *     deletion after the delay.
+         */
+        post: operations["assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignments/filtered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Filtered
+         * @description Assign people to every movie and show the library table's filters match (at most 5,000).
+         */
+        post: operations["assign_filtered"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignments/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Library Items
+         * @description The library table to assign from: movies and shows of the enabled libraries, by title, with who
+         *     is assigned to each. Search matches the title; filter by server, library and kind.
+         */
+        get: operations["library_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignments/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch Status
+         * @description Whether each active assignee watched a movie or a show (and each episode of it) since its file
+         *     was added: watched, not watched, or unknown with why (no account on that server, their watch data
+         *     could not be read or looks wrong, a play without a date or in the future).
+         */
+        get: operations["watch_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignments/{assignment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unassign
+         * @description Remove an assignment. Items queued because of it that no longer qualify are cancelled by the
+         *     schedule, with the reason.
+         */
+        delete: operations["unassign"];
+        options?: never;
+        head?: never;
+        /**
+         * Change End
+         * @description Change when the assignment ends (None: never). An end in the past stops it counting now.
+         */
+        patch: operations["change_end"];
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -527,6 +642,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deletions/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schedule Status
+         * @description Whether the watch-based schedule is deciding now. It queues and cancels nothing while a sync
+         *     runs, after a sync that did not complete (a server that could not be read, items that vanished at
+         *     once and were held back), or while the report figures are out of date; each reason says which.
+         */
+        get: operations["schedule_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/schedule/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Schedule Now
+         * @description Run the schedule now (it also runs after every sync and assignment change).
+         */
+        post: operations["run_schedule_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/libraries": {
         parameters: {
             query?: never;
@@ -565,6 +722,117 @@ export interface paths {
          * @description Turn syncing of one library on or off.
          */
         patch: operations["update_library"];
+        trace?: never;
+    };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List People
+         * @description Every person: their accounts on each server (the server's name for them and their role), how many
+         *     movies and shows they are assigned to, the last things they watched (plays after the file was
+         *     added), and whether their watch data can be trusted now (when not, their answers are unknown and
+         *     nothing of theirs is queued). Each new server account starts as a person of its own.
+         */
+        get: operations["list_people"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest Links
+         * @description People on different servers that look like the same human (same name or same e-mail): link them
+         *     with a merge.
+         */
+        get: operations["suggest_links"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Person
+         * @description One person.
+         */
+        get: operations["get_person"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename Person
+         * @description Rename a person (their servers keep their own names for them).
+         */
+        patch: operations["rename_person"];
+        trace?: never;
+    };
+    "/api/v1/people/{person_id}/accounts/{remote_user_id}/unlink": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlink Account
+         * @description Take a server account out of this person: it becomes a person of its own again, with no
+         *     assignments (they stay with this person). Answers the new person.
+         */
+        post: operations["unlink_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{person_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge People
+         * @description Link people into this one: the same human on several servers. Their server accounts and their
+         *     assignments move here (an item both were assigned to stays once, with the later end); the others
+         *     are removed. The watch-based schedule runs again.
+         */
+        post: operations["merge_people"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/reports/duplicates": {
@@ -916,6 +1184,113 @@ export interface components {
             /** Label */
             label: string;
         };
+        /**
+         * AssignFiltered
+         * @description Assign people to every movie and show the library table's filters match (at most 5,000).
+         */
+        AssignFiltered: {
+            /** Ends At */
+            ends_at?: string | null;
+            filter: components["schemas"]["ItemFilter"];
+            /** Person Ids */
+            person_ids: string[];
+        };
+        /**
+         * AssignItems
+         * @description Assign people to movies or shows (a show: its present and future episodes).
+         */
+        AssignItems: {
+            /**
+             * Ends At
+             * @description The assignment stops counting after this moment (with a time zone)
+             */
+            ends_at?: string | null;
+            /** Items */
+            items: components["schemas"]["ItemRef"][];
+            /** Person Ids */
+            person_ids: string[];
+        };
+        /** AssignResult */
+        AssignResult: {
+            /**
+             * Created
+             * @description New assignments
+             */
+            created: number;
+            /**
+             * Updated
+             * @description Existing assignments whose end changed
+             */
+            updated: number;
+        };
+        /** Assignee */
+        Assignee: {
+            /**
+             * Assignment Id
+             * Format: uuid
+             */
+            assignment_id: string;
+            /** Ends At */
+            ends_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Person Id
+             * Format: uuid
+             */
+            person_id: string;
+        };
+        /** AssignmentOut */
+        AssignmentOut: {
+            /**
+             * Active
+             * @description False once ends_at has passed
+             */
+            active: boolean;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Ends At */
+            ends_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Item Upstream Id */
+            item_upstream_id: string;
+            /** Kind */
+            kind: string;
+            /** Person */
+            person: string;
+            /**
+             * Person Id
+             * Format: uuid
+             */
+            person_id: string;
+            /** Server */
+            server: string;
+            /**
+             * Title
+             * @description None when the item is no longer on the server
+             */
+            title: string | null;
+        };
+        /** AssignmentUpdate */
+        AssignmentUpdate: {
+            /**
+             * Ends At
+             * @description The new end, with a time zone (None: no end)
+             */
+            ends_at: string | null;
+        };
         /** ChangePasswordIn */
         ChangePasswordIn: {
             /** Current Password */
@@ -1183,6 +1558,20 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** EpisodeStatus */
+        EpisodeStatus: {
+            /**
+             * Label
+             * @description S01E02
+             */
+            label: string;
+            /** People */
+            people: components["schemas"]["WatchState"][];
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+        };
         /** ErrorBody */
         ErrorBody: {
             /** Detail */
@@ -1247,6 +1636,20 @@ export interface components {
              */
             upstream_id: string | null;
         };
+        /**
+         * ItemFilter
+         * @description The filters of the library table (GET /assignments/items).
+         */
+        ItemFilter: {
+            /** Connection Id */
+            connection_id?: string | null;
+            /** Kind */
+            kind?: ("movie" | "show") | null;
+            /** Library Id */
+            library_id?: string | null;
+            /** Q */
+            q?: string | null;
+        };
         /** ItemRef */
         ItemRef: {
             /**
@@ -1254,6 +1657,33 @@ export interface components {
              * Format: uuid
              */
             connection_id: string;
+            /** Upstream Id */
+            upstream_id: string;
+        };
+        /**
+         * ItemWatchStatus
+         * @description Who is assigned to an item and, per person (and per episode for a show), whether they watched it
+         *     after its current file was added, did not, or cannot be known (with why).
+         */
+        ItemWatchStatus: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Episodes */
+            episodes: components["schemas"]["EpisodeStatus"][];
+            /** Kind */
+            kind: string;
+            /**
+             * People
+             * @description Each active assignee's answer for the movie, or the whole show
+             */
+            people: components["schemas"]["WatchState"][];
+            /** Server */
+            server: string;
+            /** Title */
+            title: string;
             /** Upstream Id */
             upstream_id: string;
         };
@@ -1453,6 +1883,46 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** LibraryItemOut */
+        LibraryItemOut: {
+            /** Added At */
+            added_at: string | null;
+            /** Assignees */
+            assignees: components["schemas"]["Assignee"][];
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Kind */
+            kind: string;
+            /** Library */
+            library: string;
+            /**
+             * Library Id
+             * Format: uuid
+             */
+            library_id: string;
+            /** Server */
+            server: string;
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+            /** Year */
+            year: number | null;
+        };
+        /** LibraryItemPage */
+        LibraryItemPage: {
+            /** Items */
+            items: components["schemas"]["LibraryItemOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** LibraryOut */
         LibraryOut: {
             /**
@@ -1528,6 +1998,14 @@ export interface components {
          */
         ListName: "protected" | "french_only" | "french_subs_only" | "language_exempt" | "episode_exempt";
         /**
+         * MergePeople
+         * @description Merge these people into the one of the path: their server accounts and assignments move to it.
+         */
+        MergePeople: {
+            /** Person Ids */
+            person_ids: string[];
+        };
+        /**
          * PathMapping
          * @description What this server calls ``server_path`` is ``shared_path`` on the account's other servers.
          */
@@ -1564,6 +2042,45 @@ export interface components {
              * @description The other servers holding the same files, as of the last sync or mapping change
              */
             shared_with: components["schemas"]["SharedServerOut"][];
+        };
+        /** PersonOut */
+        PersonOut: {
+            /** Accounts */
+            accounts: components["schemas"]["ServerAccountOut"][];
+            /**
+             * Assignments
+             * @description How many movies and shows the person is assigned to
+             */
+            assignments: number;
+            /** Email */
+            email: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Problems
+             * @description Why their watch data cannot be trusted, per server
+             */
+            problems: string[];
+            /**
+             * Recent
+             * @description What they watched last (plays after the file was added)
+             */
+            recent: components["schemas"]["RecentPlay"][];
+            /**
+             * Trusted
+             * @description False when some of their watch data cannot be trusted now
+             */
+            trusted: boolean;
+        };
+        /** PersonRename */
+        PersonRename: {
+            /** Name */
+            name: string;
         };
         /** PlexFromPinIn */
         PlexFromPinIn: {
@@ -1643,6 +2160,25 @@ export interface components {
              * @enum {string}
              */
             status: "ready" | "not_ready";
+        };
+        /** RecentPlay */
+        RecentPlay: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Item Upstream Id */
+            item_upstream_id: string;
+            /** Server */
+            server: string;
+            /** Title */
+            title: string;
         };
         /** RecentRow */
         RecentRow: {
@@ -2040,6 +2576,86 @@ export interface components {
             /** Why */
             why: string;
         };
+        /** ScheduleFreeze */
+        ScheduleFreeze: {
+            /**
+             * Connection Id
+             * @description The server held back; None: the whole account
+             */
+            connection_id: string | null;
+            /** Reason */
+            reason: string;
+            /** Server */
+            server: string | null;
+        };
+        /** ScheduleStatus */
+        ScheduleStatus: {
+            /**
+             * Delay Hours
+             * @description How long a watched item waits in the queue (a library may differ)
+             */
+            delay_hours: number;
+            /**
+             * Frozen
+             * @description True when the schedule decides nothing now for some server (or all)
+             */
+            frozen: boolean;
+            /**
+             * Reasons
+             * @description Why, per server (or for the whole account)
+             */
+            reasons: components["schemas"]["ScheduleFreeze"][];
+            /** Whole Seasons */
+            whole_seasons: boolean;
+        };
+        /**
+         * ServerAccountOut
+         * @description One server account of a person (a Plex owner, Home member or friend; a Jellyfin user).
+         */
+        ServerAccountOut: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Email */
+            email: string | null;
+            /**
+             * Linked By
+             * @description auto: the account's own person; owner: linked by the owner
+             */
+            linked_by: string;
+            /**
+             * Name
+             * @description The server's name for the person
+             */
+            name: string;
+            /**
+             * Remote User Id
+             * Format: uuid
+             */
+            remote_user_id: string;
+            /**
+             * Role
+             * @description owner, home (Plex Home), friend, user
+             */
+            role: string;
+            /**
+             * Server
+             * @description The server's name
+             */
+            server: string;
+            /**
+             * Server Kind
+             * @description plex or jellyfin
+             */
+            server_kind: string;
+            /**
+             * Watch Problem
+             * @description Why this account's watch data cannot be trusted now (its answers are unknown); None when nothing wrong was seen
+             */
+            watch_problem: string | null;
+        };
         /**
          * ServerCopy
          * @description A copy of the row's item on another of the account's servers.
@@ -2191,6 +2807,19 @@ export interface components {
             /** Year */
             year: number | null;
         };
+        /**
+         * Suggestion
+         * @description Two people on different servers that look like the same human.
+         */
+        Suggestion: {
+            /** People */
+            people: components["schemas"]["PersonOut"][];
+            /**
+             * Reason
+             * @description same name, or same e-mail
+             */
+            reason: string;
+        };
         /** SyncRunOut */
         SyncRunOut: {
             /** Cancel Requested */
@@ -2254,6 +2883,25 @@ export interface components {
             error: string;
             /** Fields */
             fields: components["schemas"]["FieldError"][];
+        };
+        /** WatchState */
+        WatchState: {
+            /** At */
+            at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Person Id
+             * Format: uuid
+             */
+            person_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "watched" | "not_watched" | "unknown";
+            /** Why */
+            why: string;
         };
     };
     responses: never;
@@ -2718,6 +3366,345 @@ export interface operations {
                 };
             };
             /** @description `allowlist_entry_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_assignments: {
+        parameters: {
+            query?: {
+                connection_id?: string | null;
+                upstream_id?: string | null;
+                person_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"][];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignItems"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignResult"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `person_not_found`, `assignment_items_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error`, `assignment_not_assignable` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    assign_filtered: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignFiltered"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignResult"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error`, `assignment_too_many_items` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    library_items: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                connection_id?: string | null;
+                library_id?: string | null;
+                kind?: ("movie" | "show") | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryItemPage"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    watch_status: {
+        parameters: {
+            query: {
+                connection_id: string;
+                upstream_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemWatchStatus"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `assignment_items_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error`, `assignment_not_assignable` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    unassign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assignment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `assignment_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    change_end: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assignment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `assignment_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3633,6 +4620,82 @@ export interface operations {
             };
         };
     };
+    schedule_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleStatus"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    run_schedule_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleStatus"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     list_libraries: {
         parameters: {
             query?: {
@@ -3725,6 +4788,296 @@ export interface operations {
                 };
             };
             /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_people: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"][];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    suggest_links: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestion"][];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_person: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    rename_person: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    unlink_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+                remote_user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `person_not_found`, `person_account_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `person_last_account` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    merge_people: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergePeople"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error`, `person_merge_invalid` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -5,7 +5,7 @@ The deleter clears a title's Jellyseerr media record once its file is deleted (`
 the next Jellyseerr sync writes it.
 
 Revision ID: fb23924c8a38
-Revises: ec10beb9bde6
+Revises: 2030e8f695bb
 Create Date: 2026-12-05 19:22:37.756021
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = 'fb23924c8a38'
-down_revision: str | None = 'ec10beb9bde6'
+down_revision: str | None = '2030e8f695bb'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,48 @@
+"""Errors of people and assignments, each with its status and stable code."""
+
+from __future__ import annotations
+
+from janitor.core.errors import AppError, Conflict, NotFound
+
+
+class PersonNotFound(NotFound):
+    code = "person_not_found"
+    message = "No such person."
+
+
+class AccountNotFound(NotFound):
+    code = "person_account_not_found"
+    message = "That server account is not one of this person's."
+
+
+class LastAccount(Conflict):
+    code = "person_last_account"
+    message = "That is the person's only server account: it is already a person of its own."
+
+
+class MergeInvalid(AppError):
+    status_code = 422
+    code = "person_merge_invalid"
+    message = "A person cannot be merged into itself."
+
+
+class AssignmentNotFound(NotFound):
+    code = "assignment_not_found"
+    message = "No such assignment."
+
+
+class ItemsNotFound(NotFound):
+    code = "assignment_items_not_found"
+    message = "Some items are not on your servers (or are gone)."
+
+
+class NotAssignable(AppError):
+    status_code = 422
+    code = "assignment_not_assignable"
+    message = "Only movies and shows can be assigned."
+
+
+class TooManyItems(AppError):
+    status_code = 422
+    code = "assignment_too_many_items"
+    message = "Too many items match: narrow the filters."
