@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,9 @@ from janitor.connections.models import Connection
 from janitor.deletions import audit, fingerprint
 from janitor.deletions.models import ACTIVE_STATUSES, AuditEvent, DeletionStatus, QueuedDeletion
 from janitor.library.models import MediaItem
+
+
+ACTIVE_PREDICATE = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES) + ")"
 
 
 def display_title(item: MediaItem) -> str:
@@ -79,7 +82,9 @@ async def enqueue(
         .values(values)
         .on_conflict_do_nothing(
             index_elements=["connection_id", "item_upstream_id", "media_id"],
-            index_where=QueuedDeletion.status.in_(ACTIVE_STATUSES),
+            # Literal, not bound: Postgres infers the partial unique index only from a predicate it
+            # can prove at planning time (bound values fail once a generic plan is used).
+            index_where=text(ACTIVE_PREDICATE),
         )
         .returning(QueuedDeletion.id)
     )
