@@ -18,10 +18,11 @@ from janitor.devtools.pytest_plugin import SignupFn
 from janitor.models import Base
 
 # Tables that are not tenant data (global or the tenant itself).
+# service_flags: the operator's switches of the whole deployment (the global deletion kill switch).
 # sync_seen_items: scratch rows of a running full pass (a run id, a connection id, upstream ids),
 # cleared when the source finishes; deleting an account clears them explicitly (no per-row FK check
 # on the sync's hot path). test_delete_account_removes_every_tenant_row covers it.
-NOT_TENANT_TABLES = {"accounts", "sync_seen_items"}
+NOT_TENANT_TABLES = {"accounts", "sync_seen_items", "service_flags"}
 
 # Every route with an id in its path, and the test that proves another tenant gets 404 from it.
 # A new route that takes an id must be added here (and to that test).

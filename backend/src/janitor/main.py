@@ -28,6 +28,7 @@ from janitor.core.pagecache import PageCacheMiddleware
 from janitor.core.request_input import check_request_input
 from janitor.core.security import dummy_hash
 from janitor.core.spa import SPAStaticFiles, spa_available
+from janitor.deletions.router import router as deletions_router
 from janitor.reports import events as report_events
 from janitor.reports.router import CACHED_REPORT_PATHS
 from janitor.reports.router import router as reports_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_router)
     app.include_router(reports_router)
     app.include_router(allowlists_router)
+    app.include_router(deletions_router)
     if settings.serve_metrics:
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         app.add_route("/metrics", metrics_endpoint(token), include_in_schema=False)

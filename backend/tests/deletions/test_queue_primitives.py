@@ -98,7 +98,11 @@ async def test_move_is_compare_and_set_two_concurrent_callers_one_wins(ctx: AppC
     async with ctx.sessionmaker() as session, session.begin():
         world = await plant(session, user.account_id)
         row = await queue.enqueue(
-            session, connection=world.connection, target=queue.Target(world.movie), reason="stale", origin="owner",
+            session,
+            connection=world.connection,
+            target=queue.Target(world.movie),
+            reason="stale",
+            origin="owner",
             due_at=DUE,
         )
         assert row is not None

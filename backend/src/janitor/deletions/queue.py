@@ -21,7 +21,6 @@ from janitor.deletions import audit, fingerprint
 from janitor.deletions.models import ACTIVE_STATUSES, AuditEvent, DeletionStatus, QueuedDeletion
 from janitor.library.models import MediaItem
 
-
 ACTIVE_PREDICATE = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES) + ")"
 
 

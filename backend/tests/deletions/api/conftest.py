@@ -72,8 +72,18 @@ MUSIC = [
                 "title": "Album Y",
                 "year": 2001,
                 "tracks": [
-                    {"label": "d1", "title": "Song D", "duration": 180, "media": [{"container": "flac", "bitrate": 900}]},
-                    {"label": "d2", "title": "Song D", "duration": 180, "media": [{"container": "mp3", "bitrate": 320}]},
+                    {
+                        "label": "d1",
+                        "title": "Song D",
+                        "duration": 180,
+                        "media": [{"container": "flac", "bitrate": 900}],
+                    },
+                    {
+                        "label": "d2",
+                        "title": "Song D",
+                        "duration": 180,
+                        "media": [{"container": "mp3", "bitrate": 320}],
+                    },
                     {
                         "label": "b",
                         "title": "Song B",

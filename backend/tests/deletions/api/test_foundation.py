@@ -168,9 +168,7 @@ def test_differences_names_each_change() -> None:
     assert fingerprint.differences(_print(), _print(added_at="2025-01-01T00:00:00+00:00")) == [
         "the file was added again (a new added date)"
     ]
-    assert fingerprint.differences(_print(), _print(added_at=None)) == [
-        "the file was added again (a new added date)"
-    ]
+    assert fingerprint.differences(_print(), _print(added_at=None)) == ["the file was added again (a new added date)"]
     # a version gone: no parts now
     gone = fingerprint.differences(_print(), _print(parts=[], size=0))
     assert gone == ["the file was replaced (other path, part or size)", "the size changed"]
