@@ -114,6 +114,7 @@ SCENARIO: dict[str, Any] = {
         ],
     },
     "jellyfin": {"users": [{"name": "admin", "admin": True}, {"name": "alice", "can_delete": False}]},
+    "jellyseerr": {"requests": []},
 }
 
 
