@@ -35,6 +35,18 @@ ID_ROUTES: dict[str, str] = {
     "/api/v1/allowlists/{entry_id}": "reports/test_allowlists.py::test_allowlists_are_per_tenant",
     "/api/v1/sync/runs/{run_id}": "sync/test_sync_runs.py::test_cancel_and_other_tenants",
     "/api/v1/sync/runs/{run_id}/cancel": "sync/test_sync_runs.py::test_cancel_and_other_tenants",
+    "/api/v1/deletions/queue/{queue_id}": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
+    "/api/v1/deletions/queue/{queue_id}/cancel": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
+    "/api/v1/deletions/queue/{queue_id}/postpone": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
+    "/api/v1/deletions/libraries/{library_id}/delay": (
+        "deletions/api/test_settings_servers.py::test_another_tenant_gets_404"
+    ),
+    "/api/v1/deletions/servers/{connection_id}/live": (
+        "deletions/api/test_settings_servers.py::test_another_tenant_gets_404"
+    ),
+    "/api/v1/deletions/servers/{connection_id}/dry-run": (
+        "deletions/api/test_settings_servers.py::test_another_tenant_gets_404"
+    ),
     "/api/v1/connections/plex/pins/{pin_id}/connect": (
         "connections/test_plex_signin.py::test_another_tenant_cannot_use_my_pin"
     ),
