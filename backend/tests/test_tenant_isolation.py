@@ -18,6 +18,7 @@ from janitor.devtools.pytest_plugin import SignupFn
 from janitor.models import Base
 
 # Tables that are not tenant data (global or the tenant itself).
+# service_flags: the operator's switches of the whole deployment (the global deletion kill switch).
 # sync_seen_items: scratch rows of a running full pass (a run id, a connection id, upstream ids),
 # cleared when the source finishes; deleting an account clears them explicitly (no per-row FK check
 # on the sync's hot path). test_delete_account_removes_every_tenant_row covers it.
@@ -35,6 +36,18 @@ ID_ROUTES: dict[str, str] = {
     "/api/v1/allowlists/{entry_id}": "reports/test_allowlists.py::test_allowlists_are_per_tenant",
     "/api/v1/sync/runs/{run_id}": "sync/test_sync_runs.py::test_cancel_and_other_tenants",
     "/api/v1/sync/runs/{run_id}/cancel": "sync/test_sync_runs.py::test_cancel_and_other_tenants",
+    "/api/v1/deletions/queue/{queue_id}": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
+    "/api/v1/deletions/queue/{queue_id}/cancel": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
+    "/api/v1/deletions/queue/{queue_id}/postpone": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
+    "/api/v1/deletions/libraries/{library_id}/delay": (
+        "deletions/api/test_settings_servers.py::test_another_tenant_gets_404"
+    ),
+    "/api/v1/deletions/servers/{connection_id}/live": (
+        "deletions/api/test_settings_servers.py::test_another_tenant_gets_404"
+    ),
+    "/api/v1/deletions/servers/{connection_id}/dry-run": (
+        "deletions/api/test_settings_servers.py::test_another_tenant_gets_404"
+    ),
     "/api/v1/connections/plex/pins/{pin_id}/connect": (
         "connections/test_plex_signin.py::test_another_tenant_cannot_use_my_pin"
     ),

@@ -1,4 +1,4 @@
-"""Operational commands: ``python -m janitor.cli migrate | check-config``."""
+"""Operational commands: ``python -m janitor.cli migrate | check-config | rotate-keys | deletions``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from janitor.connections.models import Connection
 from janitor.core.config import Settings
 from janitor.core.crypto import TokenCipher
 from janitor.core.db import create_engine, create_sessionmaker
+from janitor.deletions.switches import Switch, global_switch, set_global_switch
 
 
 async def rotate_keys(settings: Settings, *, batch: int = 500) -> int:
@@ -43,6 +44,27 @@ async def rotate_keys(settings: Settings, *, batch: int = 500) -> int:
         await engine.dispose()
 
 
+async def deletions_switch(settings: Settings, action: str, *, note: str | None = None) -> Switch:
+    """The operator's global kill switch: ``disable`` stops every deletion of the service (queued rows
+    wait, cancelling still works), ``enable`` lets them go on, ``status`` reads it."""
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            if action == "status":
+                return await global_switch(session)
+            return await set_global_switch(session, disabled=action == "disable", note=note)
+    finally:
+        await engine.dispose()
+
+
+def describe(switch: Switch) -> str:
+    if not switch.disabled:
+        return "deletions are enabled (the operator's kill switch is off)"
+    since = f" since {switch.updated_at.isoformat()}" if switch.updated_at else ""
+    note = f": {switch.note}" if switch.note else ""
+    return f"deletions are DISABLED for every account{since}{note}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="janitor")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,12 +74,23 @@ def main(argv: list[str] | None = None) -> int:
         "rotate-keys",
         help="re-encrypt every stored server token with the newest key of JANITOR_FERNET_KEYS",
     )
+    deletions = sub.add_parser("deletions", help="the global kill switch of every deletion").add_subparsers(
+        dest="action", required=True
+    )
+    disable = deletions.add_parser("disable", help="stop every deletion of every account now (queued rows wait)")
+    disable.add_argument("--note", help="why, shown to the owners", default=None)
+    deletions.add_parser("enable", help="let deletions go on (each account's own switches and dry-run still apply)")
+    deletions.add_parser("status", help="show whether deletions are disabled")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
     except ValidationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "deletions":
+        switch = asyncio.run(deletions_switch(settings, args.action, note=getattr(args, "note", None)))
+        print(describe(switch))
+        return 0
     if args.command == "rotate-keys":
         count = asyncio.run(rotate_keys(settings))
         print(f"re-encrypted {count} stored tokens with the newest key; older keys can now be removed")

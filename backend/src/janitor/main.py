@@ -28,6 +28,7 @@ from janitor.core.pagecache import PageCacheMiddleware
 from janitor.core.request_input import check_request_input
 from janitor.core.security import dummy_hash
 from janitor.core.spa import SPAStaticFiles, spa_available
+from janitor.deletions.router import router as deletions_router
 from janitor.deletions.schedule_router import router as schedule_router
 from janitor.people.assignment_router import router as assignments_router
 from janitor.people.router import router as people_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people_router)
     app.include_router(assignments_router)
     app.include_router(schedule_router)
+    app.include_router(deletions_router)
     if settings.serve_metrics:
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         app.add_route("/metrics", metrics_endpoint(token), include_in_schema=False)

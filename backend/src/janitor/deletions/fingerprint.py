@@ -38,7 +38,8 @@ def take(item: MediaItem, *, server_id: str | None, media_id: str = "") -> dict[
         "item": item.upstream_id,
         "media_id": media_id,
         "parts": parts,
-        "size": sum(p["size"] for p in parts) if parts else (item.size_bytes or 0),
+        # A version weighs its own parts (nothing when it is gone), never the whole item.
+        "size": sum(p["size"] for p in parts) if parts or media_id else (item.size_bytes or 0),
         "added_at": added,
     }
 

@@ -642,6 +642,199 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deletions/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Log
+         * @description The audit log, newest first: queued, skipped, postponed, cancelled, executed, verified, failed,
+         *     unknown, dry run, each with what was checked and found.
+         */
+        get: operations["audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/audit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Log Csv
+         * @description The filtered audit log as CSV, newest first, streamed (same filters as the audit log).
+         */
+        get: operations["audit_log_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deletion History
+         * @description Finished deletions (deleted, failed, cancelled), the latest first, with totals and bytes freed
+         *     over every row matching the filters (`since`/`until`: when they finished).
+         */
+        get: operations["deletion_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/libraries/{library_id}/delay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Library Delay
+         * @description Give a library its own delay before its items go, or (`null`) go back to the account's.
+         */
+        put: operations["set_library_delay"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Queue
+         * @description What is queued (scheduled, executing, unknown), the soonest due first, with why each was queued.
+         */
+        get: operations["list_queue"];
+        put?: never;
+        /**
+         * Queue Items
+         * @description Queue rows of the stale, large or language report for deletion, due after the delay (the
+         *     library's own, else the account's). Each item must be a row of that report now and not protected;
+         *     otherwise nothing is queued and the 422 names each item and why. `media_id` deletes one version of a
+         *     Plex item only. A stale show is queued as its episodes. An item already queued answers with its row.
+         */
+        post: operations["queue_items"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/queue/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue Duplicates
+         * @description Queue the extra copies of a duplicate group, keeping its keeper: the other tracks, or, for a track
+         *     with several versions, the other versions only (Plex). 404 when the group changed since the report
+         *     was loaded; 409 when it would keep nothing (its keeper is itself queued). Protected copies are left
+         *     out, listed under `skipped`.
+         */
+        post: operations["queue_duplicates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/queue/{queue_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Queued
+         * @description One deletion (queued or finished) with its fingerprint and every audit event about it.
+         */
+        get: operations["get_queued"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/queue/{queue_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Queued
+         * @description Cancel a scheduled deletion (always possible, kill switches and dry-run or not). `keep_forever`
+         *     also adds the item to the Protected list, in the same step. 409 once the deleter has taken it.
+         */
+        post: operations["cancel_queued"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/queue/{queue_id}/postpone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Postpone Queued
+         * @description Move a scheduled deletion later: by `hours`, or `until` a time (at most 90 days from now).
+         */
+        post: operations["postpone_queued"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deletions/schedule": {
         parameters: {
             query?: never;
@@ -678,6 +871,119 @@ export interface paths {
          * @description Run the schedule now (it also runs after every sync and assignment change).
          */
         post: operations["run_schedule_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Servers
+         * @description Each Plex and Jellyfin server: dry-run or live since when, its runs, and whether its deletions are
+         *     frozen (the latest full sync held back a mass vanish) and why.
+         */
+        get: operations["list_servers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/servers/{connection_id}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Go Dry Run
+         * @description Back to dry-run (always allowed): runs record what they would delete and delete nothing.
+         */
+        post: operations["go_dry_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/servers/{connection_id}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Live
+         * @description What leaving dry-run means for this server: the caps to confirm, and a plain warning.
+         */
+        get: operations["review_live"];
+        put?: never;
+        /**
+         * Go Live
+         * @description Leave dry-run: the body repeats the caps you were shown (409 when they changed since). The server
+         *     is asked now whether it lets this connection delete media (Plex: "Allow media deletion"; Jellyfin:
+         *     the acting user's deletion right); 409 with what to change when it does not.
+         */
+        post: operations["go_live"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Deletion Settings
+         * @description The delay, the caps, your kill switch (`paused`), the libraries' own delays, and whether the
+         *     operator stopped every deletion of this service (read-only here).
+         */
+        get: operations["get_deletion_settings"];
+        /**
+         * Update Deletion Settings
+         * @description Change some settings (those left out keep their value); each value is checked against its bounds.
+         */
+        put: operations["update_deletion_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deletion Summary
+         * @description The dashboard's figures: bytes freed (all time, last 30 days), what is due this week, how much is
+         *     queued, servers in dry-run, frozen servers, and the kill switches.
+         */
+        get: operations["deletion_summary"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1291,6 +1597,102 @@ export interface components {
              */
             ends_at: string | null;
         };
+        /**
+         * AuditEvent
+         * @enum {string}
+         */
+        AuditEvent: "queued" | "skipped" | "postponed" | "cancelled" | "executed" | "verified" | "failed" | "unknown" | "dry_run";
+        /** AuditEventOut */
+        AuditEventOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Connection Id */
+            connection_id: string | null;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            event: components["schemas"]["AuditEvent"];
+            /** Id */
+            id: number;
+            /** Media Id */
+            media_id: string | null;
+            /** Message */
+            message: string | null;
+            /** Queue Id */
+            queue_id: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Run Id */
+            run_id: string | null;
+            /** Server */
+            server: string | null;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** Title */
+            title: string | null;
+            /** Upstream Id */
+            upstream_id: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEventOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** CancelIn */
+        CancelIn: {
+            /**
+             * Keep Forever
+             * @description Also add the item to the Protected list (the whole item, for a version), in the same step
+             * @default false
+             */
+            keep_forever: boolean;
+            /**
+             * Note
+             * @description Your words, kept in the audit log
+             */
+            note?: string | null;
+        };
+        /**
+         * Caps
+         * @description The caps of every real deletion run; the owner confirms them when a server leaves dry-run.
+         */
+        Caps: {
+            /**
+             * First Live Run Items
+             * @description Items at most in the first real run after dry-run
+             */
+            first_live_run_items: number;
+            /**
+             * Max Day Bytes
+             * @description Bytes per day (24 h) at most
+             */
+            max_day_bytes: number;
+            /**
+             * Max Day Items
+             * @description Items per day (24 h) at most, every run of the server
+             */
+            max_day_items: number;
+            /**
+             * Max Run Bytes
+             * @description Bytes per run at most (decimal: 1 GB = 10^9)
+             */
+            max_run_bytes: number;
+            /**
+             * Max Run Items
+             * @description Items per run at most
+             */
+            max_run_items: number;
+        };
         /** ChangePasswordIn */
         ChangePasswordIn: {
             /** Current Password */
@@ -1454,6 +1856,105 @@ export interface components {
             /** Password */
             password: string;
         };
+        /**
+         * DeletionReason
+         * @enum {string}
+         */
+        DeletionReason: "watched" | "duplicate" | "stale" | "large" | "language";
+        /**
+         * DeletionSettingsIn
+         * @description Change some settings; the ones left out keep their value.
+         */
+        DeletionSettingsIn: {
+            /** Clear Jellyseerr */
+            clear_jellyseerr?: boolean | null;
+            /** Delay Hours */
+            delay_hours?: number | null;
+            /** First Live Run Items */
+            first_live_run_items?: number | null;
+            /** Max Day Bytes */
+            max_day_bytes?: number | null;
+            /** Max Day Items */
+            max_day_items?: number | null;
+            /** Max Run Bytes */
+            max_run_bytes?: number | null;
+            /** Max Run Items */
+            max_run_items?: number | null;
+            /**
+             * Paused
+             * @description Your kill switch: nothing is deleted while it is on
+             */
+            paused?: boolean | null;
+            /** Sync Max Age Hours */
+            sync_max_age_hours?: number | null;
+            /** Whole Seasons */
+            whole_seasons?: boolean | null;
+        };
+        /** DeletionSettingsOut */
+        DeletionSettingsOut: {
+            /** Clear Jellyseerr */
+            clear_jellyseerr: boolean;
+            /** Delay Hours */
+            delay_hours: number;
+            /** First Live Run Items */
+            first_live_run_items: number;
+            /**
+             * Library Delays
+             * @description Libraries with a delay of their own
+             */
+            library_delays: components["schemas"]["LibraryDelayOut"][];
+            /** Max Day Bytes */
+            max_day_bytes: number;
+            /** Max Day Items */
+            max_day_items: number;
+            /** Max Run Bytes */
+            max_run_bytes: number;
+            /** Max Run Items */
+            max_run_items: number;
+            /**
+             * Operator Disabled
+             * @description The operator stopped every deletion of this service (read-only)
+             */
+            operator_disabled: boolean;
+            /** Operator Note */
+            operator_note: string | null;
+            /** Paused */
+            paused: boolean;
+            /** Sync Max Age Hours */
+            sync_max_age_hours: number;
+            /** Whole Seasons */
+            whole_seasons: boolean;
+        };
+        /**
+         * DeletionSummary
+         * @description The dashboard's deletion figures.
+         */
+        DeletionSummary: {
+            /** Account Paused */
+            account_paused: boolean;
+            /** Bytes Freed 30D */
+            bytes_freed_30d: number;
+            /** Bytes Freed Total */
+            bytes_freed_total: number;
+            /**
+             * Due This Week
+             * @description Scheduled rows due within 7 days (overdue included)
+             */
+            due_this_week: number;
+            /** Due This Week Bytes */
+            due_this_week_bytes: number;
+            /** Frozen Servers */
+            frozen_servers: components["schemas"]["FrozenServer"][];
+            /** Operator Disabled */
+            operator_disabled: boolean;
+            /**
+             * Queued
+             * @description Rows scheduled, executing or unknown
+             */
+            queued: number;
+            /** Servers In Dry Run */
+            servers_in_dry_run: number;
+        };
         /** DuplicateAlbum */
         DuplicateAlbum: {
             /** Album */
@@ -1586,6 +2087,18 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** FrozenServer */
+        FrozenServer: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Name */
+            name: string;
+            /** Why */
+            why: string;
+        };
         /** Health */
         Health: {
             /**
@@ -1594,6 +2107,32 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /** HistoryPage */
+        HistoryPage: {
+            /** Items */
+            items: components["schemas"]["QueueRowOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            totals: components["schemas"]["HistoryTotals"];
+        };
+        /** HistoryTotals */
+        HistoryTotals: {
+            /**
+             * Bytes Freed
+             * @description Bytes of the deleted rows matching the filters
+             */
+            bytes_freed: number;
+            /** Cancelled */
+            cancelled: number;
+            /** Deleted */
+            deleted: number;
+            /** Failed */
+            failed: number;
         };
         /** ImportResult */
         ImportResult: {
@@ -1649,6 +2188,24 @@ export interface components {
             library_id?: string | null;
             /** Q */
             q?: string | null;
+        };
+        /** ItemIn */
+        ItemIn: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Media Id
+             * @description Plex only: delete this one version (Media id) of the item, not the item with all its versions
+             */
+            media_id?: string | null;
+            /**
+             * Upstream Id
+             * @description The row's `upstream_id` in its report
+             */
+            upstream_id: string;
         };
         /** ItemRef */
         ItemRef: {
@@ -1883,6 +2440,38 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** LibraryDelayIn */
+        LibraryDelayIn: {
+            /**
+             * Delay Hours
+             * @description This library's delay; null: back to the account's delay
+             */
+            delay_hours: number | null;
+        };
+        /** LibraryDelayOut */
+        LibraryDelayOut: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Delay Hours
+             * @description The library's own delay (None: the account's applies)
+             */
+            delay_hours: number | null;
+            /** Effective Delay Hours */
+            effective_delay_hours: number;
+            /** Library */
+            library: string;
+            /**
+             * Library Id
+             * Format: uuid
+             */
+            library_id: string;
+            /** Server */
+            server: string;
+        };
         /** LibraryItemOut */
         LibraryItemOut: {
             /** Added At */
@@ -1997,6 +2586,26 @@ export interface components {
          * @enum {string}
          */
         ListName: "protected" | "french_only" | "french_subs_only" | "language_exempt" | "episode_exempt";
+        /**
+         * LiveReview
+         * @description What leaving dry-run means for this server: confirm these caps to go live.
+         */
+        LiveReview: {
+            caps: components["schemas"]["Caps"];
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Warning */
+            warning: string;
+        };
         /**
          * MergePeople
          * @description Merge these people into the one of the path: their server accounts and assignments move to it.
@@ -2146,6 +2755,248 @@ export interface components {
             owned: boolean;
             /** Product Version */
             product_version: string | null;
+        };
+        /** PostponeIn */
+        PostponeIn: {
+            /**
+             * Hours
+             * @description Move the due time this much later
+             */
+            hours?: number | null;
+            /**
+             * Note
+             * @description Your words, kept in the audit log
+             */
+            note?: string | null;
+            /**
+             * Until
+             * @description Or: the new due time (in the future, within 90 days)
+             */
+            until?: string | null;
+        };
+        /** QueueGroupIn */
+        QueueGroupIn: {
+            /**
+             * Connection Id
+             * @description The group's server (its copies' `connection_id`): finds the group faster
+             */
+            connection_id?: string | null;
+            /**
+             * Group Id
+             * @description The group's `group_id` in the duplicates report
+             */
+            group_id: string;
+            /**
+             * Note
+             * @description Your words, kept in the audit log
+             */
+            note?: string | null;
+        };
+        /** QueueItemsIn */
+        QueueItemsIn: {
+            /** Items */
+            items: components["schemas"]["ItemIn"][];
+            /**
+             * Note
+             * @description Your words, kept in the audit log
+             */
+            note?: string | null;
+            /**
+             * Reason
+             * @description The report the rows come from; each must be a row of it now
+             * @enum {string}
+             */
+            reason: "stale" | "large" | "language";
+        };
+        /** QueuePage */
+        QueuePage: {
+            /** Items */
+            items: components["schemas"]["QueueRowOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            /**
+             * Total Bytes
+             * @description Size of every row matching the filters (all pages)
+             */
+            total_bytes: number;
+        };
+        /** QueueResult */
+        QueueResult: {
+            /** Already Queued */
+            already_queued: number;
+            /** Created */
+            created: number;
+            /**
+             * Rows
+             * @description The queue rows of what was asked: new ones and those already queued
+             */
+            rows: components["schemas"]["QueueRowOut"][];
+            /**
+             * Skipped
+             * @description Copies left out (protected), with why
+             */
+            skipped?: components["schemas"]["SkippedItem"][];
+        };
+        /** QueueRowDetail */
+        QueueRowDetail: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Dry Run At
+             * @description When a dry run recorded it would have deleted this
+             */
+            dry_run_at: string | null;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /**
+             * Events
+             * @description Everything that happened to it, oldest first
+             */
+            events: components["schemas"]["AuditEventOut"][];
+            /**
+             * Fingerprint
+             * @description What the target was when queued (the deleter compares it)
+             */
+            fingerprint: {
+                [key: string]: unknown;
+            };
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Library Id */
+            library_id: string | null;
+            /**
+             * Media Id
+             * @description The one version to delete (Plex); None: the whole item
+             */
+            media_id: string | null;
+            /**
+             * Origin
+             * @description `owner` (you queued it) or `schedule` (everyone assigned watched it)
+             */
+            origin: string;
+            reason: components["schemas"]["DeletionReason"];
+            /**
+             * Server
+             * @description The server's name (None once the connection is removed)
+             */
+            server: string | null;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+            /**
+             * Why
+             * @description Why it was queued, as it stood then
+             */
+            why: string | null;
+        };
+        /**
+         * QueueRowOut
+         * @description One deletion: queued, running, or finished.
+         */
+        QueueRowOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Dry Run At
+             * @description When a dry run recorded it would have deleted this
+             */
+            dry_run_at: string | null;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Library Id */
+            library_id: string | null;
+            /**
+             * Media Id
+             * @description The one version to delete (Plex); None: the whole item
+             */
+            media_id: string | null;
+            /**
+             * Origin
+             * @description `owner` (you queued it) or `schedule` (everyone assigned watched it)
+             */
+            origin: string;
+            reason: components["schemas"]["DeletionReason"];
+            /**
+             * Server
+             * @description The server's name (None once the connection is removed)
+             */
+            server: string | null;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+            /**
+             * Why
+             * @description Why it was queued, as it stood then
+             */
+            why: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -2685,6 +3536,56 @@ export interface components {
             /** Upstream Id */
             upstream_id: string;
         };
+        /** ServerOut */
+        ServerOut: {
+            /**
+             * Accepted Caps
+             * @description The caps confirmed when it left dry-run
+             */
+            accepted_caps: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Deletion Allowed
+             * @description Whether the server let this connection delete media when last checked (None: never checked)
+             */
+            deletion_allowed: boolean | null;
+            /**
+             * Dry Run
+             * @description True: runs record what they would delete and delete nothing
+             */
+            dry_run: boolean;
+            /**
+             * Frozen
+             * @description Deletions wait: the latest full sync held back a mass vanish on this server
+             */
+            frozen: boolean;
+            /** Frozen Why */
+            frozen_why: string | null;
+            /** Kind */
+            kind: string;
+            /** Last Run At */
+            last_run_at: string | null;
+            /**
+             * Live Runs
+             * @description Real runs since it left dry-run
+             */
+            live_runs: number;
+            /** Live Since */
+            live_since: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Runs
+             * @description Deletion runs so far (dry and real)
+             */
+            runs: number;
+        };
         /** Session */
         Session: {
             /** Access Token */
@@ -2734,6 +3635,22 @@ export interface components {
              * @example a long passphrase
              */
             password: string;
+        };
+        /** SkippedItem */
+        SkippedItem: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /** Media Id */
+            media_id: string | null;
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+            /** Why */
+            why: string;
         };
         /** SourceProgressOut */
         SourceProgressOut: {
@@ -4620,6 +5537,537 @@ export interface operations {
             };
         };
     };
+    audit_log: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                event?: components["schemas"]["AuditEvent"] | null;
+                connection_id?: string | null;
+                reason?: components["schemas"]["DeletionReason"] | null;
+                /** @description Search in titles, messages and server names */
+                q?: string | null;
+                /** @description From this time on (UTC when no zone is given) */
+                since?: string | null;
+                /** @description Before this time (UTC when no zone is given) */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    audit_log_csv: {
+        parameters: {
+            query?: {
+                event?: components["schemas"]["AuditEvent"] | null;
+                connection_id?: string | null;
+                reason?: components["schemas"]["DeletionReason"] | null;
+                /** @description Search in titles, messages and server names */
+                q?: string | null;
+                /** @description From this time on (UTC when no zone is given) */
+                since?: string | null;
+                /** @description Before this time (UTC when no zone is given) */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    deletion_history: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                connection_id?: string | null;
+                reason?: components["schemas"]["DeletionReason"] | null;
+                status?: ("deleted" | "failed" | "cancelled") | null;
+                /** @description Search in titles */
+                q?: string | null;
+                /** @description From this time on (UTC when no zone is given) */
+                since?: string | null;
+                /** @description Before this time (UTC when no zone is given) */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    set_library_delay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                library_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LibraryDelayIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryDelayOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_library_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_queue: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                connection_id?: string | null;
+                reason?: components["schemas"]["DeletionReason"] | null;
+                status?: ("scheduled" | "executing" | "unknown") | null;
+                /** @description Search in titles */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuePage"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    queue_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueItemsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueResult"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_queue_changed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error`, `deletion_not_queueable` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    queue_duplicates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueGroupIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueResult"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_group_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_group_keeps_nothing`, `deletion_queue_changed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_queued: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueRowDetail"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_queued: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueRowOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_already_executing`, `deletion_finished` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error`, `deletion_keep_forever_impossible` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    postpone_queued: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostponeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueRowOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_already_executing`, `deletion_finished` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error`, `deletion_postpone_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     schedule_status: {
         parameters: {
             query?: never;
@@ -4674,6 +6122,322 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleStatus"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_servers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerOut"][];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    go_dry_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_server_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    review_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveReview"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_server_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    go_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Caps"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_server_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_caps_changed`, `deletion_not_allowed_by_server` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_deletion_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionSettingsOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    update_deletion_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeletionSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionSettingsOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    deletion_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionSummary"];
                 };
             };
             /** @description `not_authenticated` */
