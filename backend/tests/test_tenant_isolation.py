@@ -39,6 +39,7 @@ ID_ROUTES: dict[str, str] = {
     "/api/v1/deletions/queue/{queue_id}": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
     "/api/v1/deletions/queue/{queue_id}/cancel": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
     "/api/v1/deletions/queue/{queue_id}/postpone": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
+    "/api/v1/deletions/queue/{queue_id}/run-now": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",
     "/api/v1/deletions/libraries/{library_id}/delay": (
         "deletions/api/test_settings_servers.py::test_another_tenant_gets_404"
     ),
@@ -47,6 +48,9 @@ ID_ROUTES: dict[str, str] = {
     ),
     "/api/v1/deletions/servers/{connection_id}/dry-run": (
         "deletions/api/test_settings_servers.py::test_another_tenant_gets_404"
+    ),
+    "/api/v1/deletions/servers/{connection_id}/vanish": (
+        "deletions/api/test_settings_servers.py::test_only_a_frozen_server_of_your_own_takes_an_answer"
     ),
     "/api/v1/connections/plex/pins/{pin_id}/connect": (
         "connections/test_plex_signin.py::test_another_tenant_cannot_use_my_pin"

@@ -35,6 +35,7 @@ from janitor.people.router import router as people_router
 from janitor.reports import events as report_events
 from janitor.reports.router import CACHED_REPORT_PATHS
 from janitor.reports.router import router as reports_router
+from janitor.setup.router import router as setup_router
 from janitor.sync import events as sync_events
 from janitor.sync.router import router as sync_router
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assignments_router)
     app.include_router(schedule_router)
     app.include_router(deletions_router)
+    app.include_router(setup_router)
     if settings.serve_metrics:
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         app.add_route("/metrics", metrics_endpoint(token), include_in_schema=False)

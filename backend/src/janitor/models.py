@@ -25,6 +25,7 @@ from janitor.library.models import (
 )
 from janitor.people.models import Assignment, Person, PersonMember
 from janitor.reports.models import DuplicateKeeper, ReportSettings
+from janitor.setup.models import SetupChecklist
 from janitor.sync.models import SyncRun
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "ReportSettings",
     "ServerDeletionState",
     "ServiceFlag",
+    "SetupChecklist",
     "SyncRun",
     "TenantHeartbeat",
     "UserItemState",

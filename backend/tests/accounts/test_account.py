@@ -52,7 +52,17 @@ async def test_change_password_needs_the_current_one(client: httpx.AsyncClient, 
     )
     assert r.status_code == 422
     assert "at least 10" in r.json()["detail"]
-    # the password is unchanged after both failures
+    same = await client.post(
+        "/api/v1/account/password",
+        json={"current_password": user.password, "new_password": user.password},
+        headers=user.headers,
+    )
+    assert same.status_code == 400
+    assert same.json()["error"] == "password_rejected"
+    [field] = same.json()["fields"]
+    assert field["field"] == "new_password" and "must differ from your current password" in field["message"]
+    # the password is unchanged after every failure, and the session still works
+    assert (await client.get("/api/v1/account", headers=user.headers)).status_code == 200
     ok = await client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     assert ok.status_code == 200
 

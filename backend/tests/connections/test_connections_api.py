@@ -87,7 +87,7 @@ async def test_add_plex_failures_are_explained_and_nothing_is_saved(
         upstream.get(f"{PLEX}/identity").mock(side_effect=httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]"))
     user = await signup()
     r = await _add_plex(client, user.headers)
-    assert r.status_code == 422, r.text
+    assert r.status_code == 400, r.text
     assert r.json()["error"] == code
     assert PLEX_TOKEN not in r.text
     assert "plex.example.com" in r.json()["detail"]
@@ -98,7 +98,7 @@ async def test_internal_addresses_are_refused_in_hosted_mode(client: httpx.Async
     user = await signup()
     for url in ("http://127.0.0.1:32400", "http://10.0.0.2:32400", "http://169.254.169.254"):
         r = await _add_plex(client, user.headers, url=url)
-        assert r.status_code == 422, url
+        assert r.status_code == 400, url
         assert r.json()["error"] == "connection_blocked_address"
         assert "JANITOR_ALLOW_PRIVATE_NETWORKS" in r.json()["detail"]
 
@@ -110,7 +110,8 @@ async def test_internal_addresses_are_refused_in_hosted_mode(client: httpx.Async
         ("ftp://plex.example.com", "must start with http"),
         ("https://plex.example.com/?X-Plex-Token=abc", "query string"),
         ("https://user:pw@plex.example.com", "user name or password"),
-        ("https://plex.example.com:99999", "invalid port"),
+        ("https://plex.example.com:99999", "optional port (1-65535)"),
+        ("https://plex.example.com/\n", "is not a server address"),
     ],
 )
 async def test_bad_urls_get_clear_messages(
@@ -192,7 +193,7 @@ async def test_changing_the_token_is_validated_before_it_is_saved(
     user = await signup()
     cid = (await _add_plex(client, user.headers)).json()["id"]
     bad = await client.patch(f"/api/v1/connections/{cid}", json={"token": "wrong"}, headers=user.headers)
-    assert bad.status_code == 422
+    assert bad.status_code == 400
     assert bad.json()["error"] == "connection_auth_failed"
     # the old token still works: the failed change wrote nothing
     assert (await client.post(f"/api/v1/connections/{cid}/test", headers=user.headers)).json()["status"] == "ok"
@@ -238,7 +239,7 @@ async def test_jellyfin_probe_then_add_acting_as_a_user(
     missing = await client.post(
         "/api/v1/connections/jellyfin", json={**body, "user_id": "0" * 32}, headers=user.headers
     )
-    assert missing.status_code == 422
+    assert missing.status_code == 400
     assert missing.json()["error"] == "jellyfin_user_not_found"
     added = await client.post(
         "/api/v1/connections/jellyfin", json={**body, "user_id": JELLYFIN_VIEWER}, headers=user.headers
@@ -284,7 +285,7 @@ async def test_jellyseerr_add_and_bad_key(
         json={"url": "https://requests.example.com", "api_key": "nope"},
         headers=user.headers,
     )
-    assert bad.status_code == 422
+    assert bad.status_code == 400
     assert bad.json()["error"] == "connection_auth_failed"
     ok = await client.post(
         "/api/v1/connections/jellyseerr",

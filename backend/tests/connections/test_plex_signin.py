@@ -175,7 +175,7 @@ async def test_expired_pin_and_unknown_server(
         json={"client_identifier": "not-a-server-of-mine"},
         headers=user.headers,
     )
-    assert r.status_code == 422
+    assert r.status_code == 404
     assert r.json()["error"] == "plex_server_not_found"
     upstream.get(f"{PLEXTV}/api/v2/pins/912345678").mock(return_value=Response(404, json={"errors": []}))
     pin2 = (await client.post("/api/v1/connections/plex/pins", headers=user.headers)).json()

@@ -101,7 +101,7 @@ async def test_a_jellyfin_call_failing_after_the_server_identified_itself_is_nam
     jellyfin_server(upstream, LocalAddress=f"http://{LAN}:8096")
     upstream.get(f"{JELLYFIN}{route}").mock(return_value=answer)
     r = await _probe(client, await signup())
-    assert r.status_code == 422, r.text
+    assert r.status_code == 400, r.text
     assert r.json() == {"error": code, "detail": expected, "fields": []}
     _safe(r.text)
 
@@ -113,7 +113,7 @@ async def test_the_chosen_users_libraries_refused_is_named_and_nothing_is_saved(
     upstream.get(f"{JELLYFIN}/UserViews").mock(return_value=Response(401))
     user = await signup()
     r = await _probe(client, user, user_id=JELLYFIN_ADMIN)
-    assert r.status_code == 422, r.text
+    assert r.status_code == 400, r.text
     assert r.json()["error"] == "connection_permission_denied"
     assert (
         "refused listing the chosen user's libraries (GET /UserViews: it answered HTTP 401 Unauthorized)"
@@ -144,7 +144,7 @@ async def test_a_plex_server_failing_to_list_its_libraries_is_named(
         json={"url": "https://plex.example.com:32400", "token": PLEX_TOKEN},
         headers=user.headers,
     )
-    assert r.status_code == 422, r.text
+    assert r.status_code == 400, r.text
     assert r.json()["error"] == "connection_call_failed"
     assert r.json()["detail"].startswith(
         "The Plex Media Server at plex.example.com (Plex Media Server 1.41.3) answered, but listing its libraries "
@@ -167,7 +167,7 @@ async def test_the_simulated_jellyfin_failing_its_user_list_is_named(
         json={"url": jf["base_url"], "api_key": jf["api_key"]},
         headers=user.headers,
     )
-    assert r.status_code == 422, r.text
+    assert r.status_code == 400, r.text
     assert r.json()["error"] == code
     detail = r.json()["detail"]
     assert "listing its users (GET /Users) failed: it answered HTTP " + str(status) in detail

@@ -12,12 +12,11 @@ import pytest
 from sqlalchemy import select, update
 
 from janitor.allowlists.models import AllowlistEntry
-from janitor.connections.models import Connection
 from janitor.core.config import Settings
-from janitor.deletions.guards import freeze_of
 from janitor.deletions.models import AuditEvent, DeletionEvent, DeletionSettings, ServiceFlag
 from janitor.library.models import MediaItem
 from janitor.sync.models import SyncRun
+from janitor.sync.vanish import freezes
 
 from .conftest import World
 
@@ -246,21 +245,28 @@ async def test_a_running_sync_makes_rows_wait(world: World) -> None:
 
 async def test_a_mass_vanish_freezes_the_server(world: World) -> None:
     """Most of the Movies library vanishes without a DELETE (a lost mount): the sync holds it back, and
-    the server's deletions freeze, with the reason; once the items are back, they go."""
+    the server's deletions freeze, with the reason. A complete refresh settles nothing (only a full
+    pass notices removed items): the freeze holds until a full sync reads the server completely."""
     row = await world.queue("matrix")
     await world.go_live()
-    section = await world.admin("/world", {}, method="GET")
-    assert section  # the simulator answers
     movies = [world.upstream_id(n) for n in ("alien", "heat", "dune", "big", *(f"m{i}" for i in range(1, 9)))]
     await world.admin("/items/vanish", {"service": "pms:home", "ids": movies})
     await world.resync()
     await world.run()
     await assert_waits(world, row.id, "are frozen: Movies: 12 of 13 items vanished at once")
     async with world.ctx.sessionmaker() as session:
-        connection = await session.get(Connection, world.plex)
-        assert connection is not None
-        assert "12 of 13 items vanished at once" in (await freeze_of(session, world.account_id, connection) or "")
-    # The mount comes back: the next complete sync lifts the freeze.
+        (freeze,) = (await freezes(session, world.account_id)).values()
+    assert freeze.connection_id == world.connection("plex")
+    assert [(lib.title, lib.vanished, lib.known) for lib in freeze.libraries] == [("Movies", 12, 13)]
+    # The mount comes back; a refresh reads the server completely, yet decides nothing about vanishes.
     world.sim.app.reset()
+    r = await world.api.post("/api/v1/sync/runs", headers=world.user.headers)
+    assert r.status_code == 202, r.text
+    await world.run_job(world.user)
+    runs = (await world.api.get("/api/v1/sync/runs", headers=world.user.headers)).json()
+    assert (runs[0]["full"], runs[0]["status"]) == (False, "complete")
+    await world.run()
+    await assert_waits(world, row.id, "are frozen: Movies: 12 of 13 items vanished at once")
+    # The next full sync finds the items again: it lifts the freeze.
     await world.resync()
     await deletes_once_cleared(world, row.id)

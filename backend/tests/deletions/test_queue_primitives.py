@@ -172,3 +172,186 @@ def test_differences_in_words() -> None:
     assert "the file was replaced (other path, part or size)" in gone
     # a missing key counts as a difference, never as "same"
     assert fingerprint.differences(BASE, {k: v for k, v in BASE.items() if k != "size"}) == ["the size changed"]
+
+
+async def test_enqueue_many_queues_each_target_once_with_its_event(ctx: AppContext, signup: SignupFn) -> None:
+    """Many targets in one statement, each as ``enqueue`` queues one: fingerprint, title, size, due
+    date, details, and one ``queued`` event with the row's details; a target that already has an
+    active row is left alone and gets no event."""
+    user = await signup()
+    async with ctx.sessionmaker() as session, session.begin():
+        world = await plant(session, user.account_id)
+        first = await queue.enqueue(
+            session,
+            connection=world.connection,
+            target=queue.Target(world.track, "71"),
+            reason="stale",
+            origin="owner",
+            due_at=DUE,
+        )
+        assert first is not None
+        later = DUE + timedelta(hours=3)
+        added = await queue.enqueue_many(
+            session,
+            connection=world.connection,
+            queueings=[
+                queue.Queueing(world.movie, DUE, {"why": "watched by ann"}),
+                queue.Queueing(world.track, later, {"why": "a version"}, media_id="72"),
+                queue.Queueing(world.track, later, {"why": "already queued"}, media_id="71"),
+            ],
+            reason="watched",
+            origin="schedule",
+        )
+        assert len(added) == 2
+        # Again: everything is queued already, nothing is added, nothing is logged.
+        again = await queue.enqueue_many(
+            session,
+            connection=world.connection,
+            queueings=[queue.Queueing(world.movie, DUE, {}), queue.Queueing(world.track, DUE, {}, media_id="72")],
+            reason="watched",
+            origin="schedule",
+        )
+        assert again == []
+    async with ctx.sessionmaker() as session:
+        rows = {r.id: r for r in (await session.scalars(select(QueuedDeletion))).all()}
+        movie, version = rows[added[0]], rows[added[1]]
+        assert movie.fingerprint == fingerprint.take(world.movie, server_id="machine-1")
+        assert version.fingerprint == fingerprint.take(world.track, server_id="machine-1", media_id="72")
+        assert (movie.title, movie.kind, movie.size_bytes, movie.due_at, movie.details) == (
+            "The Matrix (1999)",
+            "movie",
+            8_000_000_000,
+            DUE,
+            {"why": "watched by ann"},
+        )
+        assert (movie.reason, movie.origin, movie.status, movie.library_id) == (
+            "watched",
+            "schedule",
+            "scheduled",
+            world.library.id,
+        )
+        assert (version.title, version.media_id, version.size_bytes, version.due_at) == (
+            "Artist · Album · Song",
+            "72",
+            10_000_000,
+            later,
+        )
+        events = {e.queue_id: e for e in (await session.scalars(select(DeletionEvent))).all()}
+        assert sorted(map(str, events)) == sorted(map(str, [first.id, movie.id, version.id]))
+        assert [
+            (e.event, e.server_name, e.title, e.deletion_reason, e.size_bytes, e.media_id, e.details)
+            for e in (events[movie.id], events[version.id])
+        ] == [
+            ("queued", "Home", "The Matrix (1999)", "watched", 8_000_000_000, None, {"why": "watched by ann"}),
+            ("queued", "Home", "Artist · Album · Song", "watched", 10_000_000, "72", {"why": "a version"}),
+        ]
+
+
+async def test_enqueue_many_from_two_callers_at_once_queues_each_target_once(ctx: AppContext, signup: SignupFn) -> None:
+    user = await signup()
+    async with ctx.sessionmaker() as session, session.begin():
+        world = await plant(session, user.account_id)
+    first_in = asyncio.Event()
+
+    async def call(wait: bool) -> list[object]:
+        if wait:
+            await first_in.wait()
+        async with ctx.sessionmaker() as session, session.begin():
+            added = await queue.enqueue_many(
+                session,
+                connection=world.connection,
+                queueings=[queue.Queueing(world.movie, DUE, {}), queue.Queueing(world.track, DUE, {}, media_id="72")],
+                reason="watched",
+                origin="schedule",
+            )
+            first_in.set()
+            await asyncio.sleep(0.3)  # the second caller now waits on the first one's rows
+            return list(added)
+
+    counts = sorted(len(added) for added in await asyncio.gather(call(False), call(True)))
+    assert counts == [0, 2]
+    async with ctx.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(QueuedDeletion)) == 2
+        assert await session.scalar(select(func.count()).select_from(DeletionEvent)) == 2
+
+
+async def test_cancel_many_is_compare_and_set_with_one_event_per_row_moved(ctx: AppContext, signup: SignupFn) -> None:
+    user = await signup()
+    async with ctx.sessionmaker() as session, session.begin():
+        world = await plant(session, user.account_id)
+        args = {"connection": world.connection, "reason": "watched", "origin": "schedule", "due_at": DUE}
+        movie = await queue.enqueue(session, target=queue.Target(world.movie), **args)
+        v71 = await queue.enqueue(session, target=queue.Target(world.track, "71"), **args)
+        v72 = await queue.enqueue(session, target=queue.Target(world.track, "72"), **args)
+        assert movie is not None and v71 is not None and v72 is not None
+        # Another job got to one of them first: it is executing, no longer scheduled.
+        assert await queue.move(session, v72.id, expected=DeletionStatus.SCHEDULED, to=DeletionStatus.EXECUTING)
+    async with ctx.sessionmaker() as session, session.begin():
+        moved = await queue.cancel_many(
+            session,
+            user.account_id,
+            [
+                queue.Cancelling(movie.id, "no longer qualifies: bob has not watched it", {"people": ["bob"]}),
+                queue.Cancelling(v71.id, "it is no longer on the server", {}),
+                queue.Cancelling(v72.id, "too late", {}),
+            ],
+            server_name="Home",
+        )
+        assert sorted(moved) == sorted([movie.id, v71.id])
+    # A second time: they are cancelled already, nothing moves, nothing is logged.
+    async with ctx.sessionmaker() as session, session.begin():
+        assert (
+            await queue.cancel_many(
+                session, user.account_id, [queue.Cancelling(movie.id, "again", {})], server_name="Home"
+            )
+            == []
+        )
+    async with ctx.sessionmaker() as session:
+        rows = {r.id: r for r in (await session.scalars(select(QueuedDeletion))).all()}
+        assert (rows[movie.id].status, rows[movie.id].status_reason) == (
+            "cancelled",
+            "no longer qualifies: bob has not watched it",
+        )
+        assert rows[movie.id].finished_at is not None
+        assert abs(rows[movie.id].finished_at - datetime.now(UTC)) < timedelta(minutes=1)
+        assert (rows[v71.id].status, rows[v72.id].status, rows[v72.id].status_reason) == (
+            "cancelled",
+            "executing",
+            None,
+        )
+        cancelled = (
+            await session.scalars(
+                select(DeletionEvent).where(DeletionEvent.event == "cancelled").order_by(DeletionEvent.id)
+            )
+        ).all()
+        assert sorted((e.queue_id, e.message, e.server_name, e.title) for e in cancelled) == sorted(
+            [
+                (movie.id, "no longer qualifies: bob has not watched it", "Home", "The Matrix (1999)"),
+                (v71.id, "it is no longer on the server", "Home", "Artist · Album · Song"),
+            ]
+        )
+        assert next(e for e in cancelled if e.queue_id == movie.id).details == {"people": ["bob"]}
+        assert next(e for e in cancelled if e.queue_id == v71.id).media_id == "71"
+
+
+async def test_cancel_many_leaves_another_accounts_rows_alone(ctx: AppContext, signup: SignupFn) -> None:
+    owner, other = await signup(), await signup()
+    async with ctx.sessionmaker() as session, session.begin():
+        world = await plant(session, owner.account_id)
+        row = await queue.enqueue(
+            session,
+            connection=world.connection,
+            target=queue.Target(world.movie),
+            reason="watched",
+            origin="schedule",
+            due_at=DUE,
+        )
+        assert row is not None
+    async with ctx.sessionmaker() as session, session.begin():
+        assert (
+            await queue.cancel_many(session, other.account_id, [queue.Cancelling(row.id, "x", {})], server_name="x")
+            == []
+        )
+    async with ctx.sessionmaker() as session:
+        stored = await session.get(QueuedDeletion, row.id)
+        assert stored is not None and stored.status == "scheduled"

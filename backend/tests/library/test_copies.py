@@ -3,8 +3,10 @@ written as a sync writes them."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from janitor.core.context import AppContext
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.library.copies import CopyStats, folded, normalise_path, rebuild_copies, unambiguous
+from janitor.reports.precompute import refresh_duplicate_candidates
 
 GB = 10**9
 _ids = itertools.count(1)
@@ -330,3 +333,45 @@ async def test_three_servers_never_merge_two_items_of_one_of_them(world: World) 
     # Jellyfin's and plex2's copies match each other alone; which Plex file they are is ambiguous.
     assert groups[b] == groups[c] is not None
     assert groups.get(a) is None and groups.get(d) is None
+
+
+async def _rebuild_candidates(session: AsyncSession, account_id: uuid.UUID) -> int:
+    await refresh_duplicate_candidates(session, account_id)
+    return int(
+        await session.scalar(text("SELECT count(*) FROM duplicate_candidates WHERE account_id = :a"), {"a": account_id})
+    )
+
+
+async def _rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> int:
+    return (await rebuild_copies(session, account_id)).file_groups
+
+
+@pytest.mark.parametrize(("rebuild", "expected"), [(_rebuild_copies, 10), (_rebuild_candidates, 20)])
+async def test_two_rebuilds_of_one_account_at_once_take_turns(
+    ctx: AppContext, signup: SignupFn, rebuild: Callable[[AsyncSession, uuid.UUID], Awaitable[int]], expected: int
+) -> None:
+    # The end of a sync and a library switch can both rebuild an account's copies and duplicate
+    # candidates: the second waits for the first (it used to fail on the first one's rows, leaving
+    # the derived data stale).
+    user = await signup()
+    async with ctx.sessionmaker() as session, session.begin():
+        world = World(session, user.account_id)
+        await world.server("plex", "plex")
+        await world.server("jellyfin", "jellyfin")
+        for n in range(10):
+            for server in ("plex", "jellyfin"):
+                await world.item(server, title=f"Movie {n}", files=(f"/data/movies/{n}.mkv",))
+            # two tracks of one album on Plex with the same title, artist and duration: duplicates
+            for _ in range(2):
+                await world.item("plex", "track", title=f"Song {n}", files=(), match_key=f"song {n}")
+
+    async def in_own_transaction() -> int:
+        async with ctx.sessionmaker() as other, other.begin():
+            return await rebuild(other, user.account_id)
+
+    async with ctx.sessionmaker() as first, first.begin():
+        assert await rebuild(first, user.account_id) == expected
+        second = asyncio.create_task(in_own_transaction())
+        await asyncio.sleep(0.5)
+        assert not second.done()  # it waits for the first to commit
+    assert await second == expected

@@ -80,20 +80,25 @@ async def test_bad_mappings_are_refused_and_nothing_is_saved(
     url = f"/api/v1/connections/{ids['jellyfin']}/path-mappings"
     good = {"server_path": "/media", "shared_path": "/data"}
     await api.put(url, json={"mappings": [good]}, headers=user.headers)
-    for mappings, words in [
-        ([{"server_path": "media", "shared_path": "/data"}], "full folder path"),
-        ([{"server_path": "/media", "shared_path": ""}], "at least 1 character"),
-        ([good, {"server_path": "/media/", "shared_path": "/x"}], "mapped twice"),
-        ([good] * 21, "at most 20"),
+    for mappings, status, words in [
+        ([{"server_path": "media", "shared_path": "/data"}], 422, "full folder path"),
+        ([{"server_path": " /media", "shared_path": "/data"}], 422, "full folder path"),
+        ([{"server_path": "/media", "shared_path": ""}], 422, "at least 1 character"),
+        ([good] * 21, 422, "at most 20"),
+        # Two lines for one folder (once written with a trailing slash): no schema can say it.
+        ([good, {"server_path": "/media/", "shared_path": "/x"}], 400, "mapped twice"),
     ]:
         r = await api.put(url, json={"mappings": mappings}, headers=user.headers)
-        assert r.status_code == 422, r.text
+        assert r.status_code == status, r.text
         assert words in r.text
+        if status == 400:
+            assert r.json()["error"] == "path_mapping_repeated"
+            assert r.json()["fields"][0]["field"] == "mappings.1.server_path"
     assert (await _mappings(api, user, ids["jellyfin"]))["mappings"] == [good]
     seerr = await api.put(
         f"/api/v1/connections/{ids['jellyseerr']}/path-mappings", json={"mappings": [good]}, headers=user.headers
     )
-    assert seerr.status_code == 422
+    assert seerr.status_code == 409
     assert seerr.json()["error"] == "path_mappings_not_applicable"
 
 

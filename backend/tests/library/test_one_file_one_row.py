@@ -10,7 +10,7 @@ import httpx
 
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
-from janitor.devtools.sim_fixtures import RunJob
+from janitor.devtools.sim_fixtures import RunJob, choose_languages
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import tenant_job
 from janitor.reports.precompute import refresh_copies_job
@@ -41,6 +41,7 @@ async def test_every_report_shows_a_shared_file_once_and_counts_its_bytes_once(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
 ) -> None:
     user, ids = await _household(api, signup, sim, run_job)
+    await choose_languages(api, user)  # the planted files' languages: English and French audio, French subtitles
     names = {c["id"]: c["name"] for c in (await api.get("/api/v1/connections", headers=user.headers)).json()}
     plex, jellyfin = names[ids["plex"]], names[ids["jellyfin"]]
 

@@ -43,7 +43,7 @@ async def test_only_movies_and_shows_can_be_assigned(household: Household) -> No
         if words is None:
             assert r.status_code == 201, r.text
         else:
-            assert r.status_code == 422 and r.json()["error"] == "assignment_not_assignable"
+            assert r.status_code == 400 and r.json()["error"] == "assignment_not_assignable"
             assert words in r.json()["detail"]
     r = await home.api.post(
         "/api/v1/assignments",
@@ -155,7 +155,7 @@ async def test_watch_status_per_assignee_and_episode(household: Household) -> No
         params={"connection_id": str(home.plex.id), "upstream_id": home.rk("s1e1")},
         headers=h,
     )
-    assert r.status_code == 422
+    assert r.status_code == 400 and r.json()["error"] == "assignment_not_assignable"
 
 
 async def test_another_accounts_assignments_and_items_are_not_found(household: Household, signup: SignupFn) -> None:

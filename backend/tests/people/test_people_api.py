@@ -96,7 +96,7 @@ async def test_suggest_merge_and_unlink(household: Household) -> None:
     assert (await home.api.get("/api/v1/people/suggestions", headers=h)).json() == []
     # Merging into itself, or an unknown person: a clear 4xx.
     r = await home.api.post(f"/api/v1/people/{merged['id']}/merge", json={"person_ids": [merged["id"]]}, headers=h)
-    assert r.status_code == 422 and r.json()["error"] == "person_merge_invalid"
+    assert r.status_code == 400 and r.json()["error"] == "person_merge_invalid"
     # Bob's account taken out again: a person of its own, with no assignments.
     bob_account = next(a for a in merged["accounts"] if a["name"] == "bob")
     r = await home.api.post(f"/api/v1/people/{merged['id']}/accounts/{bob_account['remote_user_id']}/unlink", headers=h)

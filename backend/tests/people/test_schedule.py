@@ -214,6 +214,18 @@ async def test_a_mass_vanish_freezes_the_schedule(household: Household) -> None:
     assert outcome.frozen and "did not complete" in outcome.frozen[0].reason
     [row] = await queue_rows(home)
     assert row.status == DeletionStatus.SCHEDULED
+    # A refresh reads the server completely but cannot see vanishes: the server stays frozen.
+    assert (await home.sync(full=False))["status"] == "complete"
+    outcome = await schedule(home)
+    assert (outcome.queued, outcome.cancelled) == (0, 0)
+    assert [(f.connection_id, "are frozen: Movies:" in f.reason) for f in outcome.frozen] == [(home.plex.id, True)]
+    # The mount is back: a full sync reads the server completely, and the schedule decides again.
+    for it in home.sim.state.world.pms("home").items.values():
+        it.deleted = False
+    home.sim.state.invalidate()
+    assert (await home.sync(full=True))["status"] == "complete"
+    outcome = await schedule(home)
+    assert (outcome.frozen, outcome.cancelled) == ([], 1)  # Bob has not watched the film
 
 
 @pytest.mark.parametrize("world", [scenario(shows=SHOWS, version="10.11.5")], indirect=True)

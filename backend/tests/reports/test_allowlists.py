@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,7 +69,7 @@ async def test_unknown_items_are_refused_and_nothing_is_added(
     real = await _row(api, user, "stale", "Forgotten")
     fake = {"connection_id": real["connection_id"], "upstream_id": "999999"}
     r = await _add(api, user, "protected", real, fake)
-    assert r.status_code == 422
+    assert r.status_code == 404
     assert r.json()["error"] == "allowlist_unknown_items"
     assert (await api.get("/api/v1/allowlists", headers=user.headers)).json() == []
     bad = await api.post("/api/v1/allowlists", json={"list": "nope", "items": []}, headers=user.headers)
@@ -118,6 +119,32 @@ async def test_import_export_round_trip_and_errors(
     assert garbage.status_code == 422
 
 
+async def _import_csv(api: httpx.AsyncClient, user: SignedUp, text: str) -> httpx.Response:
+    headers = {**user.headers, "content-type": "text/csv"}
+    return await api.post("/api/v1/allowlists/import", content=text.encode(), headers=headers)
+
+
+async def test_a_csv_the_import_cannot_read_is_refused_naming_the_row(api: httpx.AsyncClient, signup: SignupFn) -> None:
+    user = await signup()
+    # A cell over the csv module's field limit (128 KiB) in the third row: the file is under the
+    # import's 5 MB, so the reader's own error is what refuses it.
+    huge = "x" * (csv.field_size_limit() + 1)
+    r = await _import_csv(api, user, f"list,title,note\nprotected,A,\nprotected,B,\nprotected,C,{huge}\n")
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "allowlist_import_invalid"
+    assert "row 3 could not be read" in r.json()["detail"]
+    assert "field larger than field limit" in r.json()["detail"]
+    # The same cell quoted, spanning lines: the row is still named.
+    r = await _import_csv(api, user, f'list,title,note\nprotected,A,"{huge[:100]}\n{huge}"\n')
+    assert r.status_code == 422 and "row 1 could not be read" in r.json()["detail"]
+    # A column the import does not take, a row longer than the header.
+    r = await _import_csv(api, user, "list,title,notes\nprotected,A,kept\n")
+    assert r.status_code == 422 and "Unknown column 'notes'" in r.json()["detail"]
+    r = await _import_csv(api, user, "list,title,guid\nprotected,A,tmdb:1\nprotected,B,tmdb:2,extra\n")
+    assert r.status_code == 422 and "row 2: more cells than columns" in r.json()["detail"]
+    assert (await api.get("/api/v1/allowlists", headers=user.headers)).json() == []
+
+
 async def test_allowlists_are_per_tenant(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
 ) -> None:
@@ -132,14 +159,14 @@ async def test_allowlists_are_per_tenant(
     ).status_code == 404
     assert (await api.delete(f"/api/v1/allowlists/{entry['id']}", headers=other.headers)).status_code == 404
     # another tenant cannot add my items, nor import entries pointing at my server
-    assert (await _add(api, other, "protected", forgotten)).status_code == 422
+    assert (await _add(api, other, "protected", forgotten)).status_code == 404
     stolen = (
         f"list,title,connection_id,upstream_id\nprotected,x,{forgotten['connection_id']},{forgotten['upstream_id']}\n"
     )
     r = await api.post(
         "/api/v1/allowlists/import", content=stolen, headers={**other.headers, "content-type": "text/csv"}
     )
-    assert r.status_code == 422
+    assert r.status_code == 404 and r.json()["error"] == "allowlist_import_unknown_server"
     assert "not one of your servers" in r.json()["detail"]
     export = await api.get("/api/v1/allowlists/export", params={"format": "json"}, headers=other.headers)
     assert export.json() == []

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
-from janitor.devtools.sim_fixtures import RunJob, connect_all
+from janitor.devtools.sim_fixtures import RunJob, choose_languages, connect_all
 from mediasim import SimServer, world_from_scenario
 
 
@@ -55,8 +55,12 @@ def sim() -> Iterator[SimServer]:
         yield server
 
 
-async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
+async def _synced(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, *, choose: bool = True
+) -> SignedUp:
     user = await signup()
+    if choose:
+        await choose_languages(api, user)
     await connect_all(api, user, sim)
     await api.post("/api/v1/sync/runs?full=true", headers=user.headers)
     await run_job(user)
@@ -110,11 +114,15 @@ async def test_items_whose_only_problem_is_an_untagged_stream_are_listed_under_u
         extra = untagged[(server, "Untagged Extra")]
         assert (extra["untagged_audio"], extra["untagged_subtitles"]) == (1, 0)
         assert extra["missing_audio"] == extra["missing_subtitles"] == []
-        assert extra["why"] == "1 untagged audio stream: its language cannot be checked against your rules."
+        assert (
+            extra["why"]
+            == "1 audio track without a language tag: its language cannot be checked against your rules until tagged."
+        )
         both = untagged[(server, "Missing And Untagged")]
         assert both["missing_audio"] == ["fr"]
         assert both["why"] == (
-            "No audio in French (fr); 1 untagged audio stream not counted (it may hold a missing language)."
+            "No audio in French (fr); 1 audio track without a language tag (it may be in a missing language: tag it in "
+            "your media server to know)."
         )
     # not a missing language: "all" (what the dashboard counts) leaves it out
     assert ("plex", "Untagged Extra") not in await _rows(api, user)
@@ -184,7 +192,9 @@ async def test_required_languages_in_any_form_are_stored_once_and_compared_with_
         json={"stale_months": 9, "required_subtitle_languages": ["fr", "xyzzy"]},
         headers=user.headers,
     )
-    assert bad.status_code == 422
+    # Which texts name a language is the language table's to say, not the schema's: a 400 on the field.
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "unknown_language"
     assert bad.json()["fields"] == [
         {
             "field": "required_subtitle_languages",
@@ -193,7 +203,7 @@ async def test_required_languages_in_any_form_are_stored_once_and_compared_with_
         }
     ]
     und = await api.patch("/api/v1/settings/reports", json={"required_audio_languages": ["und"]}, headers=user.headers)
-    assert und.status_code == 422
+    assert und.status_code == 400
     assert "means no particular language" in und.json()["detail"]
     kept = (await api.get("/api/v1/settings/reports", headers=user.headers)).json()
     assert (kept["stale_months"], kept["required_audio_languages"]) == (4, ["fr", "en"])  # nothing half-saved
@@ -230,3 +240,103 @@ async def test_the_french_lists_require_french_and_nothing_else_whatever_the_set
     )
     assert ("plex", "All Good") not in rows  # it has French subtitles
     assert ("jellyfin", "All Good") in rows  # the entry is for the Plex item
+
+
+async def _page(api: httpx.AsyncClient, user: SignedUp, issue: str = "all") -> dict[str, Any]:
+    r = await api.get("/api/v1/reports/languages", params={"issue": issue}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def test_nothing_is_a_language_issue_until_the_owner_chose_the_languages(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job, choose=False)
+    settings = (await api.get("/api/v1/settings/reports", headers=user.headers)).json()
+    assert settings["languages_chosen_at"] is None
+    assert settings["required_audio_languages"] == settings["required_subtitle_languages"] == []
+    for issue in ("all", "audio", "subtitles", "untagged", "unknown"):
+        page = await _page(api, user, issue)
+        assert (page["items"], page["total"], page["languages_chosen"]) == ([], 0, False), issue
+    csv = await api.get("/api/v1/reports/languages/export.csv", headers=user.headers)
+    assert csv.status_code == 200 and csv.text.strip().count("\n") == 0  # the header alone
+    card = next(c for c in (await api.get("/api/v1/dashboard", headers=user.headers)).json()["cards"]
+                if c["report"] == "languages")  # fmt: skip
+    assert (card["count"], card["awaiting"]) == (0, "languages")
+    # The other reports do not wait for it.
+    assert (await api.get("/api/v1/reports/large", headers=user.headers)).json()["total"] >= 0
+
+    chosen = await api.put(
+        "/api/v1/settings/languages", json={"audio": ["eng", "French"], "subtitles": ["fre"]}, headers=user.headers
+    )
+    assert chosen.status_code == 200, chosen.text
+    body = chosen.json()
+    assert (body["required_audio_languages"], body["required_subtitle_languages"]) == (["en", "fr"], ["fr"])
+    assert body["languages_chosen_at"] is not None
+    page = await _page(api, user)
+    assert page["languages_chosen"] is True
+    assert {row["title"] for row in page["items"]} == {
+        "Forced French",
+        "Missing And Untagged",
+        "Untagged Subtitles",
+        "French Film",
+    }
+    card = next(c for c in (await api.get("/api/v1/dashboard", headers=user.headers)).json()["cards"]
+                if c["report"] == "languages")  # fmt: skip
+    assert (card["count"], card["awaiting"]) == (8, None)
+
+
+async def test_saving_the_languages_unchanged_or_empty_is_a_choice(client: httpx.AsyncClient, signup: SignupFn) -> None:
+    user = await signup()
+    # Empty lists: "no language required" is an answer too.
+    r = await client.put("/api/v1/settings/languages", json={"audio": [], "subtitles": []}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["languages_chosen_at"] is not None
+    # Through the report settings: sending a language list chooses them as well, other fields do not.
+    other = await signup()
+    r = await client.patch("/api/v1/settings/reports", json={"stale_months": 6}, headers=other.headers)
+    assert r.json()["languages_chosen_at"] is None
+    r = await client.patch(
+        "/api/v1/settings/reports", json={"required_subtitle_languages": ["en"]}, headers=other.headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["languages_chosen_at"] is not None
+    assert r.json()["required_subtitle_languages"] == ["en"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"audio": ["en"]},  # both lists, always
+        {"subtitles": []},
+        {"audio": "en", "subtitles": []},  # a list, not a text
+        {"audio": ["en"], "subtitles": [], "required_audio_languages": ["fr"]},  # unknown field
+        {"audio": [""], "subtitles": []},  # an empty entry
+        {"audio": ["en"] * 21, "subtitles": []},  # at most 20
+        {"audio": [1], "subtitles": []},
+    ],
+)
+async def test_the_languages_body_is_strict(client: httpx.AsyncClient, signup: SignupFn, body: Any) -> None:
+    user = await signup()
+    r = await client.put("/api/v1/settings/languages", json=body, headers=user.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "validation_error"
+    assert (await client.get("/api/v1/settings/reports", headers=user.headers)).json()["languages_chosen_at"] is None
+
+
+async def test_an_unknown_language_is_a_400_naming_it_and_nothing_is_chosen(
+    client: httpx.AsyncClient, signup: SignupFn
+) -> None:
+    user = await signup()
+    r = await client.put(
+        "/api/v1/settings/languages", json={"audio": ["en"], "subtitles": ["fr", "klingonese"]}, headers=user.headers
+    )
+    assert r.status_code == 400
+    assert r.json()["error"] == "unknown_language"
+    assert r.json()["fields"][0]["field"] == "subtitles"
+    assert "'klingonese' is not a language we know" in r.json()["fields"][0]["message"]
+    kept = (await client.get("/api/v1/settings/reports", headers=user.headers)).json()
+    assert (kept["languages_chosen_at"], kept["required_audio_languages"]) == (None, [])
+    signed_out = await client.put("/api/v1/settings/languages", json={"audio": [], "subtitles": []})
+    assert signed_out.status_code == 401

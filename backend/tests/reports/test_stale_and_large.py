@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
-from janitor.devtools.sim_fixtures import RunJob
+from janitor.devtools.sim_fixtures import RunJob, choose_languages
 from mediasim import SimServer
 
 from .conftest import connect_plex
@@ -29,6 +29,8 @@ async def _sync(api: httpx.AsyncClient, user: SignedUp, run_job: RunJob, *, full
 
 async def _synced(api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob) -> SignedUp:
     user = await signup()
+    # The languages the planted items are about (English and French audio, French subtitles).
+    await choose_languages(api, user)
     await _connect(api, user, sim, "plex")
     await _connect(api, user, sim, "jellyseerr")
     await _sync(api, user, run_job)
@@ -136,7 +138,7 @@ async def test_reports_are_scoped_to_the_tenant_and_validate_input(
     bad = await api.patch(
         "/api/v1/settings/reports", json={"required_audio_languages": ["englsh"]}, headers=other.headers
     )
-    assert bad.status_code == 422
+    assert bad.status_code == 400
     assert "'englsh' is not a language we know" in bad.json()["detail"]
     ok = await api.patch(
         "/api/v1/settings/reports", json={"required_audio_languages": ["EN", "fr", "english"]}, headers=other.headers
@@ -157,7 +159,7 @@ async def test_language_issues_with_required_languages(
     assert rows["No Subs"]["missing_subtitles"] == ["fr"]
     assert rows["Untagged Audio"]["missing_audio"] == ["en", "fr"]
     assert rows["Untagged Audio"]["untagged_audio"] == 1
-    assert "untagged" in rows["Untagged Audio"]["why"]
+    assert "1 audio track without a language tag" in rows["Untagged Audio"]["why"]
     assert rows["Active Show S01E01 · E1"]["kind"] == "episode"
     audio_only = await _titles(api, user, "languages", issue="subtitles", order="asc")
     assert audio_only == ["Active Show S01E01 · E1", "No Subs"]

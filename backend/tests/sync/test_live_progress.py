@@ -85,6 +85,12 @@ async def test_progress_events_stream_until_the_run_finishes(
     items = [d["items"] for d in progress]
     assert items == sorted(items)
     assert items[-1] > 0
+    # one percentage for the run, measured by the worker, that never goes back (sync/gauge.py)
+    percents = [d["percent"] for d in progress if d["percent"] is not None]
+    assert percents and percents == sorted(percents) and percents[-1] <= 99
+    for key in progress[-1]["sources"]:
+        shown = [d["sources"][key]["percent"] for d in progress if d["sources"][key]["percent"] is not None]
+        assert shown == sorted(shown) and shown[-1] == 100
 
 
 async def _until_closed(events: AsyncIterator[tuple[str, Any]]) -> list[tuple[str, Any]]:

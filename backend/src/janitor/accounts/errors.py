@@ -1,4 +1,4 @@
-from janitor.core.errors import AppError, Conflict, Unauthorized
+from janitor.core.errors import AppError, BadRequest, Conflict, Unauthorized
 
 
 class EmailTaken(Conflict):
@@ -33,3 +33,10 @@ class WrongPassword(AppError):
     status_code = 403
     code = "wrong_password"
     message = "The current password is not correct."
+
+
+class PasswordRejected(BadRequest):
+    """A new password the rules refuse beyond its length (accounts/passwords.py); the field is named."""
+
+    code = "password_rejected"
+    message = "Choose another password."

@@ -10,6 +10,7 @@ from janitor.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidRefreshToken,
+    PasswordRejected,
     WrongPassword,
 )
 from janitor.accounts.schemas import (
@@ -64,7 +65,7 @@ def _clear_cookie(response: Response, settings: Settings) -> None:
 @auth.post(
     "/signup",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(EmailTaken, RateLimited),
+    responses=error_responses(PasswordRejected, EmailTaken, RateLimited),
 )
 async def signup(body: SignupIn, service: Service, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
     """Create an account and sign in. Sets the refresh-token cookie."""
@@ -101,7 +102,7 @@ async def me(account: CurrentAccount) -> AccountOut:
     return AccountOut.model_validate(account)
 
 
-@account_router.post("/password", responses=error_responses(Unauthorized, WrongPassword))
+@account_router.post("/password", responses=error_responses(Unauthorized, PasswordRejected, WrongPassword))
 async def change_password(
     body: ChangePasswordIn, account: CurrentAccount, service: Service, ctx: ContextDep, ip: ClientIP, response: Response
 ) -> Session:

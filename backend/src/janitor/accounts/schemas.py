@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from janitor.accounts.passwords import is_common
+from janitor.core.schemas import InputModel
 from janitor.core.security import BCRYPT_MAX_BYTES
 
 MIN_PASSWORD_CHARS = 10
+# email_validator's bound (RFC 5321 path limit): a longer address is never deliverable.
+MAX_EMAIL_CHARS = 254
 
 
 def normalize_email(value: str) -> str:
@@ -24,50 +26,41 @@ def normalize_email(value: str) -> str:
     return info.normalized.lower()
 
 
-def check_password(value: str) -> str:
-    if len(value) < MIN_PASSWORD_CHARS:
-        raise ValueError(f"must be at least {MIN_PASSWORD_CHARS} characters long")
-    if len(value.encode()) > BCRYPT_MAX_BYTES:
-        raise ValueError(
-            f"must be at most {BCRYPT_MAX_BYTES} bytes in UTF-8 (accented letters and emoji count as "
-            "several bytes); use a shorter password"
-        )
-    if not value.strip():
-        raise ValueError("must not be only spaces")
-    if is_common(value):
-        raise ValueError(
-            "is one of the most common passwords, the first ones tried against any account; "
-            "choose one of your own, e.g. three or four unrelated words"
-        )
-    return value
+Email = Annotated[
+    str,
+    Field(max_length=MAX_EMAIL_CHARS, examples=["you@example.com"], json_schema_extra={"format": "email"}),
+    AfterValidator(normalize_email),
+]
+# The length rules are the schema's; what no schema can say (bytes in UTF-8, a common password, only
+# spaces, the e-mail itself) is checked by accounts/passwords.py and answered 400 `password_rejected`.
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=MIN_PASSWORD_CHARS,
+        max_length=BCRYPT_MAX_BYTES,
+        examples=["a long passphrase"],
+        description=f"At least {MIN_PASSWORD_CHARS} characters and at most {BCRYPT_MAX_BYTES} bytes in UTF-8; "
+        "not one of the most common passwords, not only spaces, not the e-mail address",
+    ),
+]
 
 
-Email = Annotated[str, Field(max_length=320, examples=["you@example.com"]), AfterValidator(normalize_email)]
-NewPassword = Annotated[str, Field(examples=["a long passphrase"]), AfterValidator(check_password)]
-
-
-class Credentials(BaseModel):
+class Credentials(InputModel):
     email: Email
     password: str = Field(max_length=1024)
 
 
-class SignupIn(BaseModel):
+class SignupIn(InputModel):
     email: Email
     password: NewPassword
 
-    @model_validator(mode="after")
-    def _not_the_email(self) -> SignupIn:
-        if self.password.strip().lower() == self.email:
-            raise ValueError("password must not be your email address")
-        return self
 
-
-class ChangePasswordIn(BaseModel):
+class ChangePasswordIn(InputModel):
     current_password: str = Field(max_length=1024)
     new_password: NewPassword
 
 
-class DeleteAccountIn(BaseModel):
+class DeleteAccountIn(InputModel):
     password: str = Field(max_length=1024)
 
 

@@ -16,10 +16,12 @@ from janitor.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidRefreshToken,
+    PasswordRejected,
     RefreshTokenReused,
     WrongPassword,
 )
 from janitor.accounts.models import Account, RefreshToken
+from janitor.accounts.passwords import check_new_password
 from janitor.accounts.repository import AccountRepository, RefreshTokenRepository
 from janitor.accounts.schemas import AccountOut, Session
 from janitor.core.audit import SecurityEvent, SecurityEvents
@@ -93,6 +95,7 @@ class AuthService:
         )
 
     async def signup(self, *, email: str, password: str, ip: str) -> IssuedSession:
+        check_new_password(password, field="password", email=email)
         await self._consume(self.signup_ip_limit, _subject(ip), ip=ip)
         if await self.accounts.by_email(email) is not None:
             raise EmailTaken()
@@ -162,9 +165,12 @@ class AuthService:
             await self.tokens.revoke_family(row.account_id, row.family_id, datetime.now(UTC))
 
     async def change_password(self, account: Account, *, current: str, new: str, ip: str) -> IssuedSession:
+        check_new_password(new, field="new_password", email=account.email)
         if not await verify_password(current, account.password_hash, rounds=self.settings.bcrypt_rounds):
             self.events.record(SecurityEvent.REAUTH_FAILED, client=ip, account_id=account.id, action="change_password")
             raise WrongPassword()
+        if new == current:
+            raise PasswordRejected("must differ from your current password", field="new_password")
         now = datetime.now(UTC)
         account.password_hash = await hash_password(new, rounds=self.settings.bcrypt_rounds)
         account.credentials_changed_at = now

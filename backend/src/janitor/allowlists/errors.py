@@ -6,11 +6,18 @@ class EntryNotFound(NotFound):
     message = "No such allowlist entry."
 
 
-class UnknownItems(AppError):
-    status_code = 422
+class UnknownItems(NotFound):
     code = "allowlist_unknown_items"
+    message = "Some of the items are not in your synced libraries; nothing was added."
 
 
 class ImportInvalid(AppError):
+    """The file is not a list the import takes (the CSV's columns, a row's values): the row is named."""
+
     status_code = 422
     code = "allowlist_import_invalid"
+
+
+class ImportUnknownServer(NotFound):
+    code = "allowlist_import_unknown_server"
+    message = "A row names a server that is not one of yours; nothing was imported."

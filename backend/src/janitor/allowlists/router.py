@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import PlainTextResponse, Response
 
 from janitor.accounts.deps import CurrentAccount, data_changed
-from janitor.allowlists.errors import EntryNotFound, ImportInvalid, UnknownItems
+from janitor.allowlists.errors import EntryNotFound, ImportInvalid, ImportUnknownServer, UnknownItems
 from janitor.allowlists.models import ListName
 from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportResult
-from janitor.allowlists.service import AllowlistService, parse_csv, to_csv_text, to_out
+from janitor.allowlists.service import MAX_IMPORT_ROWS, AllowlistService, parse_csv, to_csv_text, to_out
 from janitor.core.deps import SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.core.events import Change
@@ -69,13 +69,17 @@ async def delete_entry(entry_id: uuid.UUID, session: SessionDep, account: Curren
 
 @router.post(
     "/import",
-    responses=error_responses(Unauthorized, ImportInvalid),
+    responses=error_responses(Unauthorized, ImportInvalid, ImportUnknownServer),
     openapi_extra={
         "requestBody": {
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
                 "application/json": {
-                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ImportedEntry"}}
+                    "schema": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/ImportedEntry"},
+                        "maxItems": MAX_IMPORT_ROWS,
+                    }
                 },
             },
             "required": True,
@@ -85,10 +89,9 @@ async def delete_entry(entry_id: uuid.UUID, session: SessionDep, account: Curren
 )
 async def import_entries(request: Request, session: SessionDep, account: CurrentAccount) -> ImportResult:
     """Import entries from CSV (header: list,title,guid,connection_id,upstream_id,note,expires_at) or a JSON
-    array. All or nothing: a bad row is named and nothing is written."""
+    array. All or nothing: a bad row is named and nothing is written (422; 404 when a row names a server
+    that is not yours). The body may be 5 MB (413 beyond)."""
     body = await request.body()
-    if len(body) > 5_000_000:
-        raise ImportInvalid("The file is too large (5 MB at most).")
     content_type = request.headers.get("content-type", "")
     try:
         if "json" in content_type:

@@ -1,60 +1,72 @@
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic.config import JsonDict
 
 from janitor.allowlists.models import ListName
+from janitor.core.schemas import InputModel, Matches, Timestamp, Uuid
 
-_GUID = re.compile(r"^(tmdb|tvdb|imdb|mbid|musicbrainz):[A-Za-z0-9._-]{1,80}$")
+_PROVIDERS = ("tmdb", "tvdb", "imdb", "mbid", "musicbrainz")
+# An external id: a provider (any case; JSON Schema patterns have no case-insensitive flag) and its id.
+GUID_PATTERN = (
+    "^(?:" + "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in _PROVIDERS) + "):[A-Za-z0-9._-]{1,80}$"
+)
 
-
-def _guid(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip().lower()
-    if value.startswith("imdb:"):
-        value = "imdb:" + value[5:]
-    if not _GUID.match(value):
-        raise ValueError("must look like tmdb:603, tvdb:121361 or imdb:tt0133093")
-    return value
-
-
-Guid = Annotated[str | None, AfterValidator(_guid)]
+Guid = Annotated[
+    Annotated[
+        str,
+        Matches(GUID_PATTERN, "must look like tmdb:603, tvdb:121361 or imdb:tt0133093"),
+        AfterValidator(str.lower),
+    ]
+    | None,
+    Field(examples=["tmdb:603"]),
+]
+List = Annotated[ListName, Strict(False)]
 Note = Annotated[str | None, Field(max_length=1000)]
 
 
-class ItemRef(BaseModel):
-    connection_id: uuid.UUID
+class ItemRef(InputModel):
+    connection_id: Uuid
     upstream_id: str = Field(min_length=1, max_length=100)
 
 
-class AddEntries(BaseModel):
+class AddEntries(InputModel):
     """Add report rows (by server and id) to a list, in bulk."""
 
-    model_config = ConfigDict(populate_by_name=True)
-
-    list_name: ListName = Field(alias="list")
+    list_name: List = Field(alias="list")
     items: list[ItemRef] = Field(min_length=1, max_length=1000)
     note: Note = None
-    expires_at: datetime | None = None
+    expires_at: Timestamp | None = None
 
 
-class ImportedEntry(BaseModel):
+# JSON Schema for "a guid, or a server and its id" (the validator below says the same).
+_HAS_A_KEY: JsonDict = {
+    "anyOf": [
+        {"required": ["guid"], "properties": {"guid": {"type": "string"}}},
+        {
+            "required": ["connection_id", "upstream_id"],
+            "properties": {"connection_id": {"type": "string"}, "upstream_id": {"type": "string"}},
+        },
+    ]
+}
+
+
+class ImportedEntry(InputModel):
     """One entry of an imported list: by server and id, or by an external id, with a title to show."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(json_schema_extra=_HAS_A_KEY)
 
-    list_name: ListName = Field(alias="list")
+    list_name: List = Field(alias="list")
     title: str = Field(min_length=1, max_length=500)
     guid: Guid = None
-    connection_id: uuid.UUID | None = None
-    upstream_id: str | None = Field(default=None, max_length=100)
+    connection_id: Uuid | None = None
+    upstream_id: str | None = Field(default=None, min_length=1, max_length=100)
     note: Note = None
-    expires_at: datetime | None = None
+    expires_at: Timestamp | None = None
 
     @model_validator(mode="after")
     def _has_a_key(self) -> ImportedEntry:
@@ -78,9 +90,9 @@ class EntryOut(BaseModel):
     expired: bool = False
 
 
-class EntryUpdate(BaseModel):
+class EntryUpdate(InputModel):
     note: Note = None
-    expires_at: datetime | None = None
+    expires_at: Timestamp | None = None
     clear_expiry: bool = False
 
 

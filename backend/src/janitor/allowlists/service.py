@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.allowlists.errors import EntryNotFound, ImportInvalid, UnknownItems
+from janitor.allowlists.errors import EntryNotFound, ImportInvalid, ImportUnknownServer, UnknownItems
 from janitor.allowlists.models import AllowlistEntry, ListName
 from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportedEntry, ImportResult
 from janitor.connections.models import Connection
@@ -22,6 +22,7 @@ from janitor.core.search import like_literal
 from janitor.library.models import MediaItem
 
 EXPORT_COLUMNS = ("list", "title", "guid", "connection_id", "upstream_id", "note", "expires_at")
+MAX_IMPORT_ROWS = 20_000
 
 
 def to_out(entry: AllowlistEntry, now: datetime) -> EntryOut:
@@ -116,14 +117,13 @@ class AllowlistService:
 
     async def import_entries(self, raw: list[dict[str, object]]) -> ImportResult:
         """All or nothing: every row is validated first; an error names its row."""
-        if len(raw) > 20_000:
-            raise ImportInvalid("At most 20,000 entries per import.")
+        if len(raw) > MAX_IMPORT_ROWS:
+            raise ImportInvalid(f"At most {MAX_IMPORT_ROWS:,} entries per import.")
         entries: list[ImportedEntry] = []
         problems: list[str] = []
         for number, row in enumerate(raw, start=1):
-            cleaned = {k: (v if v != "" else None) for k, v in row.items()}
             try:
-                entries.append(ImportedEntry.model_validate(cleaned))
+                entries.append(ImportedEntry.model_validate(row))
             except ValidationError as exc:
                 first = exc.errors()[0]
                 field = ".".join(str(p) for p in first["loc"]) or "row"
@@ -137,7 +137,9 @@ class AllowlistService:
         )
         foreign = [i for i, e in enumerate(entries, start=1) if e.connection_id and e.connection_id not in own]
         if foreign:
-            raise ImportInvalid(f"Nothing was imported. row {foreign[0]}: connection_id is not one of your servers")
+            raise ImportUnknownServer(
+                f"Nothing was imported. row {foreign[0]}: connection_id is not one of your servers"
+            )
         rows: list[dict[str, object]] = [
             {
                 "list": e.list_name.value,
@@ -163,13 +165,31 @@ class AllowlistService:
 
 
 def parse_csv(text: str) -> list[dict[str, object]]:
-    """Rows of an imported CSV; the quote the export put before a formula-like cell is taken away."""
+    """Rows of an imported CSV, an empty cell as no value; the quote the export put before a
+    formula-like cell is taken away. A column the import does not know, a row with more cells than
+    columns or a cell the csv module cannot read (over 128 KiB) is refused, naming the row."""
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "list" not in reader.fieldnames or "title" not in reader.fieldnames:
+    try:
+        columns = reader.fieldnames
+    except csv.Error as exc:
+        raise ImportInvalid(f"The header row could not be read: {exc}.") from None
+    if not columns or "list" not in columns or "title" not in columns:
         raise ImportInvalid("The CSV needs a header row with at least the columns list and title.")
-    return [
-        {key: unprotect(value) if isinstance(value, str) else value for key, value in row.items()} for row in reader
-    ]
+    unknown = [c for c in columns if c not in EXPORT_COLUMNS]
+    if unknown:
+        raise ImportInvalid(
+            f"Unknown column {unknown[0][:60]!r}; the columns are {', '.join(EXPORT_COLUMNS)} "
+            "(as the export writes them)."
+        )
+    rows: list[dict[str, object]] = []
+    try:
+        for row in reader:
+            if None in row:
+                raise ImportInvalid(f"Nothing was imported. row {len(rows) + 1}: more cells than columns")
+            rows.append({key: unprotect(value) if value else None for key, value in row.items()})
+    except csv.Error as exc:
+        raise ImportInvalid(f"Nothing was imported. row {len(rows) + 1} could not be read: {exc}.") from None
+    return rows
 
 
 def to_csv_text(rows: list[dict[str, object]]) -> str:

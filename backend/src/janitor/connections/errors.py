@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from janitor.core.errors import AppError, NotFound
+from janitor.core.errors import AppError, BadRequest, Conflict, NotFound
 
 
 class ConnectionNotFound(NotFound):
@@ -24,8 +24,7 @@ class PinNotClaimed(AppError):
     message = "Plex sign-in is not finished yet: approve the request on plex.tv first."
 
 
-class PlexServerNotFound(AppError):
-    status_code = 422
+class PlexServerNotFound(NotFound):
     code = "plex_server_not_found"
     message = "That server is not among the servers of this Plex account."
 
@@ -36,10 +35,10 @@ class ConnectionExists(AppError):
     message = "This server is already connected."
 
 
-class ConnectionValidationFailed(AppError):
-    """Saving or testing a connection failed; ``code`` says why, the message says what to do."""
+class ConnectionValidationFailed(BadRequest):
+    """Saving or testing a connection failed (the server could not be reached, refused the token, is
+    not the kind asked for...); ``code`` says why, the message says what to do."""
 
-    status_code = 422
     code = "connection_failed"
 
     def __init__(self, code: str, detail: str) -> None:
@@ -47,7 +46,11 @@ class ConnectionValidationFailed(AppError):
         self.code = code  # type: ignore[misc]
 
 
-class PathMappingsNotApplicable(AppError):
-    status_code = 422
+class PathMappingsNotApplicable(Conflict):
     code = "path_mappings_not_applicable"
     message = "Only Plex and Jellyfin servers hold files; Jellyseerr needs no path mapping."
+
+
+class PathMappingRepeated(BadRequest):
+    code = "path_mapping_repeated"
+    message = "A folder is mapped twice; keep one line per folder."

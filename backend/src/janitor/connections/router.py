@@ -11,6 +11,7 @@ from janitor.connections.errors import (
     ConnectionNotFound,
     ConnectionValidationFailed,
     LibraryNotFound,
+    PathMappingRepeated,
     PathMappingsNotApplicable,
     PinNotClaimed,
     PinNotFound,
@@ -102,7 +103,7 @@ async def get_path_mappings(
 
 @router.put(
     "/connections/{connection_id:uuid}/path-mappings",
-    responses=error_responses(Unauthorized, ConnectionNotFound, PathMappingsNotApplicable),
+    responses=error_responses(Unauthorized, PathMappingRepeated, ConnectionNotFound, PathMappingsNotApplicable),
     dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
 async def set_path_mappings(

@@ -1,40 +1,67 @@
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from janitor.core.schemas import InputModel, Matches
 from janitor.library.copies import normalise_path
 
+# What a server address may be, as a pattern (the schema's and the one checked here): http or https,
+# a host name (labels of letters, digits, `_` and single inner `-`, the last one not all digits), an
+# IPv4 address or a bracketed IPv6 address, an optional port (1-65535) and an optional path; no user
+# name or password, no query, no fragment.
+_IPV4_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_H16 = "[0-9A-Fa-f]{1,4}"
+_IPV6 = "|".join(
+    [
+        f"(?:{_H16}:){{7}}{_H16}",
+        f"(?:{_H16}:){{1,7}}:",
+        f"(?:{_H16}:){{1,6}}:{_H16}",
+        *(f"(?:{_H16}:){{1,{n}}}(?::{_H16}){{1,{7 - n}}}" for n in range(5, 0, -1)),
+        f":(?:(?::{_H16}){{1,7}}|:)",
+    ]
+)
+_LABEL = "[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*"
+_LAST_LABEL = "(?:[0-9]+-)*[0-9]*[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*"
+_HOST = f"(?:(?:{_LABEL}\\.)*{_LAST_LABEL}|{_IPV4_OCTET}(?:\\.{_IPV4_OCTET}){{3}}|\\[(?:{_IPV6})\\])"
+_PORT = "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+URL_PATTERN = f"^https?://{_HOST}(?::{_PORT})?(?:/[^\\x00-\\x20\\x7f?#]*)?$"
 
-def normalize_url(value: str) -> str:
-    value = value.strip()
+
+def _diagnose_url(value: str) -> str:
+    """The mistakes people make, each with its own message (the pattern then says the rest)."""
     if "://" not in value:
         raise ValueError("must start with http:// or https:// (for example https://plex.example.com:32400)")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https"):
-        raise ValueError("must start with http:// or https://")
-    if not parts.hostname:
-        raise ValueError("has no host name")
-    if parts.username or parts.password:
+    scheme, _, rest = value.partition("://")
+    if scheme not in ("http", "https"):
+        raise ValueError("must start with http:// or https:// (in lower case)")
+    if "@" in rest.split("/", 1)[0]:
         raise ValueError("must not contain a user name or password; give the token separately")
-    if parts.query or parts.fragment:
+    if "?" in value or "#" in value:
         raise ValueError("must not contain a query string (tokens go in the token field, never in the URL)")
-    try:
-        parts.port  # noqa: B018 - raises on an invalid port
-    except ValueError:
-        raise ValueError("has an invalid port") from None
-    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    return value
 
 
 ServerUrl = Annotated[
-    str, Field(max_length=2000, examples=["https://plex.example.com:32400"]), AfterValidator(normalize_url)
+    str,
+    Field(max_length=2000, examples=["https://plex.example.com:32400"]),
+    AfterValidator(_diagnose_url),
+    Matches(
+        URL_PATTERN,
+        "is not a server address: a host name or IP address, an optional port (1-65535) and path, "
+        "such as https://plex.example.com:32400 or http://192.168.1.10:8096",
+    ),
+    AfterValidator(lambda url: url.rstrip("/")),
 ]
-Secret = Annotated[str, Field(min_length=1, max_length=2000)]
+# Tokens and API keys travel in request headers: visible ASCII, no spaces.
+Secret = Annotated[
+    str,
+    Field(min_length=1, max_length=2000),
+    Matches("^[!-~]+$", "must be the token as the server shows it: letters, digits and symbols, no spaces"),
+]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -62,7 +89,7 @@ class ConnectionOut(BaseModel):
     path_mappings: list[PathMapping] = Field(default_factory=list)
 
 
-class PlexManualIn(BaseModel):
+class PlexManualIn(InputModel):
     url: ServerUrl
     token: Secret
     name: Name | None = None
@@ -95,11 +122,11 @@ class PlexPinStatusOut(BaseModel):
     servers: list[PlexServerOut] = Field(default_factory=list)
 
 
-class PlexFromPinIn(BaseModel):
+class PlexFromPinIn(InputModel):
     client_identifier: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class JellyfinProbeIn(BaseModel):
+class JellyfinProbeIn(InputModel):
     url: ServerUrl
     api_key: Secret
     verify_tls: bool = True
@@ -124,14 +151,14 @@ class JellyfinIn(JellyfinProbeIn):
     name: Name | None = None
 
 
-class JellyseerrIn(BaseModel):
+class JellyseerrIn(InputModel):
     url: ServerUrl
     api_key: Secret
     name: Name | None = None
     verify_tls: bool = True
 
 
-class ConnectionUpdate(BaseModel):
+class ConnectionUpdate(InputModel):
     name: Name | None = None
     url: ServerUrl | None = None
     token: Secret | None = Field(default=None, description="A new token or API key")
@@ -152,42 +179,32 @@ class LibraryOut(BaseModel):
     last_synced_at: datetime | None
 
 
-class LibraryUpdate(BaseModel):
+class LibraryUpdate(InputModel):
     enabled: bool
 
 
-_ABSOLUTE = re.compile(r"^(/|\\\\|[A-Za-z]:([\\/]|$))")
+# A full folder path as a server shows it: from the root (/data), a share (\\nas\media) or a drive (D:\).
+FOLDER_PATTERN = r"^(?:/|\\\\|[A-Za-z]:(?:[\\/]|$))"
+Folder = Annotated[
+    str,
+    Field(min_length=1, max_length=1000),
+    Matches(FOLDER_PATTERN, "must be a full folder path as the server shows it, such as /data/movies or D:\\Media"),
+    # In the form paths are compared in (library/copies.py).
+    AfterValidator(lambda folder: normalise_path(folder) or "/"),
+]
 
 
-def _folder(value: str) -> str:
-    """A folder as a server writes it, in the form paths are compared in (library/copies.py)."""
-    raw = value.strip()
-    if not _ABSOLUTE.match(raw):
-        raise ValueError("must be a full folder path as the server shows it, such as /data/movies or D:\\Media")
-    return normalise_path(raw) or "/"
-
-
-Folder = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_folder)]
-
-
-class PathMapping(BaseModel):
+class PathMapping(InputModel):
     """What this server calls ``server_path`` is ``shared_path`` on the account's other servers."""
 
     server_path: Folder = Field(examples=["/media/movies"], description="A folder as this server sees it")
     shared_path: Folder = Field(examples=["/data/movies"], description="The same folder as the other servers see it")
 
 
-class PathMappingsIn(BaseModel):
-    mappings: list[PathMapping] = Field(max_length=20)
-
-    @model_validator(mode="after")
-    def _distinct(self) -> PathMappingsIn:
-        seen: set[str] = set()
-        for mapping in self.mappings:
-            if mapping.server_path in seen:
-                raise ValueError(f"{mapping.server_path} is mapped twice; keep one line per folder")
-            seen.add(mapping.server_path)
-        return self
+class PathMappingsIn(InputModel):
+    mappings: list[PathMapping] = Field(
+        max_length=20, description="One line per folder of this server (a folder given twice is refused: 400)"
+    )
 
 
 class SharedServerOut(BaseModel):

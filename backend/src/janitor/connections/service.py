@@ -23,6 +23,7 @@ from janitor.connections.errors import (
     ConnectionNotFound,
     ConnectionValidationFailed,
     LibraryNotFound,
+    PathMappingRepeated,
     PathMappingsNotApplicable,
 )
 from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus, Library
@@ -246,6 +247,14 @@ class ConnectionService:
         """Save how this server's paths read on the other servers; which files they share is recomputed
         at once (the reports fold the copies it finds)."""
         connection = await self._holding_files(connection_id)
+        seen: set[str] = set()
+        for number, mapping in enumerate(mappings):
+            if mapping.server_path in seen:
+                raise PathMappingRepeated(
+                    f"{mapping.server_path} is mapped twice; keep one line per folder",
+                    field=f"mappings.{number}.server_path",
+                )
+            seen.add(mapping.server_path)
         connection.path_mappings = [m.model_dump() for m in mappings]
         await self.session.flush()
         await rebuild_copies(self.session, self.account.id)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKeyConstraint, MetaData, func
+from sqlalchemy import ColumnElement, DateTime, ForeignKeyConstraint, MetaData, any_, func, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_column
+from sqlalchemy.types import TypeEngine
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -48,3 +52,12 @@ def connection_tenant_key(table: str) -> ForeignKeyConstraint:
         ondelete="CASCADE",
         name=f"fk_{table}_connection_tenant",
     )
+
+
+def any_of(
+    column: ColumnElement[Any] | QueryableAttribute[Any], values: Iterable[Any], item_type: TypeEngine[Any]
+) -> ColumnElement[bool]:
+    """``column = ANY(:values)``: one array parameter however many values there are. An ``IN`` list
+    binds one parameter per value, and a statement takes at most 32,767 (a household with 11,000
+    assigned movies and shows passed it)."""
+    return column == any_(literal(list(values), ARRAY(item_type)))

@@ -39,8 +39,18 @@ class ValidationErrorBody(ErrorBody):
     fields: list[FieldError]
 
 
+# The statuses whose body is the validation error's (``fields`` names what to fix, when known).
+FIELD_STATUSES = frozenset({400, 422})
+
+
 class AppError(Exception):
-    """Base for every error a client may see. Subclasses fix the status and the stable code."""
+    """Base for every error a client may see. Subclasses fix the status and the stable code.
+
+    Statuses: 400 a request that matches the documented schema, refused on its meaning (a server
+    that cannot be reached, a password too common, a folder given twice); 404 an object, in the path
+    or the body, that is not the account's; 409 the object's current state forbids it; 422 a request
+    that does not match the documented schema. 400 and 422 send the validation error's shape, with
+    the field when the error has one."""
 
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
@@ -49,10 +59,21 @@ class AppError(Exception):
     # what the service wrote before the error is sent, instead of rolling it back.
     keeps_changes: ClassVar[bool] = False
 
-    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
-        self.detail = detail or self.message
+    def __init__(
+        self, detail: str | None = None, *, headers: dict[str, str] | None = None, field: str | None = None
+    ) -> None:
+        message = detail or self.message
+        self.fields = [FieldError(field=field, message=message)] if field else []
+        self.detail = f"{field}: {message}" if field else message
         self.headers = headers
         super().__init__(self.detail)
+
+
+class BadRequest(AppError):
+    """Matches the schema, refused on its meaning (see AppError): the code says why."""
+
+    status_code = 400
+    code = "bad_request"
 
 
 class NotFound(AppError):
@@ -89,7 +110,8 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entry listing the typed errors a route can answer."""
     out: dict[int | str, dict[str, Any]] = {}
     for err in errors:
-        entry = out.setdefault(err.status_code, {"model": ErrorBody, "description": ""})
+        model = ValidationErrorBody if err.status_code in FIELD_STATUSES else ErrorBody
+        entry = out.setdefault(err.status_code, {"model": model, "description": ""})
         entry["description"] = ", ".join(filter(None, [entry["description"], f"`{err.code}`"]))
     return out
 
@@ -128,8 +150,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         body = ErrorBody(error=exc.code, detail=exc.detail)
-        if exc.status_code == 422:  # every 422 has one shape: the validation error's
-            body = ValidationErrorBody(error=exc.code, detail=exc.detail, fields=[])
+        if exc.status_code in FIELD_STATUSES:  # every 400 and 422 has one shape: the validation error's
+            body = ValidationErrorBody(error=exc.code, detail=exc.detail, fields=exc.fields)
         return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -153,8 +175,11 @@ def install_error_handlers(app: FastAPI) -> None:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
         code = codes.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        sent = ErrorBody(error=code, detail=detail)
+        if exc.status_code in FIELD_STATUSES:
+            sent = ValidationErrorBody(error=code, detail=detail, fields=[])
         return JSONResponse(
-            ErrorBody(error=code, detail=detail).model_dump(),
+            sent.model_dump(),
             status_code=exc.status_code,
             headers=headers,
         )

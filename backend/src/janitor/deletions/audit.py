@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.connections.models import Connection
 from janitor.deletions.models import AuditEvent, DeletionEvent, QueuedDeletion
 
 
@@ -38,6 +39,28 @@ async def record(
             deletion_reason=row.reason,
             message=message,
             size_bytes=row.size_bytes,
+            details=details or {},
+        )
+    )
+
+
+async def record_server(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    connection: Connection,
+    event: AuditEvent,
+    *,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append one event about a server (leaving dry-run and back, the owner's answer to a freeze)."""
+    session.add(
+        DeletionEvent(
+            account_id=account_id,
+            event=event,
+            connection_id=connection.id,
+            server_name=connection.name,
+            message=message,
             details=details or {},
         )
     )

@@ -3,7 +3,7 @@
 Each item must be a row of that report **now**, judged by the report's own query (so the rule is
 the report's: an item watched, protected or replaced since the page was loaded is refused), must
 not be on the Protected list, and, for one version (``media_id``), must be a Plex item holding that
-version and at least one other. Anything wrong and nothing is queued: the 422 names each item and
+version and at least one other. Anything wrong and nothing is queued: the 409 names each item and
 why. A stale show is queued as its episodes, each with its own fingerprint, so a file replaced in
 one episode is caught for that episode (an episode protected on its own is left out, with why)."""
 
@@ -76,7 +76,7 @@ def _version_problem(item: MediaItem, kind: str, media_id: str) -> str | None:
 
 
 async def queue_report_items(session: AsyncSession, account_id: uuid.UUID, body: QueueItemsIn) -> QueueResult:
-    """Queue the chosen rows of a report (all of them, or none with a 422 naming each problem)."""
+    """Queue the chosen rows of a report (all of them, or none with a 409 naming each problem)."""
     wanted = list(dict.fromkeys((i.connection_id, i.upstream_id, i.media_id or "") for i in body.items))
     repo = TargetRepository(session, account_id)
     items = await repo.items((c, u) for c, u, _ in wanted)

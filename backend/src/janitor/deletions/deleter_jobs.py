@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.core.events import Events
+from janitor.core.queue import JobBuffer
 from janitor.deletions.deleter import run_deletions
 from janitor.deletions.models import DeletionStatus, QueuedDeletion
 from janitor.jobs.names import JobName, dedupe_id
@@ -49,6 +50,12 @@ def deletion_job(events: Events) -> TenantHandler:
             job.log.info("deletion_run", connection_id=str(connection_id), ran=outcome is not None)
 
     return handler
+
+
+def queue_deletion_run(jobs: JobBuffer, account_id: uuid.UUID) -> None:
+    """Ask for the account's deletion run now (after commit); one already queued or running is not
+    queued again (the next 5-minute tick catches what it missed)."""
+    jobs.enqueue(JobName.DELETION_RUN, str(account_id), dedupe_id=dedupe_id(JobName.DELETION_RUN, account_id))
 
 
 async def enqueue_due(session: AsyncSession, redis: ArqRedis, *, now: datetime) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from janitor.core.errors import AppError, Conflict, NotFound
+from janitor.core.errors import BadRequest, Conflict, NotFound
 
 
 class QueueRowNotFound(NotFound):
@@ -28,10 +28,9 @@ class DuplicateGroupNotFound(NotFound):
     )
 
 
-class NotQueueable(AppError):
+class NotQueueable(Conflict):
     """An item the owner asked to queue is not (or no longer) what its report says: nothing was queued."""
 
-    status_code = 422
     code = "deletion_not_queueable"
     message = "Nothing was queued."
 
@@ -66,8 +65,7 @@ class DeletionNotAllowed(Conflict):
     message = "The server does not allow this connection to delete media."
 
 
-class KeepForeverImpossible(AppError):
-    status_code = 422
+class KeepForeverImpossible(Conflict):
     code = "deletion_keep_forever_impossible"
     message = (
         "This item is no longer in your synced libraries, so it cannot be added to the Protected list. "
@@ -75,8 +73,7 @@ class KeepForeverImpossible(AppError):
     )
 
 
-class PostponeInvalid(AppError):
-    status_code = 422
+class PostponeInvalid(BadRequest):
     code = "deletion_postpone_invalid"
     message = "That is not a later due time within 90 days."
 
@@ -84,3 +81,21 @@ class PostponeInvalid(AppError):
 class QueueChangedMeanwhile(Conflict):
     code = "deletion_queue_changed"
     message = "The queue changed while this was being queued (another request or the deleter); try again."
+
+
+class NotFrozen(Conflict):
+    code = "deletion_server_not_frozen"
+    message = "This server's deletions are not frozen: there is no mass vanish to answer."
+
+
+class VanishChanged(Conflict):
+    code = "deletion_vanish_changed"
+    message = (
+        "A newer sync changed what froze this server since you looked: reload the Deletions page and answer "
+        "the vanish it shows now."
+    )
+
+
+class VanishAnswered(Conflict):
+    code = "deletion_vanish_answered"
+    message = "You already answered this vanish; the freeze lifts when a full sync reads the server completely."

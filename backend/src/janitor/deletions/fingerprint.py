@@ -16,12 +16,23 @@ A fingerprint is plain JSON (stored on the queue row):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
-from janitor.library.models import MediaItem
+from typing import Any, Protocol
 
 
-def parts_of(item: MediaItem, media_id: str = "") -> list[dict[str, Any]]:
+class FileItem(Protocol):
+    """What a fingerprint reads of a synced item (a ``MediaItem``, or the same columns read in bulk)."""
+
+    @property
+    def upstream_id(self) -> str: ...
+    @property
+    def added_at(self) -> datetime | None: ...
+    @property
+    def size_bytes(self) -> int | None: ...
+    @property
+    def parts(self) -> list[dict[str, Any]]: ...
+
+
+def parts_of(item: FileItem, media_id: str = "") -> list[dict[str, Any]]:
     """The parts a deletion of ``item`` (or only its version ``media_id``) removes."""
     return [
         {"part_id": str(p.get("part_id") or ""), "file": p.get("file"), "size": int(p.get("size") or 0)}
@@ -30,7 +41,7 @@ def parts_of(item: MediaItem, media_id: str = "") -> list[dict[str, Any]]:
     ]
 
 
-def take(item: MediaItem, *, server_id: str | None, media_id: str = "") -> dict[str, Any]:
+def take(item: FileItem, *, server_id: str | None, media_id: str = "") -> dict[str, Any]:
     parts = parts_of(item, media_id)
     added = item.added_at.astimezone(UTC).isoformat() if item.added_at is not None else None
     return {

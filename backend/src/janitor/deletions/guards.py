@@ -27,12 +27,11 @@ from janitor.deletions.models import (
     DeletionStatus,
     QueuedDeletion,
     ServerDeletionState,
-    ServiceFlag,
 )
+from janitor.deletions.switches import global_switch
 from janitor.library.models import MediaItem
 from janitor.sync.models import SyncRun, SyncStatus
-
-GLOBAL_KILL_SWITCH = "deletions_disabled"
+from janitor.sync.vanish import freezes
 
 
 def defaults(account_id: uuid.UUID) -> DeletionSettings:
@@ -67,9 +66,9 @@ async def kill_switch(session: AsyncSession, settings: Settings, account: Deleti
     account's pause."""
     if settings.deletions_disabled:
         return "the operator has turned deletions off for this service (JANITOR_DELETIONS_DISABLED)"
-    flag = await session.scalar(select(ServiceFlag).where(ServiceFlag.key == GLOBAL_KILL_SWITCH))
-    if flag is not None and flag.enabled:
-        note = f": {flag.note}" if flag.note else ""
+    switch = await global_switch(session)
+    if switch.disabled:
+        note = f": {switch.note}" if switch.note else ""
         return f"the operator has turned deletions off for this service{note}"
     if account.paused:
         return "deletions are paused for this account"
@@ -138,14 +137,6 @@ async def fingerprint_mismatch(session: AsyncSession, row: QueuedDeletion, conne
     return "; ".join(found) if found else None
 
 
-@dataclass(frozen=True)
-class SyncFacts:
-    """What the latest finished sync says about one server."""
-
-    verdict: str | None  # None: the data may feed this server's deletions
-    frozen: str | None  # the mass-vanish hold-back that freezes the server, if any
-
-
 async def _latest_source(
     session: AsyncSession, account_id: uuid.UUID, connection: Connection
 ) -> tuple[SyncRun | None, dict[str, Any] | None]:
@@ -159,22 +150,6 @@ async def _latest_source(
     )
     source = (latest.sources or {}).get(str(connection.id)) if latest is not None else None
     return latest, source if isinstance(source, dict) else None
-
-
-def _frozen(connection: Connection, source: dict[str, Any] | None) -> str | None:
-    held = [str(r) for r in (source or {}).get("held_back") or ()]
-    if not held:
-        return None
-    return (
-        f"deletions on {connection.name} are frozen: " + "; ".join(held) + ". Check the server (a lost mount, a "
-        "library emptied by mistake); the next complete sync that finds the items again lifts the freeze"
-    )
-
-
-async def freeze_of(session: AsyncSession, account_id: uuid.UUID, connection: Connection) -> str | None:
-    """Why the server's deletions are frozen (the latest sync held back a mass vanish), or None."""
-    _, source = await _latest_source(session, account_id, connection)
-    return _frozen(connection, source)
 
 
 async def sync_verdict(
@@ -193,9 +168,11 @@ async def sync_verdict(
         return "no sync has read this server yet"
     if source is None:
         return "the last sync did not read this server"
-    frozen = _frozen(connection, source)
-    if frozen:
-        return frozen
+    # A mass vanish held back freezes the server until a full sync reads it completely again: a
+    # complete refresh since settles nothing (sync/vanish.py).
+    frozen = (await freezes(session, account_id)).get(connection.id)
+    if frozen is not None:
+        return frozen.why
     if source.get("status") != "complete":
         why = f": {source['error']}" if source.get("error") else ""
         return f"the last sync of this server was not complete ({source.get('status')}{why})"

@@ -64,7 +64,10 @@ class HistoryService:
                 deleted=totals.by_status.get("deleted", 0),
                 failed=totals.by_status.get("failed", 0),
                 cancelled=totals.by_status.get("cancelled", 0),
+                # In the history the only scheduled rows are those a dry run recorded.
+                dry_run=totals.by_status.get("scheduled", 0),
                 bytes_freed=totals.deleted_bytes,
+                dry_run_bytes=totals.bytes_by_status.get("scheduled", 0),
             ),
         )
 

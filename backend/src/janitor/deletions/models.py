@@ -221,12 +221,18 @@ class AuditEvent(StrEnum):
     QUEUED = "queued"
     SKIPPED = "skipped"  # a run passed over a due row for now (kill switch, caps, freeze, old sync)
     POSTPONED = "postponed"
+    RUN_NOW = "run_now"  # the owner skipped the rest of the wait
     CANCELLED = "cancelled"  # by the owner, or dropped because it no longer qualifies
     EXECUTED = "executed"  # the server accepted the delete
     VERIFIED = "verified"  # read back: it is gone
     FAILED = "failed"
     UNKNOWN = "unknown"  # the server did not say (timeout); read back later
     DRY_RUN = "dry_run"  # would have been deleted
+    # About a server, not a row:
+    WENT_LIVE = "went_live"  # the owner left dry-run, confirming the caps
+    WENT_DRY_RUN = "went_dry_run"  # back to dry-run
+    VANISH_CONFIRMED = "vanish_confirmed"  # a held-back mass vanish: the items really are gone
+    VANISH_DISMISSED = "vanish_dismissed"  # a held-back mass vanish: the server answered wrongly
 
 
 class DeletionEvent(Base):

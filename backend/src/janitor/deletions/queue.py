@@ -8,10 +8,12 @@ changes nothing and is told so (``moved`` is False). Nothing here commits (the u
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +27,64 @@ from janitor.library.models import MediaItem
 ACTIVE_PREDICATE = "status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES) + ")"
 
 
-def display_title(item: MediaItem) -> str:
+class TitledItem(fingerprint.FileItem, Protocol):
+    """What queueing reads of a synced item (a ``MediaItem``, or ``QueueItem``)."""
+
+    @property
+    def library_id(self) -> uuid.UUID: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def parent_title(self) -> str | None: ...
+    @property
+    def grandparent_title(self) -> str | None: ...
+    @property
+    def parent_index(self) -> int | None: ...
+    @property
+    def index(self) -> int | None: ...
+    @property
+    def year(self) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """The columns of a synced item queueing reads, read in bulk without ORM objects (``QUEUE_ITEM_COLUMNS``)."""
+
+    id: int
+    library_id: uuid.UUID
+    upstream_id: str
+    kind: str
+    title: str
+    parent_title: str | None
+    grandparent_title: str | None
+    parent_index: int | None
+    index: int | None
+    year: int | None
+    added_at: datetime | None
+    size_bytes: int | None
+    parts: list[dict[str, Any]]
+
+
+QUEUE_ITEM_COLUMNS = (
+    MediaItem.id,
+    MediaItem.library_id,
+    MediaItem.upstream_id,
+    MediaItem.kind,
+    MediaItem.title,
+    MediaItem.parent_title,
+    MediaItem.grandparent_title,
+    MediaItem.parent_index,
+    MediaItem.index,
+    MediaItem.year,
+    MediaItem.added_at,
+    MediaItem.size_bytes,
+    MediaItem.parts,
+)
+
+
+def display_title(item: TitledItem) -> str:
     """How a person names the target: "Show · S01E02 · Title", "Artist · Album · Track", "Movie (1999)"."""
     if item.kind == "episode":
         code = f"S{item.parent_index or 0:02d}E{item.index or 0:02d}"
@@ -95,6 +154,140 @@ async def enqueue(
     assert row is not None
     await audit.record(session, row, AuditEvent.QUEUED, server_name=connection.name, details=details)
     return row
+
+
+@dataclass(frozen=True)
+class Queueing:
+    """One target for ``enqueue_many`` (an item as synced now, or one version of it: ``media_id``), when
+    it is due and why (the row's and its audit event's details)."""
+
+    item: TitledItem
+    due_at: datetime
+    details: dict[str, Any]
+    media_id: str = ""
+
+
+# Many targets at once, each as ``enqueue`` queues one: inserted unless the target already has an
+# active row (the partial unique index decides, as for one), and an audit event ``queued`` for each
+# row inserted, written from the row itself in the same statement.
+ENQUEUE_MANY_SQL = f"""
+WITH v AS (
+    SELECT * FROM unnest(CAST(:libraries AS uuid[]), CAST(:items AS text[]), CAST(:media AS text[]),
+                         CAST(:kinds AS text[]), CAST(:titles AS text[]), CAST(:details AS text[]),
+                         CAST(:fingerprints AS text[]), CAST(:sizes AS bigint[]), CAST(:due AS timestamptz[]))
+        AS v(library_id, item, media_id, kind, title, details, fingerprint, size_bytes, due_at)
+), added AS (
+    INSERT INTO deletion_queue (id, account_id, connection_id, library_id, item_upstream_id, media_id, kind, title,
+                                reason, origin, details, fingerprint, size_bytes, due_at, status)
+    SELECT gen_random_uuid(), :a, :c, v.library_id, v.item, v.media_id, v.kind, v.title, :reason, :origin,
+           CAST(v.details AS jsonb), CAST(v.fingerprint AS jsonb), v.size_bytes, v.due_at, 'scheduled'
+    FROM v
+    ON CONFLICT (connection_id, item_upstream_id, media_id) WHERE {ACTIVE_PREDICATE} DO NOTHING
+    RETURNING id, account_id, connection_id, run_id, item_upstream_id, media_id, title, reason, size_bytes, details
+)
+INSERT INTO deletion_events (account_id, event, queue_id, run_id, connection_id, server_name, item_upstream_id,
+                             media_id, title, deletion_reason, message, size_bytes, details)
+SELECT account_id, :event, id, run_id, connection_id, :server, item_upstream_id, NULLIF(media_id, ''), title, reason,
+       NULL, size_bytes, details
+FROM added
+RETURNING queue_id
+"""  # noqa: S608 (the statuses come from code; values are bound)
+
+
+async def enqueue_many(
+    session: AsyncSession, *, connection: Connection, queueings: Sequence[Queueing], reason: str, origin: str
+) -> list[uuid.UUID]:
+    """``enqueue`` for many targets in one statement: each with its fingerprint taken now and its
+    ``queued`` audit event; a target that already has an active row is left alone (queuing twice is
+    harmless). Returns the ids of the rows queued. The caller has checked that the targets belong to
+    ``connection`` and its account."""
+    if not queueings:
+        return []
+    columns: dict[str, list[Any]] = {k: [] for k in ("libraries", "items", "media", "kinds", "titles")}
+    columns |= {k: [] for k in ("details", "fingerprints", "sizes", "due")}
+    for q in queueings:
+        item = q.item
+        taken = fingerprint.take(item, server_id=connection.server_id, media_id=q.media_id)
+        columns["libraries"].append(item.library_id)
+        columns["items"].append(item.upstream_id)
+        columns["media"].append(q.media_id)
+        columns["kinds"].append(item.kind)
+        columns["titles"].append(display_title(item))
+        columns["details"].append(orjson.dumps(q.details).decode())
+        columns["fingerprints"].append(orjson.dumps(taken).decode())
+        columns["sizes"].append(taken["size"])
+        columns["due"].append(q.due_at)
+    added = await session.scalars(
+        text(ENQUEUE_MANY_SQL),
+        {
+            **columns,
+            "a": connection.account_id,
+            "c": connection.id,
+            "reason": reason,
+            "origin": origin,
+            "event": AuditEvent.QUEUED.value,
+            "server": connection.name,
+        },
+    )
+    return list(added)
+
+
+@dataclass(frozen=True)
+class Cancelling:
+    """One row for ``cancel_many``: why, in words (its status reason and its audit event's message),
+    and what was found (the audit event's details)."""
+
+    row_id: uuid.UUID
+    reason: str
+    details: dict[str, Any]
+
+
+# Rows moved from ``scheduled`` to ``cancelled`` by compare-and-set (a row another job moved first is
+# left alone), each with its audit event ``cancelled``, in one statement.
+CANCEL_MANY_SQL = """
+WITH v AS (
+    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:reasons AS text[]), CAST(:details AS text[]))
+        AS v(id, reason, details)
+), moved AS (
+    UPDATE deletion_queue q
+    SET status = :to, status_reason = v.reason, updated_at = now(), finished_at = :finished
+    FROM v
+    WHERE q.id = v.id AND q.account_id = :a AND q.status = :expected
+    RETURNING q.id, q.account_id, q.connection_id, q.run_id, q.item_upstream_id, q.media_id, q.title, q.reason,
+              q.size_bytes, v.reason AS message, v.details
+)
+INSERT INTO deletion_events (account_id, event, queue_id, run_id, connection_id, server_name, item_upstream_id,
+                             media_id, title, deletion_reason, message, size_bytes, details)
+SELECT account_id, :event, id, run_id, connection_id, :server, item_upstream_id, NULLIF(media_id, ''), title, reason,
+       message, size_bytes, CAST(details AS jsonb)
+FROM moved
+RETURNING queue_id
+"""
+
+
+async def cancel_many(
+    session: AsyncSession, account_id: uuid.UUID, cancellings: Sequence[Cancelling], *, server_name: str | None
+) -> list[uuid.UUID]:
+    """Cancel many ``scheduled`` rows of the account at once, each as ``move`` and ``audit.record``
+    would one by one: compare-and-set (a row no longer ``scheduled`` is left alone and gets no
+    event), its reason, ``finished_at``, and a ``cancelled`` audit event. Returns the ids moved."""
+    if not cancellings:
+        return []
+    moved = await session.scalars(
+        text(CANCEL_MANY_SQL),
+        {
+            "ids": [c.row_id for c in cancellings],
+            "reasons": [c.reason for c in cancellings],
+            "details": [orjson.dumps(c.details).decode() for c in cancellings],
+            "a": account_id,
+            "to": DeletionStatus.CANCELLED.value,
+            "expected": DeletionStatus.SCHEDULED.value,
+            "finished": datetime.now(UTC),
+            "event": AuditEvent.CANCELLED.value,
+            "server": server_name,
+        },
+    )
+    return list(moved)
 
 
 async def active_row(

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.connections.models import Connection
 from janitor.core.search import like_literal
-from janitor.deletions.models import ACTIVE_STATUSES, DeletionEvent, DeletionStatus, QueuedDeletion
+from janitor.deletions.models import ACTIVE_STATUSES, AuditEvent, DeletionEvent, DeletionStatus, QueuedDeletion
+from janitor.library.models import MediaItem
 
 FINISHED_STATUSES = (DeletionStatus.DELETED, DeletionStatus.FAILED, DeletionStatus.CANCELLED)
 
@@ -29,14 +31,21 @@ def utc(moment: datetime | None) -> datetime | None:
         return (datetime.min if moment.year < 5000 else datetime.max).replace(tzinfo=UTC)
 
 
+def _ended_at() -> ColumnElement[datetime | None]:
+    """When a history row happened: its end, or (still queued) when a dry run recorded it."""
+    return func.coalesce(QueuedDeletion.finished_at, QueuedDeletion.dry_run_at)
+
+
 @dataclass(frozen=True)
 class RowFilters:
     statuses: Sequence[str]
     connection_id: uuid.UUID | None = None
     reason: str | None = None
     q: str | None = None
-    since: datetime | None = None  # history: finished at or after
-    until: datetime | None = None  # history: finished before
+    since: datetime | None = None  # history: finished (or recorded by a dry run) at or after
+    until: datetime | None = None  # history: finished (or recorded by a dry run) before
+    # History: also the rows a dry run recorded it would delete (still scheduled, ``dry_run_at`` set).
+    dry_runs: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,11 @@ class Totals:
     count: int
     size_bytes: int
     by_status: dict[str, int]
-    deleted_bytes: int
+    bytes_by_status: dict[str, int]
+
+    @property
+    def deleted_bytes(self) -> int:
+        return self.bytes_by_status.get(DeletionStatus.DELETED, 0)
 
 
 class QueueRepository:
@@ -63,7 +76,11 @@ class QueueRepository:
         self.account_id = account_id
 
     def _where(self, filters: RowFilters) -> list[ColumnElement[bool]]:
-        where = [QueuedDeletion.account_id == self.account_id, QueuedDeletion.status.in_(filters.statuses)]
+        status: ColumnElement[bool] = QueuedDeletion.status.in_(filters.statuses)
+        if filters.dry_runs:
+            recorded = and_(QueuedDeletion.status == DeletionStatus.SCHEDULED, QueuedDeletion.dry_run_at.is_not(None))
+            status = or_(status, recorded) if filters.statuses else recorded
+        where = [QueuedDeletion.account_id == self.account_id, status]
         if filters.connection_id is not None:
             where.append(QueuedDeletion.connection_id == filters.connection_id)
         if filters.reason is not None:
@@ -71,9 +88,9 @@ class QueueRepository:
         if filters.q:
             where.append(QueuedDeletion.title.ilike(f"%{like_literal(filters.q)}%", escape="\\"))
         if filters.since is not None:
-            where.append(QueuedDeletion.finished_at >= utc(filters.since))
+            where.append(_ended_at() >= utc(filters.since))
         if filters.until is not None:
-            where.append(QueuedDeletion.finished_at < utc(filters.until))
+            where.append(_ended_at() < utc(filters.until))
         return where
 
     def _rows(self) -> Select[QueuedDeletion, str]:
@@ -96,7 +113,7 @@ class QueueRepository:
     ) -> list[tuple[QueuedDeletion, str | None]]:
         """One page: the queue by due time (soonest first), the history by end (newest first)."""
         order = (
-            (QueuedDeletion.finished_at.desc().nulls_last(), QueuedDeletion.id)
+            (_ended_at().desc().nulls_last(), QueuedDeletion.id)
             if finished_first
             else (QueuedDeletion.due_at, QueuedDeletion.id)
         )
@@ -119,8 +136,28 @@ class QueueRepository:
             count=sum(by_status.values()),
             size_bytes=sum(sizes.values()),
             by_status=by_status,
-            deleted_bytes=sizes.get(DeletionStatus.DELETED, 0),
+            bytes_by_status=sizes,
         )
+
+    async def of_item(self, connection_id: uuid.UUID, upstream_id: str) -> list[tuple[QueuedDeletion, str | None]]:
+        """The active rows of a movie or show and of its seasons and episodes (gone ones too: a row
+        may still be executing), the soonest due first."""
+        within = select(MediaItem.upstream_id).where(
+            MediaItem.account_id == self.account_id,
+            MediaItem.connection_id == connection_id,
+            or_(MediaItem.parent_id == upstream_id, MediaItem.grandparent_id == upstream_id),
+        )
+        rows = await self.session.execute(
+            self._rows()
+            .where(
+                QueuedDeletion.account_id == self.account_id,
+                QueuedDeletion.connection_id == connection_id,
+                QueuedDeletion.status.in_(ACTIVE_STATUSES),
+                or_(QueuedDeletion.item_upstream_id == upstream_id, QueuedDeletion.item_upstream_id.in_(within)),
+            )
+            .order_by(QueuedDeletion.due_at, QueuedDeletion.title, QueuedDeletion.id)
+        )
+        return [(r[0], r[1]) for r in rows]
 
     async def events(self, queue_id: uuid.UUID) -> Sequence[DeletionEvent]:
         return (
@@ -130,6 +167,22 @@ class QueueRepository:
                 .order_by(DeletionEvent.at, DeletionEvent.id)
             )
         ).all()
+
+    async def waiting(self, queue_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str | None, datetime]]:
+        """For rows whose latest event is "skipped" (the deleter looked and the row waits): why, and when."""
+        if not queue_ids:
+            return {}
+        latest = (
+            select(DeletionEvent.queue_id, DeletionEvent.event, DeletionEvent.message, DeletionEvent.at)
+            .where(DeletionEvent.account_id == self.account_id, DeletionEvent.queue_id.in_(queue_ids))
+            .order_by(DeletionEvent.queue_id, DeletionEvent.at.desc(), DeletionEvent.id.desc())
+            .ext(distinct_on(DeletionEvent.queue_id))
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(latest.c.queue_id, latest.c.message, latest.c.at).where(latest.c.event == AuditEvent.SKIPPED)
+        )
+        return {queue_id: (message, at) for queue_id, message, at in rows}
 
     # ------------------------------------------------------------------------------ the audit log
     def _event_where(self, filters: EventFilters) -> list[ColumnElement[bool]]:

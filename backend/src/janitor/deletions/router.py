@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -16,7 +15,9 @@ from janitor.accounts.deps import CurrentAccount
 from janitor.core.deps import ContextDep, SessionDep, SettingsDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.core.events import Change, EventsDep
+from janitor.core.schemas import Timestamp
 from janitor.deletions.choosing import queue_report_items
+from janitor.deletions.deleter_jobs import queue_deletion_run
 from janitor.deletions.duplicates import queue_group
 from janitor.deletions.errors import (
     AlreadyExecuting,
@@ -27,11 +28,14 @@ from janitor.deletions.errors import (
     GroupKeepsNothing,
     KeepForeverImpossible,
     LibraryNotFound,
+    NotFrozen,
     NotQueueable,
     PostponeInvalid,
     QueueChangedMeanwhile,
     QueueRowNotFound,
     ServerNotFound,
+    VanishAnswered,
+    VanishChanged,
 )
 from janitor.deletions.history import HistoryService, audit_csv, summary
 from janitor.deletions.models import ACTIVE_STATUSES, AuditEvent, DeletionReason
@@ -44,8 +48,8 @@ from janitor.deletions.schemas import (
     DeletionSettingsIn,
     DeletionSettingsOut,
     DeletionSummary,
-    FinishedStatus,
     HistoryPage,
+    HistoryStatus,
     LibraryDelayIn,
     LibraryDelayOut,
     LiveReview,
@@ -57,6 +61,7 @@ from janitor.deletions.schemas import (
     QueueRowDetail,
     QueueRowOut,
     ServerOut,
+    VanishAnswer,
 )
 from janitor.deletions.servers import ServerService
 from janitor.deletions.service import QueueService
@@ -67,8 +72,8 @@ router = APIRouter(prefix="/api/v1/deletions", tags=["deletions"])
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=500)]
 Search = Annotated[str | None, Query(max_length=200, description="Search in titles")]
-Since = Annotated[datetime | None, Query(description="From this time on (UTC when no zone is given)")]
-Until = Annotated[datetime | None, Query(description="Before this time (UTC when no zone is given)")]
+Since = Annotated[Timestamp | None, Query(description="From this time on (with its zone: 2026-12-01T00:00:00Z)")]
+Until = Annotated[Timestamp | None, Query(description="Before this time (with its zone)")]
 
 
 # ------------------------------------------------------------------------------------------- queueing
@@ -79,7 +84,7 @@ Until = Annotated[datetime | None, Query(description="Before this time (UTC when
 async def queue_items(body: QueueItemsIn, session: SessionDep, account: CurrentAccount) -> QueueResult:
     """Queue rows of the stale, large or language report for deletion, due after the delay (the
     library's own, else the account's). Each item must be a row of that report now and not protected;
-    otherwise nothing is queued and the 422 names each item and why. `media_id` deletes one version of a
+    otherwise nothing is queued and the 409 names each item and why. `media_id` deletes one version of a
     Plex item only. A stale show is queued as its episodes. An item already queued answers with its row."""
     return await queue_report_items(session, account.id, body)
 
@@ -133,6 +138,18 @@ async def cancel_queued(
     row = await QueueService(uow.session, account.id).cancel(queue_id, body)
     if body.keep_forever:  # the Protected list feeds the reports
         await events.publish(uow, account.id, Change.REPORT_INPUTS)
+    return row
+
+
+@router.post(
+    "/queue/{queue_id:uuid}/run-now",
+    responses=error_responses(Unauthorized, QueueRowNotFound, AlreadyExecuting, AlreadyFinished),
+)
+async def run_queued_now(queue_id: uuid.UUID, uow: UowDep, account: CurrentAccount) -> QueueRowOut:
+    """Skip the rest of the wait: the row is due now and a deletion run starts at once. The deleter
+    makes every check as always: in dry-run it records what it would delete and deletes nothing."""
+    row = await QueueService(uow.session, account.id).run_now(queue_id)
+    queue_deletion_run(uow.jobs, account.id)
     return row
 
 
@@ -204,6 +221,20 @@ async def go_dry_run(connection_id: uuid.UUID, session: SessionDep, account: Cur
     return await ServerService(session, account).dry_run(connection_id)
 
 
+@router.post(
+    "/servers/{connection_id:uuid}/vanish",
+    responses=error_responses(Unauthorized, ServerNotFound, NotFrozen, VanishChanged, VanishAnswered),
+)
+async def answer_vanish(
+    connection_id: uuid.UUID, body: VanishAnswer, uow: UowDep, account: CurrentAccount
+) -> ServerOut:
+    """Answer the mass vanish that froze this server's deletions: `confirm` (the items really are gone:
+    the next full sync counts them missing) or `dismiss` (the server answered wrongly: a full sync reads
+    it again, starting now). Either way its deletions wait until a full sync reads it completely;
+    409 when it is not frozen, when a newer sync changed the freeze, or when it was answered already."""
+    return await ServerService(uow.session, account).answer_vanish(connection_id, body, jobs=uow.jobs)
+
+
 # ----------------------------------------------------------------------------------- history, audit
 @router.get("/history", responses=error_responses(Unauthorized))
 async def deletion_history(
@@ -213,15 +244,19 @@ async def deletion_history(
     page_size: PageSize = 50,
     connection_id: uuid.UUID | None = None,
     reason: DeletionReason | None = None,
-    status: FinishedStatus | None = None,
+    status: HistoryStatus | None = None,
     q: Search = None,
     since: Since = None,
     until: Until = None,
 ) -> HistoryPage:
-    """Finished deletions (deleted, failed, cancelled), the latest first, with totals and bytes freed
-    over every row matching the filters (`since`/`until`: when they finished)."""
+    """Finished deletions (deleted, failed, cancelled) and what dry runs recorded they would delete
+    (`dry_run`: still queued, `dry_run_at` set), the latest first, with totals, bytes freed and bytes
+    a dry run would have freed over every row matching the filters (`since`/`until`: when they
+    finished, or when the dry run recorded them)."""
+    finished = [status] if status in FINISHED_STATUSES else [] if status else list(FINISHED_STATUSES)
     filters = RowFilters(
-        statuses=[status] if status else list(FINISHED_STATUSES),
+        statuses=finished,
+        dry_runs=status in (None, "dry_run"),
         connection_id=connection_id,
         reason=reason,
         q=q,
@@ -244,7 +279,7 @@ async def audit_log(
     since: Since = None,
     until: Until = None,
 ) -> AuditPage:
-    """The audit log, newest first: queued, skipped, postponed, cancelled, executed, verified, failed,
+    """The audit log, newest first: queued, skipped, postponed, run now, cancelled, executed, verified,
     unknown, dry run, each with what was checked and found."""
     filters = EventFilters(event=event, connection_id=connection_id, reason=reason, q=q, since=since, until=until)
     return await HistoryService(session, account.id).audit(filters, page=page, page_size=page_size)

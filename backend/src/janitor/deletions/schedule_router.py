@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.deps import CurrentAccount
 from janitor.core.deps import SessionDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
+from janitor.deletions.errors import ServerNotFound
 from janitor.deletions.jobs import queue_schedule
 from janitor.deletions.models import DeletionSettings
 from janitor.deletions.schedule import DEFAULT_DELAY_HOURS, freeze_reasons
+from janitor.deletions.schemas import QueueRowOut
+from janitor.deletions.service import QueueService
 
 router = APIRouter(prefix="/api/v1/deletions/schedule", tags=["deletions"])
 
@@ -55,3 +59,16 @@ async def run_schedule_now(uow: UowDep, account: CurrentAccount) -> ScheduleStat
     """Run the schedule now (it also runs after every sync and assignment change)."""
     queue_schedule(uow.jobs, account.id)
     return await _status(uow.session, account.id)
+
+
+@router.get("/item", responses=error_responses(Unauthorized, ServerNotFound))
+async def queued_of_item(
+    session: SessionDep,
+    account: CurrentAccount,
+    connection_id: uuid.UUID,
+    upstream_id: Annotated[str, Query(min_length=1, max_length=100)],
+) -> list[QueueRowOut]:
+    """What of a movie or show is in the deletion queue now (scheduled, executing, or unknown while
+    it is checked): the item itself, or its seasons and episodes, the soonest due first, whoever queued
+    them. For an assigned item's watch status: which episode goes, and when."""
+    return await QueueService(session, account.id).of_item(connection_id, upstream_id)

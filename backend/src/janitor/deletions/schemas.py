@@ -1,5 +1,6 @@
 """Request and response bodies of the deletion API. Every request body has bounds and refuses
-properties it does not know (a misspelt ``keep_forever`` must not cancel without protecting)."""
+properties it does not know (core/schemas.py: a misspelt ``keep_forever`` must not cancel without
+protecting)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from janitor.core.schemas import InputModel, Timestamp, Uuid
 from janitor.deletions.models import GB, AuditEvent, DeletionReason
 
 OwnerReason = Literal["stale", "large", "language"]
 ActiveStatus = Literal["scheduled", "executing", "unknown"]
 FinishedStatus = Literal["deleted", "failed", "cancelled"]
+# The history's outcomes: the finished ones, and "dry_run": a row a dry run recorded as what it would
+# have deleted (still queued; it stays in the history as that record).
+HistoryStatus = Literal["deleted", "failed", "cancelled", "dry_run"]
 Note = Annotated[str | None, Field(max_length=1000, description="Your words, kept in the audit log")]
 
 # Bounds of the settings and caps: wide enough for any household, narrow enough that a typo (an
@@ -22,13 +27,9 @@ MAX_DELAY_HOURS = 24 * 365
 MAX_BYTES = 1_000_000 * GB  # 1 PB
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # ---------------------------------------------------------------------------------------- queueing
-class ItemIn(Strict):
-    connection_id: uuid.UUID
+class ItemIn(InputModel):
+    connection_id: Uuid
     upstream_id: str = Field(min_length=1, max_length=100, description="The row's `upstream_id` in its report")
     media_id: str | None = Field(
         default=None,
@@ -38,15 +39,15 @@ class ItemIn(Strict):
     )
 
 
-class QueueItemsIn(Strict):
+class QueueItemsIn(InputModel):
     reason: OwnerReason = Field(description="The report the rows come from; each must be a row of it now")
     items: list[ItemIn] = Field(min_length=1, max_length=100)
     note: Note = None
 
 
-class QueueGroupIn(Strict):
+class QueueGroupIn(InputModel):
     group_id: str = Field(min_length=1, max_length=64, description="The group's `group_id` in the duplicates report")
-    connection_id: uuid.UUID | None = Field(
+    connection_id: Uuid | None = Field(
         default=None, description="The group's server (its copies' `connection_id`): finds the group faster"
     )
     note: Note = None
@@ -72,6 +73,12 @@ class QueueRowOut(BaseModel):
     size_bytes: int | None
     due_at: datetime
     dry_run_at: datetime | None = Field(description="When a dry run recorded it would have deleted this")
+    waiting: str | None = Field(
+        default=None,
+        description="Why a due row waits, as the deleter said when it last looked (kill switch, paused, caps, "
+        "server refusing…); None when the deleter has not held it back",
+    )
+    waiting_at: datetime | None = Field(default=None, description="When the deleter last held it back")
     attempts: int
     created_at: datetime
     finished_at: datetime | None
@@ -122,7 +129,7 @@ class QueuePage(BaseModel):
     page_size: int
 
 
-class CancelIn(Strict):
+class CancelIn(InputModel):
     keep_forever: bool = Field(
         default=False,
         description="Also add the item to the Protected list (the whole item, for a version), in the same step",
@@ -133,22 +140,38 @@ class CancelIn(Strict):
 MAX_POSTPONE_HOURS = 24 * 90
 
 
-class PostponeIn(Strict):
+def _hours_or_until(schema: dict[str, Any]) -> None:
+    """The schema says what the validator checks: exactly one of hours and until, not null."""
+    for name in ("hours", "until"):
+        prop = schema["properties"][name]
+        prop.update(next(branch for branch in prop.pop("anyOf") if branch.get("type") != "null"))
+        prop.pop("default", None)
+    schema["oneOf"] = [{"required": ["hours"]}, {"required": ["until"]}]
+
+
+class PostponeIn(InputModel):
+    """Either ``hours`` or ``until``."""
+
+    model_config = ConfigDict(json_schema_extra=_hours_or_until)
+
     hours: int | None = Field(
         default=None, ge=1, le=MAX_POSTPONE_HOURS, description="Move the due time this much later"
     )
-    until: datetime | None = Field(default=None, description="Or: the new due time (in the future, within 90 days)")
+    until: Timestamp | None = Field(
+        default=None, description="Or: the new due time (later than the current one, within 90 days from now)"
+    )
     note: Note = None
 
     @model_validator(mode="after")
     def _one_of(self) -> PostponeIn:
-        if (self.hours is None) == (self.until is None):
+        given = {"hours", "until"} & self.model_fields_set
+        if len(given) != 1 or getattr(self, given.pop()) is None:
             raise ValueError("give either hours or until")
         return self
 
 
 # ---------------------------------------------------------------------------------------- settings
-class Caps(Strict):
+class Caps(InputModel):
     """The caps of every real deletion run; the owner confirms them when a server leaves dry-run."""
 
     max_run_items: int = Field(ge=1, le=1000, description="Items per run at most")
@@ -161,7 +184,7 @@ class Caps(Strict):
 CAP_FIELDS = tuple(Caps.model_fields)
 
 
-class DeletionSettingsIn(Strict):
+class DeletionSettingsIn(InputModel):
     """Change some settings; the ones left out keep their value."""
 
     paused: bool | None = Field(default=None, description="Your kill switch: nothing is deleted while it is on")
@@ -176,7 +199,7 @@ class DeletionSettingsIn(Strict):
     clear_jellyseerr: bool | None = None
 
 
-class LibraryDelayIn(Strict):
+class LibraryDelayIn(InputModel):
     delay_hours: int | None = Field(
         ge=1, le=MAX_DELAY_HOURS, description="This library's delay; null: back to the account's delay"
     )
@@ -208,6 +231,29 @@ class DeletionSettingsOut(BaseModel):
 
 
 # ----------------------------------------------------------------------------------------- servers
+class HeldLibraryOut(BaseModel):
+    library_id: uuid.UUID | None
+    title: str
+    vanished: int = Field(description="Items the full sync did not find")
+    known: int = Field(description="Items the library had")
+
+
+class FreezeOut(BaseModel):
+    sync_run_id: uuid.UUID = Field(description="The full sync that held the vanish back")
+    at: datetime | None
+    libraries: list[HeldLibraryOut]
+    decision: Literal["confirm", "dismiss"] | None = Field(description="Your answer, if you gave one")
+    decided_at: datetime | None
+
+
+class VanishAnswer(InputModel):
+    """Confirm: the items really are gone (the next full sync counts them missing). Dismiss: the server
+    answered wrongly and the items are still there (a full sync reads it again now)."""
+
+    sync_run_id: Uuid = Field(description="The freeze you answer (the server's freeze.sync_run_id)")
+    decision: Literal["confirm", "dismiss"]
+
+
 class ServerOut(BaseModel):
     connection_id: uuid.UUID
     name: str
@@ -220,6 +266,7 @@ class ServerOut(BaseModel):
     last_run_at: datetime | None
     frozen: bool = Field(description="Deletions wait: the latest full sync held back a mass vanish on this server")
     frozen_why: str | None
+    freeze: FreezeOut | None = Field(description="The held-back mass vanish that froze it, and your answer if any")
     deletion_allowed: bool | None = Field(
         description="Whether the server let this connection delete media when last checked (None: never checked)"
     )
@@ -241,7 +288,9 @@ class HistoryTotals(BaseModel):
     deleted: int
     failed: int
     cancelled: int
+    dry_run: int = Field(description="Rows a dry run recorded it would delete (still queued)")
     bytes_freed: int = Field(description="Bytes of the deleted rows matching the filters")
+    dry_run_bytes: int = Field(description="Bytes the dry-run rows matching the filters would free")
 
 
 class HistoryPage(BaseModel):

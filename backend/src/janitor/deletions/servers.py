@@ -7,9 +7,10 @@ let this connection delete media, checked live then (Plex: the server's "Allow m
 Jellyfin: the acting user's deletion right). Going back to dry-run is always allowed.
 
 **Frozen**: a full sync that found many items of a server gone at once held them back instead of
-marking them missing (``sync/base.py settle_missing``: the source ends incomplete, its error says
-how many vanished). Until a later full sync reads that server completely, its deletions wait: a
-server answering with an empty or cut library must never look like a reason to delete."""
+marking them missing (``sync/vanish.py``). Until a later full sync reads that server completely, its
+deletions wait: a server answering with an empty or cut library must never look like a reason to
+delete. The owner answers the vanish here: confirm (the items really are gone: the next full sync
+counts them missing) or dismiss (the server answered wrongly: a full sync reads it again now)."""
 
 from __future__ import annotations
 
@@ -26,27 +27,25 @@ from janitor.accounts.models import Account
 from janitor.connections.models import Connection, ConnectionKind, ConnectionStatus
 from janitor.connections.service import ConnectionService
 from janitor.core.config import Settings
-from janitor.deletions.errors import CapsChanged, DeletionNotAllowed, ServerNotFound
-from janitor.deletions.models import DeletionRun, ServerDeletionState
-from janitor.deletions.schemas import Caps, LiveReview, ServerOut
+from janitor.core.queue import JobBuffer
+from janitor.deletions import audit
+from janitor.deletions.errors import (
+    CapsChanged,
+    DeletionNotAllowed,
+    NotFrozen,
+    ServerNotFound,
+    VanishAnswered,
+    VanishChanged,
+)
+from janitor.deletions.models import AuditEvent, DeletionRun, ServerDeletionState
+from janitor.deletions.schemas import Caps, FreezeOut, HeldLibraryOut, LiveReview, ServerOut, VanishAnswer
 from janitor.deletions.settings import SettingsService
 from janitor.library.sizes import format_gb
-from janitor.sync.models import SyncRun
+from janitor.sync.models import SyncTrigger
+from janitor.sync.service import SyncService
+from janitor.sync.vanish import Decision, Freeze, freezes, record_decision
 
 MEDIA_SERVERS = (ConnectionKind.PLEX.value, ConnectionKind.JELLYFIN.value)
-# The words sync/base.py settle_missing writes into a source's error when it held a mass vanish back
-# (test_servers.py makes a real one happen, so a change of wording there fails a test here).
-HOLD_BACK_MARK = "vanished at once"
-# How many finished sync runs are read back to find each server's latest full verdict. Full runs
-# come daily at least (the schedule); a server whose verdict is further back stays frozen: safe.
-RUNS_LOOKBACK = 200
-
-
-def frozen_why(source_error: str) -> str:
-    return (
-        f"The latest full sync of this server held back a mass vanish ({source_error}). Its deletions wait "
-        "until a full sync reads it completely again."
-    )
 
 
 def live_warning(name: str, caps: Caps) -> str:
@@ -102,16 +101,6 @@ class ServerRepository:
         )
         return {cid: (n, last) for cid, n, last in rows}
 
-    async def finished_sync_runs(self) -> Sequence[Any]:
-        return (
-            await self.session.execute(
-                select(SyncRun.full, SyncRun.sources)
-                .where(SyncRun.account_id == self.account_id, SyncRun.finished_at.is_not(None))
-                .order_by(SyncRun.created_at.desc())
-                .limit(RUNS_LOOKBACK)
-            )
-        ).all()
-
     async def save_state(self, connection: Connection, **values: Any) -> None:
         stmt = insert(ServerDeletionState).values(connection_id=connection.id, account_id=self.account_id, **values)
         await self.session.execute(
@@ -119,30 +108,6 @@ class ServerRepository:
                 index_elements=[ServerDeletionState.connection_id], set_={**values, "updated_at": func.now()}
             )
         )
-
-
-async def frozen_servers(session: AsyncSession, account_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    """The servers whose deletions are frozen, with why. Each server's verdict is its latest finished
-    sync run that settled it: a source that held a mass vanish back freezes it; a full run that read
-    it completely lifts that. Refreshes never settle missing items, so they decide nothing here."""
-    decided: dict[str, str | None] = {}
-    for full, sources in await ServerRepository(session, account_id).finished_sync_runs():
-        for key, source in (sources or {}).items():
-            if key in decided or not isinstance(source, dict):
-                continue
-            error = str(source.get("error") or "")
-            if source.get("status") != "complete" and HOLD_BACK_MARK in error:
-                decided[key] = frozen_why(error)
-            elif source.get("status") == "complete" and full:
-                decided[key] = None
-    out: dict[uuid.UUID, str] = {}
-    for key, why in decided.items():
-        if why is not None:
-            try:
-                out[uuid.UUID(key)] = why
-            except ValueError:
-                continue
-    return out
 
 
 class ServerService:
@@ -154,7 +119,7 @@ class ServerService:
     async def all(self) -> list[ServerOut]:
         states = await self.servers.states()
         runs = await self.servers.run_counts()
-        frozen = await frozen_servers(self.session, self.account.id)
+        frozen = await freezes(self.session, self.account.id)
         return [
             _out(c, states.get(c.id), runs.get(c.id, (0, None)), frozen.get(c.id)) for c in await self.servers.servers()
         ]
@@ -163,7 +128,7 @@ class ServerService:
         connection = await self.servers.server(connection_id)
         state = (await self.servers.states()).get(connection.id)
         runs = (await self.servers.run_counts()).get(connection.id, (0, None))
-        frozen = (await frozen_servers(self.session, self.account.id)).get(connection.id)
+        frozen = (await freezes(self.session, self.account.id)).get(connection.id)
         return _out(connection, state, runs, frozen)
 
     async def review(self, connection_id: uuid.UUID) -> LiveReview:
@@ -201,12 +166,66 @@ class ServerService:
             await self.servers.save_state(
                 connection, dry_run=False, live_since=datetime.now(UTC), live_runs=0, accepted_caps=caps.model_dump()
             )
+        await audit.record_server(
+            self.session,
+            self.account.id,
+            connection,
+            AuditEvent.WENT_LIVE,
+            message=live_warning(connection.name, caps),
+            details={"caps": caps.model_dump()},
+        )
         return await self.one(connection.id)
 
     async def dry_run(self, connection_id: uuid.UUID) -> ServerOut:
         """Back to dry-run (always allowed): runs record what they would delete and delete nothing."""
         connection = await self.servers.server(connection_id)
+        state = (await self.servers.states()).get(connection.id)
         await self.servers.save_state(connection, dry_run=True, live_since=None, live_runs=0, accepted_caps=None)
+        if state is not None and not state.dry_run:
+            await audit.record_server(
+                self.session,
+                self.account.id,
+                connection,
+                AuditEvent.WENT_DRY_RUN,
+                message=f"{connection.name} is back in dry-run: its runs record what they would delete.",
+            )
+        return await self.one(connection.id)
+
+    async def answer_vanish(self, connection_id: uuid.UUID, answer: VanishAnswer, *, jobs: JobBuffer) -> ServerOut:
+        """The owner's answer to the mass vanish that froze this server. The freeze stays until a full
+        sync reads the server completely; a dismissal starts that sync now."""
+        connection = await self.servers.server(connection_id)
+        freeze = (await freezes(self.session, self.account.id)).get(connection.id)
+        if freeze is None:
+            raise NotFrozen()
+        if freeze.run_id != answer.sync_run_id:
+            raise VanishChanged()
+        if freeze.decision is not None:
+            raise VanishAnswered()
+        decision = Decision(answer.decision)
+        await record_decision(self.session, self.account.id, freeze, decision)
+        held = "; ".join(freeze.reasons)
+        if decision is Decision.CONFIRM:
+            event, message = (
+                AuditEvent.VANISH_CONFIRMED,
+                f"You confirmed the items are gone ({held}): the next full sync counts them missing.",
+            )
+        else:
+            event, message = (
+                AuditEvent.VANISH_DISMISSED,
+                f"You said the items are still there ({held}): a full sync reads {connection.name} again.",
+            )
+            await SyncService(self.session, self.account.id, jobs=jobs).start(
+                trigger=SyncTrigger.VANISH, trigger_server=connection.name, full=True
+            )
+        await audit.record_server(
+            self.session,
+            self.account.id,
+            connection,
+            event,
+            message=message,
+            details={"sync_run_id": str(freeze.run_id), "libraries": [lib.title for lib in freeze.libraries]},
+        )
         return await self.one(connection.id)
 
 
@@ -227,7 +246,7 @@ def _out(
     connection: Connection,
     state: ServerDeletionState | None,
     runs: tuple[int, datetime | None],
-    frozen: str | None,
+    frozen: Freeze | None,
 ) -> ServerOut:
     allowed = connection.options.get("deletion_enabled")
     return ServerOut(
@@ -241,6 +260,20 @@ def _out(
         runs=runs[0],
         last_run_at=runs[1],
         frozen=frozen is not None,
-        frozen_why=frozen,
+        frozen_why=frozen.why if frozen is not None else None,
+        freeze=_freeze_out(frozen) if frozen is not None else None,
         deletion_allowed=allowed if isinstance(allowed, bool) else None,
+    )
+
+
+def _freeze_out(freeze: Freeze) -> FreezeOut:
+    return FreezeOut(
+        sync_run_id=freeze.run_id,
+        at=freeze.at,
+        libraries=[
+            HeldLibraryOut(library_id=lib.library_id, title=lib.title, vanished=lib.vanished, known=lib.known)
+            for lib in freeze.libraries
+        ],
+        decision=freeze.decision.value if freeze.decision is not None else None,
+        decided_at=freeze.decided_at,
     )

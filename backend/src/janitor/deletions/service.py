@@ -11,12 +11,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.errors import UnknownItems
 from janitor.allowlists.models import ListName
 from janitor.allowlists.schemas import AddEntries, ItemRef
 from janitor.allowlists.service import AllowlistService
+from janitor.connections.models import Connection
 from janitor.deletions import audit
 from janitor.deletions.errors import (
     AlreadyExecuting,
@@ -24,6 +26,7 @@ from janitor.deletions.errors import (
     KeepForeverImpossible,
     PostponeInvalid,
     QueueRowNotFound,
+    ServerNotFound,
 )
 from janitor.deletions.models import AuditEvent, DeletionEvent, DeletionStatus, QueuedDeletion
 from janitor.deletions.queue import move
@@ -39,8 +42,9 @@ from janitor.deletions.schemas import (
 )
 
 
-def row_out(row: QueuedDeletion, server: str | None) -> QueueRowOut:
+def row_out(row: QueuedDeletion, server: str | None, waiting: tuple[str | None, datetime] | None = None) -> QueueRowOut:
     why = (row.details or {}).get("why")
+    held = waiting if row.status == DeletionStatus.SCHEDULED else None
     return QueueRowOut(
         id=row.id,
         connection_id=row.connection_id,
@@ -59,6 +63,8 @@ def row_out(row: QueuedDeletion, server: str | None) -> QueueRowOut:
         size_bytes=row.size_bytes,
         due_at=row.due_at,
         dry_run_at=row.dry_run_at,
+        waiting=(held[0] or "held back") if held else None,
+        waiting_at=held[1] if held else None,
         attempts=row.attempts,
         created_at=row.created_at,
         finished_at=row.finished_at,
@@ -110,13 +116,23 @@ class QueueService:
     async def page(self, filters: RowFilters, *, page: int, page_size: int) -> QueuePage:
         rows = await self.rows.page(filters, finished_first=False, offset=(page - 1) * page_size, limit=page_size)
         totals = await self.rows.totals(filters)
+        waiting = await self.rows.waiting([r.id for r, _ in rows if r.status == DeletionStatus.SCHEDULED])
         return QueuePage(
-            items=[row_out(r, s) for r, s in rows],
+            items=[row_out(r, s, waiting.get(r.id)) for r, s in rows],
             total=totals.count,
             total_bytes=totals.size_bytes,
             page=page,
             page_size=page_size,
         )
+
+    async def of_item(self, connection_id: uuid.UUID, upstream_id: str) -> list[QueueRowOut]:
+        """What of a movie or show (itself, its seasons, its episodes) is in the queue now."""
+        owned = await self.session.scalar(
+            select(Connection.id).where(Connection.id == connection_id, Connection.account_id == self.account_id)
+        )
+        if owned is None:
+            raise ServerNotFound()
+        return [row_out(r, s) for r, s in await self.rows.of_item(connection_id, upstream_id)]
 
     async def _get(self, row_id: uuid.UUID) -> tuple[QueuedDeletion, str | None]:
         found = await self.rows.get(row_id)
@@ -126,10 +142,13 @@ class QueueService:
 
     async def detail(self, row_id: uuid.UUID) -> QueueRowDetail:
         row, server = await self._get(row_id)
+        events = await self.rows.events(row.id)
+        last = events[-1] if events else None
+        waiting = (last.message, last.at) if last is not None and last.event == AuditEvent.SKIPPED else None
         return QueueRowDetail(
-            **row_out(row, server).model_dump(),
+            **row_out(row, server, waiting).model_dump(),
             fingerprint=row.fingerprint,
-            events=[event_out(e) for e in await self.rows.events(row.id)],
+            events=[event_out(e) for e in events],
         )
 
     async def _moved(self, row_id: uuid.UUID, moved: bool) -> tuple[QueuedDeletion, str | None]:
@@ -161,15 +180,42 @@ class QueueService:
         return row_out(row, server)
 
     async def _protect(self, row: QueuedDeletion, note: str | None) -> None:
-        entry = AddEntries(
-            list_name=ListName.PROTECTED,
-            items=[ItemRef(connection_id=row.connection_id, upstream_id=row.item_upstream_id)],
-            note=note or "Kept forever from the deletion queue",
+        entry = AddEntries.model_validate(
+            {
+                "list": ListName.PROTECTED,
+                "items": [ItemRef(connection_id=row.connection_id, upstream_id=row.item_upstream_id)],
+                "note": note or "Kept forever from the deletion queue",
+            }
         )
         try:
             await AllowlistService(self.session, self.account_id).add(entry)
         except UnknownItems:
             raise KeepForeverImpossible() from None
+
+    async def run_now(self, row_id: uuid.UUID) -> QueueRowOut:
+        """Due now (a row already due keeps its time): the owner skips the rest of the wait. Nothing
+        else changes: the deleter checks everything at the run, dry-run included."""
+        row, server = await self._get(row_id)
+        still_scheduled(row)
+        now = datetime.now(UTC)
+        before = row.due_at
+        moved = await move(
+            self.session,
+            row.id,
+            expected=DeletionStatus.SCHEDULED,
+            to=DeletionStatus.SCHEDULED,
+            due_at=min(before, now),
+        )
+        row, server = await self._moved(row.id, moved)
+        await audit.record(
+            self.session,
+            row,
+            AuditEvent.RUN_NOW,
+            server_name=server,
+            message="Run now by you: the rest of the wait was skipped",
+            details={"from": before.isoformat(), "to": row.due_at.isoformat()},
+        )
+        return row_out(row, server)
 
     async def postpone(self, row_id: uuid.UUID, body: PostponeIn) -> QueueRowOut:
         row, server = await self._get(row_id)

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import String, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.allowlists.models import ListName
 from janitor.allowlists.sql import matches
 from janitor.connections.models import Connection
+from janitor.core.db import any_of
 from janitor.library.models import MediaItem
 from janitor.library.watch import day
 from janitor.people.models import Assignment, Person
@@ -129,9 +130,12 @@ async def load_facts(
     targets: Iterable[str] | None = None,
     problems: dict[tuple[uuid.UUID, str], str] | None = None,
     also: Iterable[str] = (),
+    items: Iterable[str] | None = None,
 ) -> ServerFacts:
     """Read what the rule needs for the assigned movies and shows of one server (or only ``targets``),
-    and for the movies and shows in ``also`` (assigned or not: what the queue holds)."""
+    and for the movies and shows in ``also`` (assigned or not: what the queue holds). With ``items``,
+    only those movies, episodes and seasons of them (and a season's episodes) are read, with their
+    evidence: each of them is judged exactly as without it, the others are not there."""
     facts = ServerFacts(connection=connection)
     active = (Assignment.ends_at.is_(None)) | (Assignment.ends_at > now)
     stmt = (
@@ -141,24 +145,29 @@ async def load_facts(
         .order_by(Person.name, Assignment.person_id)
     )
     if targets is not None:
-        stmt = stmt.where(Assignment.item_upstream_id.in_(sorted(set(targets))))
+        stmt = stmt.where(any_of(Assignment.item_upstream_id, sorted(set(targets)), String()))
     for target, person_id, name in await session.execute(stmt):
         facts.assignees.setdefault(target, []).append(Assignee(person_id, name))
     wanted = sorted((set(targets) if targets is not None else set(facts.assignees)) | set(also))
     if not wanted:
         return facts
-    rows = await session.execute(
-        select(*ITEM_COLUMNS).where(
-            MediaItem.account_id == account_id,
-            MediaItem.connection_id == connection.id,
-            MediaItem.gone.is_(False),
-            or_(
-                (MediaItem.kind == "movie") & MediaItem.upstream_id.in_(wanted),
-                (MediaItem.kind == "episode") & MediaItem.grandparent_id.in_(wanted),
-                (MediaItem.kind == "season") & MediaItem.parent_id.in_(wanted),
-            ),
-        )
+    stmt_items = select(*ITEM_COLUMNS).where(
+        MediaItem.account_id == account_id,
+        MediaItem.connection_id == connection.id,
+        MediaItem.gone.is_(False),
+        or_(
+            (MediaItem.kind == "movie") & any_of(MediaItem.upstream_id, wanted, String()),
+            (MediaItem.kind == "episode") & any_of(MediaItem.grandparent_id, wanted, String()),
+            (MediaItem.kind == "season") & any_of(MediaItem.parent_id, wanted, String()),
+        ),
     )
+    if items is not None:
+        only = sorted(set(items))
+        stmt_items = stmt_items.where(
+            any_of(MediaItem.upstream_id, only, String())
+            | ((MediaItem.kind == "episode") & any_of(MediaItem.parent_id, only, String()))
+        )
+    rows = await session.execute(stmt_items)
     for r in rows:
         item = ItemRow(*r)
         facts.items[item.upstream_id] = item
@@ -179,6 +188,7 @@ async def load_facts(
         targets=wanted,
         now=now,
         problems=problems,
+        items=None if items is None else list(facts.items),
     )
     return facts
 

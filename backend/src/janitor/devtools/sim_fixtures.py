@@ -95,3 +95,19 @@ async def connect_all(api: httpx.AsyncClient, user: SignedUp, sim: SimServer) ->
     )
     assert seerr.status_code == 201, seerr.text
     return {"plex": plex.json()["id"], "jellyfin": jelly.json()["id"], "jellyseerr": seerr.json()["id"]}
+
+
+async def choose_languages(
+    api: httpx.AsyncClient, user: SignedUp, *, audio: list[str] | None = None, subtitles: list[str] | None = None
+) -> None:
+    """Choose the required languages (English and French audio, French subtitles unless told): the
+    languages report lists nothing before the owner chose them."""
+    r = await api.put(
+        "/api/v1/settings/languages",
+        json={
+            "audio": ["en", "fr"] if audio is None else audio,
+            "subtitles": ["fr"] if subtitles is None else subtitles,
+        },
+        headers=user.headers,
+    )
+    assert r.status_code == 200, r.text

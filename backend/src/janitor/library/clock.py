@@ -10,23 +10,25 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib.resources import files
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIME_ZONE = "UTC"
 
 
 @lru_cache(maxsize=1)
 def time_zone_names() -> frozenset[str]:
-    """Every IANA name the time zone database knows (the ``tzdata`` package ships it)."""
-    return frozenset(available_timezones()) | {DEFAULT_TIME_ZONE}
+    """Every IANA name of the ``tzdata`` package (a dependency, pinned): the same list on every
+    machine, whatever time zone files the system has."""
+    zones = files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(zones) | {DEFAULT_TIME_ZONE}
 
 
 def validate_time_zone(name: str) -> str:
     """The name as stored, or ValueError with a message a person can act on."""
-    cleaned = name.strip()
-    if cleaned not in time_zone_names():
+    if name not in time_zone_names():
         raise ValueError(f"'{name}' is not a time zone; use an IANA name such as Europe/Paris, America/New_York or UTC")
-    return cleaned
+    return name
 
 
 def zone(name: str) -> tzinfo:

@@ -212,7 +212,9 @@ async def media_connection_order(session: AsyncSession, account_id: uuid.UUID) -
 
 async def rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> CopyStats:
     """Replace the account's ``media_copies`` (in the caller's transaction). An account with fewer than
-    two media servers has none, and pays for one query."""
+    two media servers has none, and pays for one query. Two rebuilds of one account (the end of a sync,
+    a library switched) take turns: a transaction-scoped lock, so the second sees the first's rows."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('media_copies:' || :a))"), {"a": str(account_id)})
     await session.execute(text("DELETE FROM media_copies WHERE account_id = :a"), {"a": account_id})
     stats = CopyStats()
     order = await media_connection_order(session, account_id)

@@ -35,6 +35,10 @@ UNTAGGED = frozenset({"", "und", "unk", "mis", "mul", "zxx", "xx", "unknown", "u
 _WITHDRAWN = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 
 
+# The longest text taken as a language (the longest name in the table is shorter).
+MAX_LANGUAGE_CHARS = 60
+
+
 class UnknownLanguage(ValueError):
     """Text that names no language we know; the message says what to type instead."""
 
@@ -125,8 +129,10 @@ def required_language(text: str) -> str:
     value = text.strip()
     if not value:
         raise UnknownLanguage("an empty entry is not a language; remove it or write a code such as fr")
-    if len(value) > 60:
-        raise UnknownLanguage(f"'{value[:60]}…' is too long to be a language; write a code such as fr or a name")
+    if len(value) > MAX_LANGUAGE_CHARS:
+        raise UnknownLanguage(
+            f"'{value[:MAX_LANGUAGE_CHARS]}…' is too long to be a language; write a code such as fr or a name"
+        )
     folded = _fold(value)
     code = None if folded in UNTAGGED else _lookup(folded)
     if folded in UNTAGGED or code in UNTAGGED:

@@ -110,7 +110,11 @@ SERVER_NAMES = {"plex": "Plex", "jellyfin": "Jellyfin"}
 
 
 def day(moment: datetime, tz: tzinfo = UTC) -> str:
-    return f"{moment.astimezone(tz):%Y-%m-%d}"
+    local = moment.astimezone(tz)
+    if local.year < 1000:  # strftime does not pad such a year: keep its spelling
+        return f"{local:%Y-%m-%d}"
+    # What strftime gives, several times faster (the schedule writes it for every person's every play).
+    return f"{local.year}-{local.month:02d}-{local.day:02d}"
 
 
 def unknown_why(

@@ -170,6 +170,16 @@ class AssignmentRepository:
         )
         return [(m, library, server) for m, library, server in rows], int(total or 0)
 
+    async def library_rows(
+        self, where: ItemFilter, *, keys: Sequence[tuple[uuid.UUID, str]]
+    ) -> list[tuple[MediaItem, str, str]]:
+        """The library table's rows of these (connection, item) pairs (those the filters match)."""
+        if not keys:
+            return []
+        stmt = self._library_query(where).where(tuple_(MediaItem.connection_id, MediaItem.upstream_id).in_(list(keys)))
+        rows = await self.session.execute(stmt.order_by(func.lower(MediaItem.title), MediaItem.year, MediaItem.id))
+        return [(m, library, server) for m, library, server in rows]
+
     async def library_keys(self, where: ItemFilter, *, limit: int) -> list[tuple[uuid.UUID, str, str]]:
         """(connection, item, kind) of every item the filters match, at most ``limit`` + 1."""
         stmt = self._library_query(where).with_only_columns(

@@ -22,6 +22,7 @@ from janitor.people.schemas import (
     AssignResult,
     ItemFilter,
     ItemWatchStatus,
+    LibraryItemOut,
     LibraryItemPage,
 )
 
@@ -51,7 +52,7 @@ async def list_assignments(
 )
 async def assign(body: AssignItems, uow: UowDep, account: CurrentAccount) -> AssignResult:
     """Assign people to movies or shows (a show covers its present and future episodes). Assigning
-    again changes only the end. A season, an episode or a track answers 422: assign its show (or
+    again changes only the end. A season, an episode or a track answers 400: assign its show (or
     movie). When every active assignee has watched an item since its file was added, it is queued for
     deletion after the delay."""
     return await AssignmentService(uow.session, account.id, jobs=uow.jobs).assign(body)
@@ -82,6 +83,16 @@ async def library_items(
     is assigned to each. Search matches the title; filter by server, library and kind."""
     where = ItemFilter(q=q, connection_id=connection_id, library_id=library_id, kind=kind)
     return await AssignmentService(session, account.id).library(where, page=page, page_size=page_size)
+
+
+@router.get("/item", responses=error_responses(Unauthorized, ItemsNotFound, NotAssignable))
+async def assignable_item(
+    session: SessionDep, account: CurrentAccount, connection_id: uuid.UUID, upstream_id: UpstreamId
+) -> LibraryItemOut:
+    """The movie or show to assign for any item: itself, or for an episode or a season its show (a
+    report row of an episode assigns its show), as the library table lists it, with who is assigned.
+    A track, an album or an artist answers 422."""
+    return await AssignmentService(session, account.id).assignable(connection_id, upstream_id)
 
 
 @router.get("/status", responses=error_responses(Unauthorized, ItemsNotFound, NotAssignable))

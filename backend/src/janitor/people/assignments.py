@@ -1,7 +1,7 @@
 """Assignments: who is expected to watch which movie or show, and whether they did.
 
 Only movies and shows are assigned (a show covers its present and future episodes); a season, an
-episode or a track answers 422 naming what to assign instead. An assignment may end (``ends_at``):
+episode or a track answers 400 naming what to assign instead. An assignment may end (``ends_at``):
 after that moment it no longer counts. Every change asks for the watch-based schedule to run again
 (one job per account). Nothing here commits.
 """
@@ -162,8 +162,33 @@ class AssignmentService:
     async def library(self, where: ItemFilter, *, page: int, page_size: int) -> LibraryItemPage:
         """The movies and shows of the enabled libraries, filtered and paged, each with who is assigned."""
         rows, total = await self.repo.library_page(where, offset=(page - 1) * page_size, limit=page_size)
+        return LibraryItemPage(items=await self._rows_out(rows), total=total, page=page, page_size=page_size)
+
+    async def assignable(self, connection_id: uuid.UUID, upstream_id: str) -> LibraryItemOut:
+        """The movie or show an item stands for when assigning: itself, or for an episode or a season
+        its show; as the library table lists it, with who is assigned."""
+        item = await self.repo.item(connection_id, upstream_id)
+        if item is None:
+            raise ItemsNotFound("That item is not on your servers (or is gone).")
+        if item.kind in ("episode", "season"):
+            show_id = item.grandparent_id if item.kind == "episode" else item.parent_id
+            show = await self.repo.item(connection_id, show_id) if show_id else None
+            if show is None:
+                raise ItemsNotFound(f"The show of '{item.title}' is not on your servers (or is gone).")
+            item = show
+        if item.kind not in ASSIGNABLE:
+            raise NotAssignable(not_assignable_why(item) + ".")
+        rows = await self.repo.library_rows(ItemFilter(), keys=[(connection_id, item.upstream_id)])
+        if not rows:
+            raise ItemsNotFound(
+                f"'{item.title}' is in a library that is not enabled: enable it on the Libraries page to assign it."
+            )
+        [out] = await self._rows_out(rows)
+        return out
+
+    async def _rows_out(self, rows: list[tuple[MediaItem, str, str]]) -> list[LibraryItemOut]:
         assigned = await self.repo.assignees([(m.connection_id, m.upstream_id) for m, _, _ in rows])
-        items = [
+        return [
             LibraryItemOut(
                 connection_id=m.connection_id,
                 server=server,
@@ -181,7 +206,6 @@ class AssignmentService:
             )
             for m, library, server in rows
         ]
-        return LibraryItemPage(items=items, total=total, page=page, page_size=page_size)
 
     async def watch_status(self, connection_id: uuid.UUID, upstream_id: str, *, now: datetime) -> ItemWatchStatus:
         """Each active assignee's answer for a movie or a show, and for a show per episode."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from janitor.core.errors import AppError, Conflict, NotFound
+from janitor.core.errors import BadRequest, Conflict, NotFound
 
 
 class PersonNotFound(NotFound):
@@ -20,8 +20,7 @@ class LastAccount(Conflict):
     message = "That is the person's only server account: it is already a person of its own."
 
 
-class MergeInvalid(AppError):
-    status_code = 422
+class MergeInvalid(BadRequest):
     code = "person_merge_invalid"
     message = "A person cannot be merged into itself."
 
@@ -36,13 +35,11 @@ class ItemsNotFound(NotFound):
     message = "Some items are not on your servers (or are gone)."
 
 
-class NotAssignable(AppError):
-    status_code = 422
+class NotAssignable(BadRequest):
     code = "assignment_not_assignable"
     message = "Only movies and shows can be assigned."
 
 
-class TooManyItems(AppError):
-    status_code = 422
+class TooManyItems(BadRequest):
     code = "assignment_too_many_items"
     message = "Too many items match: narrow the filters."

@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from janitor.core.schemas import InputModel, Timestamp, Uuid
 
 
 class ServerAccountOut(BaseModel):
@@ -45,14 +47,14 @@ class PersonOut(BaseModel):
     problems: list[str] = Field(description="Why their watch data cannot be trusted, per server")
 
 
-class PersonRename(BaseModel):
+class PersonRename(InputModel):
     name: str = Field(min_length=1, max_length=300)
 
 
-class MergePeople(BaseModel):
+class MergePeople(InputModel):
     """Merge these people into the one of the path: their server accounts and assignments move to it."""
 
-    person_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    person_ids: list[Uuid] = Field(min_length=1, max_length=50)
 
 
 class Suggestion(BaseModel):
@@ -62,17 +64,17 @@ class Suggestion(BaseModel):
     reason: str = Field(description="same name, or same e-mail")
 
 
-class ItemRef(BaseModel):
-    connection_id: uuid.UUID
+class ItemRef(InputModel):
+    connection_id: Uuid
     upstream_id: str = Field(min_length=1, max_length=100)
 
 
-class AssignItems(BaseModel):
+class AssignItems(InputModel):
     """Assign people to movies or shows (a show: its present and future episodes)."""
 
-    person_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    person_ids: list[Uuid] = Field(min_length=1, max_length=50)
     items: list[ItemRef] = Field(min_length=1, max_length=1000)
-    ends_at: AwareDatetime | None = Field(
+    ends_at: Timestamp | None = Field(
         default=None, description="The assignment stops counting after this moment (with a time zone)"
     )
 
@@ -80,21 +82,21 @@ class AssignItems(BaseModel):
 ItemKind = Literal["movie", "show"]
 
 
-class ItemFilter(BaseModel):
+class ItemFilter(InputModel):
     """The filters of the library table (GET /assignments/items)."""
 
     q: str | None = Field(default=None, max_length=200)
-    connection_id: uuid.UUID | None = None
-    library_id: uuid.UUID | None = None
+    connection_id: Uuid | None = None
+    library_id: Uuid | None = None
     kind: ItemKind | None = None
 
 
-class AssignFiltered(BaseModel):
+class AssignFiltered(InputModel):
     """Assign people to every movie and show the library table's filters match (at most 5,000)."""
 
-    person_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    person_ids: list[Uuid] = Field(min_length=1, max_length=50)
     filter: ItemFilter
-    ends_at: AwareDatetime | None = None
+    ends_at: Timestamp | None = None
 
 
 class AssignResult(BaseModel):
@@ -102,8 +104,8 @@ class AssignResult(BaseModel):
     updated: int = Field(description="Existing assignments whose end changed")
 
 
-class AssignmentUpdate(BaseModel):
-    ends_at: AwareDatetime | None = Field(description="The new end, with a time zone (None: no end)")
+class AssignmentUpdate(InputModel):
+    ends_at: Timestamp | None = Field(description="The new end, with a time zone (None: no end)")
 
 
 class AssignmentOut(BaseModel):

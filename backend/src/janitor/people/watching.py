@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.core.db import any_of
 from janitor.library.models import RemoteUser, WatchEvidence
 from janitor.library.watch import Evidence, WatchAnswer, answer
 from janitor.people.health import watch_problems
@@ -128,9 +129,11 @@ async def load_book(
     targets: Iterable[str] | None,
     now: datetime,
     problems: Mapping[tuple[uuid.UUID, str], str] | None = None,
+    items: Iterable[str] | None = None,
 ) -> WatchBook:
     """Read what answering needs for these people on one server: their accounts there, which of them
-    cannot be trusted, and the evidence of ``targets`` (movies and shows; None: every item)."""
+    cannot be trusted, and the evidence of ``targets`` (movies and shows; None: every item), or only
+    of the movies and episodes ``items`` among them."""
     people = list(set(person_ids))
     book = WatchBook(connection_id=connection_id, server_name=server_name)
     if people:
@@ -162,7 +165,12 @@ async def load_book(
         wanted = sorted(set(targets))
         if not wanted:
             return book
-        stmt = stmt.where(WatchEvidence.target.in_(wanted))
+        stmt = stmt.where(any_of(WatchEvidence.target, wanted, String()))
+    if items is not None:
+        leaves = sorted(set(items))
+        if not leaves:
+            return book
+        stmt = stmt.where(any_of(WatchEvidence.item_upstream_id, leaves, String()))
     for row in await session.execute(stmt):
         book.evidence[(row.item_upstream_id, row.user_upstream_id)] = row
     return book

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
@@ -34,6 +35,11 @@ class ReportCard(BaseModel):
         default=None,
         description="Rows per filter of the report, where filters overlap (requests: pending, unavailable, "
         "processing, stuck, failed, gone, future_dates; recently-available: future_dates, listed apart)",
+    )
+    awaiting: Literal["languages"] | None = Field(
+        default=None,
+        description="What the report waits for before it lists anything: `languages` (the owner has not "
+        "chosen the required languages yet; the count is 0 and means nothing yet)",
     )
 
 
@@ -147,7 +153,11 @@ async def compute_summary(
         ReportCard(report="duplicates", count=dup_total, reclaimable_bytes=dup_bytes),
         ReportCard(report="stale", count=stale.count, reclaimable_bytes=stale.size_bytes),
         ReportCard(report="large", count=large_total, reclaimable_bytes=large_bytes),
-        ReportCard(report="languages", count=lang_total),
+        ReportCard(
+            report="languages",
+            count=lang_total,
+            awaiting=None if settings.languages_chosen_at is not None else "languages",
+        ),
         # Each request once (its category); the overlapping filters beside it.
         ReportCard(
             report="requests",

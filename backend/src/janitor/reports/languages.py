@@ -19,6 +19,10 @@ The rules, as the report applies them (language codes in the canonical form of
 A file that another server of the account holds too (library/copies.py) is one row, judged on the
 streams its primary server reports (the same file has the same streams; the row names the others).
 
+Until the owner has chosen the required languages (``report_settings.languages_chosen_at``, set by the
+setup checklist or the settings), the report lists nothing under any filter and the dashboard says
+"choose your languages": rules nobody chose are not applied to thousands of files as if someone had.
+
 Filters: ``all`` is every item that misses a required audio or subtitle language (what the dashboard
 counts); ``audio`` and ``subtitles`` narrow it. ``untagged`` and ``unknown`` are not part of ``all``:
 an untagged stream is a tagging chore, not a missing language (when a language is missing too, the
@@ -141,7 +145,7 @@ def _names(codes: list[str]) -> str:
 
 
 def _streams(count: int, kind: str) -> str:
-    return f"{count} untagged {kind} stream{'s' if count != 1 else ''}"
+    return f"{count} {kind} track{'s' if count != 1 else ''} without a language tag"
 
 
 def _unknown_why(server_kind: str, files: int, without_streams: int) -> str:
@@ -180,11 +184,13 @@ def _why(row: dict[str, Any], forced_only: list[str]) -> str:
         count += row["untagged_subtitles"]
     if untagged:
         if parts:
-            holds = "it may" if count == 1 else "one may"
-            parts.append(" and ".join(untagged) + f" not counted ({holds} hold a missing language)")
+            which = "it" if count == 1 else "one of them"
+            parts.append(
+                " and ".join(untagged) + f" ({which} may be in a missing language: tag it in your media server to know)"
+            )
         else:
             its = "its language" if count == 1 else "their languages"
-            parts.append(" and ".join(untagged) + f": {its} cannot be checked against your rules")
+            parts.append(" and ".join(untagged) + f": {its} cannot be checked against your rules until tagged")
     return "; ".join(parts) + "." if parts else ""
 
 
@@ -196,6 +202,8 @@ async def language_issues(
     settings: ReportSettings,
     issue: LanguageFilter = "all",
 ) -> tuple[list[LanguageIssue], int]:
+    if settings.languages_chosen_at is None:
+        return [], 0
     filters, args = scope_filters(params, search=("m.title", "m.grandparent_title"), copies=True)
     args.update(
         a=account_id,

@@ -34,8 +34,12 @@ class ReportSettings(Base):
     stale_ignore_released_months: Mapped[int] = mapped_column(Integer, default=3)
     stale_ignore_future_releases: Mapped[bool] = mapped_column(Boolean, default=True)
     large_movie_gb: Mapped[float] = mapped_column(Float, default=13.0)
-    required_audio_languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)), default=lambda: ["en", "fr"])
-    required_subtitle_languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)), default=lambda: ["fr"])
+    # None required until the owner says which (the setup checklist asks): the language report lists
+    # nothing before ``languages_chosen_at`` is set (reports/languages.py).
+    required_audio_languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)), default=list)
+    required_subtitle_languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)), default=list)
+    # When the owner last chose the required languages (saved them, even unchanged); None: never.
+    languages_chosen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duplicate_tolerance_seconds: Mapped[int] = mapped_column(Integer, default=2)
     duplicate_strict: Mapped[bool] = mapped_column(Boolean, default=False)
     stuck_request_days: Mapped[int] = mapped_column(Integer, default=7)

@@ -87,7 +87,11 @@ async def refresh_copies(session: AsyncSession, account_id: uuid.UUID) -> None:
 
 
 async def refresh_duplicate_candidates(session: AsyncSession, account_id: uuid.UUID) -> None:
-    """Rebuild the account's ``duplicate_candidates`` (in the caller's transaction)."""
+    """Rebuild the account's ``duplicate_candidates`` (in the caller's transaction). The end of a sync
+    and a library switch can both rebuild them: they take turns (a transaction-scoped lock)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('duplicate_candidates:' || :a))"), {"a": str(account_id)}
+    )
     await session.execute(text("DELETE FROM duplicate_candidates WHERE account_id = :a"), {"a": account_id})
     await session.execute(text(CANDIDATES_SQL), {"a": account_id})
 

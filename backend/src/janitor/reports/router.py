@@ -15,6 +15,7 @@ from janitor.core.csv_writer import to_csv
 from janitor.core.deps import AppContext, ContextDep, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.core.events import Change
+from janitor.core.schemas import InputModel, Uuid
 from janitor.reports.common import PageParams, ReportPage, every_page
 from janitor.reports.copies import copy_text
 from janitor.reports.dashboard import Dashboard, dashboard
@@ -40,8 +41,8 @@ from janitor.reports.requests import (
     recently_available,
     request_report,
 )
-from janitor.reports.schemas import ReportSettingsOut, ReportSettingsUpdate
-from janitor.reports.service import ReportSettingsService
+from janitor.reports.schemas import LanguagesIn, ReportSettingsOut, ReportSettingsUpdate
+from janitor.reports.service import LanguageUnknown, ReportSettingsService
 from janitor.reports.stale import StaleItem, stale_items
 from janitor.sync.freshness import Freshness, report_freshness
 
@@ -72,13 +73,27 @@ async def get_report_settings(session: SessionDep, account: CurrentAccount) -> R
 
 
 @router.patch(
-    "/settings/reports", responses=error_responses(Unauthorized), dependencies=[data_changed(Change.REPORT_INPUTS)]
+    "/settings/reports",
+    responses=error_responses(Unauthorized, LanguageUnknown),
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
 )
 async def update_report_settings(
     body: ReportSettingsUpdate, session: SessionDep, account: CurrentAccount
 ) -> ReportSettingsOut:
     """Change thresholds or languages; every value is validated, nothing is saved on an error."""
     return ReportSettingsOut.model_validate(await ReportSettingsService(session, account.id).update(body))
+
+
+@router.put(
+    "/settings/languages",
+    responses=error_responses(Unauthorized, LanguageUnknown),
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
+)
+async def choose_languages(body: LanguagesIn, session: SessionDep, account: CurrentAccount) -> ReportSettingsOut:
+    """Choose the audio and subtitle languages every movie and episode should have (both lists; either may
+    be empty). Until they are chosen once, here or in the report settings, the languages report lists
+    nothing; an unknown language is a 400 naming it, and nothing is saved."""
+    return ReportSettingsOut.model_validate(await ReportSettingsService(session, account.id).choose_languages(body))
 
 
 async def page_params(
@@ -134,6 +149,13 @@ async def report_stale(
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
+class LanguageReportPage(ReportPage[LanguageIssue]):
+    languages_chosen: bool = Field(
+        description="False until the owner chose the required languages: the report then lists nothing "
+        "(PUT /api/v1/settings/languages)"
+    )
+
+
 @router.get("/reports/languages", responses=error_responses(Unauthorized))
 async def report_languages(
     session: SessionDep,
@@ -141,14 +163,22 @@ async def report_languages(
     paging: Paging,
     fresh: Fresh,
     issue: LanguageFilter = "all",
-) -> ReportPage[LanguageIssue]:
+) -> LanguageReportPage:
     """Movies and episodes missing a required audio or subtitle language (sort: title, added, size).
     `issue`: `all` (missing audio or subtitles), `audio`, `subtitles`; `untagged` (streams with no
     language, which never satisfy a rule) and `unknown` (streams not analysed by the server yet) are
-    listed apart and never counted as issues."""
+    listed apart and never counted as issues. Nothing is listed until the languages are chosen
+    (`languages_chosen`)."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await language_issues(session, account.id, paging, settings=settings, issue=issue)
-    return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
+    return LanguageReportPage(
+        items=items,
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+        languages_chosen=settings.languages_chosen_at is not None,
+        **fresh.model_dump(),
+    )
 
 
 @router.get("/reports/requests", responses=error_responses(Unauthorized))
@@ -205,13 +235,13 @@ async def report_duplicate_albums(
     return ReportPage(items=albums, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 
-class KeeperIn(BaseModel):
+class KeeperIn(InputModel):
     group_id: str = Field(
         min_length=1,
         max_length=64,
         description="The group's `group_id` as the report showed it (the choice is for its copies)",
     )
-    connection_id: uuid.UUID
+    connection_id: Uuid
     upstream_id: str = Field(min_length=1, max_length=100)
     part_id: str | None = Field(default=None, max_length=100, description="For a multi-version track: the version")
 

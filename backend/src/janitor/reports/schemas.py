@@ -1,26 +1,33 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
 
-from janitor.library.clock import validate_time_zone
-from janitor.library.languages import language_name, required_languages
+from janitor.core.schemas import InputModel
+from janitor.library.clock import time_zone_names, validate_time_zone
+from janitor.library.languages import MAX_LANGUAGE_CHARS, language_name
 
 # Codes (fr, fre, fra), BCP-47 tags (pt-BR) or names (French, français), any case; stored and
-# answered in the canonical form of library/languages.py (ISO 639-1, else ISO 639-3).
+# answered in the canonical form of library/languages.py (ISO 639-1, else ISO 639-3). Which texts
+# name a language is the language table's to say, not the schema's: an unknown one is a 400
+# (reports/service.py).
 Languages = Annotated[
-    list[Annotated[str, Field(max_length=100)]],
+    list[Annotated[str, Field(min_length=1, max_length=MAX_LANGUAGE_CHARS)]],
     Field(
         max_length=20,
         description="Languages as codes (fr, fre, fra) or names (French), any case; stored as ISO 639-1 "
-        "codes where one exists, else ISO 639-3",
+        "codes where one exists, else ISO 639-3. A text that names no language is refused (400 "
+        "`unknown_language`, naming the entry).",
     ),
-    AfterValidator(required_languages),
 ]
 TimeZone = Annotated[
     str,
-    Field(max_length=64, description="IANA time zone name (e.g. Europe/Paris): what 'today' is for date cut-offs"),
+    Field(
+        description="IANA time zone name (e.g. Europe/Paris): what 'today' is for date cut-offs",
+        json_schema_extra={"enum": sorted(time_zone_names())},
+    ),
     AfterValidator(validate_time_zone),
 ]
 
@@ -35,6 +42,10 @@ class ReportSettingsOut(BaseModel):
     large_movie_gb: float
     required_audio_languages: list[str]
     required_subtitle_languages: list[str]
+    languages_chosen_at: datetime | None = Field(
+        description="When the owner last chose the required languages; null until then, and until then the "
+        "languages report lists nothing (the lists above are not a choice yet)"
+    )
     duplicate_tolerance_seconds: int
     duplicate_strict: bool
     stuck_request_days: int
@@ -49,8 +60,18 @@ class ReportSettingsOut(BaseModel):
         return {code: language_name(code) for code in codes}
 
 
-class ReportSettingsUpdate(BaseModel):
-    """Every field is optional: send only what changes."""
+class LanguagesIn(InputModel):
+    """The required languages, both lists at once: saving them is the owner's choice, even unchanged."""
+
+    audio: Languages = Field(description="Audio languages every movie and episode should have (may be empty)")
+    subtitles: Languages = Field(
+        description="Subtitle languages every movie and episode should have (may be empty); forced tracks never count"
+    )
+
+
+class ReportSettingsUpdate(InputModel):
+    """Every field is optional: send only what changes. Sending either language list counts as choosing
+    the languages (``languages_chosen_at``)."""
 
     stale_months: int | None = Field(default=None, ge=1, le=120, description="Nothing watched for this many months")
     stale_ignore_added_months: int | None = Field(default=None, ge=0, le=120)

@@ -18,6 +18,7 @@ from janitor.core.ssrf import upstream_http
 from janitor.library.models import MediaItem, RemoteUser
 from janitor.sync.progress import RunProgress, SourceProgress
 from janitor.sync.upsert import ItemWriter, mark_missing
+from janitor.sync.vanish import mark_applied, pending_confirmations
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -77,6 +78,17 @@ class SyncContext:
     def tally(self, changed: int) -> None:
         self.changed += changed
 
+    def plan_listings(self, count: int) -> None:
+        """The source will read ``count`` full listings and count each one's total (``count_total``):
+        once all are counted, its progress is measurable (sync/gauge.py)."""
+        self.source.listings = count
+
+    def count_total(self, total: int | None) -> None:
+        """A full listing's total, from its first page (None: the server did not say)."""
+        self.source.total = (self.source.total or 0) + (total or 0)
+        if total is not None:
+            self.source.counted += 1
+
     def seen_run(self, library: Library) -> uuid.UUID | None:
         """Full passes record which items they listed (what ``mark_missing`` needs); refreshes and
         a library's first sync don't."""
@@ -133,19 +145,31 @@ async def settle_missing(ctx: SyncContext, libraries: Sequence[Library], result:
         return
     await ctx.progress.checkpoint()  # a stop asked for now still keeps every item as it is
     async with ctx.app.sessionmaker() as session, session.begin():
+        # A vanish the owner confirmed is trusted by this pass (sync/vanish.py).
+        confirmed = await pending_confirmations(session, ctx.account_id, ctx.connection.id)
         outcome = await mark_missing(
-            session, account_id=ctx.account_id, connection_id=ctx.connection.id, library_ids=judged, run_id=ctx.run_id
+            session,
+            account_id=ctx.account_id,
+            connection_id=ctx.connection.id,
+            library_ids=judged,
+            run_id=ctx.run_id,
+            accepted=confirmed.libraries,
         )
+        await mark_applied(session, confirmed.applied_by(judged), ctx.run_id)
     ctx.changed += outcome.marked
     titles = {lib.id: lib.title for lib in libraries}
     for library_id, (vanished, known) in outcome.held_back.items():
         result.complete = False
+        title = titles.get(library_id, "a library")
         reason = (
-            f"{titles.get(library_id, 'a library')}: {vanished} of {known} items vanished at once; nothing was "
+            f"{title}: {vanished} of {known} items vanished at once; nothing was "
             "marked missing (a server answering with an empty or cut library looks like this)"
         )
         result.reasons.append(reason)
         ctx.source.held_back.append(reason)
+        ctx.source.held_back_libraries.append(
+            {"library_id": str(library_id), "title": title, "vanished": vanished, "known": known}
+        )
 
 
 async def count_items(ctx: SyncContext, library: Library, kind: str | Sequence[str]) -> int:

@@ -72,6 +72,8 @@ async def _sync_libraries(
     """Every enabled library; returns the ones read completely."""
     complete_libraries: list[Library] = []
     since = None if ctx.full else ctx.incremental_since()
+    if since is None:
+        ctx.plan_listings(len([library for library in ctx.libraries if library.kind in JELLYFIN_TYPES]))
     for library in ctx.libraries:
         types = JELLYFIN_TYPES.get(library.kind)
         if not types:
@@ -154,7 +156,7 @@ async def _sync_library(
                 rows = [r for item in page.items if "Id" in item and (r := jellyfin_row(item, item_ctx)) is not None]
                 await writer.submit(rows)
                 if listing.pages == 1 and saved_since is None:
-                    ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
+                    ctx.count_total(listing.total)
                 await ctx.step(library.title, requests=client.request_count, pages=1, items=len(rows))
     except IncompleteListing as exc:
         result.reasons.append(f"{library.title}: {exc}")

@@ -106,6 +106,7 @@ async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
     async with ctx.http() as http:
         client = JellyseerrClient(http, base_url=conn.base_url, api_key=ctx.secret)
         listing = Listing()
+        ctx.plan_listings(1)  # every request, on a refresh too
 
         async def fetch(offset: int, size: int) -> Page:
             return await client.requests(take=size, skip=offset, filter="all", sort="added")
@@ -120,7 +121,7 @@ async def sync_jellyseerr(ctx: SyncContext) -> SourceResult:
                     ctx.tally(int(await db.fetchval(CHANGED)))
                     await db.execute(UPSERT)
                 if listing.pages == 1:
-                    ctx.source.total = listing.total
+                    ctx.count_total(listing.total)
                 await ctx.step("requests", requests=client.request_count, pages=1, items=len(rows))
         except IncompleteListing as exc:
             result.complete = False

@@ -17,6 +17,7 @@ from janitor.connections.clients.plextv import PlexSharedUser, PlexTvClient
 from janitor.connections.models import Library
 from janitor.connections.probes import plex_client_id
 from janitor.core.ssrf import upstream_http
+from janitor.library.dates import suspect_after
 from janitor.sync.base import (
     SourceResult,
     SyncContext,
@@ -75,6 +76,8 @@ async def _sync_libraries(ctx: SyncContext, client: PlexServerClient, result: So
     """Every level of every enabled library; returns the libraries read completely."""
     complete_libraries: list[Library] = []
     since = None if ctx.full else ctx.incremental_since()
+    if since is None:
+        ctx.plan_listings(sum(len(PLEX_LEVELS.get(library.kind, ())) for library in ctx.libraries))
     for library in ctx.libraries:
         levels = PLEX_LEVELS.get(library.kind)
         if not levels:
@@ -156,7 +159,7 @@ async def _sync_level(
                 async for page in pages(fetch, size=ctx.page_size, concurrency=ctx.concurrency, listing=listing):
                     rows = [plex_row(item, item_ctx, kind) for item in page.items if "ratingKey" in item]
                     if listing.pages == 1 and params is None:
-                        ctx.source.total = (ctx.source.total or 0) + (listing.total or 0)
+                        ctx.count_total(listing.total)
                     step = f"{library.title}: {kind}s"
                     await ctx.step(step, requests=client.request_count, pages=1, items=len(rows))
                     if details_first:
@@ -248,6 +251,12 @@ def _type_number(item: dict[str, Any]) -> int:
 async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: SourceResult) -> bool:
     state = ctx.connection.sync_state or {}
     cursor = None if ctx.full else state.get("history_cursor")
+    # A play the server dates in the future (a wrong clock) must not move the cursor past today: the
+    # next refresh would ask only for plays after it and miss every real one. Such dates never move
+    # it; a cursor already there (an older run's) is dropped and the whole history read again.
+    latest = int(suspect_after(datetime.now(UTC)).timestamp())
+    if cursor and int(cursor) > latest:
+        cursor = None
     viewed_after = int(cursor) - HISTORY_OVERLAP_SECONDS if cursor else None
     listing = Listing()
     newest: int | None = None
@@ -263,7 +272,8 @@ async def _sync_history(ctx: SyncContext, client: PlexServerClient, result: Sour
                 viewed = row.get("viewedAt")
                 if not isinstance(viewed, int):
                     continue
-                newest = max(newest or viewed, viewed)
+                if viewed <= latest:
+                    newest = max(newest or viewed, viewed)
                 key = str(row.get("historyKey") or "").rsplit("/", 1)[-1] or f"{row.get('accountID')}:{viewed}"
                 rows.append(
                     (

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select, update
 
 from janitor.core.deps import AppContext
+from janitor.sync.gauge import Gauge
 from janitor.sync.models import SyncRun, SyncStatus
 
 T = TypeVar("T")
@@ -58,6 +59,18 @@ class SourceProgress:
     # Libraries where too many items vanished at once to believe it (nothing was marked missing):
     # while the latest run says so, the deleter freezes this server's deletions (deletions/guards.py).
     held_back: list[str] = field(default_factory=list)
+    # The same as data: {"library_id", "title", "vanished", "known"} per held-back library.
+    held_back_libraries: list[dict[str, Any]] = field(default_factory=list)
+    # Where the source comes in the run (the order it is read in): the SPA lists them in this order.
+    position: int = 0
+    # What the gauge measures (sync/gauge.py): the full listings planned and counted so far, and the
+    # total the source's last full read counted.
+    listings: int | None = None
+    counted: int = 0
+    expected: int | None = None
+    # How far the source is (0-99 while it runs, 100 once it ended, None while unknown): never lower
+    # than shown before in this run.
+    percent: int | None = None
 
 
 class Cancelled(Exception):
@@ -85,16 +98,25 @@ class RunProgress:
         self.account_id = account_id
         self.sources: dict[str, SourceProgress] = {}
         self.phase = "starting"
+        self.gauge = Gauge()
         self.min_interval = min_interval
         self._last = 0.0
         self._background: asyncio.Task[Stop | None] | None = None
         self._stop: Stop | None = None
 
-    def add(self, key: str, kind: str, name: str) -> SourceProgress:
-        self.sources[key] = SourceProgress(kind=kind, name=name)
+    def add(self, key: str, kind: str, name: str, *, expected: int | None = None) -> SourceProgress:
+        self.sources[key] = SourceProgress(kind=kind, name=name, position=len(self.sources), expected=expected)
         return self.sources[key]
 
+    @property
+    def percent(self) -> int | None:
+        return self.gauge.percent
+
     def snapshot(self) -> dict[str, Any]:
+        """The sources as stored and published, measured now (their ``percent`` and the run's)."""
+        self.gauge.read(self.sources)
+        for key, source in self.sources.items():
+            source.percent = self.gauge.sources.get(key)
         return {k: asdict(v) for k, v in self.sources.items()}
 
     @property
@@ -208,6 +230,7 @@ class RunProgress:
                 .where(SyncRun.id == self.run_id, SyncRun.status == SyncStatus.RUNNING)
                 .values(
                     sources=self.snapshot(),
+                    percent=self.percent,
                     phase=self.phase,
                     items=self.items,
                     upstream_requests=self.requests,
@@ -221,12 +244,14 @@ class RunProgress:
         return Stop.CANCEL if cancel else None
 
     async def publish(self, **extra: Any) -> None:
+        sources = self.snapshot()
         message = {
             "run_id": str(self.run_id),
             "phase": self.phase,
+            "percent": self.percent,
             "items": self.items,
             "upstream_requests": self.requests,
-            "sources": self.snapshot(),
+            "sources": sources,
             "at": datetime.now(UTC).isoformat(),
             **extra,
         }

@@ -3,9 +3,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.connections.models import Connection
 from janitor.sync.models import ACTIVE, SyncRun
 
 
@@ -30,6 +31,11 @@ class SyncRunRepository:
             .limit(limit)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def servers(self) -> int:
+        """The account's connections: what a run reads."""
+        stmt = select(func.count()).select_from(Connection).where(Connection.account_id == self.account_id)
+        return int(await self.session.scalar(stmt) or 0)
 
     async def add(self, run: SyncRun) -> None:
         run.account_id = self.account_id

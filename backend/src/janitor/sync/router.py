@@ -3,18 +3,22 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from janitor.accounts.deps import BearerCredentials, CurrentAccount, still_signed_in
+from janitor.connections.errors import ConnectionNotFound
 from janitor.core.deps import ContextDep, SessionDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.sync.errors import SyncRunNotFound
+from janitor.sync.errors import NothingToSync, SyncRunNotFound
 from janitor.sync.progress import channel
-from janitor.sync.schemas import SyncRunOut
+from janitor.sync.schemas import SyncRunOut, SyncStatusOut
 from janitor.sync.service import SyncService, to_out
+from janitor.sync.status import sync_status
 
 # A comment line this often keeps proxies and browsers from closing an idle stream.
 KEEP_ALIVE_SECONDS = 15
@@ -25,17 +29,38 @@ router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 @router.post(
     "/runs",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={200: {"model": SyncRunOut, "description": "A run was already active"}, **error_responses(Unauthorized)},
+    responses={
+        200: {"model": SyncRunOut, "description": "A run was already active"},
+        **error_responses(Unauthorized, NothingToSync, ConnectionNotFound),
+    },
 )
-async def start_sync(uow: UowDep, account: CurrentAccount, response: Response, full: bool = False) -> SyncRunOut:
+async def start_sync(
+    uow: UowDep,
+    account: CurrentAccount,
+    response: Response,
+    full: bool = False,
+    added: Annotated[
+        uuid.UUID | None,
+        Query(description="The server just added (a connection id): the run is recorded as started by adding it"),
+    ] = None,
+) -> SyncRunOut:
     """Refresh now: start a sync of every connection, or return the run already in progress.
 
     A refresh reads what changed since the last complete pass; `full=true` reads everything (only a
-    full pass can notice removed items; one runs daily on its own)."""
-    run, created = await SyncService(uow.session, account.id, jobs=uow.jobs).start(full=full)
+    full pass can notice removed items; one runs daily on its own). With no server connected there is
+    nothing to read: 409 `nothing_to_sync`."""
+    service = SyncService(uow.session, account.id, jobs=uow.jobs)
+    run, created = await (service.start_for_new_server(added) if added else service.start(full=full))
     if not created:
         response.status_code = status.HTTP_200_OK
     return to_out(run)
+
+
+@router.get("/status", responses=error_responses(Unauthorized))
+async def get_sync_status(session: SessionDep, account: CurrentAccount) -> SyncStatusOut:
+    """Where syncing stands, without starting anything: the latest run (with its progress while it
+    runs), when the daily full sync is due next, and whether Refresh can start one (and why not)."""
+    return await sync_status(session, account.id, now=datetime.now(UTC))
 
 
 @router.get("/runs", responses=error_responses(Unauthorized))

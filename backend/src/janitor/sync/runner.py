@@ -22,6 +22,7 @@ from janitor.jobs.runner import TenantHandler, TenantJob
 from janitor.library.models import MediaItem, sync_seen_items
 from janitor.sync.base import SourceResult, SyncContext
 from janitor.sync.freshness import NOT_REBUILT, REBUILD_FAILED, derived_stale_now
+from janitor.sync.gauge import sized
 from janitor.sync.jellyfin import sync_jellyfin
 from janitor.sync.jellyseerr import sync_jellyseerr
 from janitor.sync.models import SyncRun, SyncStatus
@@ -29,6 +30,9 @@ from janitor.sync.plex import sync_plex
 from janitor.sync.progress import Cancelled, RunEnded, RunProgress, Stop
 
 log = structlog.get_logger(__name__)
+
+# The connection's ``sync_state`` key for the total its last full read counted (sync/gauge.py).
+LAST_TOTAL = "last_total"
 
 SYNCERS: dict[str, Callable[[SyncContext], Awaitable[SourceResult]]] = {
     ConnectionKind.PLEX: sync_plex,
@@ -138,7 +142,8 @@ async def _claim(job: TenantJob) -> Claimed | None:
 async def _run(job: TenantJob, run: Claimed, progress: RunProgress, derived: Derived, report_data: ReportData) -> None:
     app, account_id = job.app, job.account.id
     for conn in run.connections:
-        progress.add(str(conn.id), conn.kind, conn.name)
+        last_total = (conn.sync_state or {}).get(LAST_TOTAL)
+        progress.add(str(conn.id), conn.kind, conn.name, expected=last_total if isinstance(last_total, int) else None)
     cipher = TokenCipher.from_settings(app.settings)
     results: dict[str, SourceResult] = {}
 
@@ -245,6 +250,7 @@ async def _finish(
                 status=status,
                 phase=progress.phase,
                 sources=progress.snapshot(),
+                percent=progress.percent,
                 items=progress.items,
                 upstream_requests=progress.requests,
                 changed=changed,
@@ -396,6 +402,8 @@ async def _sync_source(
             **(conn.sync_state or {}),
             "last_complete_started": int(started.timestamp()),
             **({"last_full_started": int(started.timestamp())} if full else {}),
+            # What the next run's progress weighs this source by until it has counted its own.
+            **({LAST_TOTAL: source.total} if sized(source) and source.total is not None else {}),
         }
     async with job.app.sessionmaker() as session, session.begin():
         values: dict[str, object] = {"sync_state": conn.sync_state}

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from janitor.connections.models import Connection
 from janitor.core.queue import JobBuffer
 from janitor.jobs.fanout import spread_offset
-from janitor.sync.models import SyncRun
+from janitor.sync.models import SyncRun, SyncTrigger
 from janitor.sync.service import SyncService
 
 DAY = 86_400
@@ -47,6 +47,18 @@ def owed_slot(account_id: uuid.UUID, now: datetime, last_run: datetime | None) -
     slot = latest_slot(account_id, now)
     if last_run is not None and last_run >= slot - SERVED_BEFORE_SLOT:
         return None
+    return slot
+
+
+def next_slot(account_id: uuid.UUID, now: datetime, last_run: datetime | None) -> datetime:
+    """When the account's scheduled run is due next: its latest slot while that is owed (in the past:
+    overdue, the next tick starts it), else the first later slot that no run made since serves."""
+    slot = latest_slot(account_id, now)
+    if owed_slot(account_id, now, last_run) is not None:
+        return slot
+    slot += timedelta(days=1)
+    while last_run is not None and last_run >= slot - SERVED_BEFORE_SLOT:
+        slot += timedelta(days=1)
     return slot
 
 
@@ -83,7 +95,7 @@ async def schedule_daily(session: AsyncSession, jobs: JobBuffer, *, now: datetim
     chosen = on_time + [account_id for _, account_id in late[: catch_up_limit(len(rows), window_seconds)]]
     started = 0
     for account_id in chosen:
-        _, created = await SyncService(session, account_id, jobs=jobs).start(trigger="schedule", full=True)
+        _, created = await SyncService(session, account_id, jobs=jobs).start(trigger=SyncTrigger.SCHEDULE, full=True)
         started += created
     return started
 

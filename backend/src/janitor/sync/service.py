@@ -10,16 +10,22 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.connections.errors import ConnectionNotFound
+from janitor.connections.repository import ConnectionRepository
 from janitor.core.queue import JobBuffer
 from janitor.jobs.names import JobName, dedupe_id
-from janitor.sync.errors import SyncRunNotFound
-from janitor.sync.models import SyncRun, SyncStatus
+from janitor.sync.errors import NothingToSync, SyncRunNotFound
+from janitor.sync.models import ACTIVE, SyncRun, SyncStatus, SyncTrigger
 from janitor.sync.repository import SyncRunRepository
 from janitor.sync.schemas import SyncRunOut
 
 
 def to_out(run: SyncRun) -> SyncRunOut:
     out = SyncRunOut.model_validate(run)
+    # JSONB keeps no key order: the servers go out in the order the run reads them.
+    out.sources = dict(sorted(out.sources.items(), key=lambda kv: (kv[1].position, kv[1].name, kv[0])))
+    if run.status not in ACTIVE:
+        out.percent = 100
     if run.started_at:
         out.duration_seconds = round(((run.finished_at or datetime.now(UTC)) - run.started_at).total_seconds(), 1)
     return out
@@ -32,12 +38,25 @@ class SyncService:
         self.jobs = jobs
         self.runs = SyncRunRepository(session, account_id)
 
-    async def start(self, *, trigger: str = "manual", full: bool = False) -> tuple[SyncRun, bool]:
-        """Start a run, or return the active one. The bool says whether a new run was created."""
+    async def start(
+        self, *, trigger: SyncTrigger = SyncTrigger.MANUAL, full: bool = False, trigger_server: str | None = None
+    ) -> tuple[SyncRun, bool]:
+        """Start a run, or return the active one. The bool says whether a new run was created.
+        With no server connected there is nothing to read: ``NothingToSync`` (a run would end at once,
+        "complete" with nothing in it, which reads as if the servers were empty)."""
         active = await self.runs.active()
         if active is not None:
             return active, False
-        run = SyncRun(id=uuid.uuid4(), trigger=trigger, full=full, status=SyncStatus.QUEUED, sources={})
+        if await self.runs.servers() == 0:
+            raise NothingToSync()
+        run = SyncRun(
+            id=uuid.uuid4(),
+            trigger=trigger,
+            trigger_server=trigger_server,
+            full=full,
+            status=SyncStatus.QUEUED,
+            sources={},
+        )
         try:
             async with self.session.begin_nested():
                 await self.runs.add(run)
@@ -52,6 +71,14 @@ class SyncService:
         # run's, so a run started after a crashed worker is never blocked by the dead job's keys.
         self.jobs.enqueue(JobName.SYNC, str(self.account_id), dedupe_id=dedupe_id(JobName.SYNC, run.id))
         return run, True
+
+    async def start_for_new_server(self, connection_id: uuid.UUID) -> tuple[SyncRun, bool]:
+        """A server was just added: read it now, recorded as started by adding it. A run already
+        going is returned as it is (it reads the new server too if it has not started yet)."""
+        connection = await ConnectionRepository(self.session, self.account_id).get(connection_id)
+        if connection is None:
+            raise ConnectionNotFound()
+        return await self.start(trigger=SyncTrigger.CONNECTION, trigger_server=connection.name)
 
     async def get(self, run_id: uuid.UUID) -> SyncRun:
         run = await self.runs.get(run_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -358,10 +358,12 @@ async def mark_missing(
     connection_id: uuid.UUID,
     library_ids: list[uuid.UUID],
     run_id: uuid.UUID,
+    accepted: Collection[uuid.UUID] = (),
 ) -> MissingOutcome:
     """After a complete pass only: items not seen count one more missing run; two make them gone.
 
-    A library where most items vanished at once is held back (nothing marked) and reported. Items the
+    A library where most items vanished at once is held back (nothing marked) and reported, unless
+    the owner confirmed that vanish (``accepted``, sync/vanish.py). Items the
     deleter said would disappear (``expected_disappearances``) are explained: they are not counted as
     vanished, and an unseen one is gone at once.
     """
@@ -372,7 +374,7 @@ async def mark_missing(
     held = {
         r["library_id"]: (r["vanished"], r["known"])
         for r in counts
-        if looks_like_mass_vanish(r["vanished"], r["known"])
+        if looks_like_mass_vanish(r["vanished"], r["known"]) and r["library_id"] not in accepted
     }
     trusted = [lib for lib in library_ids if lib not in held]
     if not trusted:

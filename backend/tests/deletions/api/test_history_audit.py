@@ -64,7 +64,14 @@ async def test_history_lists_finished_rows_with_bytes_freed(ctx: AppContext, wor
     assert cancel.status_code == 200
     body = (await world.get("/history")).json()
     assert [r["id"] for r in body["items"]] == [ids["keep"], ids["never"], ids["forgotten"], ids["huge"]]
-    assert body["totals"] == {"deleted": 2, "failed": 1, "cancelled": 1, "bytes_freed": 44_000_000_000}
+    assert body["totals"] == {
+        "deleted": 2,
+        "failed": 1,
+        "cancelled": 1,
+        "dry_run": 0,
+        "bytes_freed": 44_000_000_000,
+        "dry_run_bytes": 0,
+    }
     assert body["total"] == 4
     failed = (await world.get("/history", status="failed")).json()
     assert [(r["title"], r["status_reason"]) for r in failed["items"]] == [("Never Seen (2020)", "server said 500")]
@@ -72,10 +79,54 @@ async def test_history_lists_finished_rows_with_bytes_freed(ctx: AppContext, wor
     assert recent["totals"]["bytes_freed"] == 4_000_000_000
     older = (await world.get("/history", until=(NOW - timedelta(days=30)).isoformat(), reason="large")).json()
     assert [r["title"] for r in older["items"]] == ["Huge Remux (2020)"]
-    naive = (await world.get("/history", since=(NOW - timedelta(days=30)).replace(tzinfo=None).isoformat())).json()
-    assert naive["total"] == recent["total"]  # a time without a zone is UTC
+    # A time without its zone could be any of 24 hours: refused, as the schema's date-time says.
+    naive = await world.get("/history", since=(NOW - timedelta(days=30)).replace(tzinfo=None).isoformat())
+    assert naive.status_code == 422
     assert (await world.get("/history", status="scheduled")).status_code == 422
     assert (await world.get("/queue")).json()["total"] == 0
+
+
+async def test_history_keeps_what_dry_runs_would_have_deleted(ctx: AppContext, world: World) -> None:
+    ids = await _world_with_history(ctx, world)
+    # English everywhere: Dubbed Only (German) misses it.
+    r = await world.api.put(
+        "/api/v1/settings/languages", json={"audio": ["en"], "subtitles": []}, headers=world.headers
+    )
+    assert r.status_code == 200, r.text
+    waiting = await _queued(world, "language", "dubbed")  # queued, never run: not history
+    recorded_at = NOW - timedelta(days=1, hours=12)
+    await _set_values(ctx, ids["keep"], dry_run_at=recorded_at)
+    body = (await world.get("/history")).json()
+    assert [r["id"] for r in body["items"]] == [ids["never"], ids["keep"], ids["forgotten"], ids["huge"]]
+    assert ids["keep"] in {r["id"] for r in body["items"]} and waiting not in {r["id"] for r in body["items"]}
+    row = next(r for r in body["items"] if r["id"] == ids["keep"])
+    assert (row["status"], row["finished_at"]) == ("scheduled", None)
+    assert datetime.fromisoformat(row["dry_run_at"]) == recorded_at
+    assert body["totals"]["dry_run"] == 1 and body["totals"]["dry_run_bytes"] == 4_000_000_000
+    assert body["totals"]["bytes_freed"] == 44_000_000_000  # a dry run frees nothing
+    only = (await world.get("/history", status="dry_run")).json()
+    assert [r["id"] for r in only["items"]] == [ids["keep"]] and only["total"] == 1
+    assert only["totals"]["deleted"] == 0
+    assert [r["id"] for r in (await world.get("/history", status="deleted")).json()["items"]] == [
+        ids["forgotten"],
+        ids["huge"],
+    ]
+    # The period filters the time the dry run recorded it.
+    assert (await world.get("/history", status="dry_run", since=(NOW - timedelta(days=1)).isoformat())).json()[
+        "total"
+    ] == 0
+    assert (await world.get("/history", status="dry_run", until=NOW.isoformat())).json()["total"] == 1
+    # Still queued: the queue keeps it too, and once it is deleted for real it is one history row.
+    assert ids["keep"] in {r["id"] for r in (await world.get("/queue")).json()["items"]}
+    await _finish(ctx, ids["keep"], DeletionStatus.DELETED, NOW)
+    after = (await world.get("/history")).json()
+    assert [r["id"] for r in after["items"]].count(ids["keep"]) == 1
+    assert (after["totals"]["dry_run"], after["totals"]["deleted"]) == (0, 3)
+
+
+async def _set_values(ctx: AppContext, row_id: str, **values: Any) -> None:
+    async with ctx.sessionmaker() as session, session.begin():
+        await session.execute(update(QueuedDeletion).where(QueuedDeletion.id == uuid.UUID(row_id)).values(**values))
 
 
 async def test_the_audit_log_filters_and_pages_newest_first(ctx: AppContext, world: World) -> None:

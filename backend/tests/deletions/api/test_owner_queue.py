@@ -90,7 +90,7 @@ async def test_the_delay_is_the_librarys_else_the_accounts(ctx: AppContext, worl
 
 async def test_an_item_not_in_the_report_now_is_refused_and_nothing_is_queued(ctx: AppContext, world: World) -> None:
     r = await world.queue("stale", "forgotten", "recent")
-    assert r.status_code == 422, r.text
+    assert r.status_code == 409, r.text
     assert r.json()["error"] == "deletion_not_queueable"
     detail = r.json()["detail"]
     assert detail.startswith("Nothing was queued.")
@@ -100,14 +100,14 @@ async def test_an_item_not_in_the_report_now_is_refused_and_nothing_is_queued(ct
     assert await _count(ctx) == 0
     # a 4 GB movie is no large movie; a movie is no language issue while every language is there
     r = await world.queue("large", "forgotten")
-    assert r.status_code == 422 and "not in the large movies report now" in r.json()["detail"]
+    assert r.status_code == 409 and "not in the large movies report now" in r.json()["detail"]
     await _english_only(world)
     r = await world.queue("language", "forgotten")
-    assert r.status_code == 422 and "not in the language issues report now" in r.json()["detail"]
+    assert r.status_code == 409 and "not in the language issues report now" in r.json()["detail"]
     # an id no library holds, or another account's server: the same answer, nothing leaks
     unknown = {"connection_id": str(world.plex), "upstream_id": "987654"}
     r = await world.post("/queue", {"reason": "stale", "items": [unknown]})
-    assert r.status_code == 422 and "987654 on server" in r.json()["detail"]
+    assert r.status_code == 409 and "987654 on server" in r.json()["detail"]
     assert "not in your synced libraries" in r.json()["detail"]
     assert await _count(ctx) == 0
 
@@ -118,7 +118,7 @@ async def test_the_report_rule_is_read_now(world: World) -> None:
     r = await world.api.patch("/api/v1/settings/reports", json={"stale_months": 13}, headers=world.headers)
     assert r.status_code == 200
     r = await world.queue("stale", "never", "huge")
-    assert r.status_code == 422
+    assert r.status_code == 409
     assert "'Huge Remux'" in r.json()["detail"] and "Never Seen" not in r.json()["detail"]
 
 
@@ -128,7 +128,7 @@ async def test_protected_items_are_refused(ctx: AppContext, world: World) -> Non
     rows = (await world.api.get("/api/v1/reports/large", headers=world.headers)).json()["items"]
     assert "Huge Remux" in [r["title"] for r in rows]
     r = await world.queue("large", "huge")
-    assert r.status_code == 422
+    assert r.status_code == 409
     assert "'Huge Remux'" in r.json()["detail"] and "it is on your Protected list" in r.json()["detail"]
     assert await _count(ctx) == 0
 
@@ -145,7 +145,7 @@ async def test_one_version_of_a_plex_movie(ctx: AppContext, world: World) -> Non
     whole = await world.post("/queue", {"reason": "large", "items": [target]})
     assert whole.json()["created"] == 1 and whole.json()["rows"][0]["media_id"] is None
     r = await world.post("/queue", {"reason": "large", "items": [{**target, "media_id": "424242"}]})
-    assert r.status_code == 422 and "it has no version 424242" in r.json()["detail"]
+    assert r.status_code == 409 and "it has no version 424242" in r.json()["detail"]
     huge = await item(ctx, world.plex, world.rk("huge"))
     only = {
         "connection_id": str(world.plex),
@@ -153,10 +153,13 @@ async def test_one_version_of_a_plex_movie(ctx: AppContext, world: World) -> Non
         "media_id": str(huge.parts[0]["media_id"]),
     }
     r = await world.post("/queue", {"reason": "large", "items": [only]})
-    assert r.status_code == 422 and "that is its only version" in r.json()["detail"]
+    assert r.status_code == 409 and "that is its only version" in r.json()["detail"]
 
 
 async def test_language_rows(world: World) -> None:
+    # No language is required before the owner chose: nothing is a language issue to delete yet.
+    r = await world.queue("language", "dubbed")
+    assert r.status_code == 409 and "not in the language issues report now" in r.json()["detail"]
     await _english_only(world)
     r = await world.queue("language", "dubbed")
     assert r.status_code == 200, r.text

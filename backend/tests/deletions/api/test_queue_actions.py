@@ -1,5 +1,5 @@
-"""The queue: listing, one row with its events, cancel (keep forever), postpone. Both changes are
-compare-and-sets on `scheduled`, so a row the deleter took answers 409; cancelling always works."""
+"""The queue: listing, one row with its events, cancel (keep forever), postpone, run now. The changes
+are compare-and-sets on `scheduled`, so a row the deleter took answers 409; cancelling always works."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from janitor.core.deps import AppContext
+from janitor.deletions.deleter import run_deletions
 from janitor.deletions.models import DeletionEvent, DeletionStatus, QueuedDeletion
 from janitor.deletions.switches import set_global_switch
 from janitor.devtools.pytest_plugin import SignupFn
+from janitor.jobs.names import JobName, dedupe_id
+from janitor.main import wire_events
 
 from .conftest import World
 
@@ -102,7 +105,7 @@ async def test_keep_forever_protects_the_item_in_the_same_step(ctx: AppContext, 
     ]
     stale = (await world.api.get("/api/v1/reports/stale", headers=world.headers)).json()["items"]
     assert "Forgotten" not in [s["title"] for s in stale]
-    assert (await world.queue("stale", "forgotten")).status_code == 422
+    assert (await world.queue("stale", "forgotten")).status_code == 409
 
 
 async def test_keep_forever_of_an_item_gone_changes_nothing(ctx: AppContext, world: World) -> None:
@@ -114,7 +117,7 @@ async def test_keep_forever_of_an_item_gone_changes_nothing(ctx: AppContext, wor
             update(MediaItem).where(MediaItem.upstream_id == world.rk("forgotten")).values(upstream_id="gone-1")
         )
     r = await world.post(f"/queue/{row['id']}/cancel", {"keep_forever": True})
-    assert r.status_code == 422 and r.json()["error"] == "deletion_keep_forever_impossible"
+    assert r.status_code == 409 and r.json()["error"] == "deletion_keep_forever_impossible"
     assert (await world.get(f"/queue/{row['id']}")).json()["status"] == "scheduled"  # nothing half-done
     assert (await world.post(f"/queue/{row['id']}/cancel", {})).status_code == 200
 
@@ -123,7 +126,7 @@ async def test_a_row_the_deleter_took_cannot_be_changed(ctx: AppContext, world: 
     row = await _queued(world, "stale", "forgotten")
     for status, words in ((DeletionStatus.EXECUTING, "already being deleted"), (DeletionStatus.UNKNOWN, "did not say")):
         await _set(ctx, row["id"], status=status)
-        for action, body in (("cancel", {}), ("postpone", {"hours": 2})):
+        for action, body in (("cancel", {}), ("postpone", {"hours": 2}), ("run-now", {})):
             r = await world.post(f"/queue/{row['id']}/{action}", body)
             assert r.status_code == 409, r.text
             assert r.json()["error"] == "deletion_already_executing" and words in r.json()["detail"]
@@ -157,8 +160,17 @@ async def test_postpone_by_hours_or_until_bounded(ctx: AppContext, world: World)
         ({"until": (datetime.now(UTC) + timedelta(days=91)).isoformat()}, "90 days from now at most"),
     ):
         r = await world.post(f"/queue/{row['id']}/postpone", body)
-        assert r.status_code == 422 and words in r.json()["detail"], r.text
-    for body in ({}, {"hours": 1, "until": until.isoformat()}, {"hours": 0}, {"hours": 24 * 90 + 1}, {"days": 1}):
+        assert r.status_code == 400 and words in r.json()["detail"], r.text
+        assert r.json()["error"] == "deletion_postpone_invalid"
+    for body in (
+        {},
+        {"hours": 1, "until": until.isoformat()},
+        {"hours": None},
+        {"hours": 0},
+        {"hours": 24 * 90 + 1},
+        {"days": 1},
+        {"until": until.replace(tzinfo=None).isoformat()},
+    ):
         assert (await world.post(f"/queue/{row['id']}/postpone", body)).status_code == 422, body
     events = (await world.get(f"/queue/{row['id']}")).json()["events"]
     assert [e["event"] for e in events] == ["queued", "postponed", "postponed", "postponed"]
@@ -173,9 +185,68 @@ async def test_another_tenant_gets_404(world: World, signup: SignupFn) -> None:
         ("GET", f"/queue/{row['id']}", None),
         ("POST", f"/queue/{row['id']}/cancel", {}),
         ("POST", f"/queue/{row['id']}/postpone", {"hours": 1}),
+        ("POST", f"/queue/{row['id']}/run-now", {}),
     ):
         r = await world.api.request(method, f"/api/v1/deletions{path}", json=body, headers=other.headers)
         assert r.status_code == 404, (path, r.text)
         assert r.json()["error"] == "deletion_not_found"
     assert (await world.api.get("/api/v1/deletions/queue", headers=other.headers)).json()["total"] == 0
     assert (await world.get(f"/queue/{row['id']}")).json()["status"] == "scheduled"
+
+
+async def test_run_now_makes_the_row_due_and_starts_a_run_that_checks_everything(
+    ctx: AppContext, job_ctx: AppContext, world: World
+) -> None:
+    row = await _queued(world, "stale", "forgotten")
+    assert datetime.fromisoformat(row["due_at"]) > datetime.now(UTC) + timedelta(hours=23)
+    job_key = "arq:job:" + dedupe_id(JobName.DELETION_RUN, world.user.account_id)
+    await ctx.redis.delete(job_key)
+    before = datetime.now(UTC)
+    r = await world.post(f"/queue/{row['id']}/run-now")
+    assert r.status_code == 200, r.text
+    due = datetime.fromisoformat(r.json()["due_at"])
+    assert before - timedelta(seconds=5) <= due <= datetime.now(UTC)
+    assert r.json()["status"] == "scheduled"
+    assert await ctx.redis.exists(job_key)  # the account's run is asked for at once
+    events = (await world.get(f"/queue/{row['id']}")).json()["events"]
+    assert [e["event"] for e in events] == ["queued", "run_now"]
+    assert events[1]["message"] == "Run now by you: the rest of the wait was skipped"
+    assert datetime.fromisoformat(events[1]["details"]["from"]) == datetime.fromisoformat(row["due_at"])
+    # Already due: it keeps its time (never later), and the run is asked for again.
+    again = await world.post(f"/queue/{row['id']}/run-now")
+    assert again.status_code == 200 and datetime.fromisoformat(again.json()["due_at"]) == due
+    # The run the job makes (as the worker, which reaches servers on the home network): the server is
+    # in dry-run, so it records the row and deletes nothing.
+    now = datetime.now(UTC)
+    outcome = await run_deletions(job_ctx, world.user.account_id, world.plex, now=now, events=wire_events())
+    assert outcome is not None and outcome.tally.dry_run == 1 and outcome.tally.deleted == 0
+    after = (await world.get(f"/queue/{row['id']}")).json()
+    assert after["status"] == "scheduled" and after["dry_run_at"] is not None
+    history = (await world.get("/history", status="dry_run")).json()
+    assert [r["id"] for r in history["items"]] == [row["id"]]  # the history keeps what it would delete
+    assert (await world.get("/audit", event="run_now")).json()["total"] == 2
+    cancelled = await _queued(world, "stale", "never")
+    await world.post(f"/queue/{cancelled['id']}/cancel", {})
+    late = await world.post(f"/queue/{cancelled['id']}/run-now")
+    assert late.status_code == 409 and late.json()["error"] == "deletion_finished"
+
+
+async def test_a_row_the_deleter_held_back_says_why_until_something_newer_happens(
+    ctx: AppContext, job_ctx: AppContext, world: World
+) -> None:
+    row = await _queued(world, "stale", "forgotten")
+    other = await _queued(world, "stale", "never")
+    listed = (await world.get("/queue")).json()["items"]
+    assert all(r["waiting"] is None and r["waiting_at"] is None for r in listed)
+    assert (await world.put("/settings", {"paused": True})).status_code == 200
+    await world.post(f"/queue/{row['id']}/run-now")
+    await run_deletions(job_ctx, world.user.account_id, world.plex, now=datetime.now(UTC), events=wire_events())
+    by_id = {r["id"]: r for r in (await world.get("/queue")).json()["items"]}
+    assert "paused" in by_id[row["id"]]["waiting"] and by_id[row["id"]]["waiting_at"] is not None
+    assert by_id[other["id"]]["waiting"] is None  # not due: the deleter did not look at it
+    detail = (await world.get(f"/queue/{row['id']}")).json()
+    assert detail["waiting"] == by_id[row["id"]]["waiting"]
+    # A newer event (postponed by the owner) is where the row stands now: no longer "waiting".
+    await world.post(f"/queue/{row['id']}/postpone", {"hours": 5})
+    assert (await world.get(f"/queue/{row['id']}")).json()["waiting"] is None
+    assert {r["id"]: r["waiting"] for r in (await world.get("/queue")).json()["items"]}[row["id"]] is None

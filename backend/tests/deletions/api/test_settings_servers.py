@@ -14,6 +14,7 @@ from janitor.core.deps import AppContext
 from janitor.deletions.models import DeletionSettings, ServerDeletionState
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.devtools.sim_fixtures import RunJob
+from janitor.library.models import MediaItem
 
 from .conftest import World, item, sync
 
@@ -213,3 +214,109 @@ async def test_a_held_back_mass_vanish_freezes_the_server_until_a_full_sync(worl
     assert (await world.get("/servers")).json()[0]["frozen"] is True
     await sync(world.api, world.user, run_job)
     assert (await world.get("/servers")).json()[0]["frozen"] is False
+
+
+async def _vanish_every_movie(world: World, run_job: RunJob) -> dict[str, Any]:
+    """Every movie of the server vanishes (a lost mount) and a full sync holds the vanish back."""
+    movies = _movies(world)
+    httpx.post(f"{world.sim.url}/_admin/items/vanish", json={"service": "pms:home", "ids": movies})
+    await world.api.post("/api/v1/sync/runs", params={"full": "true"}, headers=world.headers)
+    await run_job(world.user)
+    run = (await world.api.get("/api/v1/sync/runs", headers=world.headers)).json()[0]
+    assert [h.split(";")[0] for h in run["sources"][str(world.plex)]["held_back"]] == [
+        "Movies: 7 of 7 items vanished at once"
+    ]
+    (server,) = (await world.get("/servers")).json()
+    assert server["frozen"] is True
+    return dict(server["freeze"])
+
+
+async def _audit_events(world: World) -> list[tuple[str, str]]:
+    return [(e["event"], e["message"]) for e in (await world.get("/audit")).json()["items"]]
+
+
+async def test_a_confirmed_vanish_is_counted_missing_by_the_next_full_sync(
+    ctx: AppContext, world: World, run_job: RunJob
+) -> None:
+    freeze = await _vanish_every_movie(world, run_job)
+    assert [(lib["title"], lib["vanished"], lib["known"]) for lib in freeze["libraries"]] == [("Movies", 7, 7)]
+    assert freeze["decision"] is None
+    r = await world.post(f"/servers/{world.plex}/vanish", {"sync_run_id": str(uuid.uuid4()), "decision": "confirm"})
+    assert r.status_code == 409 and r.json()["error"] == "deletion_vanish_changed"
+    r = await world.post(f"/servers/{world.plex}/vanish", {"sync_run_id": freeze["sync_run_id"], "decision": "confirm"})
+    assert r.status_code == 200, r.text
+    # answered, yet still frozen: only a full sync that reads the server completely lifts it
+    assert (r.json()["frozen"], r.json()["freeze"]["decision"]) == (True, "confirm")
+    assert "you confirmed the items are gone" in r.json()["frozen_why"]
+    r = await world.post(f"/servers/{world.plex}/vanish", {"sync_run_id": freeze["sync_run_id"], "decision": "dismiss"})
+    assert r.status_code == 409 and r.json()["error"] == "deletion_vanish_answered"
+    assert (
+        "vanish_confirmed",
+        "You confirmed the items are gone (Movies: 7 of 7 items vanished at once; nothing was "
+        "marked missing (a server answering with an empty or cut library looks like this)): the next full sync "
+        "counts them missing.",
+    ) in await _audit_events(world)
+    # the next full sync trusts the library: the movies count missing, the server reads complete
+    await sync(world.api, world.user, run_job)
+    run = (await world.api.get("/api/v1/sync/runs", headers=world.headers)).json()[0]
+    assert (run["full"], run["status"]) == (True, "complete")
+    (server,) = (await world.get("/servers")).json()
+    assert (server["frozen"], server["freeze"]) == (False, None)
+    async with ctx.sessionmaker() as session:
+        missing = await session.scalar(
+            select(func.count())
+            .select_from(MediaItem)
+            .where(MediaItem.connection_id == world.plex, MediaItem.kind == "movie", MediaItem.missing_runs == 1)
+        )
+    assert missing == 7
+
+
+async def test_a_dismissed_vanish_reads_the_server_again_and_freezes_while_it_is_still_cut(
+    world: World, run_job: RunJob
+) -> None:
+    freeze = await _vanish_every_movie(world, run_job)
+    r = await world.post(f"/servers/{world.plex}/vanish", {"sync_run_id": freeze["sync_run_id"], "decision": "dismiss"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["frozen"], r.json()["freeze"]["decision"]) == (True, "dismiss")
+    assert [e for e, _ in await _audit_events(world)][:1] == ["vanish_dismissed"]
+    started = (await world.api.get("/api/v1/sync/runs", headers=world.headers)).json()[0]
+    assert (started["full"], started["status"]) == (True, "queued")
+    # the history says what started it, and for which server (by its name then)
+    assert (started["trigger"], started["trigger_server"]) == ("vanish", r.json()["name"])
+    # the server still answers cut: the new full sync holds it back again, a new freeze to answer
+    await run_job(world.user)
+    (server,) = (await world.get("/servers")).json()
+    assert server["frozen"] is True
+    assert server["freeze"]["sync_run_id"] == started["id"] and server["freeze"]["decision"] is None
+    # the mount is back: a full sync reads it completely and lifts the freeze, nothing was lost
+    for it in world.sim.state.world.pms("home").items.values():
+        it.deleted = False
+    world.sim.state.invalidate()
+    await sync(world.api, world.user, run_job)
+    assert (await world.get("/servers")).json()[0]["frozen"] is False
+    assert (await world.api.get("/api/v1/reports/stale", headers=world.headers)).json()["total"] > 0
+
+
+async def test_only_a_frozen_server_of_your_own_takes_an_answer(world: World, signup: SignupFn) -> None:
+    body = {"sync_run_id": str(uuid.uuid4()), "decision": "confirm"}
+    r = await world.post(f"/servers/{world.plex}/vanish", body)
+    assert r.status_code == 409 and r.json()["error"] == "deletion_server_not_frozen"
+    r = await world.post(f"/servers/{world.plex}/vanish", {**body, "decision": "forget"})
+    assert r.status_code == 422
+    other = await signup()
+    r = await world.api.post(f"/api/v1/deletions/servers/{world.plex}/vanish", json=body, headers=other.headers)
+    assert r.status_code == 404 and r.json()["error"] == "deletion_server_not_found"
+
+
+async def test_leaving_dry_run_and_going_back_are_in_the_audit_log(world: World) -> None:
+    assert (await world.post(f"/servers/{world.plex}/dry-run")).status_code == 200  # already: nothing to log
+    caps = (await world.get(f"/servers/{world.plex}/live")).json()["caps"]
+    assert (await world.post(f"/servers/{world.plex}/live", caps)).status_code == 200
+    assert (await world.post(f"/servers/{world.plex}/dry-run")).status_code == 200
+    events = (await world.get("/audit")).json()["items"]
+    assert [(e["event"], e["server"]) for e in events] == [
+        ("went_dry_run", "home"),
+        ("went_live", "home"),
+    ]
+    assert "deletes files for real" in events[1]["message"]
+    assert events[1]["details"]["caps"] == caps
