@@ -5,7 +5,10 @@ declare global {
 		// interface Error {}
 		// interface Locals {}
 		// interface PageData {}
-		// interface PageState {}
+		interface PageState {
+			/** An item sheet opened over the page by a click (shallow routing): Back closes it. */
+			sheet?: { connection_id: string; upstream_id: string };
+		}
 		// interface Platform {}
 	}
 }

@@ -2,7 +2,7 @@
  * Client-side hints for the password policy. The server is the authority: these only guide
  * the user while typing and never block a submit.
  * Policy: at least 10 characters, at most 72 bytes in UTF-8, not equal to the email, and not one of
- * the ~49,000 most common passwords (checked by the server only: its 422 names the password field).
+ * the ~49,000 most common passwords (checked by the server only: its 400 names the password field).
  * An empty password meets no hint (nothing is ticked before the user types).
  */
 

@@ -5,5 +5,7 @@ import type { PageLoad } from './$types';
 
 export const load: PageLoad = async () => {
 	await auth.init();
-	redirect(307, auth.authenticated ? HOME : '/login');
+	// Signed in: straight into the app. Signed out: the landing page.
+	if (auth.authenticated) redirect(307, HOME);
+	return {};
 };

@@ -160,7 +160,8 @@ export interface paths {
         /**
          * Import Entries
          * @description Import entries from CSV (header: list,title,guid,connection_id,upstream_id,note,expires_at) or a JSON
-         *     array. All or nothing: a bad row is named and nothing is written.
+         *     array. All or nothing: a bad row is named and nothing is written (422; 404 when a row names a server
+         *     that is not yours). The body may be 5 MB (413 beyond).
          */
         post: operations["import_entries"];
         delete?: never;
@@ -209,7 +210,7 @@ export interface paths {
         /**
          * Assign
          * @description Assign people to movies or shows (a show covers its present and future episodes). Assigning
-         *     again changes only the end. A season, an episode or a track answers 422: assign its show (or
+         *     again changes only the end. A season, an episode or a track answers 400: assign its show (or
          *     movie). When every active assignee has watched an item since its file was added, it is queued for
          *     deletion after the delay.
          */
@@ -234,6 +235,28 @@ export interface paths {
          * @description Assign people to every movie and show the library table's filters match (at most 5,000).
          */
         post: operations["assign_filtered"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignments/item": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assignable Item
+         * @description The movie or show to assign for any item: itself, or for an episode or a season its show (a
+         *     report row of an episode assigns its show), as the library table lists it, with who is assigned.
+         *     A track, an album or an artist answers 422.
+         */
+        get: operations["assignable_item"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -651,7 +674,7 @@ export interface paths {
         };
         /**
          * Audit Log
-         * @description The audit log, newest first: queued, skipped, postponed, cancelled, executed, verified, failed,
+         * @description The audit log, newest first: queued, skipped, postponed, run now, cancelled, executed, verified,
          *     unknown, dry run, each with what was checked and found.
          */
         get: operations["audit_log"];
@@ -692,8 +715,10 @@ export interface paths {
         };
         /**
          * Deletion History
-         * @description Finished deletions (deleted, failed, cancelled), the latest first, with totals and bytes freed
-         *     over every row matching the filters (`since`/`until`: when they finished).
+         * @description Finished deletions (deleted, failed, cancelled) and what dry runs recorded they would delete
+         *     (`dry_run`: still queued, `dry_run_at` set), the latest first, with totals, bytes freed and bytes
+         *     a dry run would have freed over every row matching the filters (`since`/`until`: when they
+         *     finished, or when the dry run recorded them).
          */
         get: operations["deletion_history"];
         put?: never;
@@ -741,7 +766,7 @@ export interface paths {
          * Queue Items
          * @description Queue rows of the stale, large or language report for deletion, due after the delay (the
          *     library's own, else the account's). Each item must be a row of that report now and not protected;
-         *     otherwise nothing is queued and the 422 names each item and why. `media_id` deletes one version of a
+         *     otherwise nothing is queued and the 409 names each item and why. `media_id` deletes one version of a
          *     Plex item only. A stale show is queued as its episodes. An item already queued answers with its row.
          */
         post: operations["queue_items"];
@@ -835,6 +860,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deletions/queue/{queue_id}/run-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Queued Now
+         * @description Skip the rest of the wait: the row is due now and a deletion run starts at once. The deleter
+         *     makes every check as always: in dry-run it records what it would delete and deletes nothing.
+         */
+        post: operations["run_queued_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deletions/schedule": {
         parameters: {
             query?: never;
@@ -849,6 +895,28 @@ export interface paths {
          *     once and were held back), or while the report figures are out of date; each reason says which.
          */
         get: operations["schedule_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/schedule/item": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queued Of Item
+         * @description What of a movie or show is in the deletion queue now (scheduled, executing, or unknown while
+         *     it is checked): the item itself, or its seasons and episodes, the soonest due first, whoever queued
+         *     them. For an assigned item's watch status: which episode goes, and when.
+         */
+        get: operations["queued_of_item"];
         put?: never;
         post?: never;
         delete?: never;
@@ -938,6 +1006,29 @@ export interface paths {
          *     the acting user's deletion right); 409 with what to change when it does not.
          */
         post: operations["go_live"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deletions/servers/{connection_id}/vanish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer Vanish
+         * @description Answer the mass vanish that froze this server's deletions: `confirm` (the items really are gone:
+         *     the next full sync counts them missing) or `dismiss` (the server answered wrongly: a full sync reads
+         *     it again, starting now). Either way its deletions wait until a full sync reads it completely;
+         *     409 when it is not frozen, when a newer sync changed the freeze, or when it was answered already.
+         */
+        post: operations["answer_vanish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1214,7 +1305,8 @@ export interface paths {
          * @description Movies and episodes missing a required audio or subtitle language (sort: title, added, size).
          *     `issue`: `all` (missing audio or subtitles), `audio`, `subtitles`; `untagged` (streams with no
          *     language, which never satisfy a rule) and `unknown` (streams not analysed by the server yet) are
-         *     listed apart and never counted as issues.
+         *     listed apart and never counted as issues. Nothing is listed until the languages are chosen
+         *     (`languages_chosen`).
          */
         get: operations["report_languages"];
         put?: never;
@@ -1335,6 +1427,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/languages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Choose Languages
+         * @description Choose the audio and subtitle languages every movie and episode should have (both lists; either may
+         *     be empty). Until they are chosen once, here or in the report settings, the languages report lists
+         *     nothing; an unknown language is a 400 naming it, and nothing is saved.
+         */
+        put: operations["choose_languages"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/reports": {
         parameters: {
             query?: never;
@@ -1357,6 +1471,51 @@ export interface paths {
          * @description Change thresholds or languages; every value is validated, nothing is saved on an error.
          */
         patch: operations["update_report_settings"];
+        trace?: never;
+    };
+    "/api/v1/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Setup
+         * @description The setup checklist: each step done or not, read from the account's data, and whether it was hidden.
+         */
+        get: operations["get_setup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Setup
+         * @description Hide the checklist from the dashboard and the sidebar, or show it again.
+         */
+        patch: operations["update_setup"];
+        trace?: never;
+    };
+    "/api/v1/setup/dashboard-seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dashboard Seen
+         * @description The dashboard showed its figures: the checklist's last step is done. 409 before a sync read a Plex or
+         *     Jellyfin server completely (the dashboard has no figures yet).
+         */
+        post: operations["dashboard_seen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/sync/events": {
@@ -1402,7 +1561,8 @@ export interface paths {
          * @description Refresh now: start a sync of every connection, or return the run already in progress.
          *
          *     A refresh reads what changed since the last complete pass; `full=true` reads everything (only a
-         *     full pass can notice removed items; one runs daily on its own).
+         *     full pass can notice removed items; one runs daily on its own). With no server connected there is
+         *     nothing to read: 409 `nothing_to_sync`.
          */
         post: operations["start_sync"];
         delete?: never;
@@ -1445,6 +1605,27 @@ export interface paths {
          * @description Stop a run. Nothing it did not finish is marked missing; what it read is kept.
          */
         post: operations["cancel_sync_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sync Status
+         * @description Where syncing stands, without starting anything: the latest run (with its progress while it
+         *     runs), when the daily full sync is due next, and whether Refresh can start one (and why not).
+         */
+        get: operations["get_sync_status"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1601,7 +1782,7 @@ export interface components {
          * AuditEvent
          * @enum {string}
          */
-        AuditEvent: "queued" | "skipped" | "postponed" | "cancelled" | "executed" | "verified" | "failed" | "unknown" | "dry_run";
+        AuditEvent: "queued" | "skipped" | "postponed" | "run_now" | "cancelled" | "executed" | "verified" | "failed" | "unknown" | "dry_run" | "went_live" | "went_dry_run" | "vanish_confirmed" | "vanish_dismissed";
         /** AuditEventOut */
         AuditEventOut: {
             /**
@@ -1699,6 +1880,7 @@ export interface components {
             current_password: string;
             /**
              * New Password
+             * @description At least 10 characters and at most 72 bytes in UTF-8; not one of the most common passwords, not only spaces, not the e-mail address
              * @example a long passphrase
              */
             new_password: string;
@@ -1818,6 +2000,7 @@ export interface components {
         Credentials: {
             /**
              * Email
+             * Format: email
              * @example you@example.com
              */
             email: string;
@@ -2087,6 +2270,26 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** FreezeOut */
+        FreezeOut: {
+            /** At */
+            at: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Decision
+             * @description Your answer, if you gave one
+             */
+            decision: ("confirm" | "dismiss") | null;
+            /** Libraries */
+            libraries: components["schemas"]["HeldLibraryOut"][];
+            /**
+             * Sync Run Id
+             * Format: uuid
+             * @description The full sync that held the vanish back
+             */
+            sync_run_id: string;
+        };
         /** FrozenServer */
         FrozenServer: {
             /**
@@ -2107,6 +2310,23 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /** HeldLibraryOut */
+        HeldLibraryOut: {
+            /**
+             * Known
+             * @description Items the library had
+             */
+            known: number;
+            /** Library Id */
+            library_id: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Vanished
+             * @description Items the full sync did not find
+             */
+            vanished: number;
         };
         /** HistoryPage */
         HistoryPage: {
@@ -2131,6 +2351,16 @@ export interface components {
             cancelled: number;
             /** Deleted */
             deleted: number;
+            /**
+             * Dry Run
+             * @description Rows a dry run recorded it would delete (still queued)
+             */
+            dry_run: number;
+            /**
+             * Dry Run Bytes
+             * @description Bytes the dry-run rows matching the filters would free
+             */
+            dry_run_bytes: number;
             /** Failed */
             failed: number;
         };
@@ -2159,6 +2389,7 @@ export interface components {
             /**
              * Guid
              * @default null
+             * @example tmdb:603
              */
             guid: string | null;
             list: components["schemas"]["ListName"];
@@ -2174,6 +2405,11 @@ export interface components {
              * @default null
              */
             upstream_id: string | null;
+        } | {
+            guid: string;
+        } | {
+            connection_id: string;
+            upstream_id: string;
         };
         /**
          * ItemFilter
@@ -2393,6 +2629,56 @@ export interface components {
             upstream_id: string;
             /** Why */
             why: string;
+        };
+        /** LanguageReportPage */
+        LanguageReportPage: {
+            /**
+             * Data As Of
+             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
+             */
+            data_as_of: string | null;
+            /**
+             * Derived Stale
+             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
+             */
+            derived_stale: boolean;
+            /**
+             * Derived Stale Reason
+             * @description Why the figures may be out of date (when they may).
+             */
+            derived_stale_reason: string | null;
+            /** Items */
+            items: components["schemas"]["LanguageIssue"][];
+            /**
+             * Languages Chosen
+             * @description False until the owner chose the required languages: the report then lists nothing (PUT /api/v1/settings/languages)
+             */
+            languages_chosen: boolean;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Rows matching the filters (all pages)
+             */
+            total: number;
+        };
+        /**
+         * LanguagesIn
+         * @description The required languages, both lists at once: saving them is the owner's choice, even unchanged.
+         */
+        LanguagesIn: {
+            /**
+             * Audio
+             * @description Audio languages every movie and episode should have (may be empty)
+             */
+            audio: string[];
+            /**
+             * Subtitles
+             * @description Subtitle languages every movie and episode should have (may be empty); forced tracks never count
+             */
+            subtitles: string[];
         };
         /** LargeMovie */
         LargeMovie: {
@@ -2634,7 +2920,10 @@ export interface components {
         };
         /** PathMappingsIn */
         PathMappingsIn: {
-            /** Mappings */
+            /**
+             * Mappings
+             * @description One line per folder of this server (a folder given twice is refused: 400)
+             */
             mappings: components["schemas"]["PathMapping"][];
         };
         /** PathMappingsOut */
@@ -2756,13 +3045,16 @@ export interface components {
             /** Product Version */
             product_version: string | null;
         };
-        /** PostponeIn */
+        /**
+         * PostponeIn
+         * @description Either ``hours`` or ``until``.
+         */
         PostponeIn: {
             /**
              * Hours
              * @description Move the due time this much later
              */
-            hours?: number | null;
+            hours?: number;
             /**
              * Note
              * @description Your words, kept in the audit log
@@ -2770,10 +3062,11 @@ export interface components {
             note?: string | null;
             /**
              * Until
-             * @description Or: the new due time (in the future, within 90 days)
+             * Format: date-time
+             * @description Or: the new due time (later than the current one, within 90 days from now)
              */
-            until?: string | null;
-        };
+            until?: string;
+        } & (unknown | unknown);
         /** QueueGroupIn */
         QueueGroupIn: {
             /**
@@ -2919,6 +3212,16 @@ export interface components {
             /** Upstream Id */
             upstream_id: string;
             /**
+             * Waiting
+             * @description Why a due row waits, as the deleter said when it last looked (kill switch, paused, caps, server refusing…); None when the deleter has not held it back
+             */
+            waiting?: string | null;
+            /**
+             * Waiting At
+             * @description When the deleter last held it back
+             */
+            waiting_at?: string | null;
+            /**
              * Why
              * @description Why it was queued, as it stood then
              */
@@ -2992,6 +3295,16 @@ export interface components {
             title: string;
             /** Upstream Id */
             upstream_id: string;
+            /**
+             * Waiting
+             * @description Why a due row waits, as the deleter said when it last looked (kill switch, paused, caps, server refusing…); None when the deleter has not held it back
+             */
+            waiting?: string | null;
+            /**
+             * Waiting At
+             * @description When the deleter last held it back
+             */
+            waiting_at?: string | null;
             /**
              * Why
              * @description Why it was queued, as it stood then
@@ -3078,6 +3391,11 @@ export interface components {
         /** ReportCard */
         ReportCard: {
             /**
+             * Awaiting
+             * @description What the report waits for before it lists anything: `languages` (the owner has not chosen the required languages yet; the count is 0 and means nothing yet)
+             */
+            awaiting?: "languages" | null;
+            /**
              * Breakdown
              * @description Rows per filter of the report, where filters overlap (requests: pending, unavailable, processing, stuck, failed, gone, future_dates; recently-available: future_dates, listed apart)
              */
@@ -3139,35 +3457,6 @@ export interface components {
             derived_stale_reason: string | null;
             /** Items */
             items: components["schemas"]["DuplicateGroup"][];
-            /** Page */
-            page: number;
-            /** Page Size */
-            page_size: number;
-            /**
-             * Total
-             * @description Rows matching the filters (all pages)
-             */
-            total: number;
-        };
-        /** ReportPage[LanguageIssue] */
-        ReportPage_LanguageIssue_: {
-            /**
-             * Data As Of
-             * @description When the data the report shows was last brought in line with the servers: the end of the latest sync run whose report figures were rebuilt (or found current). None before the first one.
-             */
-            data_as_of: string | null;
-            /**
-             * Derived Stale
-             * @description True when the latest sync run left the report figures (last plays, duplicate candidates) out of step with the synced rows: they may be out of date until the next sync rebuilds them.
-             */
-            derived_stale: boolean;
-            /**
-             * Derived Stale Reason
-             * @description Why the figures may be out of date (when they may).
-             */
-            derived_stale_reason: string | null;
-            /** Items */
-            items: components["schemas"]["LanguageIssue"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -3307,6 +3596,11 @@ export interface components {
             readonly language_names: {
                 [key: string]: string;
             };
+            /**
+             * Languages Chosen At
+             * @description When the owner last chose the required languages; null until then, and until then the languages report lists nothing (the lists above are not a choice yet)
+             */
+            languages_chosen_at: string | null;
             /** Large Movie Gb */
             large_movie_gb: number;
             /** Recently Available Days */
@@ -3330,7 +3624,8 @@ export interface components {
         };
         /**
          * ReportSettingsUpdate
-         * @description Every field is optional: send only what changes.
+         * @description Every field is optional: send only what changes. Sending either language list counts as choosing
+         *     the languages (``languages_chosen_at``).
          */
         ReportSettingsUpdate: {
             /** Duplicate Strict */
@@ -3368,7 +3663,7 @@ export interface components {
              */
             stuck_request_days?: number | null;
             /** Time Zone */
-            time_zone?: string | null;
+            time_zone?: ("Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu") | null;
         };
         /** RequestRow */
         RequestRow: {
@@ -3560,6 +3855,8 @@ export interface components {
              * @description True: runs record what they would delete and delete nothing
              */
             dry_run: boolean;
+            /** @description The held-back mass vanish that froze it, and your answer if any */
+            freeze: components["schemas"]["FreezeOut"] | null;
             /**
              * Frozen
              * @description Deletions wait: the latest full sync held back a mass vanish on this server
@@ -3603,6 +3900,86 @@ export interface components {
              */
             token_type: "bearer";
         };
+        /**
+         * SetupOut
+         * @description The setup checklist, each step's state read from the account's data.
+         */
+        SetupOut: {
+            /**
+             * Audio Languages
+             * @description Required audio languages (canonical codes)
+             */
+            audio_languages: string[];
+            /** Dashboard Seen At */
+            dashboard_seen_at: string | null;
+            /**
+             * Dismissed
+             * @description The owner hid the checklist (it stays reachable at /setup)
+             */
+            dismissed: boolean;
+            /**
+             * Done
+             * @description Every step is done
+             */
+            done: boolean;
+            /**
+             * Language Names
+             * @description The English name of each code above
+             */
+            language_names: {
+                [key: string]: string;
+            };
+            /** Languages Chosen At */
+            languages_chosen_at: string | null;
+            /**
+             * Last Complete Sync At
+             * @description When the latest sync that read a Plex or Jellyfin server completely finished
+             */
+            last_complete_sync_at: string | null;
+            /**
+             * Libraries
+             * @description Libraries of those servers
+             */
+            libraries: number;
+            /**
+             * Libraries Enabled
+             * @description Of them, the ones a sync reads
+             */
+            libraries_enabled: number;
+            /**
+             * Media Servers
+             * @description Plex and Jellyfin connections
+             */
+            media_servers: number;
+            /**
+             * Steps
+             * @description In order: `connect` (a Plex or Jellyfin server is connected), `libraries` (at least one of their libraries is read), `languages` (the required languages were chosen), `sync` (a sync read a Plex or Jellyfin server completely), `dashboard` (the dashboard showed the figures of such a sync)
+             */
+            steps: components["schemas"]["SetupStep"][];
+            /**
+             * Subtitle Languages
+             * @description Required subtitle languages (canonical codes)
+             */
+            subtitle_languages: string[];
+        };
+        /** SetupStep */
+        SetupStep: {
+            /** Done */
+            done: boolean;
+            /**
+             * Key
+             * @enum {string}
+             */
+            key: "connect" | "libraries" | "languages" | "sync" | "dashboard";
+        };
+        /** SetupUpdate */
+        SetupUpdate: {
+            /**
+             * Dismissed
+             * @description true hides the checklist from the dashboard and the sidebar; false shows it again
+             */
+            dismissed: boolean;
+        };
         /** SharedServerOut */
         SharedServerOut: {
             /**
@@ -3627,11 +4004,13 @@ export interface components {
         SignupIn: {
             /**
              * Email
+             * Format: email
              * @example you@example.com
              */
             email: string;
             /**
              * Password
+             * @description At least 10 characters and at most 72 bytes in UTF-8; not one of the most common passwords, not only spaces, not the e-mail address
              * @example a long passphrase
              */
             password: string;
@@ -3656,6 +4035,11 @@ export interface components {
         SourceProgressOut: {
             /** Error */
             error: string | null;
+            /**
+             * Held Back
+             * @description Libraries where a full sync found too many items gone at once to believe it: nothing was marked missing there, and the server's deletions are frozen until a full sync reads it completely
+             */
+            held_back?: string[];
             /** Items */
             items: number;
             /** Kind */
@@ -3664,8 +4048,19 @@ export interface components {
             name: string;
             /** Pages */
             pages: number;
+            /**
+             * Percent
+             * @description How far this server is: 0-99 while it is read, never lower than before in the run; 100 once it ended; null while unknown (its listings are not all counted yet, and on a refresh)
+             */
+            percent?: number | null;
             /** Phase */
             phase: string;
+            /**
+             * Position
+             * @description Where the server comes in the run (the order it is read in): list them so
+             * @default 0
+             */
+            position: number;
             /** Requests */
             requests: number;
             /**
@@ -3762,7 +4157,10 @@ export interface components {
             error: string | null;
             /** Finished At */
             finished_at: string | null;
-            /** Full */
+            /**
+             * Full
+             * @description Asked to read everything (only a full read notices items removed from a server)
+             */
             full: boolean;
             /**
              * Id
@@ -3771,9 +4169,17 @@ export interface components {
             id: string;
             /** Items */
             items: number;
+            /**
+             * Percent
+             * @description How far the run is: 0-99 while it runs, never lower than before, weighed by each server's size; 100 once it ended; null while nothing is measurable yet (show an indeterminate bar)
+             */
+            percent: number | null;
             /** Phase */
             phase: string | null;
-            /** Sources */
+            /**
+             * Sources
+             * @description Per server (connection id), in `position` order
+             */
             sources: {
                 [key: string]: components["schemas"]["SourceProgressOut"];
             };
@@ -3786,11 +4192,37 @@ export interface components {
             status: "queued" | "running" | "complete" | "partial" | "failed" | "cancelled";
             /**
              * Trigger
+             * @description What started it: `manual` Refresh (Full refresh when `full`), `schedule` the daily full sync, `connection` adding a server (`trigger_server`), `vanish` your answer that a server's vanished items are still there (the server is read again in full)
              * @enum {string}
              */
-            trigger: "manual" | "schedule";
+            trigger: "manual" | "schedule" | "connection" | "vanish";
+            /**
+             * Trigger Server
+             * @description The server a `connection` or `vanish` run was started for, by its name at the time
+             */
+            trigger_server: string | null;
             /** Upstream Requests */
             upstream_requests: number;
+        };
+        /**
+         * SyncStatusOut
+         * @description Where the account's syncing stands, without starting anything.
+         */
+        SyncStatusOut: {
+            /** @description The latest run: the one going, or the last one; null before the first */
+            latest: components["schemas"]["SyncRunOut"] | null;
+            /**
+             * Next Scheduled At
+             * @description When the daily full sync is due next (the scheduler starts it within ten minutes of that); in the past while it is overdue; null with no server connected (nothing is scheduled)
+             */
+            next_scheduled_at: string | null;
+            /** @description Why Refresh cannot start a sync now (the error `POST /api/v1/sync/runs` would answer); null when it can */
+            refresh_blocked: components["schemas"]["ErrorBody"] | null;
+            /**
+             * Servers
+             * @description Connected servers a sync reads
+             */
+            servers: number;
         };
         /** ValidationErrorBody */
         ValidationErrorBody: {
@@ -3800,6 +4232,24 @@ export interface components {
             error: string;
             /** Fields */
             fields: components["schemas"]["FieldError"][];
+        };
+        /**
+         * VanishAnswer
+         * @description Confirm: the items really are gone (the next full sync counts them missing). Dismiss: the server
+         *     answered wrongly and the items are still there (a full sync reads it again now).
+         */
+        VanishAnswer: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "confirm" | "dismiss";
+            /**
+             * Sync Run Id
+             * Format: uuid
+             * @description The freeze you answer (the server's freeze.sync_run_id)
+             */
+            sync_run_id: string;
         };
         /** WatchState */
         WatchState: {
@@ -4005,6 +4455,15 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description `password_rejected` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -4106,7 +4565,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `allowlist_unknown_items` */
+            /** @description `allowlist_unknown_items` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4184,6 +4652,15 @@ export interface operations {
             };
             /** @description `not_authenticated` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `allowlist_import_unknown_server` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4366,6 +4843,15 @@ export interface operations {
                     "application/json": components["schemas"]["AssignResult"];
                 };
             };
+            /** @description `assignment_not_assignable` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -4384,7 +4870,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `assignment_not_assignable` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4417,6 +4903,15 @@ export interface operations {
                     "application/json": components["schemas"]["AssignResult"];
                 };
             };
+            /** @description `assignment_too_many_items` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -4435,7 +4930,66 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `assignment_too_many_items` */
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    assignable_item: {
+        parameters: {
+            query: {
+                connection_id: string;
+                upstream_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryItemOut"];
+                };
+            };
+            /** @description `assignment_not_assignable` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `assignment_items_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4512,6 +5066,15 @@ export interface operations {
                     "application/json": components["schemas"]["ItemWatchStatus"];
                 };
             };
+            /** @description `assignment_not_assignable` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -4530,7 +5093,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `assignment_not_assignable` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4779,6 +5342,15 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description `password_rejected` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `email_taken` */
             409: {
                 headers: {
@@ -4868,6 +5440,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionOut"];
                 };
             };
+            /** @description `connection_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -4886,7 +5467,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `connection_failed` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4919,6 +5500,15 @@ export interface operations {
                     "application/json": components["schemas"]["JellyfinProbeOut"];
                 };
             };
+            /** @description `connection_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -4928,7 +5518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `connection_failed` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4961,6 +5551,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionOut"];
                 };
             };
+            /** @description `connection_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -4979,7 +5578,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `connection_failed` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5012,6 +5611,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionOut"];
                 };
             };
+            /** @description `connection_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -5030,7 +5638,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `connection_failed` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5059,6 +5667,15 @@ export interface operations {
                     "application/json": components["schemas"]["PlexPinOut"];
                 };
             };
+            /** @description `connection_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -5077,7 +5694,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `connection_failed` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5108,6 +5725,15 @@ export interface operations {
                     "application/json": components["schemas"]["PlexPinStatusOut"];
                 };
             };
+            /** @description `connection_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -5126,7 +5752,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `connection_failed` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5161,6 +5787,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionOut"];
                 };
             };
+            /** @description `connection_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -5170,7 +5805,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `plex_pin_not_found` */
+            /** @description `plex_pin_not_found`, `plex_server_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5188,7 +5823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `plex_server_not_found`, `connection_failed` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5319,6 +5954,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionOut"];
                 };
             };
+            /** @description `connection_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -5337,7 +5981,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `connection_failed` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5386,7 +6030,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `path_mappings_not_applicable` */
+            /** @description `path_mappings_not_applicable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5421,6 +6074,15 @@ export interface operations {
                     "application/json": components["schemas"]["PathMappingsOut"];
                 };
             };
+            /** @description `path_mapping_repeated` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -5439,7 +6101,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `path_mappings_not_applicable` */
+            /** @description `path_mappings_not_applicable` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5547,9 +6218,9 @@ export interface operations {
                 reason?: components["schemas"]["DeletionReason"] | null;
                 /** @description Search in titles, messages and server names */
                 q?: string | null;
-                /** @description From this time on (UTC when no zone is given) */
+                /** @description From this time on (with its zone: 2026-12-01T00:00:00Z) */
                 since?: string | null;
-                /** @description Before this time (UTC when no zone is given) */
+                /** @description Before this time (with its zone) */
                 until?: string | null;
             };
             header?: never;
@@ -5595,9 +6266,9 @@ export interface operations {
                 reason?: components["schemas"]["DeletionReason"] | null;
                 /** @description Search in titles, messages and server names */
                 q?: string | null;
-                /** @description From this time on (UTC when no zone is given) */
+                /** @description From this time on (with its zone: 2026-12-01T00:00:00Z) */
                 since?: string | null;
-                /** @description Before this time (UTC when no zone is given) */
+                /** @description Before this time (with its zone) */
                 until?: string | null;
             };
             header?: never;
@@ -5642,12 +6313,12 @@ export interface operations {
                 page_size?: number;
                 connection_id?: string | null;
                 reason?: components["schemas"]["DeletionReason"] | null;
-                status?: ("deleted" | "failed" | "cancelled") | null;
+                status?: ("deleted" | "failed" | "cancelled" | "dry_run") | null;
                 /** @description Search in titles */
                 q?: string | null;
-                /** @description From this time on (UTC when no zone is given) */
+                /** @description From this time on (with its zone: 2026-12-01T00:00:00Z) */
                 since?: string | null;
-                /** @description Before this time (UTC when no zone is given) */
+                /** @description Before this time (with its zone) */
                 until?: string | null;
             };
             header?: never;
@@ -5815,7 +6486,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `deletion_queue_changed` */
+            /** @description `deletion_not_queueable`, `deletion_queue_changed` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5824,7 +6495,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `deletion_not_queueable` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5986,7 +6657,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `deletion_already_executing`, `deletion_finished` */
+            /** @description `deletion_already_executing`, `deletion_finished`, `deletion_keep_forever_impossible` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5995,7 +6666,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `deletion_keep_forever_impossible` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6020,6 +6691,73 @@ export interface operations {
                 "application/json": components["schemas"]["PostponeIn"];
             };
         };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueRowOut"];
+                };
+            };
+            /** @description `deletion_postpone_invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_already_executing`, `deletion_finished` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    run_queued_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
@@ -6057,7 +6795,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `deletion_postpone_invalid` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6088,6 +6826,56 @@ export interface operations {
             };
             /** @description `not_authenticated` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    queued_of_item: {
+        parameters: {
+            query: {
+                connection_id: string;
+                upstream_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueRowOut"][];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_server_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6323,6 +7111,68 @@ export interface operations {
                 };
             };
             /** @description `deletion_caps_changed`, `deletion_not_allowed_by_server` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    answer_vanish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VanishAnswer"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_server_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_server_not_frozen`, `deletion_vanish_changed`, `deletion_vanish_answered` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6823,6 +7673,15 @@ export interface operations {
                     "application/json": components["schemas"]["PersonOut"];
                 };
             };
+            /** @description `person_merge_invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
                 headers: {
@@ -6841,7 +7700,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error: `validation_error`, `person_merge_invalid` */
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7029,7 +7888,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReportPage_LanguageIssue_"];
+                    "application/json": components["schemas"]["LanguageReportPage"];
                 };
             };
             /** @description `not_authenticated` */
@@ -7298,6 +8157,57 @@ export interface operations {
             };
         };
     };
+    choose_languages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LanguagesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSettingsOut"];
+                };
+            };
+            /** @description `unknown_language` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     get_report_settings: {
         parameters: {
             query?: never;
@@ -7358,8 +8268,144 @@ export interface operations {
                     "application/json": components["schemas"]["ReportSettingsOut"];
                 };
             };
+            /** @description `unknown_language` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
             /** @description `not_authenticated` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    update_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetupUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    dashboard_seen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `no_complete_sync` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7458,6 +8504,8 @@ export interface operations {
         parameters: {
             query?: {
                 full?: boolean;
+                /** @description The server just added (a connection id): the run is recorded as started by adding it */
+                added?: string | null;
             };
             header?: never;
             path?: never;
@@ -7485,6 +8533,24 @@ export interface operations {
             };
             /** @description `not_authenticated` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `connection_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `nothing_to_sync` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7583,6 +8649,44 @@ export interface operations {
             };
             /** @description `sync_run_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_sync_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncStatusOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

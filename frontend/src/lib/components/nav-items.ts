@@ -1,11 +1,14 @@
 import type { Component } from 'svelte';
 import ClipboardList from '@lucide/svelte/icons/clipboard-list';
+import Rocket from '@lucide/svelte/icons/rocket';
 import LayoutDashboard from '@lucide/svelte/icons/layout-dashboard';
+import ListChecks from '@lucide/svelte/icons/list-checks';
 import LibraryBig from '@lucide/svelte/icons/library-big';
 import Plug from '@lucide/svelte/icons/plug';
 import Settings from '@lucide/svelte/icons/settings';
 import ShieldCheck from '@lucide/svelte/icons/shield-check';
 import Trash2 from '@lucide/svelte/icons/trash-2';
+import Users from '@lucide/svelte/icons/users';
 
 export interface NavItem {
 	href: string;
@@ -31,6 +34,8 @@ export const NAV: NavGroup[] = [
 		label: 'Cleanup',
 		items: [
 			{ href: '/reports', label: 'Reports', icon: ClipboardList },
+			{ href: '/people', label: 'People', icon: Users },
+			{ href: '/assignments', label: 'Assignments', icon: ListChecks },
 			{ href: '/deletions', label: 'Deletions', icon: Trash2 },
 			{ href: '/allowlists', label: 'Allowlists', icon: ShieldCheck }
 		]
@@ -38,11 +43,15 @@ export const NAV: NavGroup[] = [
 	{ label: 'System', items: [{ href: '/settings', label: 'Settings', icon: Settings }] }
 ];
 
+/** The setup checklist: in the sidebar while it is neither finished nor dismissed (sidebar-nav.svelte). */
+export const SETUP_ITEM: NavItem = { href: '/setup', label: 'Get started', icon: Rocket };
+
 export function isActive(pathname: string, href: string): boolean {
 	return pathname === href || pathname.startsWith(href + '/');
 }
 
 export function currentNavItem(pathname: string): NavItem | undefined {
+	if (isActive(pathname, SETUP_ITEM.href)) return SETUP_ITEM;
 	for (const group of NAV)
 		for (const item of group.items) if (isActive(pathname, item.href)) return item;
 	return undefined;

@@ -49,15 +49,20 @@ export function rowKey(row: RowRef): string {
 
 /**
  * An expiry picked as a date (`2026-12-31`) means "until the end of that day" in the person's time
- * zone. Returns an ISO timestamp, null for no expiry, or an error message.
+ * zone. Returns an ISO timestamp, null for no expiry, or an error message (`what` names the date:
+ * an assignment's end uses the same rule).
  */
-export function expiryIso(day: string, now: Date = new Date()): string | null | { error: string } {
+export function expiryIso(
+	day: string,
+	now: Date = new Date(),
+	what = 'The expiry'
+): string | null | { error: string } {
 	if (!day) return null;
 	const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
 	if (!m) return { error: 'Enter a date such as 2026-12-31.' };
 	const end = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59);
 	if (end.getDate() !== Number(m[3])) return { error: 'That date does not exist.' };
-	if (end.getTime() <= now.getTime()) return { error: 'The expiry must be in the future.' };
+	if (end.getTime() <= now.getTime()) return { error: `${what} must be in the future.` };
 	return end.toISOString();
 }
 

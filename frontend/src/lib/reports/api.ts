@@ -7,6 +7,7 @@ import type { DuplicateAlbum, DuplicateGroup, Freshness } from '$lib/api/types';
 import type { ReportSlug } from './catalog';
 import type { ApiQuery } from './query';
 import { csvFilename } from './query';
+import { saveBlob } from '$lib/download';
 import type { BaseRow, TableSlug } from './tables';
 
 export interface Page<T> extends Freshness {
@@ -79,14 +80,6 @@ export async function downloadCsv(slug: ReportSlug, q: ApiQuery): Promise<Attemp
 	);
 	if (!res.ok) return res;
 	const name = csvFilename(slug);
-	const url = URL.createObjectURL(res.value);
-	const a = document.createElement('a');
-	a.href = url;
-	a.download = name;
-	document.body.append(a);
-	a.click();
-	a.remove();
-	// Give the browser a moment to start the download before the blob goes away.
-	setTimeout(() => URL.revokeObjectURL(url), 10_000);
+	saveBlob(res.value, name);
 	return { ok: true, value: name };
 }

@@ -3,14 +3,19 @@ import { page } from '$app/state';
 import { writeState, type StateSpec, type TableState } from './query';
 
 /**
- * Put a table state in the URL; the page's load function reruns and fetches it. Search keystrokes
- * replace the history entry, other changes push one, so Back undoes a sort or a page change.
+ * Put a list's URL query in the address bar; the page's load function reruns and fetches it.
+ * Search keystrokes replace the history entry, other changes push one, so Back undoes a sort, a
+ * filter or a page change.
  */
-export function navigate(state: TableState, spec: StateSpec, replace = false): Promise<void> {
-	const qs = writeState(state, spec);
+export function goQuery(qs: string, replace = false): Promise<void> {
 	return goto(qs ? `?${qs}` : page.url.pathname, {
 		keepFocus: true,
 		noScroll: true,
 		replaceState: replace
 	});
+}
+
+/** Put a report table's state in the URL. */
+export function navigate(state: TableState, spec: StateSpec, replace = false): Promise<void> {
+	return goQuery(writeState(state, spec), replace);
 }

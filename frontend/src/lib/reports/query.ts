@@ -6,7 +6,7 @@
 export type SortOrder = 'asc' | 'desc';
 
 /** The query parameter of a report's own filter. */
-export type FilterParam = 'issue' | 'category' | 'evidence' | 'dates';
+export type FilterParam = 'issue' | 'category' | 'evidence' | 'dates' | 'kind';
 
 export interface TableState {
 	page: number;
@@ -19,7 +19,7 @@ export interface TableState {
 	connection: string;
 	/** A library id, or ''. */
 	library: string;
-	/** The report's own filter (`issue`, `category`, `evidence`, `dates`), or '' when it has none. */
+	/** The report's own filter (`issue`, `category`, `evidence`, `dates`, `kind`), or '' when it has none. */
 	filter: string;
 }
 
@@ -108,6 +108,7 @@ export interface ApiQuery {
 	category?: string;
 	evidence?: string;
 	dates?: string;
+	kind?: string;
 }
 
 /** The report endpoint's (and its CSV export's) query parameters for a state. */

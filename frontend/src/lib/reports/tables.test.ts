@@ -87,7 +87,7 @@ describe('languages report', () => {
 
 	it('shows the languages a row has, and unknown before the server analysed the file', () => {
 		const known = { languages_known: true };
-		expect(langs(known, ['en', 'fr'], 1)).toBe('en, fr · 1 untagged');
+		expect(langs(known, ['en', 'fr'], 1)).toBe('en, fr · 1 not tagged');
 		expect(langs(known, ['en'], 0, ['fr'])).toBe('en · forced fr only');
 		expect(langs(known, [], 0)).toBe('none');
 		expect(langs({ languages_known: false }, [], 0)).toBe('unknown');

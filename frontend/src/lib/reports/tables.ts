@@ -63,12 +63,16 @@ export interface TableDef<T extends BaseRow = BaseRow> extends StateSpec {
 	filterDef?: FilterDef;
 	/** Lists the rows can be added to in bulk (first = preselected); none = no selection. */
 	lists?: readonly ListName[];
+	/** Rows are movies, shows or episodes people can be assigned to (an episode: its show). */
+	assignable?: boolean;
+	/** The deletion reason of rows queued from this report (`POST /deletions/queue`), if they can be. */
+	deletion?: 'stale' | 'large' | 'language';
 	/** A link for rows the API gives none (Jellyseerr requests), from the connection's URL. */
 	linkOf?(row: T, baseUrl: string): string | null;
 }
 
 const year = (row: { year: number | null }) => (row.year ? String(row.year) : '');
-/** A row's languages of one kind: "en, fr · 1 untagged", "unknown" before the server analysed it. */
+/** A row's languages of one kind: "en, fr · 1 not tagged", "unknown" before the server analysed it. */
 export function langs(
 	row: Pick<LanguageIssue, 'languages_known'>,
 	codes: string[],
@@ -77,7 +81,7 @@ export function langs(
 ): string {
 	if (!row.languages_known) return 'unknown';
 	const known = codes.length ? codes.join(', ') : '';
-	const extra = untagged ? `${untagged} untagged` : '';
+	const extra = untagged ? `${untagged} not tagged` : '';
 	const only = forced.length ? `forced ${forced.join(', ')} only` : '';
 	return [known, extra, only].filter(Boolean).join(' · ') || 'none';
 }
@@ -124,7 +128,9 @@ const large: TableDef<LargeMovie> = {
 		},
 		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
 	],
-	lists: ['protected']
+	lists: ['protected'],
+	assignable: true,
+	deletion: 'large'
 };
 
 const stale: TableDef<StaleItem> = {
@@ -162,7 +168,9 @@ const stale: TableDef<StaleItem> = {
 		},
 		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
 	],
-	lists: ['protected']
+	lists: ['protected'],
+	assignable: true,
+	deletion: 'stale'
 };
 
 const languages: TableDef<LanguageIssue> = {
@@ -203,7 +211,9 @@ const languages: TableDef<LanguageIssue> = {
 		},
 		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
 	],
-	lists: ['language_exempt', 'episode_exempt', 'french_only', 'french_subs_only']
+	lists: ['language_exempt', 'episode_exempt', 'french_only', 'french_subs_only'],
+	assignable: true,
+	deletion: 'language'
 };
 
 const CATEGORY_WORDS: Record<RequestRow['category'], string> = {

@@ -6,6 +6,7 @@ import {
 	languageHint,
 	normaliseLanguages,
 	timeZoneHint,
+	amount,
 	numberHint,
 	savedLanguages,
 	splitLanguages,
@@ -22,6 +23,7 @@ const base: ReportSettings = {
 	large_movie_gb: 13,
 	required_audio_languages: ['en', 'fr'],
 	required_subtitle_languages: ['fr'],
+	languages_chosen_at: '2026-12-01T00:00:00Z',
 	language_names: { en: 'English', fr: 'French' },
 	duplicate_tolerance_seconds: 2,
 	duplicate_strict: false,
@@ -71,10 +73,13 @@ describe('language codes', () => {
 
 describe('number hints', () => {
 	it('mirror the server bounds', () => {
-		expect(numberHint(field('stale_months'), '0')).toBe('At least 1 months.');
+		expect(numberHint(field('stale_months'), '0')).toBe('At least 1 month.');
 		expect(numberHint(field('stale_months'), '121')).toBe('At most 120 months.');
 		expect(numberHint(field('stale_months'), '2.5')).toBe('Use a whole number of months.');
 		expect(numberHint(field('stale_months'), '6')).toBeNull();
+		expect(amount(1, 'days')).toBe('1 day');
+		expect(amount(2, 'days')).toBe('2 days');
+		expect(amount(1, 'GB')).toBe('1 GB');
 		expect(numberHint(field('large_movie_gb'), '0')).toBe('Must be more than 0 GB.');
 		expect(numberHint(field('large_movie_gb'), '12,5')).toBeNull();
 		expect(numberHint(field('stale_ignore_added_months'), '0')).toBeNull();
@@ -171,8 +176,10 @@ describe('time zone', () => {
 });
 
 describe('toDraft', () => {
-	it('covers every setting the API returns (language_names is what the server says, not a setting)', () => {
-		const settings = Object.keys(base).filter((k) => k !== 'language_names');
+	it('covers every setting the API returns (language_names and languages_chosen_at are what the server says, not settings)', () => {
+		const settings = Object.keys(base).filter(
+			(k) => k !== 'language_names' && k !== 'languages_chosen_at'
+		);
 		expect(Object.keys(toDraft(base)).sort()).toEqual(settings.sort());
 		expect(toDraft(base).required_audio_languages).toBe('en, fr');
 	});

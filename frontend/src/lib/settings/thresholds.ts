@@ -7,6 +7,8 @@ import type { components } from '$lib/api/schema';
 
 export type ReportSettings = components['schemas']['ReportSettingsOut'];
 export type ReportSettingsUpdate = components['schemas']['ReportSettingsUpdate'];
+/** One of the IANA names the server takes (the schema lists them). */
+type TimeZoneName = NonNullable<ReportSettingsUpdate['time_zone']>;
 
 type Keys<V> = {
 	[K in keyof ReportSettings]: ReportSettings[K] extends V ? K : never;
@@ -285,8 +287,11 @@ export function savedLanguages(codes: string[], names: Record<string, string>): 
 	return codes.map((c) => (names[c] ? `${c} (${names[c]})` : c)).join(', ');
 }
 
+/** What a number hint needs to know of its field (its bounds and unit). */
+export type NumberBounds = Pick<NumberField, 'unit' | 'min' | 'max' | 'integer' | 'minExclusive'>;
+
 /** A number field's text as a number, or a message when it is not one. */
-export function parseNumber(f: NumberField, text: string): { value: number } | { error: string } {
+export function parseNumber(f: NumberBounds, text: string): { value: number } | { error: string } {
 	const t = text.trim().replace(',', '.');
 	if (t === '') return { error: 'Enter a number.' };
 	const n = Number(t);
@@ -295,17 +300,22 @@ export function parseNumber(f: NumberField, text: string): { value: number } | {
 }
 
 /** Early hint for a number: outside the server's bounds or not whole. The server decides. */
-export function numberHint(f: NumberField, text: string): string | null {
+export function numberHint(f: NumberBounds, text: string): string | null {
 	const parsed = parseNumber(f, text);
 	if ('error' in parsed) return parsed.error;
 	const n = parsed.value;
 	if (f.integer && !Number.isInteger(n)) return `Use a whole number of ${f.unit}.`;
 	if (f.minExclusive ? n <= f.min : n < f.min)
 		return f.minExclusive
-			? `Must be more than ${f.min} ${f.unit}.`
-			: `At least ${f.min} ${f.unit}.`;
-	if (n > f.max) return `At most ${f.max} ${f.unit}.`;
+			? `Must be more than ${amount(f.min, f.unit)}.`
+			: `At least ${amount(f.min, f.unit)}.`;
+	if (n > f.max) return `At most ${amount(f.max, f.unit)}.`;
 	return null;
+}
+
+/** "1 month", "3 months", "0.5 GB": a plural unit loses its "s" for exactly one. */
+export function amount(n: number, unit: string): string {
+	return `${n} ${n === 1 && unit.endsWith('s') ? unit.slice(0, -1) : unit}`;
 }
 
 export type DiffResult =
@@ -332,8 +342,9 @@ export function diffSettings(original: ReportSettings, draft: Draft): DiffResult
 		} else if (f.kind === 'boolean') {
 			if (draft[f.key] !== original[f.key]) changes[f.key] = draft[f.key];
 		} else if (f.kind === 'timezone') {
-			// Sent as typed (trimmed): the server rejects an unknown zone with its own message.
-			if (draft[f.key].trim() !== original[f.key]) changes[f.key] = draft[f.key].trim();
+			// Sent as typed (trimmed): the server refuses a name not in its list with its own message.
+			const zone = draft[f.key].trim();
+			if (zone !== original[f.key]) changes[f.key] = zone as TimeZoneName;
 		} else {
 			const typed = splitLanguages(draft[f.key]);
 			if (!sameList(normaliseLanguages(draft[f.key]), original[f.key])) changes[f.key] = typed;

@@ -4,13 +4,16 @@ import {
 	applyProgress,
 	asProgressEvent,
 	asRun,
+	compactAgo,
 	formatDuration,
 	isActive,
-	percent,
-	runFraction,
+	keepProgress,
+	orderedSources,
+	runPercent,
 	sourceCount,
-	sourceFraction,
+	sourcePercent,
 	statusStyle,
+	summarize,
 	triggerLabel
 } from './progress';
 
@@ -26,6 +29,8 @@ function src(p: Partial<SourceProgress> = {}): SourceProgress {
 		requests: 0,
 		error: null,
 		warnings: [],
+		position: 0,
+		percent: null,
 		...p
 	};
 }
@@ -34,9 +39,11 @@ function run(p: Partial<SyncRun> = {}): SyncRun {
 	return {
 		id: 'r1',
 		trigger: 'manual',
+		trigger_server: null,
 		full: false,
 		status: 'running',
 		phase: 'starting',
+		percent: null,
 		sources: {},
 		items: 0,
 		upstream_requests: 0,
@@ -62,52 +69,90 @@ describe('isActive', () => {
 	});
 });
 
-describe('sourceFraction', () => {
-	it('uses items/total, capped at 1', () => {
-		expect(sourceFraction(src({ items: 25, total: 100 }))).toBe(0.25);
-		expect(sourceFraction(src({ items: 120, total: 100 }))).toBe(1);
-	});
-	it('is unknown without a total, and 1 once the source finished', () => {
-		expect(sourceFraction(src({ items: 5 }))).toBeNull();
-		expect(sourceFraction(src({ status: 'failed', items: 5 }))).toBe(1);
-		expect(sourceFraction(src({ status: 'complete', total: 0 }))).toBe(1);
+describe('runPercent and sourcePercent', () => {
+	it('show what the API measured while running, 100 once ended, null while unknown', () => {
+		expect(runPercent(run({ percent: 42 }))).toBe(42);
+		expect(runPercent(run({ status: 'queued' }))).toBeNull();
+		expect(runPercent(run({ percent: null }))).toBeNull();
+		for (const status of ['complete', 'partial', 'failed', 'cancelled'] as const)
+			expect(runPercent(run({ status, percent: 37 }))).toBe(100);
+		expect(sourcePercent(src({ percent: 12 }))).toBe(12);
+		expect(sourcePercent(src({ percent: null }))).toBeNull();
+		expect(sourcePercent(src({ status: 'pending' }))).toBe(0);
+		expect(sourcePercent(src({ status: 'failed', percent: 3 }))).toBe(100);
 	});
 });
 
-describe('runFraction', () => {
-	it('averages the sources, counting unknown ones as 0', () => {
+/** A small deterministic PRNG (mulberry32): the same cases on every run. */
+function prng(seed: number) {
+	return () => {
+		seed |= 0;
+		seed = (seed + 0x6d2b79f5) | 0;
+		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+describe('keepProgress', () => {
+	it('never lowers a percentage of the same run, whatever readings arrive in whatever order', () => {
+		for (let seed = 1; seed <= 200; seed++) {
+			const rand = prng(seed);
+			const pick = () => (rand() < 0.2 ? null : Math.floor(rand() * 100));
+			let shown: SyncRun | null = null;
+			const runShown: number[] = [];
+			const sourceShown: Record<string, number[]> = {};
+			for (let i = 0; i < 30; i++) {
+				const keys = ['a', 'b', 'c'].filter(() => rand() < 0.8);
+				const sources = Object.fromEntries(keys.map((k) => [k, src({ percent: pick() })]));
+				shown = keepProgress(shown, run({ percent: pick(), sources }));
+				if (shown?.percent != null) runShown.push(shown.percent);
+				for (const [k, s] of Object.entries(shown?.sources ?? {}))
+					if (s.percent != null) (sourceShown[k] ??= []).push(s.percent);
+			}
+			expect(runShown).toEqual([...runShown].sort((x, y) => x - y));
+			for (const seq of Object.values(sourceShown))
+				expect(seq).toEqual([...seq].sort((x, y) => x - y));
+		}
+	});
+
+	it('takes a new run, and an ended one, as they come', () => {
+		const before = run({ percent: 80 });
+		expect(keepProgress(before, run({ id: 'r2', percent: 5 }))?.percent).toBe(5);
+		expect(keepProgress(before, run({ status: 'failed', percent: 3 }))?.percent).toBe(3);
+		expect(keepProgress(before, null)).toBeNull();
+		expect(keepProgress(null, before)).toBe(before);
+	});
+});
+
+describe('orderedSources', () => {
+	it('lists the servers in the order the run reads them, whatever order the keys came in', () => {
 		const r = run({
 			sources: {
-				a: src({ items: 50, total: 100 }),
-				b: src({ status: 'complete' }),
-				c: src({ items: 3 })
+				z: src({ name: 'Jellyseerr', position: 2 }),
+				a: src({ name: 'Plex', position: 0 }),
+				m: src({ name: 'Jellyfin', position: 1 })
 			}
 		});
-		expect(runFraction(r)).toBeCloseTo(0.5);
-		expect(percent(runFraction(r))).toBe(50);
-	});
-	it('is indeterminate with no measurable source, and never 100% while active', () => {
-		expect(runFraction(run())).toBeNull();
-		expect(runFraction(run({ sources: { a: src({ items: 3 }) } }))).toBeNull();
-		expect(runFraction(run({ sources: { a: src({ status: 'complete' }) } }))).toBe(0.99);
-	});
-	it('is 1 for a finished run', () => {
-		expect(runFraction(run({ status: 'failed' }))).toBe(1);
-		expect(percent(null)).toBeNull();
+		expect(orderedSources(r).map(([, s]) => s.name)).toEqual(['Plex', 'Jellyfin', 'Jellyseerr']);
+		// rows stored before positions existed: by name
+		const old = run({ sources: { x: src({ name: 'B' }), y: src({ name: 'A' }) } });
+		expect(orderedSources(old).map(([k]) => k)).toEqual(['y', 'x']);
 	});
 });
 
 describe('applyProgress', () => {
-	it('merges counts, phase and sources; queued becomes running', () => {
+	it('merges counts, phase, percent and sources; queued becomes running', () => {
 		const r = run({ status: 'queued' });
 		const next = applyProgress(r, {
 			run_id: 'r1',
 			phase: 'syncing',
+			percent: 7,
 			items: 10,
 			upstream_requests: 4,
 			sources: { a: src({ items: 10, total: 20 }) }
 		});
-		expect(next).toMatchObject({ status: 'running', phase: 'syncing', items: 10 });
+		expect(next).toMatchObject({ status: 'running', phase: 'syncing', items: 10, percent: 7 });
 		expect(next?.upstream_requests).toBe(4);
 		expect(next?.sources.a?.total).toBe(20);
 		expect(r.status).toBe('queued'); // not mutated
@@ -151,8 +196,53 @@ describe('labels', () => {
 		expect(sourceCount(src({ items: 7 }))).toBe('7');
 		expect(statusStyle('complete')).toEqual({ label: 'Done', variant: 'success' });
 		expect(statusStyle('weird').label).toBe('weird');
-		expect(triggerLabel('manual')).toBe('Refresh');
-		expect(triggerLabel('schedule')).toBe('Scheduled');
-		expect(triggerLabel('other')).toBe('Other');
+		expect(triggerLabel({ trigger: 'manual', full: false })).toBe('Refresh');
+		expect(triggerLabel({ trigger: 'manual', full: true })).toBe('Full refresh');
+		expect(triggerLabel({ trigger: 'schedule', full: true })).toBe('Daily schedule');
+		expect(
+			triggerLabel({ trigger: 'connection', full: false, trigger_server: 'Home Server' })
+		).toBe('Adding Home Server');
+		expect(triggerLabel({ trigger: 'connection', full: false, trigger_server: null })).toBe(
+			'Adding a server'
+		);
+		expect(triggerLabel({ trigger: 'vanish', full: true, trigger_server: 'Den' })).toBe(
+			'Reading Den again'
+		);
+	});
+});
+
+describe('summarize', () => {
+	const now = Date.parse('2026-11-22T12:00:00Z');
+	const opts = { loaded: true, servers: 2, now };
+	it('says where syncing stands, long and short', () => {
+		expect(summarize(null, { ...opts, loaded: false }).state).toBe('loading');
+		expect(summarize(null, opts)).toMatchObject({ state: 'never', text: 'Never synced' });
+		expect(summarize(null, { ...opts, servers: 0 })).toMatchObject({
+			text: 'Never synced · nothing connected',
+			short: 'Not connected'
+		});
+		expect(summarize(run({ status: 'queued' }), opts)).toMatchObject({ short: 'Queued' });
+		expect(summarize(run({ percent: null }), opts)).toMatchObject({
+			state: 'running',
+			text: 'Syncing…',
+			percent: null
+		});
+		expect(summarize(run({ percent: 42 }), opts)).toMatchObject({
+			text: 'Syncing 42%',
+			short: '42%',
+			percent: 42
+		});
+		const done = run({ status: 'complete', finished_at: '2026-11-22T11:55:00Z' });
+		expect(summarize(done, opts)).toMatchObject({ text: 'Synced 5 minutes ago', short: '5m ago' });
+		expect(summarize({ ...done, finished_at: '2026-11-22T11:59:50Z' }, opts).short).toBe(
+			'just now'
+		);
+		expect(summarize({ ...done, status: 'partial' }, opts)).toMatchObject({
+			text: 'Partly synced 5 minutes ago',
+			short: 'Partial'
+		});
+		expect(summarize({ ...done, status: 'failed' }, opts)).toMatchObject({ text: 'Sync failed' });
+		expect(compactAgo('2026-11-20T12:00:00Z', now)).toBe('2d');
+		expect(compactAgo('2026-11-22T09:00:00Z', now)).toBe('3h');
 	});
 });

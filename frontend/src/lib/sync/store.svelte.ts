@@ -1,7 +1,7 @@
 import type { ApiClient } from '$lib/api/client';
 import { toApiError } from '$lib/api/errors';
-import type { SyncRun } from '$lib/api/types';
-import { applyProgress, asProgressEvent, asRun, isActive } from './progress';
+import type { SyncRun, SyncStatus } from '$lib/api/types';
+import { applyProgress, asProgressEvent, asRun, isActive, keepProgress } from './progress';
 import { parseJson, readSse } from './sse';
 
 export interface SyncStoreOptions {
@@ -24,12 +24,13 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * The latest sync run of this account, kept live: `GET /sync/events` (fetch + stream reader, so
- * the Bearer token and refresh-on-401 apply), falling back to polling `GET /sync/runs/{id}`.
+ * Where this account's syncing stands, kept live: the latest run (`GET /sync/status`, then
+ * `GET /sync/events` through fetch + a stream reader, so the Bearer token and refresh-on-401 apply,
+ * falling back to polling `GET /sync/runs/{id}`), when the daily sync is due, and whether Refresh
+ * can start one.
  */
 export class SyncStore {
-	/** The latest run (active, or the last finished one); null when there has never been one. */
-	run = $state<SyncRun | null>(null);
+	#run = $state<SyncRun | null>(null);
 	loaded = $state(false);
 	starting = $state(false);
 	cancelling = $state(false);
@@ -38,6 +39,12 @@ export class SyncStore {
 	mode = $state<'idle' | 'stream' | 'poll'>('idle');
 	/** Bumped every time a run finishes, so pages can reload what it changed. */
 	finishedCount = $state(0);
+	/** Connected servers (null until the status is read). */
+	servers = $state<number | null>(null);
+	/** When the daily full sync is due next (in the past: overdue); null with nothing connected. */
+	nextScheduledAt = $state<string | null>(null);
+	/** Why Refresh cannot start a sync now (nothing connected), as the API says it; null when it can. */
+	blocked = $state<SyncStatus['refresh_blocked']>(null);
 
 	readonly #client: ApiClient;
 	readonly #pollMs: number;
@@ -51,39 +58,65 @@ export class SyncStore {
 		this.#sleep = opts.sleep ?? abortableSleep;
 	}
 
+	/** The latest run (active, or the last finished one); null when there has never been one. */
+	get run(): SyncRun | null {
+		return this.#run;
+	}
+
+	/** Every update goes through here: the same run's percentages never drop (`keepProgress`). */
+	set run(next: SyncRun | null) {
+		this.#run = keepProgress(this.#run, next);
+	}
+
 	get active(): boolean {
 		return isActive(this.run);
 	}
 
-	/** On app load: find the latest run and attach to it if it is still going. */
+	/** On app load: read the status and attach to the latest run if it is still going. */
 	async init(): Promise<void> {
+		await this.reloadStatus();
+		this.loaded = true;
+	}
+
+	/**
+	 * Read the status again (a server was added or removed, a run ended): the schedule and whether
+	 * Refresh can start; the latest run too, unless one is being followed live.
+	 */
+	async reloadStatus(): Promise<void> {
 		try {
-			const res = await this.#client.GET('/api/v1/sync/runs');
+			const res = await this.#client.GET('/api/v1/sync/status');
 			if (res.data) {
-				this.run = res.data[0] ?? null;
+				this.servers = res.data.servers;
+				this.nextScheduledAt = res.data.next_scheduled_at;
+				this.blocked = res.data.refresh_blocked;
+				if (!this.#following) this.run = res.data.latest;
 				this.error = null;
 			}
 		} catch {
-			// Offline: the button still works; it reports its own errors.
+			// Offline: the buttons still work; they report their own errors.
 		}
-		this.loaded = true;
 		if (this.active) this.#follow();
 	}
 
-	/** Refresh now (or attach to the run already in progress). */
-	async start(full = false): Promise<void> {
+	/**
+	 * Refresh now (or attach to the run already in progress). `added`: the server just connected,
+	 * so the history says the run was started by adding it.
+	 */
+	async start(full = false, added?: string): Promise<void> {
 		if (this.starting) return;
 		this.starting = true;
 		this.error = null;
 		try {
 			const res = await this.#client.POST('/api/v1/sync/runs', {
-				params: { query: { full } }
+				params: { query: added ? { added } : { full } }
 			});
 			if (res.data) {
 				this.run = res.data;
 				this.#follow();
 			} else {
 				this.error = toApiError(res.error, res.response).detail;
+				// Refused (nothing connected any more?): show what the status says now.
+				void this.reloadStatus();
 			}
 		} catch {
 			this.error = toApiError(undefined, undefined).detail;
@@ -121,9 +154,12 @@ export class SyncStore {
 	/** Forget everything (another account signed in). */
 	reset(): void {
 		this.stop();
-		this.run = null;
+		this.#run = null;
 		this.loaded = false;
 		this.error = null;
+		this.servers = null;
+		this.nextScheduledAt = null;
+		this.blocked = null;
 	}
 
 	#follow(): void {
@@ -203,5 +239,7 @@ export class SyncStore {
 
 	#finished(): void {
 		this.finishedCount++;
+		// The schedule counts from the latest run.
+		void this.reloadStatus();
 	}
 }

@@ -1,4 +1,6 @@
 import { api, toApiError } from '$lib/api';
+import { attempt, type Attempt } from '$lib/api/attempt';
+import type { DeletionSummary } from '$lib/api/types';
 import type { Dashboard } from '$lib/dashboard/shape';
 import type { PageLoad } from './$types';
 
@@ -26,10 +28,15 @@ async function summary(): Promise<{ dashboard: Dashboard | null; error: string |
 	}
 }
 
+/** The deletion figures (bytes freed, due this week, what holds deletions back). */
+async function deletions(): Promise<Attempt<DeletionSummary>> {
+	return attempt(() => api.GET('/api/v1/deletions/summary'));
+}
+
 export const load: PageLoad = async ({ depends, parent }) => {
 	depends('app:dashboard');
 	// After the layout's session check: a signed-out visit then redirects with ?next= intact.
 	await parent();
 	// The summary runs every report: stream it, so the page (and navigation) does not wait for it.
-	return { readiness: await readiness(), summary: summary() };
+	return { readiness: await readiness(), summary: summary(), deletions: deletions() };
 };

@@ -1,0 +1,11 @@
+import { fetchQueue } from '$lib/deletions/api';
+import { QUEUE, readList } from '$lib/deletions/query';
+import { signedOut } from '$lib/reports/api';
+import type { PageLoad } from './$types';
+
+export const load: PageLoad = async ({ url, depends }) => {
+	depends('deletions:data');
+	const out = await signedOut();
+	const state = readList(url.searchParams, QUEUE);
+	return { state, result: out ?? (await fetchQueue(state)) };
+};

@@ -1,0 +1,11 @@
+import { fetchAudit } from '$lib/deletions/api';
+import { AUDIT, readList } from '$lib/deletions/query';
+import { signedOut } from '$lib/reports/api';
+import type { PageLoad } from './$types';
+
+export const load: PageLoad = async ({ url, depends }) => {
+	depends('deletions:data');
+	const out = await signedOut();
+	const state = readList(url.searchParams, AUDIT);
+	return { state, result: out ?? (await fetchAudit(state)) };
+};
