@@ -34,6 +34,12 @@ test('sign up, browse every page, change password, log out and log back in', asy
 	await nav.getByRole('link', { name: 'Settings' }).click();
 	const changed = newPassword();
 	await page.getByLabel('Current password', { exact: true }).fill(password);
+	// The same password again is no change: refused under its field.
+	await page.getByLabel('New password', { exact: true }).fill(password);
+	await page.getByRole('button', { name: 'Change password' }).click();
+	await expect(page.locator('#new-password-error')).toContainText(
+		'must differ from your current password'
+	);
 	await page.getByLabel('New password', { exact: true }).fill(changed);
 	await page.getByRole('button', { name: 'Change password' }).click();
 	await expect(page.getByRole('status').filter({ hasText: 'Password changed' })).toBeVisible();
@@ -112,8 +118,10 @@ test('a deep link while logged out goes to login and back', async ({ page }) => 
 	const { email, password } = await signUp(page);
 	await logOutViaUserMenu(page, email);
 
+	// Signed out, / is the landing page (landing.spec.ts); a deep link goes to login and back.
 	await page.goto('/');
-	await expect(page).toHaveURL(/\/login$/);
+	await expect(page).toHaveURL(/\/$/);
+	await expect(page.getByRole('link', { name: 'Log in' }).first()).toBeVisible();
 	await page.goto('/reports');
 	await expect(page).toHaveURL(/\/login\?next=%2Freports$/);
 	await expect(page.getByRole('status')).toHaveText('Log in to continue.');

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { connectAndSyncDemo } from './demo';
 import { signUp } from './helpers';
+import { openShowSheet } from './sheet';
 import { simInfo } from './sim';
 
 /**
@@ -11,6 +12,7 @@ import { simInfo } from './sim';
 
 const PAGES = [
 	{ path: '/dashboard', heading: 'Dashboard' },
+	{ path: '/setup', heading: 'Get started' },
 	{ path: '/connections', heading: 'Connections' },
 	{ path: '/libraries', heading: 'Libraries' },
 	{ path: '/libraries/history', heading: null },
@@ -22,8 +24,13 @@ const PAGES = [
 	{ path: '/reports/languages', heading: 'Language issues' },
 	{ path: '/reports/requests', heading: 'Jellyseerr requests' },
 	{ path: '/reports/recently-available', heading: 'Recently available' },
+	{ path: '/people', heading: 'People' },
+	{ path: '/assignments', heading: 'Assignments' },
 	{ path: '/allowlists', heading: 'Allowlists' },
-	{ path: '/deletions', heading: null },
+	{ path: '/deletions', heading: 'Deletions' },
+	{ path: '/deletions/history', heading: 'Deletions' },
+	{ path: '/deletions/audit', heading: 'Deletions' },
+	{ path: '/deletions/settings', heading: 'Deletions' },
 	{ path: '/settings', heading: 'Settings' }
 ] as const;
 
@@ -81,6 +88,32 @@ test('every page works under the Content-Security-Policy', async ({ page, reques
 			else await expect(h1).toBeVisible();
 		}
 	}
+
+	// The item sheet (a dialog over the page, with the assign form and the episode grid).
+	const sheet = await openShowSheet(page);
+	await expect(sheet.getByRole('heading', { name: 'Watch status' })).toBeVisible();
+	await page.keyboard.press('Escape');
+	await expect(sheet).toBeHidden();
+	expect(problems, 'item sheet').toEqual([]);
+
+	// The deletion dialogs: leaving dry-run (the caps, loaded) and queueing from a report.
+	await page.goto('/deletions');
+	await page
+		.getByRole('status', { name: 'Home Server is in dry-run' })
+		.getByRole('button', { name: 'Leave dry-run…' })
+		.click();
+	await expect(page.getByRole('dialog').getByTestId('live-caps')).toBeVisible();
+	await page.keyboard.press('Escape');
+	await page.goto('/reports/large');
+	await page
+		.getByRole('checkbox', { name: /^Select / })
+		.nth(1)
+		.check();
+	await page.getByRole('button', { name: 'Queue for deletion…' }).click();
+	await expect(page.getByRole('dialog')).toBeVisible();
+	await page.keyboard.press('Escape');
+	await page.waitForLoadState('networkidle');
+	expect(problems, 'deletion dialogs').toEqual([]);
 
 	// Client-side navigation, a dialog with its transition, and the account menu.
 	await page

@@ -32,17 +32,58 @@ export async function connectAndSyncDemo(page: Page, sim: SimInfo) {
 	await addJellyseerr(page, sim);
 	await expect(page.getByTestId('connection')).toHaveCount(3);
 
+	// The languages the demo world's planted language cases are about (no language is required
+	// before the owner chooses).
+	await chooseLanguages(page, { audio: 'en, fr', subtitles: 'fr' });
+	// Back where it began: callers go on from the Connections page.
+	await page.goto('/connections');
+
 	// Each connect started a sync (deduplicated); once idle, one more reads all three to the end.
 	await refreshLibraries(page);
 }
 
-/** Once no sync is running, run one to the end from the sync button, as a person would. */
-export async function refreshLibraries(page: Page) {
-	const refresh = page.getByTestId('sync-button');
-	await expect(refresh).toHaveAccessibleName('Refresh libraries', { timeout: 30_000 });
-	await refresh.click();
-	const panel = page.getByRole('dialog', { name: 'Sync progress' });
-	await expect(panel.getByTestId('sync-status')).toHaveText('Done', { timeout: 45_000 });
+/** The top bar's sync indicator (where syncing stands; it opens the sync panel). */
+export function syncIndicator(page: Page) {
+	return page.getByTestId('sync-indicator');
+}
+
+/** Open the sync panel from the top bar's indicator (or take it, already open). */
+export async function openSyncPanel(page: Page) {
+	const panel = page.getByRole('dialog', { name: 'Library sync' });
+	if (!(await panel.isVisible())) await syncIndicator(page).click();
+	await expect(panel).toBeVisible();
+	return panel;
+}
+
+/**
+ * Once no sync is running (the top bar's Refresh is enabled), refresh from the sync panel and wait
+ * until that run, not the one before it, is Done, as a person would. The panel is closed after,
+ * unless `keepOpen` (then it is returned).
+ */
+export async function refreshLibraries(page: Page, { full = false, keepOpen = false } = {}) {
+	await expect(page.getByTestId('sync-button')).toBeEnabled({ timeout: 45_000 });
+	const panel = await openSyncPanel(page);
+	const status = panel.getByTestId('sync-status');
+	const runId = () => status.getAttribute('data-run-id', { timeout: 500 }).catch(() => null);
+	const before = await runId();
+	await panel.getByRole('button', { name: full ? 'Full refresh' : 'Refresh', exact: true }).click();
+	await expect.poll(runId).not.toBe(before);
+	await expect(status).toHaveText('Done', { timeout: 45_000 });
+	if (keepOpen) return panel;
 	await page.keyboard.press('Escape');
 	await expect(panel).toBeHidden();
+	return panel;
+}
+
+/** Choose the required languages on the setup checklist, as a new owner would. */
+export async function chooseLanguages(
+	page: Page,
+	{ audio, subtitles }: { audio: string; subtitles: string }
+) {
+	await page.goto('/setup#languages');
+	const form = page.getByRole('form', { name: 'Languages' });
+	await form.getByLabel('Audio languages').fill(audio);
+	await form.getByLabel('Subtitle languages').fill(subtitles);
+	await form.getByRole('button', { name: 'Save languages' }).click();
+	await expect(form.getByTestId('languages-saved')).toBeVisible();
 }

@@ -2,20 +2,7 @@ import { expect, test, type APIRequestContext, type Page } from '@playwright/tes
 import { connectAndSyncDemo, refreshLibraries } from './demo';
 import { expectNoViolations, signUp } from './helpers';
 import { SIM_URL, simInfo } from './sim';
-
-interface Copy {
-	connection_id: string;
-	upstream_id: string;
-	file: string | null;
-	keeper: boolean;
-}
-interface Group {
-	kind: 'duplicates' | 'versions';
-	title: string;
-	copies: Copy[];
-}
-
-const fileName = (c: Copy) => c.file!.split(/[\\/]/).pop()!;
+import { fileName, type Group } from './duplicate-groups';
 
 /** Another file of a track appears on the Plex server (the simulator's admin API). */
 async function addCopy(request: APIRequestContext, upstreamId: string) {
@@ -64,7 +51,7 @@ test('a chosen keeper says when its group changed, and choosing again works', as
 		.and(page.locator('[data-kind="duplicates"]'))
 		.and(page.getByRole('listitem', { name: picked.title, exact: true }));
 	await expect(group).toHaveCount(1);
-	await group.getByRole('button', { name: `Keep ${fileName(other)} instead` }).click();
+	await group.getByRole('button', { name: `Keep this: ${fileName(other)}` }).click();
 	await expect(group.getByTestId('keeper-reason')).toHaveText('Keep the copy you chose');
 	await expect(group.getByTestId('stale-choice')).toHaveCount(0);
 
@@ -87,13 +74,13 @@ test('a chosen keeper says when its group changed, and choosing again works', as
 	// proposed keeper, then another copy.
 	const proposed = group.getByTestId('duplicate-copy').and(page.locator('[data-keeper="true"]'));
 	const proposedFile = await proposed.getByTestId('copy-file').innerText();
-	await proposed.getByRole('button', { name: `Keep ${proposedFile} (confirm)` }).click();
+	await proposed.getByRole('button', { name: `Confirm: keep ${proposedFile}` }).click();
 	await expect(group.getByTestId('stale-choice')).toHaveCount(0);
 	await expect(group.getByTestId('keeper-reason')).toHaveText('Keep the copy you chose');
 	await expect(proposed).toContainText(proposedFile);
 	await chosenRow
 		.first()
-		.getByRole('button', { name: `Keep ${fileName(other)} instead` })
+		.getByRole('button', { name: `Keep this: ${fileName(other)}` })
 		.click();
 	await expect(group.getByTestId('keeper-reason')).toHaveText('Keep the copy you chose');
 	await expect(group.getByTestId('stale-choice')).toHaveCount(0);

@@ -7,7 +7,9 @@ export const NAV_PAGES = [
 	{ label: 'Connections', path: '/connections', notBuilt: null },
 	{ label: 'Libraries', path: '/libraries', notBuilt: null },
 	{ label: 'Reports', path: '/reports', notBuilt: null },
-	{ label: 'Deletions', path: '/deletions', notBuilt: /arrives with safe deletions/ },
+	{ label: 'People', path: '/people', notBuilt: null },
+	{ label: 'Assignments', path: '/assignments', notBuilt: null },
+	{ label: 'Deletions', path: '/deletions', notBuilt: null },
 	{ label: 'Allowlists', path: '/allowlists', notBuilt: null },
 	{ label: 'Settings', path: '/settings', notBuilt: null }
 ] as const;
@@ -65,4 +67,15 @@ export async function expectNoViolations(page: Page, label: string) {
 			`${label}: ${v.id} (${v.impact}) ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`
 	);
 	expect(summary, summary.join('\n')).toEqual([]);
+}
+
+/** Nothing wider than the screen: the page does not scroll sideways. */
+export async function expectFitsWidth(page: Page, label: string) {
+	const widths = await page.evaluate(() => ({
+		page: document.documentElement.scrollWidth,
+		view: window.innerWidth
+	}));
+	expect(widths.page, `${label}: the page is wider than the screen`).toBeLessThanOrEqual(
+		widths.view
+	);
 }

@@ -78,7 +78,7 @@ test.describe('the languages report and the language settings on a synced demo w
 		await expect(page.getByTestId('filter-note')).toContainText('no language tag');
 		await expect(rows(page).first()).toBeVisible();
 		for (const why of await rows(page).getByTestId('row-why').allInnerTexts())
-			expect(why).toMatch(/\d+ untagged (audio|subtitle) streams?/);
+			expect(why).toMatch(/\d+ (audio|subtitle) tracks? without a language tag/);
 
 		// None of the files waiting for analysis is said to miss a language.
 		await issue.selectOption({ label: 'Missing a language' });

@@ -215,7 +215,7 @@ test.describe('reports on a synced demo world', () => {
 		const file = await other.first().getByTestId('copy-file').innerText();
 		await other
 			.first()
-			.getByRole('button', { name: `Keep ${file} instead` })
+			.getByRole('button', { name: `Keep this: ${file}` })
 			.click();
 		await expect(page.getByTestId('report-notice')).toHaveText(`${file} is now the copy to keep.`);
 		const chosen = page

@@ -5,7 +5,11 @@ import { signUp } from './helpers';
 export const SIM_URL = process.env.E2E_SIM_URL ?? 'http://127.0.0.1:8766';
 
 export interface SimInfo {
-	plextv: { base_url: string; owner: { token: string } };
+	plextv: {
+		base_url: string;
+		owner: { token: string };
+		users: { title: string; id: number; home: boolean; friend: boolean }[];
+	};
 	pms: Record<string, { base_url: string; name: string; owner_token: string }>;
 	jellyfin: {
 		base_url: string;
@@ -53,7 +57,8 @@ export async function addJellyseerr(page: Page, sim: SimInfo) {
 
 /**
  * A new account with Jellyseerr connected (through its form on /connections), once the first sync
- * that connecting started has finished. Returns the Refresh button.
+ * that connecting started has finished (the top bar's Refresh is enabled again). Returns that
+ * Refresh button.
  */
 export async function signUpWithJellyseerr(page: Page, request: APIRequestContext) {
 	const sim = await simInfo(request);
@@ -61,7 +66,10 @@ export async function signUpWithJellyseerr(page: Page, request: APIRequestContex
 	await page.goto('/connections');
 	await addJellyseerr(page, sim);
 	const refresh = page.getByTestId('sync-button');
-	await expect(refresh).toHaveAccessibleName('Refresh libraries', { timeout: 30_000 });
+	await expect(page.getByTestId('sync-indicator')).toHaveAttribute('data-sync-state', 'complete', {
+		timeout: 30_000
+	});
+	await expect(refresh).toBeEnabled();
 	return refresh;
 }
 
@@ -80,4 +88,60 @@ export async function setJellyfinMount(
 ) {
 	const res = await request.put(`${SIM_URL}/_admin/jellyfin/settings`, { data: { mount } });
 	expect(res.ok()).toBe(true);
+}
+
+/** Put the simulator's demo world back as it started (a spec that recorded plays leaves no trace). */
+export async function resetSim(request: APIRequestContext) {
+	const res = await request.post(`${SIM_URL}/_admin/reset`);
+	expect(res.ok()).toBe(true);
+}
+
+/** A plex.tv account of the simulated household (`alice`, `bob`, `kid`…) or the owner (`owner`). */
+export function plexAccountId(sim: SimInfo, name: string): number {
+	if (name === 'owner') return 1;
+	const user = sim.plextv.users.find((u) => u.title === name);
+	expect(user, `no plex.tv user ${name}`).toBeTruthy();
+	return user!.id;
+}
+
+/** Someone watches an item to the end on the simulated Plex server, now (a history row, as Plex writes). */
+export async function plexPlay(
+	request: APIRequestContext,
+	sim: SimInfo,
+	ratingKey: string,
+	who: string
+) {
+	const res = await request.post(`${SIM_URL}/_admin/pms/home/play`, {
+		data: { ratingKey: Number(ratingKey), accountID: plexAccountId(sim, who) }
+	});
+	expect(res.ok()).toBe(true);
+}
+
+/** A show's episodes on the simulated Plex server, read like any client would: "S01E02" → ratingKey. */
+export async function plexEpisodes(
+	request: APIRequestContext,
+	sim: SimInfo,
+	showTitle: string
+): Promise<Map<string, string>> {
+	const home = sim.pms.home!;
+	const headers = { 'X-Plex-Token': home.owner_token, Accept: 'application/json' };
+	type Meta = { ratingKey: string; title: string; index?: number; parentIndex?: number };
+	const get = async (path: string) => {
+		const res = await request.get(`${home.base_url}${path}`, { headers });
+		expect(res.ok()).toBe(true);
+		return (await res.json()) as {
+			MediaContainer: { Metadata?: Meta[]; Directory?: { key: string; type: string }[] };
+		};
+	};
+	const sections = (await get('/library/sections')).MediaContainer.Directory ?? [];
+	for (const section of sections.filter((s) => s.type === 'show')) {
+		const shows = (await get(`/library/sections/${section.key}/all`)).MediaContainer.Metadata ?? [];
+		const show = shows.find((s) => s.title === showTitle);
+		if (!show) continue;
+		const leaves =
+			(await get(`/library/metadata/${show.ratingKey}/allLeaves`)).MediaContainer.Metadata ?? [];
+		const pad = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
+		return new Map(leaves.map((e) => [`S${pad(e.parentIndex)}E${pad(e.index)}`, e.ratingKey]));
+	}
+	throw new Error(`no show ${showTitle} on the simulated Plex server`);
 }

@@ -1,0 +1,241 @@
+import { expect, test, type Page } from '@playwright/test';
+import { connectAndSyncDemo, openSyncPanel, refreshLibraries, syncIndicator } from './demo';
+import { expectNoViolations, newPassword, signUp, uniqueEmail } from './helpers';
+import {
+	addFault,
+	addJellyseerr,
+	clearFaults,
+	setPace,
+	signUpWithJellyseerr,
+	simInfo,
+	type SimInfo
+} from './sim';
+
+/**
+ * Sync status vs. sync action: the top bar says where syncing stands without starting anything,
+ * Refresh is a separate action that says why it cannot run, progress never goes back, and the
+ * history says what started each run.
+ */
+
+const NOTHING = /nothing to sync yet: connect a Plex, Jellyfin or Jellyseerr server first/i;
+
+test.afterEach(async ({ request }) => {
+	for (const service of ['pms:home', 'jellyfin', 'jellyseerr']) await setPace(request, service, 0);
+	await clearFaults(request);
+});
+
+async function addPlex(page: Page, sim: SimInfo) {
+	const home = sim.pms.home!;
+	await page.goto('/connections');
+	await page.getByRole('button', { name: /^Plex by URL \+ token/ }).click();
+	const plex = page.getByRole('dialog', { name: 'Add Plex by URL and token' });
+	await plex.getByLabel('Server URL').fill(home.base_url);
+	await plex.getByLabel('Plex token', { exact: true }).fill(home.owner_token);
+	await plex.getByRole('button', { name: 'Connect Plex' }).click();
+	await expect(plex).toBeHidden({ timeout: 15_000 });
+	return home.name;
+}
+
+test.describe('desktop', () => {
+	test.use({ viewport: { width: 1280, height: 800 } });
+
+	test('never synced, Refresh disabled with its reason; adding a server syncs and the history says so', async ({
+		page,
+		request
+	}) => {
+		test.setTimeout(120_000);
+		const sim = await simInfo(request);
+		await signUp(page);
+		const indicator = syncIndicator(page);
+		const refresh = page.getByTestId('sync-button');
+
+		// Nothing connected: the status says so, and Refresh is disabled and says why.
+		await expect(indicator).toHaveAttribute('data-sync-state', 'never');
+		await expect(indicator).toHaveAccessibleName('Sync status: Never synced · nothing connected');
+		await expect(refresh).toBeDisabled();
+		await expect(refresh).toHaveAccessibleDescription(NOTHING);
+		const panel = await openSyncPanel(page);
+		await expect(panel.getByTestId('sync-blocked')).toContainText(NOTHING);
+		await expect(panel.getByTestId('sync-blocked').getByRole('link')).toHaveText(
+			'Connect a server'
+		);
+		await expect(panel.getByRole('button', { name: 'Refresh', exact: true })).toBeDisabled();
+		await expect(panel.getByRole('button', { name: 'Full refresh' })).toBeDisabled();
+		// What each kind of refresh does, on the panel itself.
+		const explainer = panel.getByTestId('sync-explainer');
+		await expect(explainer).toContainText('Refresh reads what changed on your servers');
+		await expect(explainer).toContainText(
+			'Full refresh reads every item again. It takes longer, and it is the only way to notice items removed from a server.'
+		);
+		await expect(panel.getByTestId('sync-next')).toHaveCount(0); // nothing is scheduled
+		await page.screenshot({ path: 'test-results/sync-status-nothing.png' });
+		await expectNoViolations(page, 'sync panel, nothing connected');
+		await page.keyboard.press('Escape');
+
+		// Adding a server starts its first read: the status follows it, then says when it finished.
+		const server = await addPlex(page, sim);
+		await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 45_000 });
+		await expect(indicator).toHaveAccessibleName(/^Sync status: Synced (just now|\d+ \w+ ago)$/);
+		await expect(refresh).toBeEnabled();
+		await expect(refresh).not.toHaveAttribute('aria-describedby', /.+/);
+		await expect(indicator).toHaveAttribute('title', /^Next daily full sync: (in|tomorrow)/);
+		await openSyncPanel(page);
+		await expect(panel.getByTestId('sync-status')).toHaveText('Done');
+		await expect(panel).toContainText(`Started by: Adding ${server}`);
+		await expect(panel.getByTestId('sync-subtitle')).toContainText(/^Finished (just now|.+ ago)/);
+		await expect(panel.getByTestId('sync-next')).toContainText(
+			/Next daily full sync: (in \d+ (minutes?|hours?|days)|tomorrow)$/
+		);
+		await expect(panel.getByTestId('sync-blocked')).toHaveCount(0);
+		await expectNoViolations(page, 'sync panel, done');
+
+		// The history names what started the run, and explains Refresh and Full refresh.
+		await panel.getByRole('link', { name: 'Sync history' }).click();
+		await expect(page).toHaveURL(/\/libraries\/history$/);
+		const run = page.getByTestId('sync-run').first();
+		await expect(run.getByTestId('run-status')).toHaveText('Done');
+		await expect(run.getByTestId('run-trigger')).toHaveText(`Adding ${server}`);
+		await expect(page.getByRole('columnheader', { name: 'Started by' })).toBeVisible();
+		const kinds = page.getByTestId('sync-kinds');
+		await expect(kinds.getByRole('heading', { name: 'Refresh or Full refresh?' })).toBeVisible();
+		await expect(kinds).toContainText('the only way to notice items removed from a server');
+		await page.screenshot({ path: 'test-results/sync-history.png', fullPage: true });
+		await expectNoViolations(page, 'sync history');
+
+		// A Full refresh from the panel is labelled as one.
+		await refreshLibraries(page, { full: true });
+		await expect(page.getByTestId('sync-run').first().getByTestId('run-trigger')).toHaveText(
+			'Full refresh'
+		);
+	});
+
+	test('a running sync shows a percentage that never goes back, servers in a stable order', async ({
+		page,
+		request
+	}) => {
+		test.setTimeout(180_000);
+		const sim = await simInfo(request);
+		await signUp(page);
+		await connectAndSyncDemo(page, sim);
+		const indicator = syncIndicator(page);
+
+		// Every server answers slowly: a full read takes a while, long enough to watch it.
+		for (const service of ['pms:home', 'jellyfin', 'jellyseerr'])
+			await setPace(request, service, 120);
+		const panel = await openSyncPanel(page);
+		await panel.getByRole('button', { name: 'Full refresh' }).click();
+		await expect(indicator).toHaveAttribute('data-sync-state', /queued|running/);
+
+		// Read the top bar and the panel at the same instant, over and over, until the run is done.
+		const percents: number[] = [];
+		const orders = new Set<string>();
+		for (let i = 0; i < 400; i++) {
+			const now = await page.evaluate(() => {
+				const indicator = document.querySelector('[data-testid="sync-indicator"]');
+				const bar = document.querySelector(
+					'[role="progressbar"][aria-label="Overall sync progress"]'
+				);
+				const names = [...document.querySelectorAll('[data-testid="sync-source-name"]')];
+				return {
+					state: indicator?.getAttribute('data-sync-state'),
+					header: indicator?.getAttribute('data-percent') ?? null,
+					panel: bar?.getAttribute('aria-valuenow') ?? null,
+					servers: names.map((n) => n.textContent?.trim()).join(' / ')
+				};
+			});
+			if (now.state === 'complete') break;
+			if (now.header !== null) {
+				percents.push(Number(now.header));
+				expect(now.panel, "the panel shows the top bar's figure").toBe(now.header);
+			}
+			if (now.servers.split(' / ').length === 3) orders.add(now.servers);
+			if (i === 10) await page.screenshot({ path: 'test-results/sync-status-running.png' });
+			await page.waitForTimeout(150);
+		}
+		await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 60_000 });
+		expect(percents.length, 'readings of a running sync').toBeGreaterThan(5);
+		expect(percents, 'the percentage never goes back').toEqual([...percents].sort((a, b) => a - b));
+		// It moves (how often the worker reports depends on the machine's load: at least once).
+		expect(new Set(percents).size, 'it moves').toBeGreaterThan(1);
+		expect(Math.max(...percents)).toBeLessThanOrEqual(99);
+		// The servers never swap places.
+		expect([...orders]).toHaveLength(1);
+		await expect(panel.getByRole('progressbar', { name: 'Overall sync progress' })).toHaveAttribute(
+			'aria-valuenow',
+			'100'
+		);
+	});
+
+	test('a sync that failed says so in the top bar, and why in the panel', async ({
+		page,
+		request
+	}) => {
+		test.setTimeout(120_000);
+		const refresh = await signUpWithJellyseerr(page, request);
+		// Jellyseerr now fails every request listing: its only server fails, so the run does.
+		await addFault(request, { server: 'jellyseerr', route: '/api/v1/request', status: 500 });
+		await refresh.click();
+		const indicator = syncIndicator(page);
+		await expect(indicator).toHaveAttribute('data-sync-state', 'failed', { timeout: 60_000 });
+		await expect(indicator).toHaveAccessibleName('Sync status: Sync failed');
+		// why, on hover too
+		await expect(indicator).toHaveAttribute('title', /Jellyseerr.*HTTP 500/);
+		const panel = await openSyncPanel(page);
+		await expect(panel.getByTestId('sync-status')).toHaveText('Failed');
+		await expect(panel.getByTestId('sync-error')).toContainText(/Jellyseerr.*500|500.*Jellyseerr/i);
+		await expect(panel).toContainText('Started by: Refresh');
+		await page.screenshot({ path: 'test-results/sync-status-failed.png' });
+		await expectNoViolations(page, 'sync panel, failed');
+	});
+});
+
+test.describe('phone', () => {
+	test.use({ viewport: { width: 390, height: 844 }, hasTouch: true });
+
+	test('the indicator fits the phone top bar, and so does the panel', async ({ page, request }) => {
+		test.setTimeout(90_000);
+		const sim = await simInfo(request);
+		await page.goto('/signup');
+		await page.getByLabel('Email').fill(uniqueEmail());
+		await page.getByLabel('Password', { exact: true }).fill(newPassword());
+		await page.getByRole('button', { name: 'Create account' }).click();
+		await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+
+		const indicator = syncIndicator(page);
+		const refresh = page.getByTestId('sync-button');
+		const fits = async (label: string) => {
+			const header = page.getByRole('banner');
+			const box = (await header.boundingBox())!;
+			for (const el of [indicator, refresh, page.getByRole('button', { name: /^Account menu/ })]) {
+				const b = (await el.boundingBox())!;
+				expect(b.x, `${label}: inside the top bar`).toBeGreaterThanOrEqual(box.x);
+				expect(b.x + b.width, `${label}: inside the top bar`).toBeLessThanOrEqual(
+					box.x + box.width
+				);
+				expect(b.y + b.height).toBeLessThanOrEqual(box.y + box.height);
+			}
+			const overflow = await header.evaluate((h) => h.scrollWidth - h.clientWidth);
+			expect(overflow, `${label}: the top bar does not scroll sideways`).toBeLessThanOrEqual(0);
+		};
+
+		await expect(indicator).toHaveAccessibleName('Sync status: Not connected');
+		await expect(refresh).toBeDisabled();
+		await fits('nothing connected');
+		const panel = await openSyncPanel(page);
+		const panelBox = (await panel.boundingBox())!;
+		expect(panelBox.x).toBeGreaterThanOrEqual(0);
+		expect(panelBox.x + panelBox.width).toBeLessThanOrEqual(390);
+		await expect(panel.getByTestId('sync-blocked')).toBeVisible();
+		await expect(panel.getByTestId('sync-explainer')).toBeVisible();
+		await page.screenshot({ path: 'test-results/sync-status-phone-panel.png' });
+		await expectNoViolations(page, 'sync panel on a phone');
+		await page.keyboard.press('Escape');
+
+		await page.goto('/connections');
+		await addJellyseerr(page, sim);
+		await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 30_000 });
+		await expect(indicator).toHaveAccessibleName(/^Sync status: (just now|\d+[mhd] ago)$/);
+		await fits('synced');
+		await page.screenshot({ path: 'test-results/sync-status-phone.png' });
+	});
+});
