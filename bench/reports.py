@@ -206,6 +206,23 @@ async def _add_seerr(db_url: str, sim: syncbench.Sim, account_id: str) -> None:
         await close_context(ctx)
 
 
+async def _choose_languages(db_url: str, sim: syncbench.Sim, account_id: str) -> None:
+    """The owner's languages (English and French audio, French subtitles): the languages report lists
+    nothing before they are chosen."""
+    from janitor.core.context import build_context, close_context
+    from janitor.reports.schemas import LanguagesIn
+    from janitor.reports.service import ReportSettingsService
+
+    ctx = await build_context(syncbench._settings(db_url, sim))
+    try:
+        async with ctx.sessionmaker() as session:
+            choice = LanguagesIn(audio=["en", "fr"], subtitles=["fr"])
+            await ReportSettingsService(session, uuid.UUID(account_id)).choose_languages(choice)
+            await session.commit()
+    finally:
+        await close_context(ctx)
+
+
 ALLOWLISTS_SQL = """
 INSERT INTO allowlist_entries (id, account_id, list, connection_id, upstream_id, title)
 SELECT gen_random_uuid(), m.account_id, l.name, m.connection_id, m.upstream_id, m.title
@@ -666,6 +683,7 @@ def main() -> None:
         )
         ids = syncbench.setup_account(db, sim, "plex", {"Movies", "TV Shows", "Music"}, queue=False)
         asyncio.run(_add_seerr(db, sim, ids["account"]))
+        asyncio.run(_choose_languages(db, sim, ids["account"]))
         syncbench.queue_run(db, ids["account"], full=True)
         runner = syncbench.Runner(env, profile=False)
         synced = runner.run("sync", "sync", db, sim, "--account", ids["account"], quiet=False)

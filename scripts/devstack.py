@@ -201,6 +201,12 @@ class Stack:
             env.setdefault("JANITOR_LOGIN_ATTEMPTS_PER_IP", "1000")
         if not (ROOT / "frontend" / "build" / "index.html").exists():
             log("frontend/build is missing: the API runs without the SPA (build it: task fe:build)")
+        if self.args.env_file:
+            # For tests that act as the operator (e.g. `janitor deletions disable`) on this stack.
+            Path(self.args.env_file).touch(mode=0o600)
+            Path(self.args.env_file).write_text(
+                "".join(f"{k}={v}\n" for k, v in sorted(env.items()) if k.startswith("JANITOR_"))
+            )
         log("applying migrations")
         subprocess.run([sys.executable, "-m", "janitor.cli", "migrate"], env=env, cwd=ROOT, check=True)
         if not self.args.no_sim and importlib.util.find_spec("mediasim.__main__") is not None:
@@ -254,6 +260,8 @@ class Stack:
             server.stop()
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.args.env_file:
+            Path(self.args.env_file).unlink(missing_ok=True)
         log("stopped")
 
 
@@ -270,6 +278,9 @@ def main() -> int:
             metavar="HOST:PORT",
             help=f"a running {server} to use ({ours}); default 127.0.0.1:{port}",
         )
+    parser.add_argument(
+        "--env-file", default=None, help="write the stack's JANITOR_* settings here, for operator commands"
+    )
     parser.add_argument("--no-worker", action="store_true")
     parser.add_argument("--no-sim", action="store_true", help="do not start the media-server simulator")
     parser.add_argument("--sim-port", type=int, default=0)
