@@ -356,8 +356,9 @@ async def _explain(db_url: str, account_id: str, lib: str) -> list[tuple[str, st
     from datetime import UTC, datetime
 
     from sqlalchemy import event
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlalchemy.ext.asyncio import async_sessionmaker
 
+    from janitor.core.db import create_engine
     from janitor.reports.common import PageParams
     from janitor.reports.dashboard import dashboard
     from janitor.reports.duplicates import duplicate_groups
@@ -367,7 +368,7 @@ async def _explain(db_url: str, account_id: str, lib: str) -> list[tuple[str, st
     from janitor.reports.service import ReportSettingsService
     from janitor.reports.stale import stale_items
 
-    engine = create_async_engine(db_url)
+    engine = create_engine(db_url, pool_size=1)  # the app's engine: the same server settings (jit off)
     captured: list[tuple[str, Any]] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:

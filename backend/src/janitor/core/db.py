@@ -34,8 +34,22 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+# Postgres JIT-compiles a query whose estimated cost passes jit_above_cost (100,000 by default). The
+# report and dashboard queries of a large library pass it and then spend seconds compiling for a query
+# that runs in milliseconds: with 250k tracks + 60k videos the first uncached read of the languages
+# report took 5.7 s with JIT and 50 ms without, the dashboard summary 6.6 s and 211 ms (bench/reports.py
+# --quick). Our queries are short OLTP/reporting statements over indexes: JIT never pays for itself.
+SERVER_SETTINGS = {"jit": "off"}
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": dict(SERVER_SETTINGS)},
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
