@@ -88,6 +88,28 @@ test.describe('people', () => {
 		await expect(alice.getByTestId('person-account').nth(1)).toContainText('Jellyfin');
 	});
 
+	test('a suggestion that is not the same person is dismissed, stays dismissed, and can be undone', async () => {
+		const suggestions = page.getByTestId('suggestion');
+		await expect(suggestions).toHaveCount(2);
+		await page.getByRole('button', { name: 'Not the same person: bob and bob' }).click();
+		const notice = page.getByTestId('people-notice');
+		await expect(notice).toContainText('bob and bob will not be suggested as one person again.');
+		await expect(suggestions).toHaveCount(1);
+		await expect(page.getByRole('button', { name: 'Link them: bob and bob' })).toHaveCount(0);
+		// Kept on the server: a reload does not bring it back.
+		await page.reload();
+		await expect(page.getByTestId('person').first()).toBeVisible();
+		await expect(suggestions).toHaveCount(1);
+		await expect(page.getByRole('button', { name: 'Link them: carol and carol' })).toBeVisible();
+
+		await page.getByRole('button', { name: 'Not the same person: carol and carol' }).click();
+		await expect(suggestions).toHaveCount(0);
+		await notice.getByRole('button', { name: 'Undo' }).click();
+		await expect(notice).toBeHidden();
+		await expect(page.getByRole('button', { name: 'Link them: carol and carol' })).toBeVisible();
+		await expect(suggestions).toHaveCount(1);
+	});
+
 	test('link by hand, rename, and unlink an account', async () => {
 		// The Plex owner and the Jellyfin admin are the same human.
 		await card(page, 'owner').getByRole('button', { name: 'Link people into owner' }).click();

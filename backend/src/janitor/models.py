@@ -23,7 +23,7 @@ from janitor.library.models import (
     UserItemState,
     WatchEvent,
 )
-from janitor.people.models import Assignment, Person, PersonMember
+from janitor.people.models import Assignment, LinkDismissal, Person, PersonMember
 from janitor.reports.models import DuplicateKeeper, ReportSettings
 from janitor.setup.models import SetupChecklist
 from janitor.sync.models import SyncRun
@@ -42,6 +42,7 @@ __all__ = [
     "JobRun",
     "Library",
     "LibraryDeletionDelay",
+    "LinkDismissal",
     "MediaCopy",
     "MediaItem",
     "MediaRequest",

@@ -123,6 +123,62 @@ async def test_suggestions_by_email(household: Household) -> None:
     assert reasons == {("admin", "alice"): "same e-mail", ("alice", "alice"): "same name"}
 
 
+async def test_a_dismissed_suggestion_is_not_suggested_again(household: Household) -> None:
+    home = household
+    h = home.user.headers
+    [suggestion] = (await home.api.get("/api/v1/people/suggestions", headers=h)).json()
+    pair = [p["id"] for p in suggestion["people"]]
+    # Not the same human: the link is no longer suggested, in either order, and saying it twice is fine.
+    for ids in (pair, pair[::-1]):
+        r = await home.api.post("/api/v1/people/suggestions/dismiss", json={"person_ids": ids}, headers=h)
+        assert r.status_code == 204, r.text
+    assert (await home.api.get("/api/v1/people/suggestions", headers=h)).json() == []
+    # Nor after another sync.
+    await home.sync(full=False)
+    assert (await home.api.get("/api/v1/people/suggestions", headers=h)).json() == []
+    # Undone: suggested again.
+    r = await home.api.post("/api/v1/people/suggestions/restore", json={"person_ids": pair[::-1]}, headers=h)
+    assert r.status_code == 204, r.text
+    [again] = (await home.api.get("/api/v1/people/suggestions", headers=h)).json()
+    assert sorted(p["id"] for p in again["people"]) == sorted(pair)
+    # Bad pairs: a clear 4xx, nothing written.
+    r = await home.api.post("/api/v1/people/suggestions/dismiss", json={"person_ids": [pair[0], pair[0]]}, headers=h)
+    assert r.status_code == 400 and r.json()["error"] == "person_pair_invalid"
+    r = await home.api.post("/api/v1/people/suggestions/dismiss", json={"person_ids": [pair[0]]}, headers=h)
+    assert r.status_code == 422
+    unknown = "00000000-0000-4000-8000-000000000000"
+    r = await home.api.post("/api/v1/people/suggestions/dismiss", json={"person_ids": [pair[0], unknown]}, headers=h)
+    assert r.status_code == 404 and r.json()["error"] == "person_not_found"
+    assert len((await home.api.get("/api/v1/people/suggestions", headers=h)).json()) == 1
+
+
+async def test_a_dismissal_follows_the_person_it_was_merged_into(household: Household) -> None:
+    home = household
+    h = home.user.headers
+    found = await people(home)
+    plex_alice, jf_alice = by_account(found, "plex", "alice"), by_account(found, "jellyfin", "alice")
+    bob = by_account(found, "plex", "bob")
+    r = await home.api.post(
+        "/api/v1/people/suggestions/dismiss", json={"person_ids": [plex_alice["id"], jf_alice["id"]]}, headers=h
+    )
+    assert r.status_code == 204
+    # Bob renamed Alice: he looks like Jellyfin alice too.
+    r = await home.api.patch(f"/api/v1/people/{bob['id']}", json={"name": "Alice"}, headers=h)
+    assert r.status_code == 200
+    [suggestion] = (await home.api.get("/api/v1/people/suggestions", headers=h)).json()
+    assert sorted(p["id"] for p in suggestion["people"]) == sorted([bob["id"], jf_alice["id"]])
+    # Plex alice merged into bob (the owner's choice): her dismissal of Jellyfin alice is now bob's.
+    r = await home.api.post(f"/api/v1/people/{bob['id']}/merge", json={"person_ids": [plex_alice["id"]]}, headers=h)
+    assert r.status_code == 200, r.text
+    assert (await home.api.get("/api/v1/people/suggestions", headers=h)).json() == []
+    r = await home.api.post(
+        "/api/v1/people/suggestions/restore", json={"person_ids": [bob["id"], jf_alice["id"]]}, headers=h
+    )
+    assert r.status_code == 204
+    [again] = (await home.api.get("/api/v1/people/suggestions", headers=h)).json()
+    assert sorted(p["id"] for p in again["people"]) == sorted([bob["id"], jf_alice["id"]])
+
+
 async def test_another_accounts_people_are_not_found(household: Household, signup: SignupFn) -> None:
     home = household
     [person, *_] = await people(home)
@@ -138,4 +194,9 @@ async def test_another_accounts_people_are_not_found(household: Household, signu
     remote = person["accounts"][0]["remote_user_id"]
     r = await api.post(f"/api/v1/people/{person['id']}/accounts/{remote}/unlink", headers=other.headers)
     assert r.status_code == 404
+    for action in ("dismiss", "restore"):
+        r = await api.post(
+            f"/api/v1/people/suggestions/{action}", json={"person_ids": [person["id"], second]}, headers=other.headers
+        )
+        assert r.status_code == 404, r.text
     assert (await api.get("/api/v1/people", headers=other.headers)).json() == []

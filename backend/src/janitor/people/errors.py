@@ -25,6 +25,11 @@ class MergeInvalid(BadRequest):
     message = "A person cannot be merged into itself."
 
 
+class PairInvalid(BadRequest):
+    code = "person_pair_invalid"
+    message = "Choose two different people."
+
+
 class AssignmentNotFound(NotFound):
     code = "assignment_not_found"
     message = "No such assignment."

@@ -15,7 +15,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -89,4 +98,32 @@ class Assignment(Base):
     item_upstream_id: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(8))  # movie | show
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LinkDismissal(Base):
+    """The owner said two people are not the same human: their link is no longer suggested. The pair is
+    stored in one order (``first_id < second_id``); removing either person removes the dismissal."""
+
+    __tablename__ = "people_link_dismissals"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["first_id", "account_id"],
+            ["people.id", "people.account_id"],
+            ondelete="CASCADE",
+            name="fk_people_link_dismissals_first_tenant",
+        ),
+        ForeignKeyConstraint(
+            ["second_id", "account_id"],
+            ["people.id", "people.account_id"],
+            ondelete="CASCADE",
+            name="fk_people_link_dismissals_second_tenant",
+        ),
+        CheckConstraint("first_id < second_id", name="ordered_pair"),
+        Index("ix_people_link_dismissals_second", "second_id"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    first_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    second_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.connections.models import Connection
 from janitor.library.models import RemoteUser, WatchEvidence
-from janitor.people.models import Assignment, Person, PersonMember
+from janitor.people.models import Assignment, LinkDismissal, Person, PersonMember
 
 # Every server account without a person gets one of its own, named as the server names it. A second
 # run finds nothing to do; two at once: the second one's members conflict and its people, left without
@@ -173,6 +173,50 @@ class PeopleRepository:
             update(Assignment)
             .where(Assignment.account_id == self.account_id, Assignment.person_id == source)
             .values(person_id=target)
+        )
+
+    async def dismissed_pairs(self) -> set[tuple[uuid.UUID, uuid.UUID]]:
+        rows = await self.session.execute(
+            select(LinkDismissal.first_id, LinkDismissal.second_id).where(LinkDismissal.account_id == self.account_id)
+        )
+        return {(a, b) for a, b in rows.tuples()}
+
+    async def dismiss_pair(self, a: uuid.UUID, b: uuid.UUID) -> None:
+        first, second = sorted((a, b))
+        await self.session.execute(
+            insert(LinkDismissal)
+            .values(account_id=self.account_id, first_id=first, second_id=second)
+            .on_conflict_do_nothing()
+        )
+
+    async def restore_pair(self, a: uuid.UUID, b: uuid.UUID) -> None:
+        first, second = sorted((a, b))
+        await self.session.execute(
+            delete(LinkDismissal).where(
+                LinkDismissal.account_id == self.account_id,
+                LinkDismissal.first_id == first,
+                LinkDismissal.second_id == second,
+            )
+        )
+
+    async def move_dismissals(self, *, source: uuid.UUID, target: uuid.UUID) -> None:
+        """The pairs the owner dismissed for the source person hold for the person it is merged into
+        (a pair of the two merged people themselves is dropped with the source)."""
+        await self.session.execute(
+            text(
+                """
+                INSERT INTO people_link_dismissals (account_id, first_id, second_id)
+                SELECT :account, least(:target, other), greatest(:target, other)
+                FROM (
+                    SELECT CASE WHEN first_id = :source THEN second_id ELSE first_id END AS other
+                    FROM people_link_dismissals
+                    WHERE account_id = :account AND (first_id = :source OR second_id = :source)
+                ) o
+                WHERE other <> :target
+                ON CONFLICT DO NOTHING
+                """
+            ),
+            {"account": self.account_id, "source": source, "target": target},
         )
 
     async def delete_person(self, person_id: uuid.UUID) -> None:

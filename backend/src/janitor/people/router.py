@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from janitor.accounts.deps import CurrentAccount
 from janitor.core.deps import SessionDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
-from janitor.people.errors import AccountNotFound, LastAccount, MergeInvalid, PersonNotFound
-from janitor.people.schemas import MergePeople, PersonOut, PersonRename, Suggestion
+from janitor.people.errors import AccountNotFound, LastAccount, MergeInvalid, PairInvalid, PersonNotFound
+from janitor.people.schemas import MergePeople, PersonOut, PersonPair, PersonRename, Suggestion
 from janitor.people.service import PeopleService
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
@@ -31,6 +31,27 @@ async def suggest_links(session: SessionDep, account: CurrentAccount) -> list[Su
     """People on different servers that look like the same human (same name or same e-mail): link them
     with a merge."""
     return await PeopleService(session, account.id).suggestions(now=datetime.now(UTC))
+
+
+@router.post(
+    "/suggestions/dismiss",
+    status_code=204,
+    responses=error_responses(Unauthorized, PersonNotFound, PairInvalid),
+)
+async def dismiss_suggestion(body: PersonPair, uow: UowDep, account: CurrentAccount) -> None:
+    """These two are not the same human: stop suggesting their link. Merging one of them into someone
+    else keeps the dismissal for the merged person."""
+    await PeopleService(uow.session, account.id).dismiss_suggestion(body.person_ids)
+
+
+@router.post(
+    "/suggestions/restore",
+    status_code=204,
+    responses=error_responses(Unauthorized, PersonNotFound, PairInvalid),
+)
+async def restore_suggestion(body: PersonPair, uow: UowDep, account: CurrentAccount) -> None:
+    """Undo a dismissal: the link is suggested again while the two still look alike."""
+    await PeopleService(uow.session, account.id).restore_suggestion(body.person_ids)
 
 
 @router.get("/{person_id:uuid}", responses=error_responses(Unauthorized, PersonNotFound))

@@ -57,6 +57,12 @@ class MergePeople(InputModel):
     person_ids: list[Uuid] = Field(min_length=1, max_length=50)
 
 
+class PersonPair(InputModel):
+    """Two people of a suggested link."""
+
+    person_ids: list[Uuid] = Field(min_length=2, max_length=2)
+
+
 class Suggestion(BaseModel):
     """Two people on different servers that look like the same human."""
 

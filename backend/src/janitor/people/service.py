@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from janitor.core.queue import JobBuffer
 from janitor.jobs.names import JobName, dedupe_id
 from janitor.library.models import MediaItem
-from janitor.people.errors import AccountNotFound, LastAccount, MergeInvalid, PersonNotFound
+from janitor.people.errors import AccountNotFound, LastAccount, MergeInvalid, PairInvalid, PersonNotFound
 from janitor.people.health import watch_problems
 from janitor.people.models import Person
 from janitor.people.repository import PeopleRepository, ensure_people
@@ -160,6 +160,7 @@ class PeopleService:
         for source in sources:
             await self.repo.move_members(source=source, target=target_id)
             await self.repo.merge_assignments(source=source, target=target_id)
+            await self.repo.move_dismissals(source=source, target=target_id)
             await self.repo.delete_person(source)
         target = locked[target_id]
         if target.email is None:
@@ -187,10 +188,27 @@ class PeopleService:
         ask_for_schedule(self.jobs, self.account_id)
         return await self.get(fresh.id, now=now)
 
+    async def _pair(self, person_ids: list[uuid.UUID]) -> tuple[uuid.UUID, uuid.UUID]:
+        a, b = person_ids
+        if a == b:
+            raise PairInvalid()
+        for person_id in (a, b):
+            if await self.repo.person(person_id) is None:
+                raise PersonNotFound()
+        return a, b
+
+    async def dismiss_suggestion(self, person_ids: list[uuid.UUID]) -> None:
+        """The owner says these two are not the same human: their link is no longer suggested."""
+        await self.repo.dismiss_pair(*await self._pair(person_ids))
+
+    async def restore_suggestion(self, person_ids: list[uuid.UUID]) -> None:
+        """Suggest the link of these two again (if they still look alike)."""
+        await self.repo.restore_pair(*await self._pair(person_ids))
+
     async def suggestions(self, *, now: datetime) -> list[Suggestion]:
         """Pairs of people on different servers that look like the same human: the same name (accents,
         case and punctuation aside) or the same e-mail. People sharing a server are never suggested:
-        one human does not usually hold two accounts of one server."""
+        one human does not usually hold two accounts of one server; nor is a pair the owner dismissed."""
         await ensure_people(self.session, self.account_id)
         people = list(await self.repo.people())
         members = await self.repo.members([p.id for p in people])
@@ -203,9 +221,12 @@ class PeopleService:
         for p in people:
             if p.email:
                 emails[p.id].add(p.email.strip().lower())
+        dismissed = await self.repo.dismissed_pairs()
         pairs: list[tuple[Person, Person, str]] = []
         for a, b in combinations(people, 2):
             if not servers[a.id] or not servers[b.id] or servers[a.id] & servers[b.id]:
+                continue
+            if tuple(sorted((a.id, b.id))) in dismissed:
                 continue
             if emails[a.id] & emails[b.id]:
                 pairs.append((a, b, "same e-mail"))
