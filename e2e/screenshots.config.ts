@@ -3,7 +3,8 @@ import base from './playwright.config';
 
 /**
  * Pictures the app ships (not tests): the dashboard of the demo world for the landing and sign-in
- * pages, written to frontend/static/landing/. Same stack as the e2e suite:
+ * pages (frontend/static/landing/), a report and the deletion queue for the README
+ * (docs/screenshots/). Same stack as the e2e suite:
  * `npx playwright test --config screenshots.config.ts` (or `./dev e2e:screenshots`).
  */
 export default defineConfig({ ...base, testDir: './screenshots', testMatch: '*.shot.ts' });

@@ -69,3 +69,27 @@ def test_env_example_documents_every_setting() -> None:
     for i, line in enumerate(lines):
         if line.startswith("JANITOR_"):
             assert lines[i - 1].startswith("#") or lines[i - 1].startswith("JANITOR_"), line
+
+
+def test_readme_configuration_table_lists_every_setting_with_its_default() -> None:
+    # The README's table is what a self-hoster reads: every setting, none that does not exist, and
+    # each default as the app has it (a changed default must change the table too).
+    text = (REPO / "README.md").read_text()
+    section = text.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(JANITOR_\w+|POSTGRES_PASSWORD)` \| ([^|]*) \|", section, re.M)
+    table = dict(rows)
+    expected = {f"JANITOR_{name.upper()}" for name in Settings.model_fields}
+    assert expected - set(table) == set(), "settings missing from the README's configuration table"
+    assert set(table) - expected - {"JANITOR_HTTP_PORT", "POSTGRES_PASSWORD"} == set(), "unknown settings in the README"
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, bool):
+            want = str(default).lower()
+        elif isinstance(default, float):
+            want = f"{default:g}"
+        elif isinstance(default, int | str):
+            want = str(default)
+        else:  # secrets (placeholders), None ("empty: ..."), paths and lists are described in words
+            continue
+        shown = table[f"JANITOR_{name.upper()}"].strip()
+        assert shown == f"`{want}`", f"JANITOR_{name.upper()}: the README says {shown}, the app {want}"

@@ -2,7 +2,8 @@
 
 A clean clone (the CI's, a contributor's) must build, test and read the same as the machine the code
 was written on: no absolute paths into that machine's workspace, no ``../shared`` beside the checkout,
-and every ``docs/...`` a comment or README cites must exist in the repository.
+every ``docs/...`` a comment or README cites must exist in the repository, and every Markdown link
+must lead to a file (and heading) it has.
 """
 
 from __future__ import annotations
@@ -66,3 +67,39 @@ def test_every_cited_docs_path_exists() -> None:
             if not ((REPO / ref).exists() or (REPO / name).parent.joinpath(ref).exists()):
                 missing.append(f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {ref}")
     assert not missing, "citations of documents the repository does not have:\n" + "\n".join(missing)
+
+
+# A Markdown link or image to a path in the repository: ``[text](path)`` or ``[text](path#anchor)``.
+MD_LINK = re.compile(r"\]\((?!https?:|mailto:)([^)\s#]*)(?:#([^)\s]*))?\)")
+FENCE = re.compile(r"^```.*?^```", re.M | re.S)
+
+
+def heading_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a document's headings: lower case, punctuation dropped, spaces to
+    hyphens, a repeated heading numbered."""
+    anchors: set[str] = set()
+    seen: dict[str, int] = {}
+    for m in re.finditer(r"^#+ (.+)$", FENCE.sub("", markdown), re.M):
+        slug = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        anchors.add(slug if n == 0 else f"{slug}-{n}")
+    return anchors
+
+
+def test_every_markdown_link_resolves() -> None:
+    files = tracked_text_files()
+    broken = []
+    for name, text in files.items():
+        if not name.endswith(".md"):
+            continue
+        for m in MD_LINK.finditer(FENCE.sub("", text)):
+            path, anchor = m.group(1), m.group(2)
+            target = (REPO / name).parent.joinpath(path).resolve() if path else REPO / name
+            if not target.exists():
+                broken.append(f"{name}: {m.group(0)}")
+            elif (
+                anchor and target.suffix == ".md" and anchor not in heading_anchors(target.read_text(encoding="utf-8"))
+            ):
+                broken.append(f"{name}: {m.group(0)} (no such heading)")
+    assert not broken, "links to files or headings the repository does not have:\n" + "\n".join(broken)

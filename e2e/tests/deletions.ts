@@ -15,9 +15,9 @@ export interface Row {
 }
 
 /** A new account with the demo world connected and synced; its bearer headers for API look-ups. */
-export async function demoAccount(page: Page) {
+export async function demoAccount(page: Page, email?: string) {
 	const signedUp = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/signup'));
-	await signUp(page);
+	await signUp(page, email);
 	const token = ((await (await signedUp).json()) as { access_token: string }).access_token;
 	const headers = { Authorization: `Bearer ${token}` };
 	await connectAndSyncDemo(page, await simInfo(page.request));
