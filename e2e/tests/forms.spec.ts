@@ -104,7 +104,10 @@ test('the password form checks the schema before sending and shows the server wo
 	page
 }) => {
 	const { password } = await signUp(page);
-	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+	await page
+		.getByRole('navigation', { name: 'Main' })
+		.getByRole('link', { name: 'Settings' })
+		.click();
 	const sent: string[] = [];
 	page.on('request', (r) => {
 		if (r.url().endsWith('/api/v1/account/password')) sent.push(r.url());

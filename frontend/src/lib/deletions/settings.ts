@@ -6,12 +6,7 @@
 import type { DeletionSettings, DeletionSettingsUpdate } from '$lib/api/types';
 import { GB } from '$lib/format';
 import { constraintOf, parseNumberText, rangeText } from '$lib/forms/constraints';
-import {
-	numberHint,
-	numberRange,
-	parseNumber,
-	type NumberBounds
-} from '$lib/settings/thresholds';
+import { numberHint, numberRange, parseNumber, type NumberBounds } from '$lib/settings/thresholds';
 
 type NumberKey =
 	| 'delay_hours'
@@ -168,6 +163,8 @@ export function parseLibraryDelay(text: string): { value: number | null } | { er
 	if (text.trim() === '') return { value: null };
 	const parsed = parseNumberText(LIBRARY_DELAY, 'delay_hours', text);
 	if ('error' in parsed)
-		return { error: `${parsed.error} (${rangeText(LIBRARY_DELAY, 'delay_hours')}); leave empty for your delay.` };
+		return {
+			error: `${parsed.error} (${rangeText(LIBRARY_DELAY, 'delay_hours')}); leave empty for your delay.`
+		};
 	return parsed;
 }

@@ -121,6 +121,7 @@ export function rangeText(c: PropertyConstraint, property: string): string {
 	const low = c.minimum ?? c.exclusiveMinimum;
 	if (low === undefined || max === undefined) return '';
 	const bare = amount(low, property).split(' ')[0];
-	if (c.exclusiveMinimum !== undefined) return `more than ${bare}, at most ${amount(max, property)}`;
+	if (c.exclusiveMinimum !== undefined)
+		return `more than ${bare}, at most ${amount(max, property)}`;
 	return `${bare}–${amount(max, property)}`;
 }

@@ -47,7 +47,8 @@ function branch(prop: Json): Json {
 
 export function extractConstraints(openapi: unknown): SchemaConstraints {
 	const out: SchemaConstraints = {};
-	const schemas = isRecord(openapi) && isRecord(openapi.components) ? openapi.components.schemas : {};
+	const schemas =
+		isRecord(openapi) && isRecord(openapi.components) ? openapi.components.schemas : {};
 	if (!isRecord(schemas)) return out;
 	for (const [name, schema] of Object.entries(schemas)) {
 		if (!isRecord(schema) || !isRecord(schema.properties)) continue;

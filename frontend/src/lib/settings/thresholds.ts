@@ -279,10 +279,7 @@ export interface NumberBounds {
 }
 
 /** A number field's text as the value to send, or the message (the server's words) when it is not. */
-export function parseNumber(
-	f: NumberBounds,
-	text: string
-): { value: number } | { error: string } {
+export function parseNumber(f: NumberBounds, text: string): { value: number } | { error: string } {
 	return parseNumberText(f.constraint, f.key, text, f.scale);
 }
 
