@@ -124,9 +124,7 @@ async def test_an_unknown_property_is_refused_by_every_route(
             assert r.status_code == 422, f"{where}: {r.status_code} {r.text}"
             body = r.json()
             assert body["error"] == "validation_error", where
-            assert {"field": "unexpected_property", "message": "Unknown field"} in body["fields"], (
-                where
-            )
+            assert {"field": "unexpected_property", "message": "Unknown field"} in body["fields"], where
     # A field is given by its name in the schema only: `list`, not the model's `list_name`.
     r = await client.post(
         "/api/v1/allowlists", json={"list_name": "protected", "items": [], "list": "protected"}, headers=user.headers
