@@ -219,8 +219,8 @@ def plain_message(err: dict[str, Any]) -> str:
         expected = str(ctx["expected"])
         if expected.count(",") >= 10:
             return "Not one of the accepted values"
-        names = expected.replace("'", "")
-        return f"Must be one of: {names}"
+        choices = expected.replace("'", "")
+        return f"Must be one of: {choices}"
     msg = str(err.get("msg", "is invalid"))
     # pydantic prefixes messages of custom validators with "Value error, "
     return msg.removeprefix("Value error, ")
