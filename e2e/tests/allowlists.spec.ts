@@ -105,7 +105,7 @@ test('import CSV (a bad file is refused whole, a good one adds), export CSV and 
 	await expect(error).toContainText('Nothing was imported.');
 	await expect(error.getByRole('listitem')).toHaveText([
 		'Row 2, guid: must look like tmdb:603, tvdb:121361 or imdb:tt0133093',
-		/^Row 3, list: Input should be 'protected'/
+		/^Row 3, list: Must be one of: protected, french_only, /
 	]);
 	for (const label of ['Protected', 'French only', 'Language exempt'])
 		await expectCount(page, label, 0);

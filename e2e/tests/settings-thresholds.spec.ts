@@ -40,22 +40,34 @@ test('change thresholds, see them persist; a bad value shows its field error and
 		'true'
 	);
 
-	// A bad value: the server's message shows at the field and nothing is saved (not even the good one).
+	// A bad value: said under its field in the server's words (the API schema's bounds), before
+	// anything is sent; nothing is saved (not even the good one).
+	const sent: string[] = [];
+	page.on('request', (r) => {
+		if (r.url().endsWith('/api/v1/settings/reports') && r.method() === 'PATCH') sent.push(r.url());
+	});
 	await thresholds(page).getByLabel('Large movie size', { exact: true }).fill('50');
 	await thresholds(page).getByLabel('Stale after', { exact: true }).fill('0');
-	await expect(thresholds(page).getByText('At least 1 month.')).toBeVisible(); // the early hint
-	const refused = page.waitForResponse(
-		(r) => r.url().endsWith('/api/v1/settings/reports') && r.request().method() === 'PATCH'
-	);
-	await thresholds(page).getByRole('button', { name: 'Save thresholds' }).click();
-	expect((await refused).status()).toBe(422);
-	await expect(thresholds(page).getByTestId('thresholds-error')).toContainText('Nothing was saved');
 	const staleError = page.locator('#setting-stale_months-error');
-	await expect(staleError).toContainText('greater than or equal to 1');
+	await expect(staleError).toHaveText('At least 1 month');
+	await thresholds(page).getByLabel('Stuck after', { exact: true }).fill('400');
+	await expect(page.locator('#setting-stuck_request_days-error')).toHaveText('At most 365 days');
+	await thresholds(page).getByLabel('Stuck after', { exact: true }).fill('1.5');
+	await expect(page.locator('#setting-stuck_request_days-error')).toHaveText(
+		'Must be a whole number'
+	);
+	await thresholds(page).getByLabel('Stuck after', { exact: true }).fill('7');
+	await expect(page.locator('#setting-stuck_request_days-error')).toHaveCount(0);
+	await thresholds(page).getByRole('button', { name: 'Save thresholds' }).click();
+	await expect(thresholds(page).getByTestId('thresholds-error')).toHaveText(
+		'Nothing was saved: fix the value marked below.'
+	);
+	await expect(staleError).toHaveText('At least 1 month');
 	await expect(thresholds(page).getByLabel('Stale after', { exact: true })).toHaveAttribute(
 		'aria-invalid',
 		'true'
 	);
+	expect(sent).toEqual([]);
 	await page.screenshot({ path: 'test-results/settings-thresholds-error.png', fullPage: true });
 
 	// A word that is no language: the server's message, next to the field.
@@ -67,7 +79,14 @@ test('change thresholds, see them persist; a bad value shows its field error and
 	await expect(page.locator('#setting-required_subtitle_languages-error')).toHaveText(
 		"'englsh' is not a language we know; write an ISO 639 code (fr, fre or fra) or an English name (French)"
 	);
+	// The server's message is at its field, never in the banner.
+	await expect(thresholds(page).getByTestId('thresholds-error')).toHaveText(
+		'Nothing was saved: fix the value marked below.'
+	);
+	expect(sent).toHaveLength(1);
 
+	// Reloading with unsaved changes: the browser asks first.
+	page.once('dialog', (dialog) => dialog.accept());
 	await page.reload();
 	await expect(thresholds(page).getByLabel('Large movie size', { exact: true })).toHaveValue('13');
 	await expect(thresholds(page).getByLabel('Stale after', { exact: true })).toHaveValue('9');

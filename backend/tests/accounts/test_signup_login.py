@@ -40,8 +40,8 @@ async def test_email_is_unique_after_normalisation(client: httpx.AsyncClient) ->
     [
         # What the schema says (format, lengths): 422.
         ("not-an-email", TEST_PASSWORD, 422, "validation_error", "email", "not a valid email"),
-        ("a@example.com", "short", 422, "validation_error", "password", "at least 10 characters"),
-        ("a@example.com", "a" * 73, 422, "validation_error", "password", "at most 72 characters"),
+        ("a@example.com", "short", 422, "validation_error", "password", "At least 10 characters"),
+        ("a@example.com", "a" * 73, 422, "validation_error", "password", "At most 72 characters"),
         # What no schema can say: 400, on the same field.
         ("a@example.com", "é" * 40, 400, "password_rejected", "password", "at most 72 bytes"),
         ("a@example.com", " " * 12, 400, "password_rejected", "password", "only spaces"),

@@ -18,6 +18,7 @@ from janitor.allowlists.models import AllowlistEntry, ListName
 from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportedEntry, ImportResult
 from janitor.connections.models import Connection
 from janitor.core.csv_writer import to_csv, unprotect
+from janitor.core.errors import plain_message
 from janitor.core.search import like_literal
 from janitor.library.models import MediaItem
 
@@ -127,7 +128,7 @@ class AllowlistService:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 field = ".".join(str(p) for p in first["loc"]) or "row"
-                problems.append(f"row {number}: {field}: {str(first['msg']).removeprefix('Value error, ')}")
+                problems.append(f"row {number}: {field}: {plain_message(dict(first))}")
             if len(problems) >= 10:
                 break
         if problems:

@@ -121,7 +121,106 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _message(err: dict[str, Any]) -> str:
+# The unit of a number, from the end of its field's name: "stale_months" counts months.
+# (singular, plural); a field not listed here gets the bare number.
+_UNITS: dict[str, tuple[str, str]] = {
+    "seconds": ("second", "seconds"),
+    "minutes": ("minute", "minutes"),
+    "hours": ("hour", "hours"),
+    "days": ("day", "days"),
+    "months": ("month", "months"),
+    "items": ("item", "items"),
+    "gb": ("GB", "GB"),
+}
+GB = 1_000_000_000
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _amount(value: Any, field: str | None) -> str:
+    """``1 month``, ``3 months``, ``1 GB`` (sizes in bytes are shown in GB, as the forms take them)."""
+    suffix = (field or "").rsplit("_", 1)[-1].lower()
+    if suffix == "bytes" and isinstance(value, int) and value % GB == 0:
+        value, suffix = value // GB, "gb"
+    if suffix not in _UNITS:
+        return _number(value)
+    one, many = _UNITS[suffix]
+    return f"{_number(value)} {one if value == 1 else many}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{_number(n)} {one if n == 1 else many}"
+
+
+_FIXED = {
+    "missing": "Required",
+    "int_parsing": "Must be a whole number",
+    "int_from_float": "Must be a whole number",
+    "int_type": "Must be a whole number",
+    "float_parsing": "Must be a number",
+    "float_type": "Must be a number",
+    "finite_number": "Must be a number",
+    "decimal_parsing": "Must be a number",
+    "bool_parsing": "Must be true or false",
+    "bool_type": "Must be true or false",
+    "string_type": "Must be text",
+    "list_type": "Must be a list",
+    "dict_type": "Must be an object",
+    "model_type": "Must be an object",
+    "model_attributes_type": "Must be an object",
+    "extra_forbidden": "Unknown field",
+    "uuid_parsing": "Must be an id (a UUID)",
+    "uuid_type": "Must be an id (a UUID)",
+    "date_parsing": "Must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "Must be a date (YYYY-MM-DD)",
+    "datetime_parsing": "Must be a date and time (ISO 8601)",
+    "datetime_from_date_parsing": "Must be a date and time (ISO 8601)",
+    "json_invalid": "Not valid JSON",
+    "string_pattern_mismatch": "Not in the expected format",
+    "url_parsing": "Must be a web address",
+    "url_scheme": "Must be a web address starting with http:// or https://",
+}
+
+
+def plain_message(err: dict[str, Any]) -> str:
+    """A pydantic error in plain words: "At least 1 month", "At most 72 characters", "Required".
+
+    Errors of our own validators keep their words; a type not mapped here keeps pydantic's."""
+    kind = str(err.get("type", ""))
+    ctx: dict[str, Any] = err.get("ctx") or {}
+    names = [p for p in err.get("loc", ()) if isinstance(p, str)]
+    field = names[-1] if names else None
+    if kind in _FIXED:
+        return _FIXED[kind]
+    if kind == "greater_than_equal" and "ge" in ctx:
+        return f"At least {_amount(ctx['ge'], field)}"
+    if kind == "greater_than" and "gt" in ctx:
+        return f"More than {_amount(ctx['gt'], field)}"
+    if kind == "less_than_equal" and "le" in ctx:
+        return f"At most {_amount(ctx['le'], field)}"
+    if kind == "less_than" and "lt" in ctx:
+        return f"Less than {_amount(ctx['lt'], field)}"
+    if kind == "string_too_short" and "min_length" in ctx:
+        n = ctx["min_length"]
+        return "Required" if n == 1 else f"At least {_count(n, 'character', 'characters')}"
+    if kind == "string_too_long" and "max_length" in ctx:
+        return f"At most {_count(ctx['max_length'], 'character', 'characters')}"
+    if kind == "too_short" and "min_length" in ctx:
+        return f"At least {_count(ctx['min_length'], 'entry', 'entries')}"
+    if kind == "too_long" and "max_length" in ctx:
+        return f"At most {_count(ctx['max_length'], 'entry', 'entries')}"
+    if kind in ("literal_error", "enum") and "expected" in ctx:
+        # pydantic's ``expected``: "'a', 'b' or 'c'", read without the quotes. A long list (hundreds
+        # of names) is no help in a message: the schema lists them.
+        expected = str(ctx["expected"])
+        if expected.count(",") >= 10:
+            return "Not one of the accepted values"
+        choices = expected.replace("'", "")
+        return f"Must be one of: {choices}"
     msg = str(err.get("msg", "is invalid"))
     # pydantic prefixes messages of custom validators with "Value error, "
     return msg.removeprefix("Value error, ")
@@ -156,7 +255,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [FieldError(field=_field_name(tuple(e["loc"])), message=_message(e)) for e in exc.errors()]
+        fields = [FieldError(field=_field_name(tuple(e["loc"])), message=plain_message(e)) for e in exc.errors()]
         detail = "; ".join(f"{f.field}: {f.message}" for f in fields) or "The request is invalid."
         body = ValidationErrorBody(error="validation_error", detail=detail, fields=fields)
         return JSONResponse(body.model_dump(), status_code=422)

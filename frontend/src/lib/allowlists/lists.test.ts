@@ -33,7 +33,7 @@ describe('parseImportError', () => {
 	it('splits the per-row problems of a refused import', () => {
 		const detail =
 			'Nothing was imported. row 2: guid: must look like tmdb:603, tvdb:121361 or imdb:tt0133093; ' +
-			"row 5: list: Input should be 'protected', 'french_only' or 'episode_exempt'; " +
+			'row 5: list: Must be one of: protected, french_only or episode_exempt; ' +
 			'row 7: row: needs a guid (tmdb:603) or both connection_id and upstream_id';
 		const out = parseImportError(detail);
 		expect(out.summary).toBe('Nothing was imported.');
@@ -42,7 +42,7 @@ describe('parseImportError', () => {
 			{
 				row: 5,
 				field: 'list',
-				message: "Input should be 'protected', 'french_only' or 'episode_exempt'"
+				message: 'Must be one of: protected, french_only or episode_exempt'
 			},
 			{
 				row: 7,
@@ -52,7 +52,7 @@ describe('parseImportError', () => {
 		]);
 		expect(out.problems.map(formatProblem)).toEqual([
 			'Row 2, guid: must look like tmdb:603, tvdb:121361 or imdb:tt0133093',
-			"Row 5, list: Input should be 'protected', 'french_only' or 'episode_exempt'",
+			'Row 5, list: Must be one of: protected, french_only or episode_exempt',
 			'Row 7: needs a guid (tmdb:603) or both connection_id and upstream_id'
 		]);
 	});

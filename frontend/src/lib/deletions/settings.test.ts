@@ -5,6 +5,7 @@ import {
 	changedLabels,
 	diffSettings,
 	hint,
+	range,
 	parseLibraryDelay,
 	toDraft
 } from './settings';
@@ -49,18 +50,34 @@ describe('deletion settings form', () => {
 		const draft = { ...toDraft(saved), max_day_items: 'lots' };
 		expect(diffSettings(saved, draft)).toEqual({
 			ok: false,
-			errors: { max_day_items: "'lots' is not a number." }
+			errors: { max_day_items: 'Must be a whole number' }
 		});
 		const first = SETTINGS.find((f) => f.key === 'first_live_run_items');
 		if (first?.kind !== 'number') throw new Error('a number field');
-		expect(hint(first, '101')).toBe('At most 100 items.');
-		expect(hint(first, '2.5')).toBe('Use a whole number of items.');
+		expect(hint(first, '101')).toBe('At most 100 items');
+		expect(hint(first, '0')).toBe('At least 1 item');
+		expect(hint(first, '2.5')).toBe('Must be a whole number');
 		expect(hint(first, '3')).toBeNull();
+		expect(range(first)).toBe('1–100 items');
+		const size = SETTINGS.find((f) => f.key === 'max_day_bytes');
+		if (size?.kind !== 'number') throw new Error('a number field');
+		expect(hint(size, '0.5')).toBe('At least 1 GB');
+		expect(range(size)).toBe('1–1,000,000 GB');
+		// Out of bounds stops the save, in the schema words.
+		const over = { ...toDraft(saved), max_run_items: '1001' };
+		expect(diffSettings(saved, over)).toEqual({
+			ok: false,
+			errors: { max_run_items: 'At most 1,000 items' }
+		});
 	});
 	it('reads a library delay, empty meaning the account delay', () => {
 		expect(parseLibraryDelay(' ')).toEqual({ value: null });
 		expect(parseLibraryDelay('72')).toEqual({ value: 72 });
-		expect(parseLibraryDelay('0')).toHaveProperty('error');
-		expect(parseLibraryDelay('1.5')).toHaveProperty('error');
+		expect(parseLibraryDelay('0')).toEqual({
+			error: 'At least 1 hour (1–8,760 hours); leave empty for your delay.'
+		});
+		expect(parseLibraryDelay('1.5')).toEqual({
+			error: 'Must be a whole number (1–8,760 hours); leave empty for your delay.'
+		});
 	});
 });

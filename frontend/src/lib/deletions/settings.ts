@@ -1,11 +1,12 @@
 /**
  * The deletion settings form: its fields, what people type (sizes in decimal GB, as the servers
- * show them) and the diff that becomes the PUT body (only what changed). The server validates
- * every value and is the authority; the checks here only give early hints.
+ * show them) and the diff that becomes the PUT body (only what changed). Numbers are checked
+ * against the API schema's own bounds before sending; the server stays the authority.
  */
 import type { DeletionSettings, DeletionSettingsUpdate } from '$lib/api/types';
 import { GB } from '$lib/format';
-import { numberHint, parseNumber, type NumberBounds } from '$lib/settings/thresholds';
+import { constraintOf, parseNumberText, rangeText } from '$lib/forms/constraints';
+import { numberHint, numberRange, parseNumber, type NumberBounds } from '$lib/settings/thresholds';
 
 type NumberKey =
 	| 'delay_hours'
@@ -21,7 +22,9 @@ export interface NumberSetting extends NumberBounds {
 	kind: 'number';
 	key: NumberKey;
 	label: string;
+	unit: string;
 	help: string;
+	integer: boolean;
 	/** Bytes per unit when the field is a size typed in GB (1 otherwise). */
 	scale: number;
 }
@@ -35,26 +38,18 @@ export interface BooleanSetting {
 
 export type Setting = NumberSetting | BooleanSetting;
 
-const number = (
-	key: NumberKey,
-	label: string,
-	unit: string,
-	min: number,
-	max: number,
-	help: string
-): NumberSetting => ({
+const number = (key: NumberKey, label: string, unit: string, help: string): NumberSetting => ({
 	kind: 'number',
 	key,
 	label,
 	unit,
-	min,
-	max,
 	help,
+	constraint: constraintOf('DeletionSettingsIn', key),
 	integer: unit !== 'GB',
 	scale: unit === 'GB' ? GB : 1
 });
 
-/** Bounds mirror `DeletionSettingsIn` in backend/src/janitor/deletions/schemas.py. */
+/** The bounds are the API schema's (`DeletionSettingsIn`), read from its OpenAPI document. */
 export const WHEN: Setting[] = [
 	{
 		kind: 'boolean',
@@ -66,8 +61,6 @@ export const WHEN: Setting[] = [
 		'delay_hours',
 		'Wait before deleting',
 		'hours',
-		1,
-		24 * 365,
 		'How long a queued item waits before it can go; until then you can cancel or postpone it. A library can have its own (below). Applies to items queued from now on.'
 	),
 	{
@@ -80,8 +73,6 @@ export const WHEN: Setting[] = [
 		'sync_max_age_hours',
 		'Sync no older than',
 		'hours',
-		1,
-		168,
 		'An item is deleted only when its server’s latest complete sync is at most this old; otherwise it waits for the next sync.'
 	),
 	{
@@ -93,28 +84,26 @@ export const WHEN: Setting[] = [
 ];
 
 export const CAPS: Setting[] = [
-	number('max_run_items', 'Items per run', 'items', 1, 1000, 'Each run deletes at most this many.'),
-	number('max_run_bytes', 'Size per run', 'GB', 1, 1_000_000, 'And at most this much space.'),
+	number('max_run_items', 'Items per run', 'items', 'Each run deletes at most this many.'),
+	number('max_run_bytes', 'Size per run', 'GB', 'And at most this much space.'),
 	number(
 		'max_day_items',
 		'Items per day',
 		'items',
-		1,
-		10_000,
 		'Over any 24 hours, every run of a server together.'
 	),
-	number('max_day_bytes', 'Size per day', 'GB', 1, 1_000_000, 'Over any 24 hours.'),
+	number('max_day_bytes', 'Size per day', 'GB', 'Over any 24 hours.'),
 	number(
 		'first_live_run_items',
 		'First real run',
 		'items',
-		1,
-		100,
 		'The first run after a server leaves dry-run deletes at most this many: a small first step.'
 	)
 ];
 
 export const SETTINGS: Setting[] = [...WHEN, ...CAPS];
+
+const LIBRARY_DELAY = constraintOf('LibraryDelayIn', 'delay_hours');
 
 /** What the form holds: numbers as the text people type (sizes in GB), switches as they are. */
 export type Draft = Record<NumberKey, string> & Record<BooleanKey, boolean>;
@@ -132,14 +121,18 @@ export function hint(f: NumberSetting, text: string): string | null {
 	return numberHint(f, text);
 }
 
+/** The accepted values of a number, for its help: "1–1,000 items". */
+export function range(f: NumberSetting): string {
+	return numberRange(f);
+}
+
 export type Diff =
 	| { ok: true; changes: DeletionSettingsUpdate }
 	| { ok: false; errors: Partial<Record<NumberKey, string>> };
 
 /**
- * The PUT body: only the fields whose value differs from what was loaded, sizes in bytes. Values
- * are sent as typed (out of bounds too: the server answers with its own message); only text that
- * is not a number at all stops the save.
+ * The PUT body: only the fields whose value differs from what was loaded, sizes in bytes. A value
+ * the schema refuses stops the save, with its message under the field.
  */
 export function diffSettings(original: DeletionSettings, draft: Draft): Diff {
 	const changes: DeletionSettingsUpdate = {};
@@ -154,8 +147,7 @@ export function diffSettings(original: DeletionSettings, draft: Draft): Diff {
 			errors[f.key] = parsed.error;
 			continue;
 		}
-		const value = Math.round(parsed.value * f.scale);
-		if (value !== original[f.key]) changes[f.key] = value;
+		if (parsed.value !== original[f.key]) changes[f.key] = parsed.value;
 	}
 	if (Object.keys(errors).length) return { ok: false, errors };
 	return { ok: true, changes };
@@ -168,10 +160,11 @@ export function changedLabels(changes: DeletionSettingsUpdate): string[] {
 
 /** A library's own delay as typed: hours, null for "the account's delay", or a message. */
 export function parseLibraryDelay(text: string): { value: number | null } | { error: string } {
-	const t = text.trim();
-	if (t === '') return { value: null };
-	const n = Number(t);
-	if (!Number.isInteger(n) || n < 1 || n > 24 * 365)
-		return { error: 'A whole number of hours, from 1 to 8760; leave empty for your delay.' };
-	return { value: n };
+	if (text.trim() === '') return { value: null };
+	const parsed = parseNumberText(LIBRARY_DELAY, 'delay_hours', text);
+	if ('error' in parsed)
+		return {
+			error: `${parsed.error} (${rangeText(LIBRARY_DELAY, 'delay_hours')}); leave empty for your delay.`
+		};
+	return parsed;
 }

@@ -6,8 +6,8 @@ import {
 	languageHint,
 	normaliseLanguages,
 	timeZoneHint,
-	amount,
 	numberHint,
+	numberRange,
 	savedLanguages,
 	splitLanguages,
 	toDraft,
@@ -72,22 +72,24 @@ describe('language codes', () => {
 });
 
 describe('number hints', () => {
-	it('mirror the server bounds', () => {
-		expect(numberHint(field('stale_months'), '0')).toBe('At least 1 month.');
-		expect(numberHint(field('stale_months'), '121')).toBe('At most 120 months.');
-		expect(numberHint(field('stale_months'), '2.5')).toBe('Use a whole number of months.');
+	it('use the schema bounds, in the server words', () => {
+		expect(numberHint(field('stale_months'), '0')).toBe('At least 1 month');
+		expect(numberHint(field('stale_months'), '121')).toBe('At most 120 months');
+		expect(numberHint(field('stale_months'), '2.5')).toBe('Must be a whole number');
 		expect(numberHint(field('stale_months'), '6')).toBeNull();
-		expect(amount(1, 'days')).toBe('1 day');
-		expect(amount(2, 'days')).toBe('2 days');
-		expect(amount(1, 'GB')).toBe('1 GB');
-		expect(numberHint(field('large_movie_gb'), '0')).toBe('Must be more than 0 GB.');
+		expect(numberHint(field('stuck_request_days'), '0')).toBe('At least 1 day');
+		expect(numberHint(field('stuck_request_days'), '366')).toBe('At most 365 days');
+		expect(numberHint(field('large_movie_gb'), '0')).toBe('More than 0 GB');
 		expect(numberHint(field('large_movie_gb'), '12,5')).toBeNull();
 		expect(numberHint(field('stale_ignore_added_months'), '0')).toBeNull();
+		expect(numberRange(field('large_movie_gb'))).toBe('more than 0, at most 1,000 GB');
+		expect(numberRange(field('duplicate_tolerance_seconds'))).toBe('0–60 seconds');
 	});
 
 	it('say when the text is not a number', () => {
-		expect(numberHint(field('stale_months'), '')).toBe('Enter a number.');
-		expect(numberHint(field('stale_months'), 'six')).toBe("'six' is not a number.");
+		expect(numberHint(field('stale_months'), '')).toBe('Required');
+		expect(numberHint(field('stale_months'), 'six')).toBe('Must be a whole number');
+		expect(numberHint(field('large_movie_gb'), 'big')).toBe('Must be a number');
 	});
 });
 
@@ -124,13 +126,22 @@ describe('diffSettings', () => {
 		expect(diffSettings(base, draft)).toEqual({ ok: true, changes: {} });
 	});
 
-	it('sends out-of-range values, names and bad codes as typed, for the server to judge', () => {
+	it('sends names and bad codes as typed, for the server to judge', () => {
 		const draft = toDraft(base);
-		draft.stale_months = '0';
 		draft.required_audio_languages = 'en, French, xyzzy';
 		expect(diffSettings(base, draft)).toEqual({
 			ok: true,
-			changes: { stale_months: 0, required_audio_languages: ['en', 'French', 'xyzzy'] }
+			changes: { required_audio_languages: ['en', 'French', 'xyzzy'] }
+		});
+	});
+
+	it('stops on a number outside the schema bounds, before sending', () => {
+		const draft = toDraft(base);
+		draft.stale_months = '0';
+		draft.large_movie_gb = '2000';
+		expect(diffSettings(base, draft)).toEqual({
+			ok: false,
+			errors: { stale_months: 'At least 1 month', large_movie_gb: 'At most 1,000 GB' }
 		});
 	});
 
@@ -149,7 +160,7 @@ describe('diffSettings', () => {
 		draft.stale_months = '';
 		expect(diffSettings(base, draft)).toEqual({
 			ok: false,
-			errors: { stale_months: 'Enter a number.', stuck_request_days: "'a week' is not a number." }
+			errors: { stale_months: 'Required', stuck_request_days: 'Must be a whole number' }
 		});
 	});
 });

@@ -1,9 +1,15 @@
 /**
  * The "Report thresholds" form: field descriptions, parsing of what people type, and the diff that
- * turns the form into a PATCH body (only the fields that changed). The server validates every value
- * and is the authority; the checks here only give early hints.
+ * turns the form into a PATCH body (only the fields that changed). Numbers are checked against the
+ * API schema's own bounds before sending (lib/forms/constraints); the server stays the authority.
  */
 import type { components } from '$lib/api/schema';
+import {
+	constraintOf,
+	parseNumberText,
+	rangeText,
+	type PropertyConstraint
+} from '$lib/forms/constraints';
 
 export type ReportSettings = components['schemas']['ReportSettingsOut'];
 export type ReportSettingsUpdate = components['schemas']['ReportSettingsUpdate'];
@@ -24,12 +30,25 @@ export interface NumberField {
 	label: string;
 	unit: string;
 	help: string;
-	min: number;
-	/** The server's lower bound is exclusive (large_movie_gb > 0). */
-	minExclusive?: boolean;
-	max: number;
-	step: number;
+	/** The schema's bounds of the field (`ReportSettingsUpdate`). */
+	constraint: PropertyConstraint;
 	integer: boolean;
+	/** What one typed unit is in the value sent (1; a size typed in GB and sent in bytes: 10^9). */
+	scale: number;
+}
+
+function numberField(key: NumberKey, label: string, unit: string, help: string): NumberField {
+	const constraint = constraintOf('ReportSettingsUpdate', key);
+	return {
+		kind: 'number',
+		key,
+		label,
+		unit,
+		help,
+		constraint,
+		integer: constraint.type === 'integer',
+		scale: 1
+	};
 }
 
 export interface BooleanField {
@@ -62,46 +81,31 @@ export interface FieldGroup {
 	fields: Field[];
 }
 
-/** Bounds mirror `ReportSettingsUpdate` in backend/src/janitor/reports/schemas.py. */
+/** The bounds are the API schema's (`ReportSettingsUpdate`), read from its OpenAPI document. */
 export const GROUPS: FieldGroup[] = [
 	{
 		id: 'stale',
 		title: 'Stale content',
 		description: 'What counts as content nobody watches any more.',
 		fields: [
-			{
-				kind: 'number',
-				key: 'stale_months',
-				label: 'Stale after',
-				unit: 'months',
-				help: 'An item nobody has watched for this long is reported as stale.',
-				min: 1,
-				max: 120,
-				step: 1,
-				integer: true
-			},
-			{
-				kind: 'number',
-				key: 'stale_ignore_added_months',
-				label: 'Skip recently added',
-				unit: 'months',
-				help: 'Items added to a library within this time are not stale yet. 0 turns this off.',
-				min: 0,
-				max: 120,
-				step: 1,
-				integer: true
-			},
-			{
-				kind: 'number',
-				key: 'stale_ignore_released_months',
-				label: 'Skip recent releases',
-				unit: 'months',
-				help: 'Titles released within this time are not stale yet. 0 turns this off.',
-				min: 0,
-				max: 120,
-				step: 1,
-				integer: true
-			},
+			numberField(
+				'stale_months',
+				'Stale after',
+				'months',
+				'An item nobody has watched for this long is reported as stale.'
+			),
+			numberField(
+				'stale_ignore_added_months',
+				'Skip recently added',
+				'months',
+				'Items added to a library within this time are not stale yet. 0 turns this off.'
+			),
+			numberField(
+				'stale_ignore_released_months',
+				'Skip recent releases',
+				'months',
+				'Titles released within this time are not stale yet. 0 turns this off.'
+			),
 			{
 				kind: 'boolean',
 				key: 'stale_ignore_future_releases',
@@ -121,18 +125,12 @@ export const GROUPS: FieldGroup[] = [
 		title: 'Large movies',
 		description: 'Movies that take more space than they should.',
 		fields: [
-			{
-				kind: 'number',
-				key: 'large_movie_gb',
-				label: 'Large movie size',
-				unit: 'GB',
-				help: 'Movies strictly bigger than this are large (a movie of exactly this size is not). Decimal GB, as Plex and Jellyfin show sizes: 1 GB = 1,000,000,000 bytes.',
-				min: 0,
-				minExclusive: true,
-				max: 1000,
-				step: 0.1,
-				integer: false
-			}
+			numberField(
+				'large_movie_gb',
+				'Large movie size',
+				'GB',
+				'Movies strictly bigger than this are large (a movie of exactly this size is not). Decimal GB, as Plex and Jellyfin show sizes: 1 GB = 1,000,000,000 bytes.'
+			)
 		]
 	},
 	{
@@ -159,17 +157,12 @@ export const GROUPS: FieldGroup[] = [
 		title: 'Duplicates',
 		description: 'How copies of the same title are matched.',
 		fields: [
-			{
-				kind: 'number',
-				key: 'duplicate_tolerance_seconds',
-				label: 'Runtime tolerance',
-				unit: 'seconds',
-				help: 'Two copies whose runtimes differ by at most this much count as duplicates.',
-				min: 0,
-				max: 60,
-				step: 1,
-				integer: true
-			},
+			numberField(
+				'duplicate_tolerance_seconds',
+				'Runtime tolerance',
+				'seconds',
+				'Two copies whose runtimes differ by at most this much count as duplicates.'
+			),
 			{
 				kind: 'boolean',
 				key: 'duplicate_strict',
@@ -183,28 +176,18 @@ export const GROUPS: FieldGroup[] = [
 		title: 'Requests',
 		description: 'Jellyseerr requests that need attention.',
 		fields: [
-			{
-				kind: 'number',
-				key: 'stuck_request_days',
-				label: 'Stuck after',
-				unit: 'days',
-				help: 'An approved request still not available more than this many days after Jellyseerr last changed it is stuck (exactly this many days is not yet).',
-				min: 1,
-				max: 365,
-				step: 1,
-				integer: true
-			},
-			{
-				kind: 'number',
-				key: 'recently_available_days',
-				label: 'Recently available window',
-				unit: 'days',
-				help: 'Requests and library titles that became available at most this many days ago are recent (exactly this many days still counts). Dates in the future never count.',
-				min: 1,
-				max: 365,
-				step: 1,
-				integer: true
-			}
+			numberField(
+				'stuck_request_days',
+				'Stuck after',
+				'days',
+				'An approved request still not available more than this many days after Jellyseerr last changed it is stuck (exactly this many days is not yet).'
+			),
+			numberField(
+				'recently_available_days',
+				'Recently available window',
+				'days',
+				'Requests and library titles that became available at most this many days ago are recent (exactly this many days still counts). Dates in the future never count.'
+			)
 		]
 	}
 ];
@@ -287,35 +270,28 @@ export function savedLanguages(codes: string[], names: Record<string, string>): 
 	return codes.map((c) => (names[c] ? `${c} (${names[c]})` : c)).join(', ');
 }
 
-/** What a number hint needs to know of its field (its bounds and unit). */
-export type NumberBounds = Pick<NumberField, 'unit' | 'min' | 'max' | 'integer' | 'minExclusive'>;
-
-/** A number field's text as a number, or a message when it is not one. */
-export function parseNumber(f: NumberBounds, text: string): { value: number } | { error: string } {
-	const t = text.trim().replace(',', '.');
-	if (t === '') return { error: 'Enter a number.' };
-	const n = Number(t);
-	if (!Number.isFinite(n)) return { error: `'${text.trim()}' is not a number.` };
-	return { value: n };
+/** What a number hint needs to know of its field (its schema bounds, name and scale). */
+export interface NumberBounds {
+	/** The property's name in the schema (its unit is read from it, as the server does). */
+	key: string;
+	constraint: PropertyConstraint;
+	scale: number;
 }
 
-/** Early hint for a number: outside the server's bounds or not whole. The server decides. */
+/** A number field's text as the value to send, or the message (the server's words) when it is not. */
+export function parseNumber(f: NumberBounds, text: string): { value: number } | { error: string } {
+	return parseNumberText(f.constraint, f.key, text, f.scale);
+}
+
+/** The message under a number field: not a number, not whole, outside the schema's bounds. */
 export function numberHint(f: NumberBounds, text: string): string | null {
 	const parsed = parseNumber(f, text);
-	if ('error' in parsed) return parsed.error;
-	const n = parsed.value;
-	if (f.integer && !Number.isInteger(n)) return `Use a whole number of ${f.unit}.`;
-	if (f.minExclusive ? n <= f.min : n < f.min)
-		return f.minExclusive
-			? `Must be more than ${amount(f.min, f.unit)}.`
-			: `At least ${amount(f.min, f.unit)}.`;
-	if (n > f.max) return `At most ${amount(f.max, f.unit)}.`;
-	return null;
+	return 'error' in parsed ? parsed.error : null;
 }
 
-/** "1 month", "3 months", "0.5 GB": a plural unit loses its "s" for exactly one. */
-export function amount(n: number, unit: string): string {
-	return `${n} ${n === 1 && unit.endsWith('s') ? unit.slice(0, -1) : unit}`;
+/** The accepted values of a number field, for its help: "1–120 months". */
+export function numberRange(f: NumberBounds): string {
+	return rangeText(f.constraint, f.key);
 }
 
 export type DiffResult =
@@ -327,9 +303,9 @@ function sameList(a: string[], b: string[]): boolean {
 }
 
 /**
- * The PATCH body: only fields whose value differs from what was loaded. Values are sent as typed
- * (out-of-range numbers and bad language codes too: the server rejects them with its own message);
- * only text that is not a number at all stops the save, since it cannot be sent as one.
+ * The PATCH body: only fields whose value differs from what was loaded. A number the schema refuses
+ * stops the save with its message; language names and time zones are sent as typed (the server
+ * knows them and answers for a wrong one).
  */
 export function diffSettings(original: ReportSettings, draft: Draft): DiffResult {
 	const changes: ReportSettingsUpdate = {};

@@ -1,0 +1,39 @@
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('$app/navigation', () => ({ beforeNavigate: vi.fn() }));
+vi.mock('$lib/auth', () => ({ auth: { status: 'authenticated' } }));
+
+const { decide, LEAVE_QUESTION } = await import('./unsaved');
+
+function nav(type: 'link' | 'leave' | 'popstate' | 'goto') {
+	return { type, cancel: vi.fn() };
+}
+
+describe('decide', () => {
+	it('lets a navigation go when nothing is unsaved, without asking', () => {
+		const n = nav('link');
+		const ask = vi.fn(() => false);
+		expect(decide(n, false, ask)).toBe(true);
+		expect(ask).not.toHaveBeenCalled();
+		expect(n.cancel).not.toHaveBeenCalled();
+	});
+
+	it('asks inside the app: no keeps the page, yes leaves', () => {
+		const stay = nav('link');
+		expect(decide(stay, true, () => false)).toBe(false);
+		expect(stay.cancel).toHaveBeenCalledOnce();
+		const back = nav('popstate');
+		const ask = vi.fn(() => true);
+		expect(decide(back, true, ask)).toBe(true);
+		expect(ask).toHaveBeenCalledWith(LEAVE_QUESTION);
+		expect(back.cancel).not.toHaveBeenCalled();
+	});
+
+	it('leaves a reload or a closed tab to the browser prompt', () => {
+		const n = nav('leave');
+		const ask = vi.fn(() => true);
+		expect(decide(n, true, ask)).toBe(false);
+		expect(n.cancel).toHaveBeenCalledOnce();
+		expect(ask).not.toHaveBeenCalled();
+	});
+});
