@@ -74,7 +74,7 @@ describe('parseImportError', () => {
 	});
 });
 
-describe('parseImportError with the import\'s messages', () => {
+describe("parseImportError with the import's messages", () => {
 	it('keeps the sentences whole, the semicolons inside them included', () => {
 		const detail =
 			'Nothing was imported (rows are counted from the first one after the header). ' +

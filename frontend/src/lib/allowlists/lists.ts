@@ -103,7 +103,9 @@ const KINDS: Record<string, string> = { movie: 'Movie', show: 'Show' };
 /** What a search hit is, after its title: "1999 · Movie · Home · Films". */
 export function hitDetails(hit: LibraryHit): string {
 	const kind = KINDS[hit.kind] ?? hit.kind;
-	return [hit.year, kind, hit.server, hit.library].filter((v) => v !== null && v !== '').join(' · ');
+	return [hit.year, kind, hit.server, hit.library]
+		.filter((v) => v !== null && v !== '')
+		.join(' · ');
 }
 
 /** What an entry added from a search hit will match. */
