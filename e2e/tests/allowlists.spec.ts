@@ -1,6 +1,28 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { connectAndSyncDemo } from './demo';
 import { expectNoViolations, signUp } from './helpers';
+import { SIM_URL, simInfo, type SimInfo } from './sim';
+
+/** How entries match (backend allowlists/sql.py): the page and the report dialog both say it. */
+const MATCH_RULE =
+	'An entry matches by its external id (TMDB, IMDb or TVDB) on every server; without one, it matches the item it was added from on that server, and the same file on your other servers; an entry added from a show in your libraries also covers its episodes.';
+
+/** A movie of the demo world nobody watched, with its title as Plex lists it. */
+async function neverWatchedMovie(request: APIRequestContext, sim: SimInfo): Promise<string> {
+	const planted = (await (await request.get(`${SIM_URL}/_admin/planted`)).json()) as Record<
+		string,
+		number[]
+	>;
+	const home = sim.pms.home!;
+	const res = await request.get(
+		`${home.base_url}/library/metadata/${planted.never_watched_movies![0]}`,
+		{ headers: { 'X-Plex-Token': home.owner_token, Accept: 'application/json' } }
+	);
+	expect(res.ok()).toBe(true);
+	const body = (await res.json()) as { MediaContainer: { Metadata: { title: string }[] } };
+	return body.MediaContainer.Metadata[0]!.title;
+}
 
 function tab(page: Page, label: string) {
 	return page
@@ -23,6 +45,9 @@ test('add by external id, edit the note and expiry, remove', async ({ page }) =>
 		.getByRole('link', { name: 'Allowlists' })
 		.click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Allowlists' })).toBeVisible();
+	await expect(page.getByTestId('match-rule')).toHaveText(
+		`${MATCH_RULE} A renamed file stays listed.`
+	);
 	await expect(tab(page, 'Protected')).toHaveAttribute('aria-selected', 'true');
 	await expect(page.getByTestId('list-empty')).toContainText('The Protected list is empty');
 	await expect(page.getByText('Never reported as stale')).toBeVisible();
@@ -39,7 +64,7 @@ test('add by external id, edit the note and expiry, remove', async ({ page }) =>
 	await add.getByLabel('External id').fill('603');
 	await add.getByRole('button', { name: 'Add entry' }).click();
 	await expect(add.locator('#add-guid-error')).toHaveText(
-		'must look like tmdb:603, tvdb:121361 or imdb:tt0133093'
+		"'603' is not an external id: write it as tmdb:603, tvdb:121361 or imdb:tt0133093"
 	);
 	await add.getByLabel('External id').fill('tmdb:603');
 	await add.getByLabel(/^Note/).fill('Rewatch every year');
@@ -94,18 +119,23 @@ test('import CSV (a bad file is refused whole, a good one adds), export CSV and 
 	await page.goto('/allowlists');
 	const file = page.getByTestId('import-file');
 
-	// One bad row: refused with the row named, and nothing added.
+	// Bad rows: refused with each row named and what is wrong in words, and nothing added.
 	await file.setInputFiles(
 		csvFile(
 			'bad.csv',
-			'list,title,guid\nprotected,Alien,tmdb:348\nprotected,Heat,not-an-id\nnot_a_list,Up,tmdb:14160\n'
+			'list,title,guid\nprotected,Alien,tmdb:348\nprotected,Heat,not-an-id\nfavs,Up,tmdb:14160\n' +
+				'protected,,tmdb:1\nprotected,Nothing to match,\n'
 		)
 	);
 	const error = page.getByTestId('import-error');
-	await expect(error).toContainText('Nothing was imported.');
+	await expect(error).toContainText(
+		'Nothing was imported (rows are counted from the first one after the header).'
+	);
 	await expect(error.getByRole('listitem')).toHaveText([
-		'Row 2, guid: must look like tmdb:603, tvdb:121361 or imdb:tt0133093',
-		/^Row 3, list: Must be one of: protected, french_only, /
+		"Row 2: 'not-an-id' is not an external id: write it as tmdb:603, tvdb:121361 or imdb:tt0133093",
+		"Row 3: the list 'favs' does not exist; the lists are protected, french_only, french_subs_only, language_exempt, episode_exempt",
+		'Row 4: the title is missing',
+		'Row 5: the entry matches nothing: give it an external id in the guid column (such as tmdb:603), or both connection_id and upstream_id (as the export writes them)'
 	]);
 	for (const label of ['Protected', 'French only', 'Language exempt'])
 		await expectCount(page, label, 0);
@@ -164,6 +194,66 @@ test('import CSV (a bad file is refused whole, a good one adds), export CSV and 
 	);
 });
 
+test('add a title found in the synced libraries; the report dialog says how entries match', async ({
+	page
+}) => {
+	test.setTimeout(120_000); // connects and syncs the demo world
+	const sim = await simInfo(page.request);
+	const title = await neverWatchedMovie(page.request, sim);
+	await signUp(page);
+	await connectAndSyncDemo(page, sim);
+	await page.goto('/allowlists');
+	await page.getByRole('button', { name: 'Add entry' }).first().click();
+	const add = page.getByRole('dialog', { name: 'Add to an allowlist' });
+	const search = add.getByRole('searchbox', { name: 'Find in your libraries' });
+
+	// Nothing found says so.
+	await search.fill('zzz no such title');
+	await expect(add.locator('#add-search-status')).toHaveText(
+		'No movie or show in your synced libraries has “zzz no such title” in its title.'
+	);
+
+	// Case does not matter; each hit says what it is and where.
+	await search.fill(title.toUpperCase());
+	const hits = add.getByRole('list', { name: 'Titles found' }).getByTestId('search-hit');
+	const onPlex = hits.filter({ hasText: sim.pms.home!.name }).filter({ hasText: title }).first();
+	await expect(onPlex).toBeVisible();
+	await expect(onPlex).toContainText(/\d{4} · Movie · /);
+	await expect(add.locator('#add-search-status')).toContainText(/found\. Choose one to add it\.$/);
+	await onPlex.click();
+
+	// The chosen title replaces the search and the external id fields, and says what it will match.
+	const chosen = add.getByTestId('chosen-hit');
+	await expect(chosen).toContainText(title);
+	const match = chosen.getByText(/^Matches (tmdb|tvdb|imdb):\S+ on every server\.$/);
+	await expect(match).toBeVisible();
+	const guid = (await match.innerText()).replace(/^Matches (\S+) on every server\.$/, '$1');
+	await expect(add.getByLabel('External id')).toHaveCount(0);
+	await add.getByLabel(/^Note/).fill('Found by title');
+	await add.getByRole('button', { name: 'Add entry' }).click();
+	await expect(add).toBeHidden();
+	await expect(page.getByTestId('notice')).toHaveText(`Added “${title}” to Protected.`);
+	const row = page.getByTestId('entry-row').filter({ hasText: title });
+	await expect(row.getByTestId('entry-key')).toHaveText(guid);
+	await expect(row.getByTestId('entry-note')).toHaveText('Found by title');
+
+	// Choosing, then choosing another: the search comes back.
+	await page.getByRole('button', { name: 'Add entry' }).first().click();
+	await search.fill(title);
+	await hits.first().click();
+	await add.getByRole('button', { name: 'Choose another title' }).click();
+	await expect(search).toBeVisible();
+	await expect(add.getByLabel('External id')).toBeVisible();
+	await add.getByRole('button', { name: 'Cancel' }).click();
+
+	// The report's dialog says the same rule.
+	await page.goto('/reports/stale');
+	await page.getByTestId('report-row').first().getByRole('checkbox').check();
+	await page.getByRole('button', { name: 'Add to allowlist…' }).click();
+	const dialog = page.getByRole('dialog', { name: 'Add 1 item to an allowlist' });
+	await expect(dialog.getByTestId('match-rule')).toHaveText(MATCH_RULE);
+});
+
 for (const scheme of ['light', 'dark'] as const) {
 	test(`allowlists: no WCAG A/AA violations (${scheme})`, async ({ page }) => {
 		test.setTimeout(60_000); // several axe runs
@@ -184,10 +274,10 @@ for (const scheme of ['light', 'dark'] as const) {
 		await expect(page.getByTestId('entry-expiry')).toContainText('Expired');
 		await expectNoViolations(page, 'allowlists with an entry');
 		await page.getByRole('button', { name: 'Add entry' }).first().click();
-		await page
-			.getByRole('dialog', { name: 'Add to an allowlist' })
-			.getByRole('button', { name: 'Add entry' })
-			.click();
+		const add = page.getByRole('dialog', { name: 'Add to an allowlist' });
+		await add.getByRole('searchbox', { name: 'Find in your libraries' }).fill('zzz');
+		await expect(add.locator('#add-search-status')).toContainText('No movie or show');
+		await add.getByRole('button', { name: 'Add entry' }).click();
 		await expect(page.locator('#add-guid-error')).toBeVisible();
 		await expectNoViolations(page, 'add dialog with errors');
 	});

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import csv
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.allowlists.service import NOTHING_IMPORTED
+from janitor.connections.models import Connection, Library
+from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
+from janitor.library.models import MediaItem
 from mediasim import SimServer
 
 from .test_stale_and_large import _synced, _titles
@@ -191,3 +197,188 @@ async def test_allowlist_search_takes_percent_and_underscore_literally(
     assert await found("100%") == ["100% Pure"]
     assert await found("a_b") == ["a_b"]
     assert await found("100") == ["100% Pure", "1000 Days"]
+
+
+async def _plant_library(session: AsyncSession, account_id: uuid.UUID, server: str) -> dict[str, Any]:
+    """A server with an enabled and a disabled library, written straight into the database."""
+    connection = Connection(
+        account_id=account_id,
+        kind="plex",
+        name=server,
+        base_url="http://plex.invalid",
+        server_id=f"machine-{uuid.uuid4().hex[:8]}",
+        token_ciphertext="x",
+        verify_tls=False,
+        options={},
+        status="ok",
+    )
+    session.add(connection)
+    await session.flush()
+    libraries = {
+        name: Library(
+            account_id=account_id,
+            connection_id=connection.id,
+            upstream_key=name,
+            title=name,
+            kind="movie",
+            enabled=enabled,
+        )
+        for name, enabled in (("Films", True), ("Hidden", False))
+    }
+    session.add_all(libraries.values())
+    await session.flush()
+    return {"connection": connection, **libraries}
+
+
+def _item(where: dict[str, Any], upstream_id: str, title: str, **extra: Any) -> MediaItem:
+    library = where[extra.pop("library", "Films")]
+    values: dict[str, Any] = {"kind": "movie", "year": 2001, "guids": {}, "parts": [], **extra}
+    return MediaItem(
+        account_id=library.account_id,
+        connection_id=library.connection_id,
+        library_id=library.id,
+        upstream_id=upstream_id,
+        title=title,
+        **values,
+    )
+
+
+async def test_search_finds_the_accounts_movies_and_shows_by_title_without_case_or_accents(
+    api: httpx.AsyncClient, signup: SignupFn, job_ctx: AppContext
+) -> None:
+    user, other = await signup(), await signup()
+    async with job_ctx.sessionmaker() as session, session.begin():
+        home = await _plant_library(session, user.account_id, "Home")
+        theirs = await _plant_library(session, other.account_id, "Theirs")
+        session.add_all(
+            [
+                _item(home, "1", "Le Fabuleux Destin d'Amélie Poulain", guids={"imdb": "tt0211915", "tmdb": "194"}),
+                _item(home, "2", "AMELIE", year=None),
+                _item(home, "3", "Amélie (the show)", kind="show", guids={"tvdb": "81189"}),
+                _item(home, "4", "Les Amants", original_title="Amelie's Lovers"),
+                _item(home, "5", "Amélie E1", kind="episode"),  # an episode: its show is what is listed
+                _item(home, "6", "Amélie Gone", gone=True),  # no longer on the server
+                _item(home, "7", "Amélie Hidden", library="Hidden"),  # a library that is not synced
+                _item(home, "8", "100% Amélie"),
+                _item(home, "9", "1000 Amélies"),
+                *[_item(home, f"s{n}", f"Star {n:02}") for n in range(25)],
+                _item(theirs, "1", "Amélie", guids={"tmdb": "194"}),  # another account's
+            ]
+        )
+
+    async def search(q: str, who: SignedUp = user) -> list[dict[str, Any]]:
+        r = await api.get("/api/v1/allowlists/search", params={"q": q}, headers=who.headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    hits = await search("amelie")
+    # The exact title first, then those that start with it, then the rest by title.
+    assert [h["title"] for h in hits] == [
+        "AMELIE",
+        "Amélie (the show)",
+        "100% Amélie",
+        "1000 Amélies",
+        "Le Fabuleux Destin d'Amélie Poulain",
+        "Les Amants",  # by its original title
+    ]
+    by_title = {h["title"]: h for h in hits}
+    amelie = by_title["Le Fabuleux Destin d'Amélie Poulain"]
+    assert amelie["server"] == "Home" and amelie["library"] == "Films"
+    assert (amelie["kind"], amelie["year"], amelie["guid"]) == ("movie", 2001, "tmdb:194")
+    assert by_title["Amélie (the show)"]["kind"] == "show"
+    assert by_title["Amélie (the show)"]["guid"] == "tvdb:81189"
+    assert by_title["AMELIE"]["guid"] is None and by_title["AMELIE"]["year"] is None
+    assert [h["title"] for h in await search("ÉLIE POU")] == ["Le Fabuleux Destin d'Amélie Poulain"]
+    assert [h["title"] for h in await search("100%")] == ["100% Amélie"]  # % is a character, not a wildcard
+    assert len(await search("star")) == 20
+    assert await search("   ") == []
+    assert await search("nothing like it") == []
+    # Another account finds only its own items.
+    assert [(h["title"], h["server"]) for h in await search("amelie", other)] == [("Amélie", "Theirs")]
+
+    # Choosing a hit adds it with its external id: it then matches on every server.
+    r = await _add(api, user, "protected", amelie)
+    assert r.status_code == 201 and r.json() == {"added": 1, "already_listed": 0}
+    r = await _add(api, user, "protected", by_title["AMELIE"])
+    assert r.status_code == 201
+    entries = {e["title"]: e for e in (await api.get("/api/v1/allowlists", headers=user.headers)).json()}
+    assert entries["Le Fabuleux Destin d'Amélie Poulain"]["guid"] == "tmdb:194"
+    assert entries["AMELIE"]["guid"] is None
+    assert (entries["AMELIE"]["connection_id"], entries["AMELIE"]["upstream_id"]) == (
+        by_title["AMELIE"]["connection_id"],
+        "2",
+    )
+    # Another account cannot add my item through the hit.
+    assert (await _add(api, other, "protected", amelie)).status_code == 404
+
+
+async def test_search_refuses_what_is_not_a_search(api: httpx.AsyncClient, signup: SignupFn) -> None:
+    user = await signup()
+    for params in ({"q": "a\x00b"}, {"q": "x" * 201}, {"q": ""}, {}):
+        r = await api.get("/api/v1/allowlists/search", params=params, headers=user.headers)
+        assert r.status_code == 422, (params, r.text)
+        assert r.json()["detail"], r.text
+    assert (await api.get("/api/v1/allowlists/search", params={"q": "a"})).status_code == 401
+
+
+async def test_import_errors_say_what_is_wrong_in_words(
+    api: httpx.AsyncClient, signup: SignupFn, job_ctx: AppContext
+) -> None:
+    user, other = await signup(), await signup()
+    async with job_ctx.sessionmaker() as session, session.begin():
+        home = await _plant_library(session, user.account_id, "Home")
+        theirs = await _plant_library(session, other.account_id, "Theirs")
+    lists = "protected, french_only, french_subs_only, language_exempt, episode_exempt"
+    rows = [
+        ("favs,Alien,tmdb:348,,,,", f"row 1: list: the list 'favs' does not exist; the lists are {lists}"),
+        (",Alien,tmdb:348,,,,", f"row 1: list: the list is missing; write one of {lists}"),
+        ("protected,,tmdb:348,,,,", "row 1: title: the title is missing"),
+        (
+            "protected,Alien,603,,,,",
+            "row 1: guid: '603' is not an external id: write it as tmdb:603, tvdb:121361 or imdb:tt0133093",
+        ),
+        (
+            "protected,Alien,,,,,",
+            "row 1: row: the entry matches nothing: give it an external id in the guid column (such as "
+            "tmdb:603), or both connection_id and upstream_id (as the export writes them)",
+        ),
+        (
+            "protected,Alien,,abc,12,,",
+            "row 1: connection_id: 'abc' is not a server id; copy it from an export of your lists",
+        ),
+        (
+            "protected,Alien,tmdb:348,,,,2030-01-01",
+            "row 1: expires_at: '2030-01-01' is not a date and time with its zone, such as 2026-12-31T23:00:00Z",
+        ),
+        (f"protected,Alien,tmdb:348,,,{'x' * 1001},", "row 1: note: the note is longer than 1,000 characters"),
+    ]
+    header = "list,title,guid,connection_id,upstream_id,note,expires_at\n"
+    for row, expected in rows:
+        r = await _import_csv(api, user, header + row + "\n")
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] == f"{NOTHING_IMPORTED} {expected}"
+    # JSON: a key the import does not take, a value that is not text.
+    r = await api.post(
+        "/api/v1/allowlists/import",
+        json=[{"list": "protected", "title": "A", "guid": "tmdb:1"}, {"list": "protected", "title": 5, "nots": 1}],
+        headers=user.headers,
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == f"{NOTHING_IMPORTED} row 2: title: the title must be text, not int"
+    r = await api.post(
+        "/api/v1/allowlists/import", json=[{"list": "protected", "title": "A", "nots": 1}], headers=user.headers
+    )
+    assert r.json()["detail"] == (
+        f"{NOTHING_IMPORTED} row 1: nots: 'nots' is not a column the import takes; the columns are list, title, "
+        "guid, connection_id, upstream_id, note, expires_at"
+    )
+    # A server that is not yours: yours are named, with their ids (another account's are not).
+    mine, foreign = home["connection"].id, theirs["connection"].id
+    r = await _import_csv(api, user, f"{header}protected,A,tmdb:1,,,,\nprotected,B,,{foreign},7,,\n")
+    assert r.status_code == 404
+    assert r.json()["detail"] == (
+        f"{NOTHING_IMPORTED} row 2: connection_id: the server {foreign} is not one of your servers "
+        f"(yours: Home ({mine})). Export your lists to see the ids your servers have."
+    )
+    assert "Theirs" not in r.text
+    assert (await api.get("/api/v1/allowlists", headers=user.headers)).json() == []

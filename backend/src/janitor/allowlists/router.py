@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 from janitor.accounts.deps import CurrentAccount, data_changed
 from janitor.allowlists.errors import EntryNotFound, ImportInvalid, ImportUnknownServer, UnknownItems
 from janitor.allowlists.models import ListName
-from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportResult
+from janitor.allowlists.schemas import AddEntries, EntryOut, EntryUpdate, ImportResult, LibraryHit
 from janitor.allowlists.service import MAX_IMPORT_ROWS, AllowlistService, parse_csv, to_csv_text, to_out
 from janitor.core.deps import SessionDep
 from janitor.core.errors import Unauthorized, error_responses
@@ -30,6 +30,25 @@ async def list_entries(
     """Entries of every list (or one), newest first; expired entries are shown and no longer apply."""
     now = datetime.now(UTC)
     return [to_out(e, now) for e in await AllowlistService(session, account.id).entries(list_name, q)]
+
+
+@router.get("/search", responses=error_responses(Unauthorized))
+async def search_library(
+    session: SessionDep,
+    account: CurrentAccount,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description='Part of a title; case and accents do not matter ("amelie" finds "Amélie")',
+        ),
+    ],
+) -> list[LibraryHit]:
+    """Movies and shows of your synced libraries by title, to add to a list: at most 20, the exact title
+    first (a blank search finds nothing). Each says the external id an entry added from it matches by,
+    when the item has one. Posters are not offered: the servers' thumbnail URLs need their tokens."""
+    return await AllowlistService(session, account.id).search(q)
 
 
 @router.post(

@@ -96,6 +96,22 @@ class EntryUpdate(InputModel):
     clear_expiry: bool = False
 
 
+class LibraryHit(BaseModel):
+    """A movie or show of the account's synced libraries, as the add form's search offers it."""
+
+    connection_id: uuid.UUID
+    upstream_id: str
+    title: str
+    year: int | None
+    kind: str = Field(description="movie or show")
+    server: str
+    library: str
+    guid: str | None = Field(
+        description="The external id an entry added from this item matches by (tmdb, tvdb or imdb); None: "
+        "the entry matches this item on this server only"
+    )
+
+
 class ImportResult(BaseModel):
     added: int
     already_listed: int

@@ -6,6 +6,8 @@ import {
 	downloadName,
 	entryKey,
 	formatProblem,
+	hitDetails,
+	hitMatch,
 	importContentType,
 	importSummary,
 	isoToDateInput,
@@ -51,8 +53,8 @@ describe('parseImportError', () => {
 			}
 		]);
 		expect(out.problems.map(formatProblem)).toEqual([
-			'Row 2, guid: must look like tmdb:603, tvdb:121361 or imdb:tt0133093',
-			'Row 5, list: Must be one of: protected, french_only or episode_exempt',
+			'Row 2: must look like tmdb:603, tvdb:121361 or imdb:tt0133093',
+			'Row 5: Must be one of: protected, french_only or episode_exempt',
 			'Row 7: needs a guid (tmdb:603) or both connection_id and upstream_id'
 		]);
 	});
@@ -69,6 +71,45 @@ describe('parseImportError', () => {
 	it('keeps a whole-file message as the summary', () => {
 		const msg = 'The CSV needs a header row with at least the columns list and title.';
 		expect(parseImportError(msg)).toEqual({ summary: msg, problems: [] });
+	});
+});
+
+describe("parseImportError with the import's messages", () => {
+	it('keeps the sentences whole, the semicolons inside them included', () => {
+		const detail =
+			'Nothing was imported (rows are counted from the first one after the header). ' +
+			"row 3: list: the list 'favs' does not exist; the lists are protected, french_only; " +
+			'row 4: title: the title is missing';
+		const out = parseImportError(detail);
+		expect(out.summary).toBe(
+			'Nothing was imported (rows are counted from the first one after the header).'
+		);
+		expect(out.problems.map(formatProblem)).toEqual([
+			"Row 3: the list 'favs' does not exist; the lists are protected, french_only",
+			'Row 4: the title is missing'
+		]);
+		expect(out.problems.map((p) => p.field)).toEqual(['list', 'title']);
+	});
+});
+
+describe('search hits', () => {
+	const hit = {
+		connection_id: 'c1',
+		upstream_id: '101',
+		title: 'The Matrix',
+		year: 1999,
+		kind: 'movie',
+		server: 'Home',
+		library: 'Films',
+		guid: 'tmdb:603'
+	};
+	it('says what the hit is and what its entry will match', () => {
+		expect(hitDetails(hit)).toBe('1999 · Movie · Home · Films');
+		expect(hitDetails({ ...hit, year: null, kind: 'show' })).toBe('Show · Home · Films');
+		expect(hitMatch(hit)).toBe('Matches tmdb:603 on every server.');
+		expect(hitMatch({ ...hit, guid: null })).toBe(
+			'No external id: matches this item on Home only (and the same file on your other servers).'
+		);
 	});
 });
 

@@ -5,6 +5,7 @@ export type ListName = components['schemas']['ListName'];
 export type Entry = components['schemas']['EntryOut'];
 export type ImportResult = components['schemas']['ImportResult'];
 export type ImportedEntry = components['schemas']['ImportedEntry'];
+export type LibraryHit = components['schemas']['LibraryHit'];
 
 export interface ListInfo {
 	name: ListName;
@@ -92,10 +93,26 @@ export function parseImportError(detail: string): ImportFailure {
 	return { summary, problems };
 }
 
-/** "Row 2, guid: must look like …" */
+/** "Row 3: the list 'favs' does not exist; …" (the message names the column in words). */
 export function formatProblem(p: ImportProblem): string {
-	const where = [p.row !== null ? `Row ${p.row}` : null, p.field].filter(Boolean).join(', ');
-	return where ? `${where}: ${p.message}` : p.message;
+	return p.row !== null ? `Row ${p.row}: ${p.message}` : p.message;
+}
+
+const KINDS: Record<string, string> = { movie: 'Movie', show: 'Show' };
+
+/** What a search hit is, after its title: "1999 · Movie · Home · Films". */
+export function hitDetails(hit: LibraryHit): string {
+	const kind = KINDS[hit.kind] ?? hit.kind;
+	return [hit.year, kind, hit.server, hit.library]
+		.filter((v) => v !== null && v !== '')
+		.join(' · ');
+}
+
+/** What an entry added from a search hit will match. */
+export function hitMatch(hit: LibraryHit): string {
+	return hit.guid
+		? `Matches ${hit.guid} on every server.`
+		: `No external id: matches this item on ${hit.server} only (and the same file on your other servers).`;
 }
 
 export function importSummary(r: ImportResult): string {

@@ -170,6 +170,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/allowlists/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Library
+         * @description Movies and shows of your synced libraries by title, to add to a list: at most 20, the exact title
+         *     first (a blank search finds nothing). Each says the external id an entry added from it matches by,
+         *     when the item has one. Posters are not offered: the servers' thumbnail URLs need their tokens.
+         */
+        get: operations["search_library"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/allowlists/{entry_id}": {
         parameters: {
             query?: never;
@@ -2799,6 +2821,37 @@ export interface components {
             /** Server */
             server: string;
         };
+        /**
+         * LibraryHit
+         * @description A movie or show of the account's synced libraries, as the add form's search offers it.
+         */
+        LibraryHit: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Guid
+             * @description The external id an entry added from this item matches by (tmdb, tvdb or imdb); None: the entry matches this item on this server only
+             */
+            guid: string | null;
+            /**
+             * Kind
+             * @description movie or show
+             */
+            kind: string;
+            /** Library */
+            library: string;
+            /** Server */
+            server: string;
+            /** Title */
+            title: string;
+            /** Upstream Id */
+            upstream_id: string;
+            /** Year */
+            year: number | null;
+        };
         /** LibraryItemOut */
         LibraryItemOut: {
             /** Added At */
@@ -4718,6 +4771,47 @@ export interface operations {
                 };
             };
             /** @description Validation error: `validation_error`, `allowlist_import_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    search_library: {
+        parameters: {
+            query: {
+                /** @description Part of a title; case and accents do not matter ("amelie" finds "Amélie") */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryHit"][];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -2,6 +2,15 @@
 import type { ListName } from '$lib/api/types';
 import type { ReportSlug } from './catalog';
 
+/**
+ * How an entry matches an item, as the reports and deletions apply it (backend allowlists/sql.py,
+ * `matches`): by external id on every server; otherwise by server and item id, plus the copies of that
+ * file (or show) on the other servers; an entry on a show, by its server and id, covers its episodes.
+ * The Allowlists page and the report's "add to allowlist" dialog both say it.
+ */
+export const MATCH_RULE =
+	'An entry matches by its external id (TMDB, IMDb or TVDB) on every server; without one, it matches the item it was added from on that server, and the same file on your other servers; an entry added from a show in your libraries also covers its episodes.';
+
 export interface ListInfo {
 	label: string;
 	help: string;
