@@ -123,6 +123,37 @@ test.describe('reports on a synced demo world', () => {
 		expect(await titles(page)).toEqual(az);
 	});
 
+	test('another page starts at the top of the table', async () => {
+		// 25 rows a page: the first of these reports with more than one page of them in the demo world.
+		const first = () => rows(page).or(page.getByTestId('duplicate-group')).first();
+		let found = '';
+		for (const path of ['/reports/languages', '/reports/stale', '/reports/duplicates']) {
+			await page.goto(`${path}?size=25`);
+			await expect(first()).toBeVisible();
+			if ((await total(page)) > 25) {
+				found = path;
+				break;
+			}
+		}
+		expect(found, 'a report with more than 25 rows in the demo world').not.toBe('');
+		const before = await first().innerText();
+		const next = page.getByRole('button', { name: 'Next page' });
+		await next.scrollIntoViewIfNeeded();
+		await expect(first()).not.toBeInViewport();
+		await next.click();
+		await expect(page).toHaveURL(/[?&]page=2/);
+		await expect(page.getByTestId('page-status')).toContainText('Page 2 of');
+		await expect.poll(() => first().innerText()).not.toBe(before);
+		await expect(first()).toBeInViewport();
+		// Back to page 1 the same way.
+		const previous = page.getByRole('button', { name: 'Previous page' });
+		await previous.scrollIntoViewIfNeeded();
+		await expect(first()).not.toBeInViewport();
+		await previous.click();
+		await expect.poll(() => first().innerText()).toBe(before);
+		await expect(first()).toBeInViewport();
+	});
+
 	test('search and filters narrow the rows; an empty result says so', async () => {
 		await openReport(page, 'Stale content');
 		const all = await total(page);
