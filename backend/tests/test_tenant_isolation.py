@@ -34,6 +34,9 @@ ID_ROUTES: dict[str, str] = {
     "/api/v1/libraries/{library_id}": "connections/test_connections_api.py::test_another_tenant_sees_nothing",
     "/api/v1/connections/plex/pins/{pin_id}": "connections/test_plex_signin.py::test_another_tenant_cannot_use_my_pin",
     "/api/v1/allowlists/{entry_id}": "reports/test_allowlists.py::test_allowlists_are_per_tenant",
+    "/api/v1/reports/large/dismissals/{connection_id}/{upstream_id}": (
+        "reports/test_large_dismissals.py::test_dismissals_are_per_tenant_and_validate_input"
+    ),
     "/api/v1/sync/runs/{run_id}": "sync/test_sync_runs.py::test_cancel_and_other_tenants",
     "/api/v1/sync/runs/{run_id}/cancel": "sync/test_sync_runs.py::test_cancel_and_other_tenants",
     "/api/v1/deletions/queue/{queue_id}": "deletions/api/test_queue_actions.py::test_another_tenant_gets_404",

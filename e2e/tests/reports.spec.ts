@@ -123,6 +123,37 @@ test.describe('reports on a synced demo world', () => {
 		expect(await titles(page)).toEqual(az);
 	});
 
+	test('another page starts at the top of the table', async () => {
+		// 25 rows a page: the first of these reports with more than one page of them in the demo world.
+		const first = () => rows(page).or(page.getByTestId('duplicate-group')).first();
+		let found = '';
+		for (const path of ['/reports/languages', '/reports/stale', '/reports/duplicates']) {
+			await page.goto(`${path}?size=25`);
+			await expect(first()).toBeVisible();
+			if ((await total(page)) > 25) {
+				found = path;
+				break;
+			}
+		}
+		expect(found, 'a report with more than 25 rows in the demo world').not.toBe('');
+		const before = await first().innerText();
+		const next = page.getByRole('button', { name: 'Next page' });
+		await next.scrollIntoViewIfNeeded();
+		await expect(first()).not.toBeInViewport();
+		await next.click();
+		await expect(page).toHaveURL(/[?&]page=2/);
+		await expect(page.getByTestId('page-status')).toContainText('Page 2 of');
+		await expect.poll(() => first().innerText()).not.toBe(before);
+		await expect(first()).toBeInViewport();
+		// Back to page 1 the same way.
+		const previous = page.getByRole('button', { name: 'Previous page' });
+		await previous.scrollIntoViewIfNeeded();
+		await expect(first()).not.toBeInViewport();
+		await previous.click();
+		await expect.poll(() => first().innerText()).toBe(before);
+		await expect(first()).toBeInViewport();
+	});
+
 	test('search and filters narrow the rows; an empty result says so', async () => {
 		await openReport(page, 'Stale content');
 		const all = await total(page);
@@ -208,6 +239,46 @@ test.describe('reports on a synced demo world', () => {
 		await expect(page.getByTestId('bulk-bar')).not.toContainText('selected');
 	});
 
+	test('a large movie kept at its size leaves the report, and comes back when restored', async () => {
+		await openReport(page, 'Large movies');
+		const before = await total(page);
+		// The title without its year ("Huge Remux · 2019").
+		const name = (await titles(page))[0].split(' · ')[0].trim();
+		await rows(page)
+			.first()
+			.getByRole('button', { name: `Keep this size… ${name}` })
+			.click();
+		const dialog = page.getByRole('dialog', { name: `Keep “${name}” at this size?` });
+		await dialog.getByLabel(/^Note/).fill('the extended cut');
+		await dialog.getByRole('button', { name: 'Keep this size' }).click();
+		await expect(dialog).toBeHidden();
+		await expect(page.getByTestId('report-notice')).toContainText(
+			`“${name}” is kept at`
+		);
+		await expect.poll(() => total(page)).toBe(before - 1);
+		expect((await titles(page)).map((t) => t.split(' · ')[0].trim())).not.toContain(name);
+		// Still kept after a reload: it is saved for the account.
+		await page.reload();
+		await expect.poll(() => total(page)).toBe(before - 1);
+
+		await page.getByRole('combobox', { name: 'Show' }).selectOption({ label: 'Kept at this size' });
+		await expect(page).toHaveURL(/show=dismissed/);
+		await expect(page.getByTestId('filter-note')).toContainText('keep at their size');
+		await expect(rows(page)).toHaveCount(1);
+		await expect(rows(page).first().getByTestId('row-title')).toContainText(name);
+		await expect(rows(page).first().getByTestId('row-kept')).toContainText('“the extended cut”');
+		await rows(page)
+			.first()
+			.getByRole('button', { name: `Restore ${name}` })
+			.click();
+		await expect(page.getByTestId('report-notice')).toHaveText(`“${name}” is back in the report.`);
+		await expect(page.getByTestId('report-empty')).toBeVisible();
+
+		await page.getByRole('combobox', { name: 'Show' }).selectOption({ label: 'In the report' });
+		await expect.poll(() => total(page)).toBe(before);
+		expect((await titles(page)).map((t) => t.split(' · ')[0].trim())).toContain(name);
+	});
+
 	test('choosing another keeper in duplicates marks it', async () => {
 		await openReport(page, 'Duplicate tracks');
 		const group = page.getByTestId('duplicate-group').first();
@@ -285,7 +356,7 @@ test.describe('reports on a synced demo world', () => {
 		expect(file.suggestedFilename()).toMatch(/^media-janitor-large-\d{4}-\d{2}-\d{2}\.csv$/);
 		const lines = (await readFile(await file.path(), 'utf8')).trim().split(/\r?\n/);
 		expect(lines[0]).toBe(
-			'connection_id,upstream_id,title,year,size_bytes,video_resolution,video_codec,bitrate_kbps,added_at,server,library,link,why,copies'
+			'connection_id,upstream_id,title,year,size_bytes,video_resolution,video_codec,bitrate_kbps,added_at,server,library,link,why,copies,dismissed_at,dismissed_note'
 		);
 		expect(lines.length - 1).toBe(shown);
 		for (const line of lines.slice(1)) expect(line).toContain('Home Server');

@@ -24,7 +24,7 @@ from janitor.library.models import (
     WatchEvent,
 )
 from janitor.people.models import Assignment, LinkDismissal, Person, PersonMember
-from janitor.reports.models import DuplicateKeeper, ReportSettings
+from janitor.reports.models import DuplicateKeeper, LargeDismissal, ReportSettings
 from janitor.setup.models import SetupChecklist
 from janitor.sync.models import SyncRun
 
@@ -40,6 +40,7 @@ __all__ = [
     "DuplicateKeeper",
     "ExpectedDisappearance",
     "JobRun",
+    "LargeDismissal",
     "Library",
     "LibraryDeletionDelay",
     "LinkDismissal",

@@ -120,6 +120,9 @@ SELECT md5(concat_ws(' | ',
      FROM connections c WHERE c.account_id = :a),
     (SELECT string_agg(concat_ws(',', k.group_id, k.upstream_id, k.part_id), ';' ORDER BY k.group_id)
      FROM duplicate_keepers k WHERE k.account_id = :a),
+    (SELECT string_agg(concat_ws(',', d.connection_id, d.upstream_id, d.size_bytes, d.file), ';'
+                       ORDER BY d.connection_id, d.upstream_id)
+     FROM large_dismissals d WHERE d.account_id = :a),
     (SELECT concat_ws(',', r.id, r.finished_at) FROM sync_runs r
      WHERE r.account_id = :a AND r.finished_at IS NOT NULL AND r.changed IS DISTINCT FROM 0
      ORDER BY r.created_at DESC LIMIT 1),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,16 @@ from janitor.library.copies import folded
 from janitor.library.sizes import format_gb, gb_to_bytes
 from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
 from janitor.reports.copies import ServerCopy, copies_note, other_copies
+
+# ``listed``: the report; ``dismissed``: the movies kept at their size (large_dismissals), to restore.
+LargeShow = Literal["listed", "dismissed"]
+
+# A dismissal applies to the file the owner judged: the same size and the same first file path.
+DISMISSED = """
+    LEFT JOIN large_dismissals d ON d.account_id = m.account_id AND d.connection_id = m.connection_id
+         AND d.upstream_id = m.upstream_id AND d.size_bytes = m.size_bytes
+         AND d.file IS NOT DISTINCT FROM (m.parts -> 0 ->> 'file')
+"""
 
 SORTS = {"size": "m.size_bytes", "title": "lower(m.title)", "added": "m.added_at", "bitrate": "m.bitrate_kbps"}
 
@@ -35,10 +46,17 @@ class LargeMovie(BaseModel):
     copies: list[ServerCopy] = Field(
         default_factory=list, description="The same file on other servers (counted once), or the title as another file"
     )
+    dismissed_at: datetime | None = Field(default=None, description="When it was kept at this size (dismissed view)")
+    dismissed_note: str | None = Field(default=None, description="The owner's note when keeping it at this size")
 
 
 async def large_movies(
-    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, threshold_gb: float
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    params: PageParams,
+    *,
+    threshold_gb: float,
+    show: LargeShow = "listed",
 ) -> tuple[list[LargeMovie], int]:
     filters, args = scope_filters(params, search=("m.title",), copies=True)
     args.update(a=account_id, min_bytes=gb_to_bytes(threshold_gb))
@@ -47,11 +65,13 @@ async def large_movies(
     sql = f"""
         SELECT m.id, m.connection_id, m.upstream_id, m.title, m.year, m.size_bytes, m.video_resolution, m.video_codec,
                m.bitrate_kbps, m.added_at, c.name AS server, c.kind, c.base_url, c.server_id, l.title AS library,
-               count(*) OVER () AS total
+               d.dismissed_at, d.note AS dismissed_note, count(*) OVER () AS total
         FROM media_items m
         JOIN libraries l ON l.id = m.library_id
         JOIN connections c ON c.id = m.connection_id
+        {DISMISSED}
         WHERE m.account_id = :a AND m.kind = 'movie' AND NOT m.gone AND l.enabled AND m.size_bytes > :min_bytes
+          AND d.upstream_id IS {"NOT NULL" if show == "dismissed" else "NULL"}
           AND NOT {folded()} {filters}
         ORDER BY {order} {direction} NULLS LAST, m.id
         LIMIT :limit OFFSET :offset
@@ -74,6 +94,8 @@ async def large_movies(
             link=item_link(r["kind"], r["base_url"], r["server_id"], r["upstream_id"]),
             why=_why(r["size_bytes"], threshold_gb, copies.get(r["id"], [])),
             copies=copies.get(r["id"], []),
+            dismissed_at=r["dismissed_at"],
+            dismissed_note=r["dismissed_note"],
         )
         for r in rows
     ]

@@ -143,3 +143,21 @@ class ReportSummary(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class LargeDismissal(Base):
+    """A movie the owner chose to keep at its size: it leaves the large movies report while its file is
+    the one they judged (``size_bytes`` and ``file``, the first part's path, as when dismissed). A new
+    file (another size or path) shows the movie again; the row stays until restored, so the owner can
+    still see and undo it from the report's dismissed view."""
+
+    __tablename__ = "large_dismissals"
+    __table_args__ = (connection_tenant_key("large_dismissals"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    upstream_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    file: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    dismissed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,13 @@ from janitor.core.schemas import InputModel, Uuid
 from janitor.reports.common import PageParams, ReportPage, every_page
 from janitor.reports.copies import copy_text
 from janitor.reports.dashboard import Dashboard, dashboard
+from janitor.reports.dismissals import (
+    DismissalNotFound,
+    LargeMovieNotFound,
+    LargeSizeUnknown,
+    dismiss_large,
+    restore_large,
+)
 from janitor.reports.duplicates import (
     DUPLICATE_COLUMNS,
     DuplicateAlbum,
@@ -31,7 +38,7 @@ from janitor.reports.duplicates import (
     duplicate_rows,
 )
 from janitor.reports.languages import LanguageFilter, LanguageIssue, language_issues
-from janitor.reports.large import LargeMovie, large_movies
+from janitor.reports.large import LargeMovie, LargeShow, large_movies
 from janitor.reports.models import ReportSettings
 from janitor.reports.requests import (
     DatesFilter,
@@ -119,14 +126,78 @@ async def freshness(session: SessionDep, account: CurrentAccount) -> Freshness:
 Fresh = Annotated[Freshness, Depends(freshness)]
 
 
+ShowQuery = Annotated[
+    LargeShow,
+    Query(description="`listed`: the report; `dismissed`: the movies kept at their size (to restore)"),
+]
+
+
 @router.get("/reports/large", responses=error_responses(Unauthorized))
 async def report_large(
-    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
+    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh, show: ShowQuery = "listed"
 ) -> ReportPage[LargeMovie]:
-    """Movies above the size threshold, largest first (sort: size, title, added, bitrate)."""
+    """Movies above the size threshold, largest first (sort: size, title, added, bitrate). A movie kept
+    at its size leaves the report while its file is the one dismissed (`show=dismissed` lists those)."""
     settings = await ReportSettingsService(session, account.id).get()
-    items, total = await large_movies(session, account.id, paging, threshold_gb=settings.large_movie_gb)
+    items, total = await large_movies(session, account.id, paging, threshold_gb=settings.large_movie_gb, show=show)
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
+
+
+class DismissLargeIn(InputModel):
+    connection_id: Uuid
+    upstream_id: str = Field(min_length=1, max_length=100)
+    note: str | None = Field(default=None, max_length=1000, description="Why it stays at this size")
+
+
+class LargeDismissalOut(BaseModel):
+    connection_id: uuid.UUID
+    upstream_id: str
+    size_bytes: int = Field(description="The size of the file kept: another file brings the movie back")
+    file: str | None
+    note: str | None
+    dismissed_at: datetime
+
+
+@router.post(
+    "/reports/large/dismissals",
+    status_code=201,
+    responses=error_responses(Unauthorized, LargeMovieNotFound, LargeSizeUnknown),
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
+)
+async def dismiss_large_movie(body: DismissLargeIn, session: SessionDep, account: CurrentAccount) -> LargeDismissalOut:
+    """Keep this movie at its size: it leaves the large movies report while its file stays the same
+    (size and path). Dismissing it again replaces the note and the file judged."""
+    row = await dismiss_large(
+        session,
+        account.id,
+        connection_id=body.connection_id,
+        upstream_id=body.upstream_id,
+        note=(body.note or "").strip() or None,
+    )
+    return LargeDismissalOut(
+        connection_id=row.connection_id,
+        upstream_id=row.upstream_id,
+        size_bytes=row.size_bytes,
+        file=row.file,
+        note=row.note,
+        dismissed_at=row.dismissed_at,
+    )
+
+
+@router.delete(
+    "/reports/large/dismissals/{connection_id}/{upstream_id}",
+    status_code=204,
+    responses=error_responses(Unauthorized, DismissalNotFound),
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
+)
+async def restore_large_movie(
+    connection_id: uuid.UUID,
+    upstream_id: Annotated[str, Path(max_length=100)],
+    session: SessionDep,
+    account: CurrentAccount,
+) -> None:
+    """Undo "keep this size": the movie is in the report again (while above the threshold)."""
+    await restore_large(session, account.id, connection_id=connection_id, upstream_id=upstream_id)
 
 
 EvidenceQuery = Annotated[
@@ -293,10 +364,11 @@ async def export_report(
     category: RequestFilter = "all",
     dates: DatesFilter = "recent",
     evidence: EvidenceQuery = "stale",
+    show: ShowQuery = "listed",
 ) -> StreamingResponse:
     """Every filtered row of a report as CSV, streamed (duplicates: one row per copy). `issue` applies to
-    `languages`, `category` to `requests`, `dates` to `recently-available` and `evidence` to `stale`, as
-    on the reports."""
+    `languages`, `category` to `requests`, `dates` to `recently-available`, `evidence` to `stale` and `show`
+    to `large`, as on the reports."""
     settings = await ReportSettingsService(session, account.id).get()
     stream = csv_chunks(
         ctx,
@@ -309,6 +381,7 @@ async def export_report(
         category=category,
         dates=dates,
         evidence=evidence,
+        show=show,
     )
     # The header and the first page are read before the response starts: a failure there is an error
     # response. A failure later cuts the transfer short (the client sees an incomplete download).
@@ -338,6 +411,7 @@ async def csv_chunks(
     category: RequestFilter,
     dates: DatesFilter,
     evidence: Literal["stale", "unknown"] = "stale",
+    show: LargeShow = "listed",
     page_size: int | None = None,
 ) -> AsyncIterator[str]:
     """The CSV a page of rows at a time, read in one snapshot of the database (a sync writing meanwhile
@@ -354,6 +428,7 @@ async def csv_chunks(
             category=category,
             dates=dates,
             evidence=evidence,
+            show=show,
         )
         header = True
         async for rows in every_page(fetch, paging, page_size=page_size):
@@ -382,6 +457,7 @@ def _exporter(
     category: RequestFilter,
     dates: DatesFilter,
     evidence: Literal["stale", "unknown"],
+    show: LargeShow = "listed",
 ) -> tuple[list[str], Fetch]:
     """A report's CSV columns and how to read one page of it as CSV rows."""
     if report == "duplicates":
@@ -392,7 +468,10 @@ def _exporter(
 
         return list(DUPLICATE_COLUMNS), copies
     loaders: dict[str, tuple[type[BaseModel], Callable[[PageParams], Awaitable[tuple[Sequence[BaseModel], int]]]]] = {
-        "large": (LargeMovie, lambda p: large_movies(session, account_id, p, threshold_gb=settings.large_movie_gb)),
+        "large": (
+            LargeMovie,
+            lambda p: large_movies(session, account_id, p, threshold_gb=settings.large_movie_gb, show=show),
+        ),
         "stale": (
             StaleItem,
             lambda p: stale_items(session, account_id, p, settings=settings, now=now, evidence=evidence),

@@ -1389,12 +1389,54 @@ export interface paths {
         };
         /**
          * Report Large
-         * @description Movies above the size threshold, largest first (sort: size, title, added, bitrate).
+         * @description Movies above the size threshold, largest first (sort: size, title, added, bitrate). A movie kept
+         *     at its size leaves the report while its file is the one dismissed (`show=dismissed` lists those).
          */
         get: operations["report_large"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/large/dismissals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss Large Movie
+         * @description Keep this movie at its size: it leaves the large movies report while its file stays the same
+         *     (size and path). Dismissing it again replaces the note and the file judged.
+         */
+        post: operations["dismiss_large_movie"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/large/dismissals/{connection_id}/{upstream_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Restore Large Movie
+         * @description Undo "keep this size": the movie is in the report again (while above the threshold).
+         */
+        delete: operations["restore_large_movie"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1478,8 +1520,8 @@ export interface paths {
         /**
          * Export Report
          * @description Every filtered row of a report as CSV, streamed (duplicates: one row per copy). `issue` applies to
-         *     `languages`, `category` to `requests`, `dates` to `recently-available` and `evidence` to `stale`, as
-         *     on the reports.
+         *     `languages`, `category` to `requests`, `dates` to `recently-available`, `evidence` to `stale` and `show`
+         *     to `large`, as on the reports.
          */
         get: operations["export_report"];
         put?: never;
@@ -2201,6 +2243,21 @@ export interface components {
             /** Servers In Dry Run */
             servers_in_dry_run: number;
         };
+        /** DismissLargeIn */
+        DismissLargeIn: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Note
+             * @description Why it stays at this size
+             */
+            note?: string | null;
+            /** Upstream Id */
+            upstream_id: string;
+        };
         /** DuplicateAlbum */
         DuplicateAlbum: {
             /** Album */
@@ -2743,6 +2800,30 @@ export interface components {
              */
             subtitles: string[];
         };
+        /** LargeDismissalOut */
+        LargeDismissalOut: {
+            /**
+             * Connection Id
+             * Format: uuid
+             */
+            connection_id: string;
+            /**
+             * Dismissed At
+             * Format: date-time
+             */
+            dismissed_at: string;
+            /** File */
+            file: string | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Size Bytes
+             * @description The size of the file kept: another file brings the movie back
+             */
+            size_bytes: number;
+            /** Upstream Id */
+            upstream_id: string;
+        };
         /** LargeMovie */
         LargeMovie: {
             /** Added At */
@@ -2759,6 +2840,16 @@ export interface components {
              * @description The same file on other servers (counted once), or the title as another file
              */
             copies?: components["schemas"]["ServerCopy"][];
+            /**
+             * Dismissed At
+             * @description When it was kept at this size (dismissed view)
+             */
+            dismissed_at?: string | null;
+            /**
+             * Dismissed Note
+             * @description The owner's note when keeping it at this size
+             */
+            dismissed_note?: string | null;
             /** Library */
             library: string;
             /** Link */
@@ -8173,6 +8264,8 @@ export interface operations {
     report_large: {
         parameters: {
             query?: {
+                /** @description `listed`: the report; `dismissed`: the movies kept at their size (to restore) */
+                show?: "listed" | "dismissed";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;
@@ -8199,6 +8292,114 @@ export interface operations {
             };
             /** @description `not_authenticated` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    dismiss_large_movie: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DismissLargeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LargeDismissalOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `large_movie_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `large_size_unknown` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    restore_large_movie: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                upstream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `large_dismissal_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8370,6 +8571,8 @@ export interface operations {
                 dates?: "recent" | "future";
                 /** @description `stale`: judged stale; `unknown`: not judged because the watch evidence is unknown (with why) */
                 evidence?: "stale" | "unknown";
+                /** @description `listed`: the report; `dismissed`: the movies kept at their size (to restore) */
+                show?: "listed" | "dismissed";
                 page?: number;
                 page_size?: number;
                 sort?: string | null;

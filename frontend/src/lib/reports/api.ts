@@ -30,14 +30,15 @@ type ExportQuery = NonNullable<
 	paths['/api/v1/reports/{report}/export.csv']['get']['parameters']['query']
 >;
 
-/** The API's own query type: `readState` only lets known issue/category/dates/evidence values through. */
+/** The API's own query type: `readState` only lets known issue/category/dates/evidence/show values through. */
 function typed(q: ApiQuery) {
 	return {
 		...q,
 		issue: q.issue as ExportQuery['issue'],
 		category: q.category as ExportQuery['category'],
 		dates: q.dates as ExportQuery['dates'],
-		evidence: q.evidence as ExportQuery['evidence']
+		evidence: q.evidence as ExportQuery['evidence'],
+		show: q.show as ExportQuery['show']
 	};
 }
 

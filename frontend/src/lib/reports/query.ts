@@ -6,7 +6,7 @@
 export type SortOrder = 'asc' | 'desc';
 
 /** The query parameter of a report's own filter. */
-export type FilterParam = 'issue' | 'category' | 'evidence' | 'dates' | 'kind';
+export type FilterParam = 'issue' | 'category' | 'evidence' | 'dates' | 'kind' | 'show';
 
 export interface TableState {
 	page: number;
@@ -19,7 +19,7 @@ export interface TableState {
 	connection: string;
 	/** A library id, or ''. */
 	library: string;
-	/** The report's own filter (`issue`, `category`, `evidence`, `dates`, `kind`), or '' when it has none. */
+	/** The report's own filter (`issue`, `category`, `evidence`, `dates`, `kind`, `show`), or '' when it has none. */
 	filter: string;
 }
 
@@ -109,6 +109,7 @@ export interface ApiQuery {
 	evidence?: string;
 	dates?: string;
 	kind?: string;
+	show?: string;
 }
 
 /** The report endpoint's (and its CSV export's) query parameters for a state. */

@@ -67,6 +67,8 @@ export interface TableDef<T extends BaseRow = BaseRow> extends StateSpec {
 	assignable?: boolean;
 	/** The deletion reason of rows queued from this report (`POST /deletions/queue`), if they can be. */
 	deletion?: 'stale' | 'large' | 'language';
+	/** Rows can be kept at their size ("Keep this size…"; the large movies report). */
+	dismissable?: boolean;
 	/** A link for rows the API gives none (Jellyseerr requests), from the connection's URL. */
 	linkOf?(row: T, baseUrl: string): string | null;
 }
@@ -128,9 +130,18 @@ const large: TableDef<LargeMovie> = {
 		},
 		{ label: 'Added', sort: 'added', first: 'desc', value: (r) => shortDate(r.added_at) }
 	],
+	...filter('show', 'Show', [
+		['listed', 'In the report'],
+		[
+			'dismissed',
+			'Kept at this size',
+			'Movies you chose to keep at their size. They come back by themselves if their file changes; restore one to put it back now.'
+		]
+	]),
 	lists: ['protected'],
 	assignable: true,
-	deletion: 'large'
+	deletion: 'large',
+	dismissable: true
 };
 
 const stale: TableDef<StaleItem> = {
