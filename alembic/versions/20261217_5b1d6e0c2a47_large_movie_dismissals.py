@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '5b1d6e0c2a47'
-down_revision: str | None = '93b3c8611e6b'
+down_revision: str | None = '9091398df48c'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

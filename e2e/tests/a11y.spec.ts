@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { connectAndSyncDemo } from './demo';
 import { expectNoViolations, signUp } from './helpers';
+import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES, demoWorld, openPage } from './pages';
 import { openShowSheet } from './sheet';
 import { simInfo } from './sim';
 
@@ -88,5 +89,28 @@ test('people, assignments and an item sheet: no WCAG A/AA violations (light and 
 		await expect(sheet.getByTestId('watch-grid')).toBeVisible();
 		await expectNoViolations(page, `item sheet (${scheme})`);
 		await page.keyboard.press('Escape');
+	}
+});
+
+/** Every page, signed out and (with the demo world's rows) signed in, in light and dark mode. */
+test('every page: no serious or critical accessibility violation (light and dark)', async ({
+	page
+}) => {
+	test.setTimeout(300_000);
+	const serious = ['serious', 'critical'];
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		for (const target of SIGNED_OUT_PAGES) {
+			await openPage(page, target);
+			await expectNoViolations(page, `${target.path} (${scheme})`, serious);
+		}
+	}
+	await demoWorld(page);
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		for (const target of SIGNED_IN_PAGES) {
+			await openPage(page, target);
+			await expectNoViolations(page, `${target.path} (${scheme})`, serious);
+		}
 	}
 });

@@ -65,7 +65,7 @@ test('queue from a report, count down, cancel, keep forever, postpone, filter', 
 
 	// Keep forever: cancelled and on the Protected list, in one click.
 	await queueRow(page, second)
-		.getByRole('button', { name: `Keep ${second} forever` })
+		.getByRole('button', { name: `Keep forever: ${second}` })
 		.click();
 	await expect(page.getByTestId('queue-notice')).toContainText('added it to the Protected list');
 	await expect(queueRow(page, second)).toHaveCount(0);
