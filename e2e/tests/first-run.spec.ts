@@ -34,7 +34,7 @@ test('a new account walks the checklist: connect, libraries, languages, first sy
 	const card = page.getByTestId('setup-card');
 	await expect(card.getByRole('heading', { name: 'Get started' })).toBeVisible();
 	await expect(card.getByTestId('setup-card-progress')).toHaveText('0 of 5 done');
-	await expect(sidebarSetupLink(page)).toHaveAccessibleName('Get started, 0 of 5 steps done');
+	await expect(sidebarSetupLink(page)).toHaveAccessibleName('Get started 0/5 steps done');
 	for (const scheme of ['light', 'dark'] as const) {
 		await page.emulateMedia({ colorScheme: scheme });
 		await expectNoViolations(page, `dashboard with the checklist (${scheme})`);

@@ -196,6 +196,23 @@ test.describe('reports on a synced demo world', () => {
 			expect(why).toContain('subtitles');
 	});
 
+	test('the library filter offers only the libraries a report reads', async () => {
+		const offered = async (report: string) => {
+			await openReport(page, report);
+			const options = await page
+				.getByRole('combobox', { name: 'Library' })
+				.locator('option')
+				.allInnerTexts();
+			expect(options[0]).toBe('All libraries');
+			return options.slice(1).map((o) => o.split(' · ')[0]);
+		};
+		// The demo world's Plex and Jellyfin each hold Movies, TV Shows and Music.
+		expect(new Set(await offered('Large movies'))).toEqual(new Set(['Movies']));
+		expect(new Set(await offered('Stale content'))).toEqual(new Set(['Movies', 'TV Shows']));
+		expect(new Set(await offered('Language issues'))).toEqual(new Set(['Movies', 'TV Shows']));
+		expect(new Set(await offered('Duplicate tracks'))).toEqual(new Set(['Music']));
+	});
+
 	test('a stale row added to the protected list leaves the stale report', async () => {
 		await openReport(page, 'Stale content');
 		const before = await total(page);
@@ -385,22 +402,23 @@ test.describe('reports on a synced demo world', () => {
 		});
 	}
 
-	test('on a phone the report table scrolls inside its box, not the page', async () => {
+	test('on a phone a report row is a card: its columns and actions on screen, the page not wider', async () => {
 		await page.setViewportSize({ width: 390, height: 844 });
 		await page.goto('/reports/stale');
 		await expect(rows(page).first()).toBeVisible();
-		await expect(rows(page).first().getByTestId('row-title')).toBeInViewport();
+		const first = rows(page).first();
+		await expect(first.getByTestId('row-title')).toBeInViewport();
 		await expect(page.getByRole('button', { name: 'Next page' })).toBeVisible();
 		const overflow = await page.evaluate(
 			() => document.documentElement.scrollWidth - document.documentElement.clientWidth
 		);
 		expect(overflow).toBeLessThanOrEqual(0);
-		const table = page.getByTestId('report-table');
-		const scrolls = await table.evaluate((el) => {
-			const box = el.parentElement!;
-			return box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto';
-		});
-		expect(scrolls).toBe(true);
+		await expect(first.getByTestId('row-columns')).toBeVisible();
+		await expect(first.getByTestId('row-columns')).toContainText('Size');
+		const open = first.getByRole('link', { name: /^Open .* in (Plex|Jellyfin)/ });
+		await expect(open).toBeVisible();
+		const box = await open.boundingBox();
+		expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
 		await page.screenshot({ path: 'test-results/report-stale-phone.png', fullPage: true });
 		await page.setViewportSize({ width: 1280, height: 720 });
 	});

@@ -6,6 +6,7 @@ import {
 	csvFilename,
 	defaultState,
 	isFiltered,
+	libraryChoices,
 	pageCount,
 	readState,
 	toggleSort,
@@ -164,5 +165,32 @@ describe('CSV export', () => {
 	it('sends the same filters as the table, so the file holds the rows the person sees', () => {
 		const s = { ...defaultState(languages), filter: 'audio', q: 'x', library: LIB, page: 3 };
 		expect(apiQuery(s, languages)).toMatchObject({ issue: 'audio', q: 'x', library_id: LIB });
+	});
+});
+
+describe('libraryChoices', () => {
+	const libs = [
+		{ id: '1', connection_id: 'plex', kind: 'music', title: 'Music' },
+		{ id: '2', connection_id: 'plex', kind: 'movie', title: 'Movies' },
+		{ id: '3', connection_id: 'jf', kind: 'show', title: 'Anime' },
+		{ id: '4', connection_id: 'plex', kind: 'other', title: 'Photos' }
+	] as const;
+	const spec = { sorts: [], sort: '', order: 'asc', library: true } as const;
+
+	it('offers every library by title when the report names no kinds', () => {
+		expect(libraryChoices(libs, spec, '').map((l) => l.title)).toEqual([
+			'Anime',
+			'Movies',
+			'Music',
+			'Photos'
+		]);
+	});
+
+	it('keeps the kinds the report reads, on the chosen server', () => {
+		const video = { ...spec, libraryKinds: ['movie', 'show'] } as const;
+		expect(libraryChoices(libs, video, '').map((l) => l.title)).toEqual(['Anime', 'Movies']);
+		expect(libraryChoices(libs, video, 'plex').map((l) => l.title)).toEqual(['Movies']);
+		const music = { ...spec, libraryKinds: ['music'] } as const;
+		expect(libraryChoices(libs, music, 'jf')).toEqual([]);
 	});
 });

@@ -33,6 +33,22 @@ export interface StateSpec {
 	filter?: { param: FilterParam; values: readonly string[] };
 	/** Whether the API filters this report by library. */
 	library: boolean;
+	/** The kinds of library the report reads (the library filter offers only those); all when absent. */
+	libraryKinds?: readonly LibraryKind[];
+}
+
+/** A library's kind, as the API says it ("other": a kind the sync does not read, such as photos). */
+export type LibraryKind = 'movie' | 'show' | 'music' | 'other';
+
+/** The libraries a report's filter offers: of the chosen server (if any) and of the kinds the report
+ * reads, by title. */
+export function libraryChoices<
+	L extends { connection_id: string; kind: LibraryKind; title: string }
+>(libraries: readonly L[], spec: StateSpec, connection: string): L[] {
+	return libraries
+		.filter((l) => !connection || l.connection_id === connection)
+		.filter((l) => !spec.libraryKinds || spec.libraryKinds.includes(l.kind))
+		.sort((a, b) => a.title.localeCompare(b.title));
 }
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;

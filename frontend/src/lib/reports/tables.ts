@@ -107,6 +107,7 @@ const large: TableDef<LargeMovie> = {
 	sort: 'size',
 	order: 'desc',
 	library: true,
+	libraryKinds: ['movie'],
 	titleSort: 'title',
 	titleExtra: year,
 	columns: [
@@ -151,6 +152,7 @@ const stale: TableDef<StaleItem> = {
 	sort: 'last_watched',
 	order: 'asc',
 	library: true,
+	libraryKinds: ['movie', 'show'],
 	titleSort: 'title',
 	titleExtra: (r) => (r.kind === 'show' && r.episodes ? `${count(r.episodes)} episodes` : year(r)),
 	// Items whose watch evidence is unknown are never stale: they are listed apart, with why.
@@ -190,6 +192,7 @@ const languages: TableDef<LanguageIssue> = {
 	sort: 'title',
 	order: 'asc',
 	library: true,
+	libraryKinds: ['movie', 'show'],
 	titleSort: 'title',
 	...filter('issue', 'Issue', [
 		[
@@ -324,11 +327,18 @@ export const TABLES: Record<TableSlug, TableDef> = {
 };
 
 /** Duplicates: groups in a fixed order (artist, album, title), filtered like the others. */
-export const DUPLICATES: StateSpec = { sorts: [], sort: '', order: 'asc', library: true };
+export const DUPLICATES: StateSpec = {
+	sorts: [],
+	sort: '',
+	order: 'asc',
+	library: true,
+	libraryKinds: ['music']
+};
 /** The album view of duplicates: albums by how many of their tracks are held twice. */
 export const DUPLICATE_ALBUMS: StateSpec = {
 	sorts: ['groups', 'album'],
 	sort: 'groups',
 	order: 'desc',
-	library: true
+	library: true,
+	libraryKinds: ['music']
 };
