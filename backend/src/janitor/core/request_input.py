@@ -65,7 +65,7 @@ async def check_request_input(request: Request) -> None:
         for name in request.query_params:
             if name not in declared:
                 raise RequestValidationError(
-                    [{"type": "extra_forbidden", "loc": ("query", name), "msg": UNKNOWN_MESSAGE, "input": None}]
+                    [{"type": "unknown_parameter", "loc": ("query", name), "msg": UNKNOWN_MESSAGE, "input": None}]
                 )
     for name, value in request.path_params.items():
         if isinstance(value, str) and NUL in value:
