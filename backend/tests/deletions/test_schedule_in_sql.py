@@ -22,8 +22,15 @@ from janitor.accounts.models import Account
 from janitor.allowlists.models import AllowlistEntry
 from janitor.connections.models import Connection, Library
 from janitor.core.deps import AppContext
-from janitor.deletions import schedule
-from janitor.deletions.models import DeletionEvent, DeletionSettings, DeletionStatus, QueuedDeletion
+from janitor.deletions import fingerprint, schedule
+from janitor.deletions.models import (
+    DeletionEvent,
+    DeletionSettings,
+    DeletionStatus,
+    LibraryDeletionDelay,
+    QueuedDeletion,
+)
+from janitor.deletions.queue import display_title
 from janitor.deletions.watched import ServerFacts, judge, load_facts
 from janitor.library.models import MediaItem, RemoteUser, WatchEvidence
 from janitor.people.health import watch_problems
@@ -35,7 +42,7 @@ ADDED = NOW - timedelta(days=30)
 DATES: dict[str, datetime | None] = {
     "none": None,
     "before": NOW - timedelta(days=40),  # before the file was added
-    "after": NOW - timedelta(days=10),
+    "after": NOW - timedelta(days=10, microseconds=-123456),  # microseconds: written as ISO 8601 with them
     "skew": NOW + timedelta(hours=12),  # ahead of the clock, within the tolerance
     "future": NOW + timedelta(days=5),  # suspect
 }
@@ -87,6 +94,7 @@ worlds = st.fixed_dictionaries(
             st.sampled_from(QUEUEABLE), st.sampled_from(["ours", "ours", "ours_cancelled", "owner"]), max_size=6
         ),
         "whole_seasons": st.booleans(),
+        "library_delay": st.booleans(),
     }
 )
 
@@ -124,6 +132,18 @@ SKEWED_AND_FUTURE = world(
         ("m2", "ann", 0): {**WATCHED, "added": "future"},
     },
 )
+
+
+# Titles, years and files of every shape the sync writes (what a queued row's title and fingerprint
+# are taken from): no year, a year, an episode without a title, files of several parts with numeric
+# ids and a missing path, no file listed (the item's size counts), a size written as text.
+TITLES = {"e2": "", "m3": "Zero"}
+YEARS = {"m2": 1999, "m3": 0}
+PARTS: dict[str, list[dict[str, Any]]] = {
+    "m2": [{"part_id": 7, "file": "/a/m2.cd1.avi", "size": 700}, {"part_id": 8, "size": 701.0}],
+    "m3": [],
+    "e3": [{"part_id": "p3", "file": "/tv/e3.mkv", "size": "1234"}],
+}
 
 
 @dataclass
@@ -168,6 +188,10 @@ async def plant(session: AsyncSession, drawn: dict[str, Any]) -> Planted:
     )
     session.add(library)
     await session.flush()
+    if drawn.get("library_delay"):
+        session.add(
+            LibraryDeletionDelay(account_id=account.id, connection_id=conn.id, library_id=library.id, delay_hours=6)
+        )
     for n, label in enumerate(ITEMS):
         kind = _kind(label)
         parent = EPISODES[label][1] if kind == "episode" else SEASONS[label][0] if kind == "season" else None
@@ -178,15 +202,17 @@ async def plant(session: AsyncSession, drawn: dict[str, Any]) -> Planted:
                 library_id=library.id,
                 upstream_id=label,
                 kind=kind,
-                title=label.upper(),
+                title=TITLES.get(label, label.upper()),
+                year=YEARS.get(label),
                 parent_id=parent,
                 grandparent_id=EPISODES[label][0] if kind == "episode" else None,
+                grandparent_title=EPISODES[label][0].upper() if kind == "episode" and label != "e4" else None,
                 parent_index=EPISODES[label][2] if kind == "episode" else None,
                 index=EPISODES[label][3] if kind == "episode" else SEASONS[label][1] if kind == "season" else None,
                 added_at=ADDED,
                 size_bytes=1000 + n,
                 guids={"tmdb": str(100 + n)},
-                parts=[{"part_id": str(n), "file": f"/data/{label}.mkv", "size": 1000 + n}],
+                parts=PARTS.get(label, [{"part_id": str(n), "file": f"/data/{label}.mkv", "size": 1000 + n}]),
                 gone=label in drawn["gone"],
             )
         )
@@ -372,7 +398,12 @@ async def test_the_schedule_queues_and_cancels_what_the_rule_says_once(ctx: AppC
             session.add(DeletionSettings(account_id=planted.account_id, whole_seasons=True))
             await session.flush()
         problems = await watch_problems(session, planted.account_id, now=NOW)
-        cancel, queue, count, _ = await judged_in_python(session, planted, drawn, problems)
+        cancel, queue, count, facts = await judged_in_python(session, planted, drawn, problems)
+        items = {
+            m.upstream_id: m
+            for m in await session.scalars(select(MediaItem).where(MediaItem.account_id == planted.account_id))
+        }
+        server_id = planted.connection.server_id
     async with ctx.sessionmaker() as session, session.begin():
         first = await schedule.run_schedule(session, planted.account_id, now=NOW)
     assert (first.frozen, first.queued, first.cancelled, first.judged) == ([], len(queue), len(cancel), count)
@@ -395,6 +426,19 @@ async def test_the_schedule_queues_and_cancels_what_the_rule_says_once(ctx: AppC
         [("queued", label) for label in queue] + [("cancelled", label) for label in cancel]
     )
     assert all(e.details.get("rule") == "watched by every assigned person" for e in events if e.event == "queued")
+    # Each row queued is what ``judge``, ``fingerprint.take`` and ``display_title`` make of its item,
+    # due after its library's delay (whether the database wrote it or Python did).
+    delay = timedelta(hours=6 if drawn.get("library_delay") else 24)
+    by_event = {e.item_upstream_id: e.details for e in events if e.event == "queued"}
+    for row in rows:
+        if row.item_upstream_id not in queue or row.status != DeletionStatus.SCHEDULED:
+            continue
+        label = row.item_upstream_id
+        item = items[label]
+        assert row.details == judge(facts, facts.items[label], now=NOW).details() == by_event[label], label
+        assert row.fingerprint == fingerprint.take(item, server_id=server_id), label
+        assert row.title == display_title(item), label
+        assert (row.size_bytes, row.due_at, row.kind) == (row.fingerprint["size"], NOW + delay, item.kind), label
 
 
 async def test_a_household_with_thousands_of_assigned_items_is_scheduled(ctx: AppContext) -> None:

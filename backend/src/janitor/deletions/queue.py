@@ -96,6 +96,25 @@ def display_title(item: TitledItem) -> str:
     return f"{item.title} ({item.year})" if item.year else item.title
 
 
+def _two_digits_sql(expr: str) -> str:
+    """``f"{n or 0:02d}"`` in SQL."""
+    n = f"coalesce({expr}, 0)"
+    return f"(CASE WHEN {n} BETWEEN 0 AND 9 THEN '0' || {n} ELSE {n}::text END)"
+
+
+def display_title_sql(alias: str) -> str:
+    """``display_title`` of the ``media_items`` row ``alias`` in SQL (a test holds the two to the same text)."""
+    a = alias
+    code = f"'S' || {_two_digits_sql(f'{a}.parent_index')} || 'E' || {_two_digits_sql(f'{a}.index')}"
+    return f"""(CASE {a}.kind
+    WHEN 'episode' THEN concat_ws(' · ', NULLIF({a}.grandparent_title, ''), {code}, NULLIF({a}.title, ''))
+    WHEN 'season' THEN concat_ws(' · ', NULLIF({a}.parent_title, ''), NULLIF({a}.title, ''))
+    WHEN 'track' THEN concat_ws(' · ', NULLIF({a}.grandparent_title, ''), NULLIF({a}.parent_title, ''),
+                                NULLIF({a}.title, ''))
+    ELSE CASE WHEN coalesce({a}.year, 0) <> 0 THEN {a}.title || ' (' || {a}.year || ')' ELSE {a}.title END
+END)"""
+
+
 @dataclass(frozen=True)
 class Target:
     """What to queue: an item as synced now, or one version of it (``media_id``)."""
@@ -167,6 +186,18 @@ class Queueing:
     media_id: str = ""
 
 
+# The ``queued`` audit event (``:event``, on server ``:server``) of each row a data-modifying CTE ``added``
+# put in the queue (``INSERT INTO deletion_queue … RETURNING QUEUED_RETURNING``), from the row itself.
+QUEUED_RETURNING = (
+    "id, account_id, connection_id, run_id, item_upstream_id, media_id, title, reason, size_bytes, details"
+)
+QUEUED_EVENTS_SQL = """INSERT INTO deletion_events (account_id, event, queue_id, run_id, connection_id, server_name,
+                             item_upstream_id, media_id, title, deletion_reason, message, size_bytes, details)
+SELECT account_id, :event, id, run_id, connection_id, :server, item_upstream_id, NULLIF(media_id, ''), title, reason,
+       NULL, size_bytes, details
+FROM added
+RETURNING queue_id"""
+
 # Many targets at once, each as ``enqueue`` queues one: inserted unless the target already has an
 # active row (the partial unique index decides, as for one), and an audit event ``queued`` for each
 # row inserted, written from the row itself in the same statement.
@@ -183,14 +214,9 @@ WITH v AS (
            CAST(v.details AS jsonb), CAST(v.fingerprint AS jsonb), v.size_bytes, v.due_at, 'scheduled'
     FROM v
     ON CONFLICT (connection_id, item_upstream_id, media_id) WHERE {ACTIVE_PREDICATE} DO NOTHING
-    RETURNING id, account_id, connection_id, run_id, item_upstream_id, media_id, title, reason, size_bytes, details
+    RETURNING {QUEUED_RETURNING}
 )
-INSERT INTO deletion_events (account_id, event, queue_id, run_id, connection_id, server_name, item_upstream_id,
-                             media_id, title, deletion_reason, message, size_bytes, details)
-SELECT account_id, :event, id, run_id, connection_id, :server, item_upstream_id, NULLIF(media_id, ''), title, reason,
-       NULL, size_bytes, details
-FROM added
-RETURNING queue_id
+{QUEUED_EVENTS_SQL}
 """  # noqa: S608 (the statuses come from code; values are bound)
 
 

@@ -16,13 +16,16 @@ whose deletions a mass vanish froze (``sync.vanish``: until a full sync reads it
 ``freeze_reasons`` says why, for the status endpoint.
 Running it twice on the same data changes nothing.
 
-**How**: one query per server (``DECIDE_SQL``) works the rule out in the database for every item and
-returns only what may change (the candidates that qualify and are not queued yet, the schedule's rows
-that no longer qualify); those alone are read into Python and judged again by ``watched.judge``, which
-decides and gives each person's evidence. Rows are queued and cancelled in one statement each
-(``queue.enqueue_many``, ``queue.cancel_many``: compare-and-set, one audit event per row). A household
-of 60k items, 20 people and 250k plays is decided in a fraction of a second when nothing changed
-(``bench/schedule.py``).
+**How**: one statement per server (``SCHEDULE_SQL``) works the rule out in the database for every
+item, queues the movies and episodes that qualify and are not queued yet (each with its title, its
+fingerprint and each person's evidence as ``watched.judge`` words them, and its ``queued`` audit
+event), and returns what else may change: the schedule's rows that may no longer qualify and, in
+whole-season mode, the seasons that may. Those alone are read into Python and judged by
+``watched.judge``, which decides and gives the reasons; they are cancelled or queued in one statement
+each (``queue.cancel_many``, ``queue.enqueue_many``: compare-and-set, one audit event per row). A
+property test holds the statement to ``judge`` on random households, and the deleter asks ``judge``
+again right before every delete. A household of 60k items, 20 people and 250k plays is decided in a
+fraction of a second when nothing changed (``bench/schedule.py``).
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from janitor.allowlists.sql import matches
 from janitor.connections.models import Connection, ConnectionKind
 from janitor.core.collector import collector_held
 from janitor.core.db import any_of
+from janitor.deletions.fingerprint import take_sql, utc_iso_sql, whole_size_sql
 from janitor.deletions.models import (
+    AuditEvent,
     DeletionReason,
     DeletionSettings,
     LibraryDeletionDelay,
@@ -48,15 +53,19 @@ from janitor.deletions.models import (
 from janitor.deletions.queue import (
     ACTIVE_PREDICATE,
     QUEUE_ITEM_COLUMNS,
+    QUEUED_EVENTS_SQL,
+    QUEUED_RETURNING,
     Cancelling,
     Queueing,
     QueueItem,
     cancel_many,
+    display_title_sql,
     enqueue_many,
 )
 from janitor.deletions.watched import (
     ITEM_COLUMNS,
     PROTECTED,
+    WATCH_RULE,
     ItemRow,
     ServerFacts,
     Verdict,
@@ -65,6 +74,7 @@ from janitor.deletions.watched import (
 )
 from janitor.library.dates import suspect_after
 from janitor.library.models import MediaItem
+from janitor.library.watch import day_sql
 from janitor.people.health import RunRead, watch_problems
 from janitor.sync.freshness import data_may_feed_deletions
 from janitor.sync.models import SyncRun, SyncStatus
@@ -236,20 +246,15 @@ async def run_schedule(session: AsyncSession, account_id: uuid.UUID, *, now: dat
 # What the rule says of every item the schedule decides on one server, worked out in the database
 # (reading every person's evidence into Python costs seconds for a large household): the candidates
 # (present movies, and episodes or seasons by ``:kinds``, of assigned movies and shows) and the items
-# of the rows the schedule queued (``:origin``, still scheduled). It returns only what may change:
-#
-# * the schedule's rows whose item is not there, is of the other kind (``:kinds``) or does not qualify;
-# * the candidates that qualify and have no active whole-item row yet;
-# * one row with the number of candidates (``n``).
+# of the rows the schedule queued (``:origin``, still scheduled).
 #
 # The rule is ``deletions.watched`` (see its docstring; a season's episodes are its present episodes
 # of the same show, as when the deleter asks again), and each account's answer ``library.watch.answer``
 # with ``people.watching``'s accounts: a person is "watched" for a movie or an episode when they have
 # an account on the server, none of their accounts is troubled (``:troubled``, from ``people.health``)
-# or unknown for it, and one of them watched it. Python judges every row returned again with
-# ``watched.judge``, which has the last word and gives the reasons: what this query selects is what
-# gets looked at, never what is decided.
-DECIDE_SQL = f"""
+# or unknown for it, and one of them watched it (``at``: the newest play of their accounts).
+# ``tests/deletions/test_schedule_in_sql.py`` holds it to the Python rule on random households.
+DECIDE_CTES = f"""
 WITH assigned AS NOT MATERIALIZED (
     SELECT a.item_upstream_id AS target, a.person_id
     FROM assignments a JOIN people p ON p.id = a.person_id
@@ -273,10 +278,12 @@ watchers AS (
     JOIN remote_users r ON r.id = pm.remote_user_id AND r.account_id = :a AND r.connection_id = :c
 ),
 -- Per movie or episode and assigned person, over the evidence rows of the person's accounts: whether
--- one of them watched it and whether any answer is unknown (a troubled person never watched anything).
+-- one of them watched it (and when last) and whether any answer is unknown (a troubled person never
+-- watched anything).
 per_person AS (
     SELECT e.item_upstream_id AS leaf, e.target, w.person_id,
            bool_or(NOT w.troubled AND e.played_at IS NOT NULL) AS played,
+           max(e.played_at) FILTER (WHERE NOT w.troubled) AS at,
            bool_or(coalesce(coalesce(e.played_at, e.last_any_at) > :suspect OR e.added_at > :suspect, false)
                    OR e.added_at IS NULL OR (e.played_at IS NULL AND e.undated_source IS NOT NULL)) AS unknown
     FROM watch_evidence e
@@ -303,9 +310,9 @@ leaves AS MATERIALIZED (
 -- What qualifies, of the kinds queued now: movies, and episodes or (:seasons) the seasons, not
 -- protected, whose present episodes of the same show all qualify.
 qualified AS MATERIALIZED (
-    SELECT upstream_id, target FROM leaves WHERE kind = 'movie' OR NOT :seasons
+    SELECT upstream_id, target, false AS season FROM leaves WHERE kind = 'movie' OR NOT :seasons
     UNION ALL
-    SELECT p.upstream_id, p.parent_id
+    SELECT p.upstream_id, p.parent_id, true
     FROM media_items p
     JOIN media_items e ON e.account_id = :a AND e.connection_id = :c AND e.kind = 'episode' AND NOT e.gone
                       AND e.parent_id = p.upstream_id AND e.grandparent_id = p.parent_id
@@ -314,32 +321,105 @@ qualified AS MATERIALIZED (
       AND NOT {{protected_p}}
     GROUP BY p.upstream_id, p.parent_id
     HAVING bool_and(l.upstream_id IS NOT NULL)
-)
+),
+-- The candidates that qualify and have no active whole-item row yet.
+fresh AS MATERIALIZED (
+    SELECT k.upstream_id, k.target, k.season FROM qualified k
+    WHERE NOT EXISTS (
+        SELECT 1 FROM deletion_queue b
+        WHERE b.connection_id = :c AND b.item_upstream_id = k.upstream_id AND b.media_id = '' AND b.{ACTIVE_PREDICATE}
+    )
+)"""  # noqa: S608 (statuses and list names come from code; values are bound)
+
+# The rows of the statement (``row_id, upstream_id, target, n``): the schedule's rows whose item is not
+# there, is of the other kind (``:kinds``) or does not qualify; the fresh candidates ``{fresh}``; one row
+# with the number of candidates (``n``).
+DECIDE_ROWS = """
 SELECT q.id AS row_id, q.item_upstream_id AS upstream_id, NULL AS target, NULL::bigint AS n
 FROM ours q WHERE NOT EXISTS (SELECT 1 FROM qualified k WHERE k.upstream_id = q.item_upstream_id)
 UNION ALL
-SELECT NULL, k.upstream_id, k.target, NULL FROM qualified k
-WHERE NOT EXISTS (
-    SELECT 1 FROM deletion_queue b
-    WHERE b.connection_id = :c AND b.item_upstream_id = k.upstream_id AND b.media_id = '' AND b.{ACTIVE_PREDICATE}
-)
+SELECT NULL, x.upstream_id, x.target, NULL FROM fresh x WHERE {fresh}
 UNION ALL
 SELECT NULL, NULL, NULL, count(*) FROM media_items m
 WHERE m.account_id = :a AND m.connection_id = :c AND NOT m.gone AND m.kind = ANY(CAST(:kinds AS text[]))
   AND CASE m.kind WHEN 'movie' THEN m.upstream_id WHEN 'episode' THEN m.grandparent_id ELSE m.parent_id END
       IN (SELECT target FROM sizes)
-"""  # noqa: S608 (statuses and list names come from code; values are bound)
+"""
+
+# What may change on one server, to be judged in Python: every fresh candidate.
+DECIDE_SQL = DECIDE_CTES + DECIDE_ROWS.format(fresh="true")
+
+# ``DECIDE_SQL`` that also queues the fresh movies and episodes in the same statement, as
+# ``queue.enqueue_many`` would after ``watched.judge`` (one audit event each; a target that has an
+# active row by then is left alone): each with its title, its fingerprint, due after its library's
+# delay (``:delay_libraries``/``:delay_hours``, else ``:hours``), and each assigned person's evidence as
+# ``judge`` words it (for a movie or an episode that qualifies, every assignee watched it: their newest
+# play). Only the fresh seasons are left to Python (their evidence is per episode); the last row counts
+# the rows queued (``n``, with ``upstream_id`` 'queued'). For a first schedule of thousands of items this
+# saves reading each one, and each person's every play, into Python. A test holds the rows it writes to
+# what ``judge``, ``fingerprint.take`` and ``display_title`` say.
+SCHEDULE_SQL = (
+    DECIDE_CTES  # noqa: S608 (statuses and list names come from code; values are bound)
+    + f""",
+evidence AS (
+    SELECT pp.leaf,
+           jsonb_agg(jsonb_build_object('person_id', p.id::text, 'name', p.name, 'state', 'watched',
+                                        'at', {utc_iso_sql("pp.at")}, 'why', 'watched ' || {day_sql("pp.at")})
+                     ORDER BY p.name, p.id) AS people,
+           string_agg(p.name || ' (' || {day_sql("pp.at")} || ')', ', ' ORDER BY p.name, p.id) AS why
+    FROM fresh x
+    JOIN per_person pp ON pp.leaf = x.upstream_id AND pp.target = x.target
+    JOIN people p ON p.id = pp.person_id
+    WHERE NOT x.season
+    GROUP BY pp.leaf
+),
+delays AS (
+    SELECT * FROM unnest(CAST(:delay_libraries AS uuid[]), CAST(:delay_hours AS int[])) AS d(library_id, hours)
+),
+added AS (
+    INSERT INTO deletion_queue (id, account_id, connection_id, library_id, item_upstream_id, media_id, kind, title,
+                                reason, origin, details, fingerprint, size_bytes, due_at, status)
+    SELECT gen_random_uuid(), :a, :c, m.library_id, m.upstream_id, '', m.kind, {display_title_sql("m")}, :reason,
+           :origin, jsonb_build_object('rule', CAST(:rule AS text), 'why', CAST(:rule AS text) || ': ' || ev.why,
+                              'people', ev.people),
+           {take_sql("m", "CAST(:server_id AS text)")}, {whole_size_sql("m")},
+           :now + make_interval(hours => coalesce(d.hours, :hours)),
+           'scheduled'
+    FROM fresh x
+    JOIN evidence ev ON ev.leaf = x.upstream_id
+    JOIN media_items m ON m.account_id = :a AND m.connection_id = :c AND m.upstream_id = x.upstream_id
+                      AND NOT m.gone AND m.kind IN ('movie', 'episode')
+    LEFT JOIN delays d ON d.library_id = m.library_id
+    WHERE NOT x.season
+    ON CONFLICT (connection_id, item_upstream_id, media_id) WHERE {ACTIVE_PREDICATE} DO NOTHING
+    RETURNING {QUEUED_RETURNING}
+),
+events AS (
+{QUEUED_EVENTS_SQL}
+)"""  # noqa: S608 (statuses and list names come from code; values are bound)
+    + DECIDE_ROWS.format(fresh="x.season")
+    + "UNION ALL\nSELECT NULL, 'queued', NULL, count(*) FROM events\n"
+)
+
+
+@dataclass(frozen=True)
+class _Queueing:
+    """What ``SCHEDULE_SQL`` needs to queue on one server."""
+
+    connection: Connection
+    delays: Delays
 
 
 @dataclass
 class _Decide:
-    """What the database found may change on one server (``DECIDE_SQL``)."""
+    """What the database found may change on one server (``DECIDE_SQL``), and what it queued (``SCHEDULE_SQL``)."""
 
     # The schedule's rows to look at again: (row id, item).
     recheck: list[tuple[uuid.UUID, str]] = field(default_factory=list)
-    # Candidates that may be queued: item -> its movie or show.
+    # Candidates to judge in Python before they are queued: item -> its movie or show.
     fresh: dict[str, str | None] = field(default_factory=dict)
     candidates: int = 0
+    queued: int = 0
 
 
 async def _decide(
@@ -350,7 +430,9 @@ async def _decide(
     now: datetime,
     whole_seasons: bool,
     problems: dict[tuple[uuid.UUID, str], str],
+    queueing: _Queueing | None = None,
 ) -> _Decide:
+    """``DECIDE_SQL``; with ``queueing``, ``SCHEDULE_SQL`` (the fresh movies and episodes are queued)."""
     protected = {
         "protected_m": matches(PROTECTED, "m", also_parent=True),
         "protected_p": matches(PROTECTED, "p", also_parent=True),
@@ -358,32 +440,50 @@ async def _decide(
     # Hash joins whatever the statistics say: the queue's rows are often newer than its statistics
     # (a first schedule queues thousands), and a nested loop over them took 20 s instead of 0.2 s. The
     # allowlist's subqueries make the plan's cost look huge: compiling it (JIT) would take seconds for a
-    # query that runs in a fraction of one.
+    # query that runs in a fraction of one. Each person's answers for 250k plays are sorted and hashed
+    # in memory (with the default 4 MB they spill to disk).
     await session.execute(text("SET LOCAL enable_nestloop = off"))
     await session.execute(text("SET LOCAL jit = off"))
-    rows = await session.execute(
-        text(DECIDE_SQL.format(**protected)),
-        {
-            "a": account_id,
-            "c": conn.id,
-            "now": now,
-            "suspect": suspect_after(now),
-            "origin": ORIGIN,
-            "kinds": ["movie", "season" if whole_seasons else "episode"],
-            "seasons": whole_seasons,
-            "troubled": sorted(user for (cid, user) in problems if cid == conn.id),
-        },
-    )
+    await session.execute(text("SET LOCAL work_mem = '64MB'"))
+    params: dict[str, Any] = {
+        "a": account_id,
+        "c": conn.id,
+        "now": now,
+        "suspect": suspect_after(now),
+        "origin": ORIGIN,
+        "kinds": ["movie", "season" if whole_seasons else "episode"],
+        "seasons": whole_seasons,
+        "troubled": sorted(user for (cid, user) in problems if cid == conn.id),
+    }
+    sql = DECIDE_SQL
+    if queueing is not None:
+        sql = SCHEDULE_SQL
+        delays = queueing.delays
+        params |= {
+            "rule": WATCH_RULE,
+            "reason": DeletionReason.WATCHED.value,
+            "server_id": queueing.connection.server_id or "",
+            "server": queueing.connection.name,
+            "event": AuditEvent.QUEUED.value,
+            "hours": delays.account_hours,
+            "delay_libraries": list(delays.libraries),
+            "delay_hours": list(delays.libraries.values()),
+        }
+    rows = await session.execute(text(sql.format(**protected)), params)
     out = _Decide()
     for row_id, upstream_id, target, n in rows:
         if n is not None:
-            out.candidates = int(n)
+            if upstream_id == "queued":
+                out.queued = int(n)
+            else:
+                out.candidates = int(n)
         elif row_id is not None:
             out.recheck.append((row_id, upstream_id))
         else:
             out.fresh[upstream_id] = target
     await session.execute(text("SET LOCAL enable_nestloop TO DEFAULT"))
     await session.execute(text("SET LOCAL jit TO DEFAULT"))
+    await session.execute(text("SET LOCAL work_mem TO DEFAULT"))
     return out
 
 
@@ -397,11 +497,21 @@ async def _schedule_server(
     problems: dict[tuple[uuid.UUID, str], str],
     outcome: Outcome,
 ) -> None:
-    decide = await _decide(session, account_id, conn, now=now, whole_seasons=delays.whole_seasons, problems=problems)
+    decide = await _decide(
+        session,
+        account_id,
+        conn,
+        now=now,
+        whole_seasons=delays.whole_seasons,
+        problems=problems,
+        queueing=_Queueing(conn, delays),
+    )
     outcome.judged += decide.candidates
+    outcome.queued += decide.queued
     if not decide.recheck and not decide.fresh:
         return
-    # Only what may change is read into Python and judged there (``judge`` decides, with its reasons).
+    # The rows that may be cancelled, and the seasons that may be queued, are read into Python and
+    # judged there (``judge`` decides, with its reasons).
     row_items = await _items(session, account_id, conn.id, [upstream_id for _, upstream_id in decide.recheck])
     targets = {t for found in row_items.values() if (t := found.target) is not None}
     targets |= {t for t in decide.fresh.values() if t is not None}

@@ -39,6 +39,8 @@ from janitor.people.models import Assignment, Person
 from janitor.people.watching import Leaf, WatchBook, answer_json, load_book
 
 QUEUED_KINDS = ("movie", "episode", "season")
+# What a queue row and its audit event say the rule is (and how a verdict that qualifies begins).
+WATCH_RULE = "watched by every assigned person"
 # The allowlist that keeps an item from ever being deleted (a SQL list literal for ``matches``).
 PROTECTED = f"'{ListName.PROTECTED.value}'"
 
@@ -53,7 +55,7 @@ class Verdict:
 
     def details(self) -> dict[str, Any]:
         """What a queue row and its audit event keep of the decision."""
-        return {"rule": "watched by every assigned person", "why": self.why, "people": self.evidence}
+        return {"rule": WATCH_RULE, "why": self.why, "people": self.evidence}
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,7 @@ def judge(facts: ServerFacts, item: ItemRow, *, now: datetime) -> Verdict:
     if not_watched:
         return Verdict(False, "; ".join(not_watched), evidence)
     watched = ", ".join(f"{e['name']} ({day(datetime.fromisoformat(e['at']))})" for e in evidence if e["at"])
-    return Verdict(True, f"watched by every assigned person: {watched}", evidence)
+    return Verdict(True, f"{WATCH_RULE}: {watched}", evidence)
 
 
 async def watched_verdict(

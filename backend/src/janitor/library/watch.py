@@ -117,6 +117,15 @@ def day(moment: datetime, tz: tzinfo = UTC) -> str:
     return f"{local.year}-{local.month:02d}-{local.day:02d}"
 
 
+def day_sql(expr: str) -> str:
+    """``day`` of a ``timestamptz`` expression in SQL, in UTC (a year before 1000 unpadded, as strftime)."""
+    utc = f"(({expr}) AT TIME ZONE 'UTC')"
+    return (
+        f"(CASE WHEN extract(year FROM {utc}) < 1000 "
+        f"THEN ltrim(to_char({utc}, 'YYYY'), '0') || to_char({utc}, '-MM-DD') ELSE to_char({utc}, 'YYYY-MM-DD') END)"
+    )
+
+
 def unknown_why(
     *,
     now: datetime,
