@@ -29,6 +29,10 @@ List = Annotated[ListName, Strict(False)]
 Note = Annotated[str | None, Field(max_length=1000)]
 
 
+# At most this many items are added to a list in one request (chosen one by one or all matching a filter).
+MAX_ADD_ITEMS = 1000
+
+
 class ItemRef(InputModel):
     connection_id: Uuid
     upstream_id: str = Field(min_length=1, max_length=100)
@@ -38,7 +42,7 @@ class AddEntries(InputModel):
     """Add report rows (by server and id) to a list, in bulk."""
 
     list_name: List = Field(alias="list")
-    items: list[ItemRef] = Field(min_length=1, max_length=1000)
+    items: list[ItemRef] = Field(min_length=1, max_length=MAX_ADD_ITEMS)
     note: Note = None
     expires_at: Timestamp | None = None
 

@@ -20,17 +20,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from janitor.connections.models import Connection, ConnectionKind
 from janitor.deletions.errors import NotQueueable
 from janitor.deletions.queue import Target
-from janitor.deletions.schemas import QueueItemsIn, QueueResult
+from janitor.deletions.schemas import MAX_QUEUE_ITEMS, QueueItemsIn, QueueMatchingIn, QueueResult
 from janitor.deletions.targets import Batch, Planned, TargetRepository, name_of, queue_batch
 from janitor.library.models import MediaItem
 from janitor.reports.common import PageParams, every_page
 from janitor.reports.languages import language_issues
 from janitor.reports.large import large_movies
+from janitor.reports.matching import BulkReport, matching_rows
 from janitor.reports.models import ReportSettings
 from janitor.reports.service import ReportSettingsService
 from janitor.reports.stale import stale_items
 
 REPORT_NAMES = {"stale": "stale", "large": "large movies", "language": "language issues"}
+# The report (its API name) each deletion reason queues from.
+REPORT_OF: dict[str, BulkReport] = {"stale": "stale", "large": "large", "language": "languages"}
+# Views of a report listed apart from what it judges (never queueable): its filter, the value and why.
+NOT_JUDGED = {
+    ("evidence", "unknown"): "items whose watch evidence is unknown are never judged stale",
+    ("show", "dismissed"): "movies you kept at their size are not in the report",
+    ("issue", "untagged"): "untagged streams are not counted as language issues",
+    ("issue", "unknown"): "files not analysed yet are not counted as language issues",
+}
 # Above this many distinct titles, the report is read once whole instead of once per title.
 TITLE_QUERIES = 20
 # Problems named in one answer (the rest are counted).
@@ -118,6 +128,48 @@ async def queue_report_items(session: AsyncSession, account_id: uuid.UUID, body:
         more = len(problems) - NAMED_PROBLEMS
         named = "; ".join(problems[:NAMED_PROBLEMS]) + (f"; and {more} more" if more > 0 else "")
         raise NotQueueable(f"Nothing was queued. {named}.")
+    return await queue_batch(session, account_id, batch, reason=body.reason, now=datetime.now(UTC))
+
+
+async def queue_matching(session: AsyncSession, account_id: uuid.UUID, body: QueueMatchingIn) -> QueueResult:
+    """Queue every row of the report matching the filter now (report/matching.py: the count the person
+    saw, at most ``MAX_QUEUE_ITEMS``). A row on the Protected list is left out, under ``skipped`` with
+    why; anything else wrong and nothing is queued."""
+    for (name, value), why in NOT_JUDGED.items():
+        if getattr(body.filter, name) == value:
+            raise NotQueueable(f"Nothing was queued: {why}, so they cannot be queued for deletion.")
+    settings = await ReportSettingsService(session, account_id).get()
+    rows = await matching_rows(
+        session,
+        account_id,
+        REPORT_OF[body.reason],
+        body.filter,
+        expected=body.expected,
+        limit=MAX_QUEUE_ITEMS,
+        done="queued",
+        settings=settings,
+        now=datetime.now(UTC),
+    )
+    repo = TargetRepository(session, account_id)
+    keys = [(r.connection_id, r.upstream_id) for r in rows]
+    items = await repo.items(keys)
+    connections = await repo.connections(c for c, _ in keys)
+    protected = await repo.protected(items.values())
+    batch = Batch()
+    for row, key in zip(rows, keys, strict=True):
+        item, connection = items.get(key), connections.get(key[0])
+        if item is None or connection is None:  # the report lists only synced items: a sync removed it meanwhile
+            raise NotQueueable(f"Nothing was queued. {row.title}: it is no longer in your synced libraries; reload.")
+        if item.id in protected:
+            batch.skip(item, "it is on your Protected list")
+            continue
+        details: dict[str, Any] = {"report": body.reason, "why": row.why}
+        if body.note:
+            details["note"] = body.note
+        if item.kind == "show":
+            await _episodes(repo, batch, connection, item, details)
+        else:
+            batch.planned.append(Planned(connection, Target(item), details))
     return await queue_batch(session, account_id, batch, reason=body.reason, now=datetime.now(UTC))
 
 

@@ -16,7 +16,7 @@ from janitor.core.deps import ContextDep, SessionDep, SettingsDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.core.events import Change, EventsDep
 from janitor.core.schemas import Timestamp
-from janitor.deletions.choosing import queue_report_items
+from janitor.deletions.choosing import queue_matching, queue_report_items
 from janitor.deletions.deleter_jobs import queue_deletion_run
 from janitor.deletions.duplicates import queue_group
 from janitor.deletions.errors import (
@@ -56,6 +56,7 @@ from janitor.deletions.schemas import (
     PostponeIn,
     QueueGroupIn,
     QueueItemsIn,
+    QueueMatchingIn,
     QueuePage,
     QueueResult,
     QueueRowDetail,
@@ -66,6 +67,7 @@ from janitor.deletions.schemas import (
 from janitor.deletions.servers import ServerService
 from janitor.deletions.service import QueueService
 from janitor.deletions.settings import SettingsService
+from janitor.reports.matching import MatchesChanged, TooManyMatches
 
 router = APIRouter(prefix="/api/v1/deletions", tags=["deletions"])
 
@@ -87,6 +89,19 @@ async def queue_items(body: QueueItemsIn, session: SessionDep, account: CurrentA
     otherwise nothing is queued and the 409 names each item and why. `media_id` deletes one version of a
     Plex item only. A stale show is queued as its episodes. An item already queued answers with its row."""
     return await queue_report_items(session, account.id, body)
+
+
+@router.post(
+    "/queue/matching",
+    responses=error_responses(Unauthorized, TooManyMatches, NotQueueable, MatchesChanged, QueueChangedMeanwhile),
+)
+async def queue_matching_rows(body: QueueMatchingIn, session: SessionDep, account: CurrentAccount) -> QueueResult:
+    """Queue every row of the stale, large or language report matching `filter` ("all N matching this
+    filter"), resolved now by the report's own query, never from ids the page held. `expected` is the
+    count the person confirmed: another count now is a 409; more than 100 rows a 400 saying how many
+    match. A row on the Protected list is left out (under `skipped`, with why). Otherwise as
+    `POST /queue`: all queued, or nothing."""
+    return await queue_matching(session, account.id, body)
 
 
 @router.post(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from janitor.core.schemas import InputModel, Timestamp, Uuid
 from janitor.deletions.models import GB, AuditEvent, DeletionReason
+from janitor.reports.matching import ReportFilter
 
 OwnerReason = Literal["stale", "large", "language"]
 ActiveStatus = Literal["scheduled", "executing", "unknown"]
@@ -28,6 +29,10 @@ MAX_BYTES = 1_000_000 * GB  # 1 PB
 
 
 # ---------------------------------------------------------------------------------------- queueing
+# At most this many report rows are queued in one request (chosen one by one or all matching a filter).
+MAX_QUEUE_ITEMS = 100
+
+
 class ItemIn(InputModel):
     connection_id: Uuid
     upstream_id: str = Field(min_length=1, max_length=100, description="The row's `upstream_id` in its report")
@@ -41,7 +46,20 @@ class ItemIn(InputModel):
 
 class QueueItemsIn(InputModel):
     reason: OwnerReason = Field(description="The report the rows come from; each must be a row of it now")
-    items: list[ItemIn] = Field(min_length=1, max_length=100)
+    items: list[ItemIn] = Field(min_length=1, max_length=MAX_QUEUE_ITEMS)
+    note: Note = None
+
+
+class QueueMatchingIn(InputModel):
+    """Every row of a report matching its filters, resolved when queued (not ids the page held)."""
+
+    reason: OwnerReason = Field(description="The report whose rows are queued")
+    filter: ReportFilter = Field(description="The filters the report page shows (search, server, library, its own)")
+    expected: int = Field(
+        ge=1,
+        le=1_000_000,
+        description="How many rows the person saw match: another count now is a 409 and nothing is queued",
+    )
     note: Note = None
 
 

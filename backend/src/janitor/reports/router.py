@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.deps import CurrentAccount, data_changed
+from janitor.allowlists.schemas import MAX_ADD_ITEMS, AddEntries, ImportResult, ItemRef
+from janitor.allowlists.service import AllowlistService
 from janitor.core.csv_writer import to_csv
 from janitor.core.deps import AppContext, ContextDep, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
@@ -39,6 +41,7 @@ from janitor.reports.duplicates import (
 )
 from janitor.reports.languages import LanguageFilter, LanguageIssue, language_issues
 from janitor.reports.large import LargeMovie, LargeShow, large_movies
+from janitor.reports.matching import AllowlistMatchingIn, BulkReport, MatchesChanged, TooManyMatches, matching_rows
 from janitor.reports.models import ReportSettings
 from janitor.reports.requests import (
     DatesFilter,
@@ -336,6 +339,40 @@ async def choose_duplicate_keeper(body: KeeperIn, session: SessionDep, account: 
         upstream_id=body.upstream_id,
         part_id=body.part_id,
     )
+
+
+@router.post(
+    "/reports/{report}/allowlist",
+    status_code=201,
+    responses=error_responses(Unauthorized, TooManyMatches, MatchesChanged),
+    dependencies=[data_changed(Change.REPORT_INPUTS)],
+)
+async def allowlist_matching(
+    report: BulkReport, body: AllowlistMatchingIn, session: SessionDep, account: CurrentAccount
+) -> ImportResult:
+    """Add every row of the report matching `filter` to a list ("all N matching this filter"), resolved
+    now by the report's own query, never from ids the page held. `expected` is the count the person
+    confirmed: another count now is a 409; more than 1,000 rows a 400 saying how many match. All are
+    added, or none. A row already on the list is counted under `already_listed`."""
+    settings = await ReportSettingsService(session, account.id).get()
+    rows = await matching_rows(
+        session,
+        account.id,
+        report,
+        body.filter,
+        expected=body.expected,
+        limit=MAX_ADD_ITEMS,
+        done="added",
+        settings=settings,
+        now=datetime.now(UTC),
+    )
+    entries = AddEntries.model_construct(
+        list_name=body.list_name,
+        items=[ItemRef.model_construct(connection_id=r.connection_id, upstream_id=r.upstream_id) for r in rows],
+        note=(body.note or "").strip() or None,
+        expires_at=body.expires_at,
+    )
+    return await AllowlistService(session, account.id).add(entries)
 
 
 @router.get("/dashboard", responses=error_responses(Unauthorized))

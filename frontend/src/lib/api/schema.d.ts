@@ -821,6 +821,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deletions/queue/matching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue Matching Rows
+         * @description Queue every row of the stale, large or language report matching `filter` ("all N matching this
+         *     filter"), resolved now by the report's own query, never from ids the page held. `expected` is the
+         *     count the person confirmed: another count now is a 409; more than 100 rows a 400 saying how many
+         *     match. A row on the Protected list is left out (under `skipped`, with why). Otherwise as
+         *     `POST /queue`: all queued, or nothing.
+         */
+        post: operations["queue_matching_rows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deletions/queue/{queue_id}": {
         parameters: {
             query?: never;
@@ -1510,6 +1534,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/{report}/allowlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allowlist Matching
+         * @description Add every row of the report matching `filter` to a list ("all N matching this filter"), resolved
+         *     now by the report's own query, never from ids the page held. `expected` is the count the person
+         *     confirmed: another count now is a 409; more than 1,000 rows a 400 saying how many match. All are
+         *     added, or none. A row already on the list is counted under `already_listed`.
+         */
+        post: operations["allowlist_matching"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/{report}/export.csv": {
         parameters: {
             query?: never;
@@ -1775,6 +1822,24 @@ export interface components {
             count: number;
             /** Label */
             label: string;
+        };
+        /**
+         * AllowlistMatchingIn
+         * @description Add every row of the report matching its filters to a list, resolved when added.
+         */
+        AllowlistMatchingIn: {
+            /**
+             * Expected
+             * @description How many rows the person saw match: another count now is a 409 and nothing is added
+             */
+            expected: number;
+            /** Expires At */
+            expires_at?: string | null;
+            /** @description The filters the report page shows (search, server, library, its own) */
+            filter: components["schemas"]["ReportFilter"];
+            list: components["schemas"]["ListName"];
+            /** Note */
+            note?: string | null;
         };
         /**
          * AssignFiltered
@@ -3294,6 +3359,30 @@ export interface components {
              */
             reason: "stale" | "large" | "language";
         };
+        /**
+         * QueueMatchingIn
+         * @description Every row of a report matching its filters, resolved when queued (not ids the page held).
+         */
+        QueueMatchingIn: {
+            /**
+             * Expected
+             * @description How many rows the person saw match: another count now is a 409 and nothing is queued
+             */
+            expected: number;
+            /** @description The filters the report page shows (search, server, library, its own) */
+            filter: components["schemas"]["ReportFilter"];
+            /**
+             * Note
+             * @description Your words, kept in the audit log
+             */
+            note?: string | null;
+            /**
+             * Reason
+             * @description The report whose rows are queued
+             * @enum {string}
+             */
+            reason: "stale" | "large" | "language";
+        };
         /** QueuePage */
         QueuePage: {
             /** Items */
@@ -3601,6 +3690,36 @@ export interface components {
             reclaimable_bytes?: number | null;
             /** Report */
             report: string;
+        };
+        /**
+         * ReportFilter
+         * @description A report's filters as its page sends them (`GET /api/v1/reports/{report}`), without page and sort.
+         */
+        ReportFilter: {
+            /** Connection Id */
+            connection_id?: string | null;
+            /**
+             * Evidence
+             * @description The stale report only (default `stale`)
+             */
+            evidence?: ("stale" | "unknown") | null;
+            /**
+             * Issue
+             * @description The languages report only (default `all`)
+             */
+            issue?: ("all" | "audio" | "subtitles" | "untagged" | "unknown") | null;
+            /** Library Id */
+            library_id?: string | null;
+            /**
+             * Q
+             * @description Search in titles
+             */
+            q?: string | null;
+            /**
+             * Show
+             * @description The large movies report only (default `listed`)
+             */
+            show?: ("listed" | "dismissed") | null;
         };
         /** ReportPage[DuplicateAlbum] */
         ReportPage_DuplicateAlbum_: {
@@ -6800,6 +6919,66 @@ export interface operations {
             };
         };
     };
+    queue_matching_rows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueMatchingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueResult"];
+                };
+            };
+            /** @description `report_too_many_matches` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `deletion_not_queueable`, `report_matches_changed`, `deletion_queue_changed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     get_queued: {
         parameters: {
             query?: never;
@@ -8545,6 +8724,68 @@ export interface operations {
             };
             /** @description `not_authenticated` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    allowlist_matching: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report: "large" | "stale" | "languages";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllowlistMatchingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description `report_too_many_matches` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `report_matches_changed` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -55,6 +55,7 @@ export type QueueRow = Schemas['QueueRowOut'];
 export type ScheduleStatus = Schemas['ScheduleStatus'];
 export type QueueRowDetail = Schemas['QueueRowDetail'];
 export type QueueResult = Schemas['QueueResult'];
+export type ReportFilter = Schemas['ReportFilter'];
 export type AuditEntry = Schemas['AuditEventOut'];
 export type AuditEvent = Schemas['AuditEvent'];
 export type DeletionReason = Schemas['DeletionReason'];
