@@ -3,7 +3,9 @@
     uv run python scripts/devstack.py              # reuse running Postgres/Redis, else start them in .local/
     uv run python scripts/devstack.py --ephemeral  # throwaway servers in a temp dir, removed on exit
 
-SIGINT (Ctrl-C) or SIGTERM stops everything this script started, and nothing else. (`./dev up` passes
+SIGINT (Ctrl-C) or SIGTERM stops everything this script started, and nothing else. A process of the
+stack that exits (the worker killed, the simulator crashed) is started again with a message, as a
+supervisor would; one that keeps exiting (6 times in a minute) stops the stack, saying so. (`./dev up` passes
 the signals it gets on to this script: `task` alone would not.)
 
 Its data stays apart from other software on the machine: in a Postgres it reuses it works in its own
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
@@ -109,11 +112,36 @@ def where(url: str) -> str:
     return f"database {parsed.database} on {parsed.host}:{parsed.port or 5432}"
 
 
+# A process that exits is started again, as a supervisor would, unless it exited this many times
+# within RESTART_WINDOW seconds (it cannot start: the stack stops and says why).
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
+
+
+@dataclass
+class Child:
+    """A process of the stack (API, worker, simulator), with what it takes to start it again."""
+
+    name: str
+    cmd: list[str]
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes]
+    restarts: list[float] = field(default_factory=list)
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+
+RESTART_NOTES = {
+    "simulator": " (its demo world starts afresh: what was changed in it, deletions included, is gone)",
+}
+
+
 class Stack:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.servers: list[PostgresServer | RedisServer] = []
-        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.procs: list[Child] = []
         self.tmp: Path | None = None
 
     def postgres(self) -> str:
@@ -177,14 +205,30 @@ class Stack:
         self.spawn("simulator", cmd, env)
         deadline = time.monotonic() + 120
         while not port_open("127.0.0.1", port):
-            if time.monotonic() > deadline or self.procs[-1][1].poll() is not None:
+            if time.monotonic() > deadline or self.procs[-1].poll() is not None:
                 raise RuntimeError("the media-server simulator did not start")
             time.sleep(0.1)
         log(f"simulator ({size} demo world) at {base}; connection details: {base}/_admin")
 
     def spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
-        self.procs.append((name, proc))
+        self.procs.append(Child(name, cmd, dict(env), subprocess.Popen(cmd, env=env, cwd=ROOT)))
+
+    def supervise(self, child: Child) -> int | None:
+        """``child`` exited: start it again, or (exited too often) the code the stack stops with."""
+        code = child.proc.returncode
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < RESTART_WINDOW]
+        if len(child.restarts) >= MAX_RESTARTS:
+            log(
+                f"{child.name} exited with code {code}, {MAX_RESTARTS + 1} times within {RESTART_WINDOW:.0f} s: "
+                "it cannot start; stopping"
+            )
+            return code or 1
+        child.restarts.append(now)
+        why = RESTART_NOTES.get(child.name, "")
+        log(f"{child.name} exited with code {code}; starting it again{why}")
+        child.proc = subprocess.Popen(child.cmd, env=child.env, cwd=ROOT)
+        return None
 
     def run(self) -> int:
         if self.args.ephemeral:
@@ -232,30 +276,29 @@ class Stack:
         )
         deadline = time.monotonic() + 60
         while not port_open(self.args.host, self.args.port):
-            if time.monotonic() > deadline or any(p.poll() is not None for _, p in self.procs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
                 log("a process failed to start")
                 return 1
             time.sleep(0.1)
         log(f"Media Janitor is running at http://{self.args.host}:{self.args.port}  (Ctrl-C stops it)")
         while True:
-            for name, proc in self.procs:
-                if proc.poll() is not None:
-                    log(f"{name} exited with code {proc.returncode}; stopping")
-                    return proc.returncode or 1
+            for child in self.procs:
+                if child.poll() is not None and (code := self.supervise(child)) is not None:
+                    return code
             time.sleep(0.3)
 
     def stop(self) -> None:
         # A second Ctrl-C must not abandon children or servers half-stopped.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for _, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-        for _, proc in reversed(self.procs):
+        for child in reversed(self.procs):
+            if child.poll() is None:
+                child.proc.terminate()
+        for child in reversed(self.procs):
             try:
-                proc.wait(timeout=35)
+                child.proc.wait(timeout=35)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                child.proc.kill()
         for server in reversed(self.servers):
             server.stop()
         if self.tmp:

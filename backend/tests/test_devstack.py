@@ -179,6 +179,44 @@ def test_sigterm_to_dev_up_stops_everything_it_started(run_dev: list[Dev]) -> No
     assert "[devstack] stopped" in dev.output
 
 
+def _part(dev: Dev, part: str) -> psutil.Process:
+    found = [p for p in dev.descendants() if part in cmdline(p) and "task" not in cmdline(p)]
+    assert found, (part, [cmdline(p) for p in dev.descendants()])
+    return found[0]
+
+
+def _wait_until(check: object, what: str, dev: Dev, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not callable(check) or not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} after {timeout} s:\n{dev.output[-3000:]}")
+        time.sleep(0.2)
+
+
+def test_dev_up_starts_a_killed_worker_and_simulator_again(run_dev: list[Dev]) -> None:
+    """As a supervisor would: the worker killed (an OOM kill, a crash) or the simulator gone, ./dev up
+    says so and starts it again; the API stays up; a SIGTERM still stops everything, the new ones too."""
+    port, sim_port = free_port(), free_port()
+    dev = start(run_dev, "up", "--", "--ephemeral", "--port", str(port), "--sim-port", str(sim_port))
+    dev.wait_for(READY)
+    worker = _part(dev, "arq janitor_worker")
+    worker.kill()
+    _wait_until(lambda: "worker exited with code -9; starting it again" in dev.output, "no restart message", dev)
+    _wait_until(lambda: _part(dev, "arq janitor_worker").pid != worker.pid, "no new worker", dev)
+    assert port_open("127.0.0.1", port), "the API stayed up"
+
+    simulator = _part(dev, "mediasim")
+    simulator.kill()
+    _wait_until(lambda: "simulator exited with code -9; starting it again" in dev.output, "no restart message", dev)
+    _wait_until(lambda: port_open("127.0.0.1", sim_port), "the simulator did not come back", dev)
+    assert dev.proc.poll() is None, "./dev up kept running"
+
+    children = dev.descendants()
+    assert dev.stop_with(signal.SIGTERM) == 0, dev.output[-3000:]
+    assert_all_gone(children, dev.output)
+    assert not port_open("127.0.0.1", port) and not port_open("127.0.0.1", sim_port)
+
+
 def test_dev_up_in_a_shared_postgres_and_redis_uses_its_own_database_and_db_and_stops_on_sigint(
     run_dev: list[Dev],
 ) -> None:
