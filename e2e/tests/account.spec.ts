@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import {
+	expectNoViolations,
 	expectShell,
 	logIn,
 	logOutViaUserMenu,
@@ -71,31 +72,59 @@ test('a wrong password shows the error message', async ({ page }) => {
 	await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
 });
 
-test('sign-up errors from the server are shown next to the form', async ({ page }) => {
+test('sign-up checks the schema before sending and shows the server words under their fields', async ({
+	page
+}) => {
 	await page.goto('/signup');
+	const sent: string[] = [];
+	page.on('request', (r) => {
+		if (r.url().endsWith('/api/v1/auth/signup')) sent.push(r.url());
+	});
+	const emailField = page.getByLabel('Email');
+	const passwordField = page.getByLabel('Password', { exact: true });
+	const create = page.getByRole('button', { name: 'Create account' });
+
+	// Nothing typed: both fields are required, under each; nothing is sent, no banner.
+	await create.click();
+	await expect(page.locator('#email-error')).toHaveText('Required');
+	await expect(page.locator('#password-error')).toHaveText('Required');
+	await expect(emailField).toHaveAttribute('aria-invalid', 'true');
+	await expect(page.getByTestId('signup-error')).toHaveCount(0);
+
+	// The schema's lengths, in the server's words; typing in a field clears its message.
 	const email = uniqueEmail();
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password', { exact: true }).fill('short');
+	await emailField.fill(email);
+	await expect(page.locator('#email-error')).toHaveCount(0);
+	await passwordField.fill('short');
 	await expect(page.getByRole('list', { name: 'Password requirements' })).toContainText(
 		'At least 10 characters'
 	);
-	await page.getByRole('button', { name: 'Create account' }).click();
-	await expect(page.getByRole('alert')).toContainText('10 characters');
-	await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute(
-		'aria-invalid',
-		'true'
-	);
+	await create.click();
+	await expect(page.locator('#password-error')).toHaveText('At least 10 characters');
+	await expect(passwordField).toHaveAttribute('aria-invalid', 'true');
+	await passwordField.fill('x'.repeat(73));
+	await create.click();
+	await expect(page.locator('#password-error')).toHaveText('At most 72 characters');
+	await emailField.fill(`${'a'.repeat(250)}@example.com`);
+	await create.click();
+	await expect(page.locator('#email-error')).toHaveText('At most 254 characters');
+	expect(sent).toEqual([]);
 	await page.screenshot({ path: 'test-results/signup-error.png' });
 
-	// The same email twice: 409 email_taken.
+	// The same email twice: the server's answer (409 email_taken), under the email.
 	const { password } = await signUp(page, email);
 	await logOutViaUserMenu(page, email);
 	await page.goto('/signup');
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password', { exact: true }).fill(password);
-	await page.getByRole('button', { name: 'Create account' }).click();
-	await expect(page.getByRole('alert')).toBeVisible();
+	await emailField.fill(email);
+	await passwordField.fill(password);
+	await create.click();
+	await expect(page.locator('#email-error')).toHaveText(
+		'An account with this email already exists. Sign in instead.'
+	);
+	await expect(emailField).toHaveAttribute('aria-invalid', 'true');
+	await expect(page.getByTestId('signup-error')).toHaveCount(0);
 	await expect(page).toHaveURL(/\/signup$/);
+	await expectNoViolations(page, 'sign-up with errors under its fields');
 });
 
 test('a common password is refused under the password field, with what to do instead', async ({
@@ -170,10 +199,31 @@ test('delete account: all data gone, cannot log in anymore', async ({ page }) =>
 	await expect(dialog).toBeVisible();
 	await expect(dialog).toContainText('All your data is removed');
 
-	// Wrong password first: the dialog stays and says so.
-	await dialog.getByLabel('Enter your password to confirm').fill('not-my-password-123');
+	// Nothing typed: required, under the field, and nothing is sent.
+	const confirm = dialog.getByLabel('Enter your password to confirm');
+	const sent: string[] = [];
+	page.on('request', (r) => {
+		if (r.url().endsWith('/api/v1/account/delete')) sent.push(r.url());
+	});
 	await dialog.getByRole('button', { name: 'Delete account permanently' }).click();
-	await expect(dialog.getByRole('alert')).toBeVisible();
+	await expect(dialog.locator('#delete-password-error')).toHaveText('Required');
+	await expect(confirm).toHaveAttribute('aria-invalid', 'true');
+	expect(sent).toEqual([]);
+	await confirm.fill('x'.repeat(1025));
+	await dialog.getByRole('button', { name: 'Delete account permanently' }).click();
+	await expect(dialog.locator('#delete-password-error')).toHaveText('At most 1,024 characters');
+	expect(sent).toEqual([]);
+
+	// Wrong password: the dialog stays and says so under the field, not in a banner.
+	await confirm.fill('not-my-password-123');
+	await expect(dialog.locator('#delete-password-error')).toHaveCount(0);
+	await dialog.getByRole('button', { name: 'Delete account permanently' }).click();
+	await expect(dialog.locator('#delete-password-error')).toHaveText(
+		'The password is not correct; the account was not deleted.'
+	);
+	await expect(dialog.getByTestId('delete-error')).toHaveCount(0);
+	expect(sent).toHaveLength(1);
+	await expectNoViolations(page, 'the delete-account dialog with a wrong password');
 	await page.screenshot({ path: 'test-results/delete-dialog.png' });
 
 	await dialog.getByLabel('Enter your password to confirm').fill(password);

@@ -80,6 +80,45 @@ test('unsaved thresholds ask before leaving: cancel stays with the value, OK lea
 	expect(asked).toBe(0);
 });
 
+test('logging out with unsaved settings asks first: cancel keeps the page signed in, OK logs out', async ({
+	page
+}) => {
+	const { email } = await signUp(page);
+	const nav = page.getByRole('navigation', { name: 'Main' });
+	await nav.getByRole('link', { name: 'Settings' }).click();
+	const form = page.getByRole('form', { name: 'Report thresholds' });
+	const stale = form.getByLabel('Stale after', { exact: true });
+	await expect(stale).toHaveValue('4');
+	await stale.fill('9');
+	const loggedOut: string[] = [];
+	page.on('request', (r) => {
+		if (r.url().endsWith('/api/v1/auth/logout')) loggedOut.push(r.url());
+	});
+
+	// The Settings page's own Log out: cancel stays, still signed in, the value kept.
+	let dialog = answerNext(page, false);
+	await page.getByRole('button', { name: 'Log out', exact: true }).click();
+	expect((await dialog).message()).toBe(LEAVE);
+	await expect(page).toHaveURL(/\/settings$/);
+	await expect(stale).toHaveValue('9');
+	expect(loggedOut).toEqual([]);
+	// Still signed in: saving works.
+	await form.getByRole('button', { name: 'Save thresholds' }).click();
+	await expect(form.getByTestId('thresholds-saved')).toBeVisible();
+
+	// The account menu's Log out asks too; OK logs out, asked once.
+	await stale.fill('7');
+	let asked = 0;
+	page.on('dialog', () => void asked++);
+	dialog = answerNext(page, true);
+	await page.getByRole('button', { name: `Account menu: ${email}` }).click();
+	await page.getByRole('menuitem', { name: 'Log out' }).click();
+	expect((await dialog).message()).toBe(LEAVE);
+	await expect(page).toHaveURL(/\/login$/);
+	expect(loggedOut).toHaveLength(1);
+	expect(asked).toBe(1);
+});
+
 test('unsaved deletion settings ask before leaving', async ({ page }) => {
 	await signUp(page);
 	await page.goto('/deletions/settings');

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { connectAndSyncDemo } from './demo';
 import { demoAccount, queueFromReport, queueRow, queuedTitle, reportRows } from './deletions';
-import { newPassword, uniqueEmail } from './helpers';
+import { expectNoViolations, newPassword, uniqueEmail } from './helpers';
 import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES, demoWorld, openPage, type AppPage } from './pages';
 import { openShowSheet } from './sheet';
 import { simInfo } from './sim';
@@ -67,9 +67,9 @@ test('every page fits a 390 px phone', async ({ page }) => {
 	expect(tooWide, tooWide.join('\n')).toEqual([]);
 
 	// Rows on a phone: their title and actions are on screen, not off to the side of a table that
-	// scrolls (the deletion queue does scroll in its box: see the test below).
+	// scrolls.
 	const offScreen: string[] = [];
-	for (const target of SIGNED_IN_PAGES.filter((t) => t.rows && t.path !== '/deletions')) {
+	for (const target of SIGNED_IN_PAGES.filter((t) => t.rows)) {
 		await openPage(page, target);
 		const row = page.getByTestId(target.rows!).first();
 		const controls = row.locator('a, button, input, [data-testid="row-title"]');
@@ -104,7 +104,7 @@ test('the item sheet fits a phone', async ({ page, request }) => {
 	await page.screenshot({ path: 'test-results/mobile-sheet.png' });
 });
 
-test('the deletion queue on a phone: it scrolls in its box, its actions and dialogs are reachable', async ({
+test('the deletion queue on a phone: each item is a card, its actions and dialogs on screen', async ({
 	page
 }) => {
 	test.setTimeout(180_000);
@@ -113,6 +113,10 @@ test('the deletion queue on a phone: it scrolls in its box, its actions and dial
 	const headers = await demoAccount(page);
 	const rows = await reportRows(page, headers, 'large', 1);
 	await queueFromReport(page, 'large', rows);
+	const title = queuedTitle(rows[0]);
+	await page.goto('/deletions');
+	// On a desktop it is a table with its header row.
+	await expect(page.getByRole('columnheader', { name: 'Due · status' })).toBeVisible();
 	await page.setViewportSize({ width: 390, height: 844 });
 
 	const overflow = () =>
@@ -123,15 +127,37 @@ test('the deletion queue on a phone: it scrolls in its box, its actions and dial
 	await expect(page.getByTestId('queue-row')).toHaveCount(1);
 	await expect(page.getByTestId('dry-run-banner').first()).toBeInViewport();
 	expect(await overflow()).toBeLessThanOrEqual(0);
-	const scrolls = await page.getByTestId('queue-table').evaluate((el) => {
-		const box = el.parentElement!;
-		return box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto';
+	// Nothing scrolls sideways, not even the table's box; the header row is hidden.
+	const box = await page.getByTestId('queue-table').evaluate((el) => {
+		const parent = el.parentElement!;
+		return { scroll: parent.scrollWidth, client: parent.clientWidth };
 	});
-	expect(scrolls).toBe(true);
+	expect(box.scroll).toBeLessThanOrEqual(box.client);
+	await expect(page.getByRole('columnheader', { name: 'Due · status' })).toBeHidden();
+	// The card: title, kind, size, when, status and every action inside the screen.
+	const card = queueRow(page, title);
+	for (const part of [
+		card.getByTestId('row-title'),
+		card.getByTestId('row-kind'),
+		card.getByTestId('countdown'),
+		card.getByTestId('row-status'),
+		card.getByRole('button', { name: `Cancel the deletion of ${title}` }),
+		card.getByRole('button', { name: `Keep forever: ${title}` }),
+		card.getByRole('button', { name: `More actions for ${title}` })
+	]) {
+		await part.scrollIntoViewIfNeeded();
+		const b = (await part.boundingBox())!;
+		expect(b.x, await part.innerText()).toBeGreaterThanOrEqual(0);
+		expect(b.x + b.width).toBeLessThanOrEqual(390);
+	}
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		await expectNoViolations(page, `the deletion queue as cards (${scheme})`);
+	}
+	await page.emulateMedia({ colorScheme: 'light' });
 	await page.screenshot({ path: 'test-results/deletions-phone.png', fullPage: true });
 
-	// The row's actions are reachable by scrolling the table's box; the dialogs fit the screen.
-	const title = queuedTitle(rows[0]);
+	// The dialogs fit the screen.
 	await queueRow(page, title)
 		.getByRole('button', { name: `More actions for ${title}` })
 		.click();
@@ -146,4 +172,66 @@ test('the deletion queue on a phone: it scrolls in its box, its actions and dial
 	await expect(page.getByRole('dialog').getByTestId('live-caps')).toBeVisible();
 	await page.screenshot({ path: 'test-results/leave-dry-run-phone.png' });
 	await page.keyboard.press('Escape');
+});
+
+test('a report on a phone sorts with a Sort by control instead of its hidden headers, kept in the URL', async ({
+	page
+}) => {
+	test.setTimeout(180_000);
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await demoAccount(page);
+	await page.goto('/reports/large');
+	const rows = page.getByTestId('report-row');
+	await expect(rows.first()).toBeVisible();
+	// A desktop sorts by its column headers; the phone's control is not there.
+	await expect(page.getByRole('columnheader', { name: 'Size' })).toBeVisible();
+	await expect(page.getByTestId('phone-sort')).toBeHidden();
+
+	await page.setViewportSize({ width: 390, height: 844 });
+	await expect(page.getByRole('columnheader', { name: 'Size' })).toBeHidden();
+	const sortBy = page.getByLabel('Sort by');
+	const order = page.getByLabel('Order', { exact: true });
+	await expect(sortBy).toBeInViewport();
+	await expect(order).toBeInViewport();
+	// The report's own sorts, as its headers name them, starting where the table starts.
+	expect(await sortBy.locator('option').allInnerTexts()).toEqual([
+		'Title',
+		'Size',
+		'Bitrate',
+		'Added'
+	]);
+	await expect(sortBy).toHaveValue('size');
+	await expect(order).toHaveValue('desc');
+
+	// Another column starts in its natural order (titles A to Z); the order flips it.
+	const initials = async () =>
+		(await rows.getByTestId('row-title').allInnerTexts()).map((t) => t.trim().charAt(0).toLowerCase());
+	const ordered = (xs: string[], dir: 1 | -1) =>
+		xs.every((x, i) => i === 0 || dir * x.localeCompare(xs[i - 1]) >= 0);
+	await sortBy.selectOption({ label: 'Title' });
+	await expect(page).toHaveURL(/sort=title&order=asc/);
+	await expect(order).toHaveValue('asc');
+	await expect.poll(async () => ordered(await initials(), 1)).toBe(true);
+	await order.selectOption({ label: 'Descending' });
+	await expect(page).toHaveURL(/sort=title&order=desc/);
+	await expect.poll(async () => ordered(await initials(), -1)).toBe(true);
+
+	// The URL keeps it: a reload, and Back to the previous order.
+	await page.reload();
+	await expect(sortBy).toHaveValue('title');
+	await expect(order).toHaveValue('desc');
+	await page.goBack();
+	await expect(page).toHaveURL(/sort=title&order=asc/);
+	await expect(order).toHaveValue('asc');
+	expect(await pageWidth(page)).toEqual({ page: 390, view: 390 });
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		await expectNoViolations(page, `a report's phone sort (${scheme})`);
+	}
+	// Back on a desktop, the headers show the same sort.
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await expect(page.getByRole('columnheader', { name: 'Title' })).toHaveAttribute(
+		'aria-sort',
+		'ascending'
+	);
 });

@@ -38,7 +38,11 @@ export const SIGNED_IN_PAGES: readonly AppPage[] = [
 		rows: 'report-row'
 	},
 	{ path: '/reports/duplicates', heading: 'Duplicate tracks', rows: 'duplicate-group' },
-	{ path: '/reports/duplicates/albums', heading: 'Duplicate tracks', rows: 'duplicate-album' },
+	{
+		path: '/reports/duplicates/albums',
+		heading: 'Albums with duplicate tracks',
+		rows: 'duplicate-album'
+	},
 	{ path: '/people', heading: 'People', rows: 'person' },
 	{ path: '/assignments?kind=show', heading: 'Assignments', rows: 'library-row' },
 	{ path: '/allowlists', heading: 'Allowlists', rows: 'entry-row' },

@@ -352,11 +352,47 @@ test.describe('reports on a synced demo world', () => {
 			'aria-sort',
 			'ascending'
 		);
-		const first = albums.first().getByRole('link');
-		const album = await first.innerText();
-		await first.click();
-		await expect(page).toHaveURL(/\/reports\/duplicates\?q=/);
-		await expect(page.getByTestId('duplicate-group').first()).toContainText(album);
+		// The heading says what this view lists: albums.
+		await expect(page.getByRole('heading', { level: 1 })).toHaveText('Albums with duplicate tracks');
+		await expect(page).toHaveTitle(/^Albums with duplicate tracks · /);
+
+		// Sorting by Album sorts by the album's name (not its artist's), A to Z, then Z to A.
+		const names = async () =>
+			(await albums.getByRole('link').allInnerTexts()).filter((n) => n !== 'Unknown album');
+		const initials = async () => (await names()).map((n) => n.trim().charAt(0).toLowerCase());
+		const ordered = (xs: string[], dir: 1 | -1) =>
+			xs.every((x, i) => i === 0 || dir * x.localeCompare(xs[i - 1]) >= 0);
+		await page.getByRole('button', { name: 'Album', exact: true }).click();
+		await expect(page).toHaveURL(/sort=album&order=asc/);
+		await expect(page.getByRole('columnheader', { name: 'Album', exact: true })).toHaveAttribute(
+			'aria-sort',
+			'ascending'
+		);
+		await expect.poll(async () => ordered(await initials(), 1)).toBe(true);
+		expect(new Set(await initials()).size).toBeGreaterThan(1);
+		await page.getByRole('button', { name: 'Album', exact: true }).click();
+		await expect(page).toHaveURL(/sort=album&order=desc/);
+		await expect.poll(async () => ordered(await initials(), -1)).toBe(true);
+
+		// A row opens its album's tracks: exactly that album's groups, on its server.
+		const row = albums.filter({ hasNotText: 'Unknown' }).first();
+		const album = await row.getByRole('link').innerText();
+		const artist = await row.locator('td').first().locator('p').innerText();
+		const tracks = Number(await row.locator('td').nth(1).innerText());
+		await row.click(); // the middle of the row, away from its link's text
+		await expect(page).toHaveURL(/\/reports\/duplicates\?server=[^&]+&artist=[^&]*&album=/);
+		await expect(page.getByTestId('album-tracks')).toHaveText(
+			`The tracks of ${album} by ${artist}. Every album's tracks`
+		);
+		const ofAlbum = page.getByTestId('duplicate-group');
+		await expect(ofAlbum).toHaveCount(tracks);
+		for (const line of await ofAlbum.locator('h2 + p').allInnerTexts())
+			expect(line.toLowerCase()).toBe(`${artist} · ${album}`.toLowerCase());
+		// And back to every album's tracks.
+		await page.getByRole('link', { name: "Every album's tracks" }).click();
+		await expect(page).not.toHaveURL(/album=/);
+		await expect(page.getByTestId('album-tracks')).toHaveCount(0);
+		expect(await total(page)).toBeGreaterThan(tracks);
 	});
 
 	test('the CSV export holds exactly the filtered rows', async () => {

@@ -207,6 +207,34 @@ async def test_album_view_sums_the_groups_of_each_album(
     assert (await api.get("/api/v1/reports/duplicates/albums", headers=other.headers)).json()["items"] == []
 
 
+async def test_the_tracks_of_one_album_of_the_album_view(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob
+) -> None:
+    user = await _synced(api, signup, sim, run_job)
+
+    async def groups(**params: str) -> list[str]:
+        r = await api.get("/api/v1/reports/duplicates", params=params, headers=user.headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == len(r.json()["items"])
+        return sorted(g["title"].lower() for g in r.json()["items"])
+
+    every = await groups()
+    assert len(every) == 4
+    # the album as the album view lists it, in any case; its other filters still apply
+    assert await groups(artist="Artist X", album="Album Y") == every
+    assert await groups(artist="artist x", album="ALBUM Y", q="song d") == ["song d"]
+    # another album, another artist's album of that name, an unknown album: none of these groups
+    assert await groups(artist="Artist X", album="Album Z") == []
+    assert await groups(artist="Artist W", album="Album Y") == []
+    assert await groups(album="Album Y") == []
+    assert await groups(artist="Artist X", album="") == []
+    other = await signup()
+    r = await api.get(
+        "/api/v1/reports/duplicates", params={"artist": "Artist X", "album": "Album Y"}, headers=other.headers
+    )
+    assert r.json()["items"] == []
+
+
 @pytest.mark.parametrize(
     ("durations", "claim"),
     [

@@ -291,11 +291,24 @@ async def report_recently_available(
 
 @router.get("/reports/duplicates", responses=error_responses(Unauthorized))
 async def report_duplicates(
-    session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
+    session: SessionDep,
+    account: CurrentAccount,
+    paging: Paging,
+    fresh: Fresh,
+    album: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Only the groups of this album of the album view (`album` and `artist` as it lists "
+            "them, either empty for an unknown one)",
+        ),
+    ] = None,
+    artist: Annotated[str | None, Query(max_length=500, description="The artist of `album`")] = None,
 ) -> ReportPage[DuplicateGroup]:
     """Duplicate tracks and multi-version tracks, grouped, with the proposed keeper and why."""
     settings = await ReportSettingsService(session, account.id).get()
-    groups, total = await duplicate_groups(session, account.id, paging, settings=settings)
+    one = (artist or "", album) if album is not None else None
+    groups, total = await duplicate_groups(session, account.id, paging, settings=settings, album=one)
     return ReportPage(items=groups, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
 

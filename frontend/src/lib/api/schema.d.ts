@@ -8243,6 +8243,10 @@ export interface operations {
     report_duplicates: {
         parameters: {
             query?: {
+                /** @description Only the groups of this album of the album view (`album` and `artist` as it lists them, either empty for an unknown one) */
+                album?: string | null;
+                /** @description The artist of `album` */
+                artist?: string | null;
                 page?: number;
                 page_size?: number;
                 sort?: string | null;

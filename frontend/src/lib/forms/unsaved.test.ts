@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('$app/navigation', () => ({ beforeNavigate: vi.fn() }));
+vi.mock('svelte', () => ({ onDestroy: vi.fn() }));
 vi.mock('$lib/auth', () => ({ auth: { status: 'authenticated' } }));
 
-const { decide, LEAVE_QUESTION } = await import('./unsaved');
+const { confirmLeaving, decide, LEAVE_QUESTION, register } = await import('./unsaved');
 
 function nav(type: 'link' | 'leave' | 'popstate' | 'goto') {
 	return { type, cancel: vi.fn() };
@@ -34,6 +35,27 @@ describe('decide', () => {
 		const ask = vi.fn(() => true);
 		expect(decide(n, true, ask)).toBe(false);
 		expect(n.cancel).toHaveBeenCalledOnce();
+		expect(ask).not.toHaveBeenCalled();
+	});
+});
+
+describe('confirmLeaving', () => {
+	it('asks only while a form on the page has unsaved changes, and goes on when told', () => {
+		const ask = vi.fn(() => false);
+		expect(confirmLeaving(ask)).toBe(true);
+		let dirty = false;
+		const out = register(() => dirty);
+		const clean = register(() => false);
+		expect(confirmLeaving(ask)).toBe(true);
+		expect(ask).not.toHaveBeenCalled();
+		dirty = true;
+		expect(confirmLeaving(ask)).toBe(false);
+		expect(ask).toHaveBeenCalledWith(LEAVE_QUESTION);
+		expect(confirmLeaving(() => true)).toBe(true);
+		out();
+		clean();
+		ask.mockClear();
+		expect(confirmLeaving(ask)).toBe(true);
 		expect(ask).not.toHaveBeenCalled();
 	});
 });

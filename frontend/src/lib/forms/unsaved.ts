@@ -3,6 +3,7 @@
  * browser's confirm dialog; a reload, a closed tab or another site gets the browser's own
  * "Leave site?" prompt (SvelteKit's `beforeunload`, from `cancel()` on a `leave` navigation).
  */
+import { onDestroy } from 'svelte';
 import { beforeNavigate } from '$app/navigation';
 import type { BeforeNavigate } from '@sveltejs/kit';
 import { auth } from '$lib/auth';
@@ -25,8 +26,26 @@ export function decide(
 	return false;
 }
 
+// The forms on the page now, each saying whether it has unsaved changes.
+const forms = new Set<() => boolean>();
+
+/** Count a form in while it is on the page; the returned function counts it out. */
+export function register(dirty: () => boolean): () => void {
+	forms.add(dirty);
+	return () => forms.delete(dirty);
+}
+
+/**
+ * Before something that leaves the page without a navigation first (logging out ends the session,
+ * then leaves): true when nothing is unsaved or the person says to go on.
+ */
+export function confirmLeaving(ask: (question: string) => boolean = (q) => window.confirm(q)) {
+	return ![...forms].some((dirty) => dirty()) || ask(LEAVE_QUESTION);
+}
+
 /** Call while a component starts: guards it for as long as it is on the page. */
 export function guardUnsaved(dirty: () => boolean): void {
+	onDestroy(register(dirty));
 	beforeNavigate((nav) => {
 		// Signed out (log out, an ended session): nothing could be saved any more.
 		if (auth.status === 'anonymous') return;

@@ -58,8 +58,13 @@ export function fetchRows(slug: TableSlug, q: ApiQuery): Promise<Attempt<Page<Ba
 	}
 }
 
-export function fetchDuplicates(q: ApiQuery): Promise<Attempt<Page<DuplicateGroup>>> {
-	return attempt(() => api.GET('/api/v1/reports/duplicates', { params: { query: typed(q) } }));
+export function fetchDuplicates(
+	q: ApiQuery,
+	album: { artist: string; album: string } | null = null
+): Promise<Attempt<Page<DuplicateGroup>>> {
+	return attempt(() =>
+		api.GET('/api/v1/reports/duplicates', { params: { query: { ...typed(q), ...album } } })
+	);
 }
 
 export function fetchDuplicateAlbums(q: ApiQuery): Promise<Attempt<Page<DuplicateAlbum>>> {

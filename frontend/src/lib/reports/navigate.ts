@@ -15,7 +15,12 @@ export function goQuery(qs: string, replace = false): Promise<void> {
 	});
 }
 
-/** Put a report table's state in the URL. */
+/** Put a report table's state in the URL (with the parameters of a narrower view it keeps). */
 export function navigate(state: TableState, spec: StateSpec, replace = false): Promise<void> {
-	return goQuery(writeState(state, spec), replace);
+	const qs = new URLSearchParams(writeState(state, spec));
+	for (const key of spec.keep ?? []) {
+		const value = page.url.searchParams.get(key);
+		if (value !== null) qs.set(key, value);
+	}
+	return goQuery(qs.toString(), replace);
 }

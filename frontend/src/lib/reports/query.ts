@@ -35,6 +35,8 @@ export interface StateSpec {
 	library: boolean;
 	/** The kinds of library the report reads (the library filter offers only those); all when absent. */
 	libraryKinds?: readonly LibraryKind[];
+	/** URL parameters of a narrower view (duplicates: one album) that a change of the table keeps. */
+	keep?: readonly string[];
 }
 
 /** A library's kind, as the API says it ("other": a kind the sync does not read, such as photos). */

@@ -332,8 +332,36 @@ export const DUPLICATES: StateSpec = {
 	sort: '',
 	order: 'asc',
 	library: true,
-	libraryKinds: ['music']
+	libraryKinds: ['music'],
+	keep: ['artist', 'album']
 };
+
+/** One album of the album view, as the track view's URL names it (`artist`, `album`; '' unknown). */
+export interface AlbumFilter {
+	artist: string;
+	album: string;
+}
+
+/** The album a track view's URL narrows it to, or null (the album is what says so). */
+export function albumFilter(params: URLSearchParams): AlbumFilter | null {
+	const album = params.get('album');
+	if (album === null) return null;
+	return { artist: (params.get('artist') ?? '').slice(0, 500), album: album.slice(0, 500) };
+}
+
+/** The track view of one album of the album view (on its server). */
+export function albumTracksHref(a: {
+	connection_id: string;
+	artist?: string | null;
+	album?: string | null;
+}): string {
+	const qs = new URLSearchParams({
+		server: a.connection_id,
+		artist: a.artist ?? '',
+		album: a.album ?? ''
+	});
+	return `/reports/duplicates?${qs}`;
+}
 /** The album view of duplicates: albums by how many of their tracks are held twice. */
 export const DUPLICATE_ALBUMS: StateSpec = {
 	sorts: ['groups', 'album'],

@@ -26,7 +26,8 @@ class DuplicateAlbum(BaseModel):
     why: str
 
 
-ALBUM_SORTS = {"album": "sa {dir} NULLS LAST, sb {dir} NULLS LAST", "groups": "groups {dir}, sa, sb"}
+# By album: the album's name first (then its artist); by groups: how many tracks need a look.
+ALBUM_SORTS = {"album": "sb {dir} NULLS LAST, sa {dir} NULLS LAST", "groups": "groups {dir}, sb, sa"}
 ALBUMS_SQL = (
     GROUP_CTES
     + """,

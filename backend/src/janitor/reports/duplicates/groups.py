@@ -58,9 +58,15 @@ def is_chosen(copy: Copy, choice: Choice) -> bool:
 
 
 async def duplicate_groups(
-    session: AsyncSession, account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    params: PageParams,
+    *,
+    settings: ReportSettings,
+    album: tuple[str, str] | None = None,
 ) -> tuple[list[DuplicateGroup], int]:
-    sql, args = group_query(GROUPS_SQL, params, account_id, settings)
+    """One page of groups; ``album`` (artist, album) keeps those of one album of the album view."""
+    sql, args = group_query(GROUPS_SQL, params, account_id, settings, album=album)
     rows, total = await fetch_page(session, sql, args, params)
     return [group for _, group in await build_groups(session, account_id, rows, settings)], total
 

@@ -67,7 +67,8 @@ GROUPS_SQL = (
     GROUP_CTES
     + """,
 page AS (
-    SELECT *, count(*) OVER () AS total FROM g ORDER BY sa, sb, st, gkey, cluster LIMIT :limit OFFSET :offset
+    SELECT *, count(*) OVER () AS total FROM g WHERE TRUE {album}
+    ORDER BY sa, sb, st, gkey, cluster LIMIT :limit OFFSET :offset
 )"""
     + PAGE_MEMBERS
 )
@@ -77,8 +78,16 @@ STRICT = "concat_ws(E'\\x1f', m.title, m.grandparent_title, m.parent_title)"
 
 
 def group_query(
-    template: str, params: PageParams, account_id: uuid.UUID, settings: ReportSettings, *, scope: str = ""
+    template: str,
+    params: PageParams,
+    account_id: uuid.UUID,
+    settings: ReportSettings,
+    *,
+    scope: str = "",
+    album: tuple[str, str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
+    """A group query's SQL and bound values. ``album`` (artist, album; '' for an unknown one) keeps the
+    groups the album view counts under that album (its key: the group's artist and album, lower-cased)."""
     strict = settings.duplicate_strict
     # The server filter keeps whole partitions (groups never span servers): it narrows before grouping.
     filters, args = scope_filters(
@@ -88,7 +97,12 @@ def group_query(
         scope += " AND m.connection_id = :sc"
         args["sc"] = params.connection_id
     args.update(a=account_id, tol=0 if strict else settings.duplicate_tolerance_seconds * 1000)
+    album_filter = ""
+    if album is not None:
+        album_filter = "AND coalesce(sa, '') = lower(:fa) AND coalesce(sb, '') = lower(:fb)"
+        args.update(fa=album[0], fb=album[1])
     sql = template.format(
+        album=album_filter,
         key=STRICT if strict else NORMALISED,
         duration="(m.duration_ms / 1000)" if strict else "m.duration_ms",
         filters=filters,
