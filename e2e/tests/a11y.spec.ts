@@ -96,7 +96,7 @@ test('people, assignments and an item sheet: no WCAG A/AA violations (light and 
 test('every page: no serious or critical accessibility violation (light and dark)', async ({
 	page
 }) => {
-	test.setTimeout(300_000);
+	test.setTimeout(600_000); // every page in two themes: about 5 minutes on a busy 2-core machine
 	const serious = ['serious', 'critical'];
 	for (const scheme of ['light', 'dark'] as const) {
 		await page.emulateMedia({ colorScheme: scheme });
