@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,8 @@ import pytest
 import yaml
 
 from janitor.core.config import Settings
+from janitor.core.deps import AppContext
+from janitor.sync.recovery import mark_alive
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -93,3 +98,23 @@ def test_readme_configuration_table_lists_every_setting_with_its_default() -> No
             continue
         shown = table[f"JANITOR_{name.upper()}"].strip()
         assert shown == f"`{want}`", f"JANITOR_{name.upper()}: the README says {shown}, the app {want}"
+
+
+async def test_the_worker_health_check_reads_one_key_that_a_live_worker_keeps(
+    compose: dict[str, Any], ctx: AppContext, settings: Settings
+) -> None:
+    """The worker container is healthy while a worker of that host keeps its key (no KEYS or SCAN over
+    a Redis that may hold millions of keys): the compose file's own check, run against a real Redis."""
+    test = compose["services"]["worker"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    assert not re.search(r"\b(keys|scan|scan_iter)\(", test[3])
+
+    def healthy() -> bool:
+        env = {"JANITOR_REDIS_URL": settings.redis_url, "PATH": "/usr/bin:/bin"}
+        return subprocess.run([sys.executable, "-c", test[3]], env=env, check=False).returncode == 0
+
+    assert not healthy()
+    await mark_alive(ctx.redis, f"{socket.gethostname()}:123:abcdef")
+    assert healthy()
+    await ctx.redis.delete(f"worker:host:{socket.gethostname()}")
+    assert not healthy()

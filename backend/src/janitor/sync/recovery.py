@@ -22,10 +22,17 @@ log = structlog.get_logger(__name__)
 
 ALIVE_PREFIX = "worker:alive:"
 ALIVE_TTL_SECONDS = 30
+# One key per machine (container) with a live worker: the container's health check reads it alone
+# (no KEYS/SCAN over a shared Redis). A worker id starts with its host name.
+HOST_PREFIX = "worker:host:"
 
 
 async def mark_alive(redis: Redis, worker_id: str) -> None:
-    await redis.set(ALIVE_PREFIX + worker_id, "1", ex=ALIVE_TTL_SECONDS)
+    host = worker_id.split(":", 1)[0]
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.set(ALIVE_PREFIX + worker_id, "1", ex=ALIVE_TTL_SECONDS)
+        pipe.set(HOST_PREFIX + host, "1", ex=ALIVE_TTL_SECONDS)
+        await pipe.execute()
 
 
 async def mark_gone(redis: Redis, worker_id: str) -> None:
