@@ -121,7 +121,9 @@ def uncached_scenarios() -> list[Scenario]:
     p = "/api/v1/reports"
     return [
         Scenario("uncached: large, by size, page 1", "page", [f"{p}/large?sort=size&order=desc&page=1&page_size=50"]),
-        Scenario("uncached: stale, by last watched, page 1", "page", [f"{p}/stale?sort=last_watched&order=desc&page=1"]),
+        Scenario(
+            "uncached: stale, by last watched, page 1", "page", [f"{p}/stale?sort=last_watched&order=desc&page=1"]
+        ),
         Scenario(
             "uncached: languages, all issues by title, page 1",
             "page",
@@ -170,7 +172,8 @@ def measure_uncached(sc: Scenario, server: Server, token: str, trials: int, env:
     }
     log(
         f"{sc.name}: median {result['median']:.0f} ms (each: {', '.join(f'{t:.0f}' for t in times)} ms); "
-        f"median CPU ms app {result['cpu_app']:.0f} Postgres {result['cpu_pg']:.0f}; load average {result['load'][0]:.2f}"
+        f"median CPU ms app {result['cpu_app']:.0f} Postgres {result['cpu_pg']:.0f}; "
+        f"load average {result['load'][0]:.2f}"
     )
     drain(server)
     return result
@@ -650,7 +653,8 @@ def render(
     lines = [
         f"# Report benchmarks ({meta['when']})",
         "",
-        f"Machine: {meta['machine']}, load average {meta['load']} (1 / 5 / 15 min) at the end. App: uvicorn, {meta['workers']} worker(s), uvloop + httptools, "
+        f"Machine: {meta['machine']}, load average {meta['load']} (1 / 5 / 15 min) at the end. "
+        f"App: uvicorn, {meta['workers']} worker(s), uvloop + httptools, "
         f"{CONCURRENCY} concurrent keep-alive clients for {meta['seconds']:.0f} s per row (load generator in its own "
         "process on the same 2 cores).",
         f"Tenant: {meta['shape']}",
@@ -692,8 +696,8 @@ def render(
             each = ", ".join(f"{t:.0f}" for t in r["times"])
             errs = f" ({r['errors']} failed)" if r["errors"] else ""
             lines.append(
-                f"| {r['name']} | <= {target:.0f} ms | {r['median']:.0f}{errs} | {each} | {r['cpu_app']:.0f} / {r['cpu_pg']:.0f} | {r['load'][0]:.2f} | "
-                f"{'PASS' if ok else 'FAIL'} |"
+                f"| {r['name']} | <= {target:.0f} ms | {r['median']:.0f}{errs} | {each} | "
+                f"{r['cpu_app']:.0f} / {r['cpu_pg']:.0f} | {r['load'][0]:.2f} | {'PASS' if ok else 'FAIL'} |"
             )
     lines += ["", f"{misses} target(s) missed.", "", "## EXPLAIN (ANALYZE, BUFFERS) of each report query", ""]
     for label, plan, ms in plans:
