@@ -197,12 +197,17 @@ async def test_a_write_recomputes_only_the_parts_of_the_summary_it_feeds(
 
         monkeypatch.setattr(dashboard, name, counted)
 
-    # An allowlist feeds stale and languages: duplicates, large movies and requests are kept.
+    # A protected entry feeds stale alone; a language exemption languages alone.
     assert (await _add(api, user, "protected", forgotten)).status_code == 201
     protected = _cards(await _board(api, user))
-    assert sorted(set(calls)) == ["language_issues", "stale_totals"]
+    assert sorted(set(calls)) == ["stale_totals"]
     assert protected["stale"] == (before["stale"][0] - 1, before["stale"][1] - forgotten["size_bytes"])
     assert {k: v for k, v in protected.items() if k != "stale"} == {k: v for k, v in before.items() if k != "stale"}
+    await _assert_matches_reports(api, user, job_ctx)
+    calls.clear()
+    assert (await _add(api, user, "language_exempt", forgotten)).status_code == 201
+    await _board(api, user)
+    assert sorted(set(calls)) == ["language_issues"]
     await _assert_matches_reports(api, user, job_ctx)
 
     # A threshold feeds its own report only.

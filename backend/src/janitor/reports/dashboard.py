@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.allowlists.models import ListName
 from janitor.library.clock import zone
 from janitor.library.copies import folded
 from janitor.reports.common import PageParams, every_page
@@ -132,15 +133,27 @@ _SETTINGS_OF_PART = ",\n".join(
     + f")::text FROM s), '')) AS settings_{part}"
     for part, columns in SETTINGS_OF.items()
 )
+# The allowlists: stale reads the protected list, languages the language lists; a list neither names
+# counts for both.
+LANGUAGE_LISTS = ", ".join(
+    f"'{name.value}'"
+    for name in (ListName.FRENCH_ONLY, ListName.FRENCH_SUBS_ONLY, ListName.LANGUAGE_EXEMPT, ListName.EPISODE_EXEMPT)
+)
+_ALLOWLISTS = ",\n".join(
+    "md5(coalesce((SELECT string_agg(concat_ws(',', e.id, e.list, e.connection_id, e.upstream_id, e.guid, "
+    "e.expires_at), ';' ORDER BY e.id) FROM allowlist_entries e WHERE e.account_id = :a "
+    f"AND (e.expires_at IS NULL OR e.expires_at > now()) AND {lists}), '')) AS allowlists_{part}"
+    for part, lists in (
+        ("stale", f"e.list NOT IN ({LANGUAGE_LISTS})"),
+        ("languages", f"e.list <> '{ListName.PROTECTED.value}'"),
+    )
+)
 INPUTS_SQL = f"""
 WITH s AS (SELECT to_jsonb(s) AS row FROM report_settings s WHERE s.account_id = :a)
 SELECT
     md5(coalesce((SELECT (row - CAST(:owned AS text[]))::text FROM s), '')) AS settings,
     {_SETTINGS_OF_PART},
-    md5(coalesce((SELECT string_agg(concat_ws(',', e.id, e.list, e.connection_id, e.upstream_id, e.guid, e.expires_at),
-                                    ';' ORDER BY e.id)
-     FROM allowlist_entries e WHERE e.account_id = :a AND (e.expires_at IS NULL OR e.expires_at > now())), ''))
-      AS allowlists,
+    {_ALLOWLISTS},
     md5(coalesce((SELECT string_agg(concat_ws(',', l.id, l.enabled, l.title, l.kind, c.name), ';' ORDER BY l.id)
      FROM libraries l JOIN connections c ON c.id = l.connection_id WHERE l.account_id = :a), '')) AS libraries,
     -- which files the servers share follows the path mappings (library/copies.py)
@@ -158,12 +171,13 @@ SELECT
 """
 # What each part of the summary reads besides the synced data (``settings_<part>``: its own settings).
 # A part whose inputs are unchanged is taken from the stored summary; the others are computed again, so
-# an allowlist edit recomputes stale and languages, a keeper the duplicates, a threshold its report.
+# a protected entry recomputes stale, a language exemption languages, a keeper the duplicates, a
+# threshold its report.
 PARTS: dict[str, tuple[str, ...]] = {
     "duplicates": ("settings", "settings_duplicates", "libraries", "connections", "keepers", "synced"),
-    "stale": ("settings", "settings_stale", "allowlists", "libraries", "connections", "synced", "clock"),
+    "stale": ("settings", "settings_stale", "allowlists_stale", "libraries", "connections", "synced", "clock"),
     "large": ("settings", "settings_large", "libraries", "connections", "dismissals", "synced"),
-    "languages": ("settings", "settings_languages", "allowlists", "libraries", "connections", "synced"),
+    "languages": ("settings", "settings_languages", "allowlists_languages", "libraries", "connections", "synced"),
     "requests": ("settings", "settings_requests", "libraries", "connections", "synced", "clock"),
     "storage": ("settings", "libraries", "connections", "synced"),
 }
