@@ -214,11 +214,7 @@ async def stale_totals(
     )
     # every row, in no order: the page's ORDER BY and LIMIT are left out (sorting 15k rows for a sum)
     sql = sql[: sql.rindex("ORDER BY")]
-    row = (
-        (await session.execute(text(TOTALS_SQL.format(stale=sql)), {**args, "now": now}))
-        .mappings()
-        .one()
-    )
+    row = (await session.execute(text(TOTALS_SQL.format(stale=sql)), {**args, "now": now})).mappings().one()
     return StaleTotals(
         count=row["n"],
         size_bytes=row["size_bytes"],
