@@ -82,7 +82,11 @@ LEFT JOIN LATERAL (
     WHERE m.kind = 'show'
     HAVING count(*) > 0
 ) ep ON true
-LEFT JOIN item_last_plays lp ON lp.connection_id = m.connection_id AND lp.target = m.upstream_id
+-- one key lookup per row, whatever the planner expects of the filters (LIMIT 1 keeps it a lookup: a
+-- search it underestimated had it read every last play for every row)
+LEFT JOIN LATERAL (
+    SELECT x.* FROM item_last_plays x WHERE x.connection_id = m.connection_id AND x.target = m.upstream_id LIMIT 1
+) lp ON true
 LEFT JOIN connections pc ON pc.id = lp.played_connection_id
 LEFT JOIN remote_users ru ON ru.connection_id = coalesce(lp.played_connection_id, m.connection_id)
                          AND ru.upstream_id = lp.user_upstream_id
