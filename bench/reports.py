@@ -160,7 +160,7 @@ def measure_uncached(sc: Scenario, server: Server, token: str, trials: int, env:
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((server.cpu() - app0, env.pg_cpu() - pg0))
             errors += r.status_code != 200
-    result = {
+    result: dict[str, Any] = {
         "name": sc.name,
         "kind": sc.kind,
         "times": times,
@@ -691,12 +691,12 @@ def render(
             "|---|---|---|---|---|---|---|",
         ]
         for r in uncached:
-            target, ok = uncached_verdict(r)
+            limit, ok = uncached_verdict(r)
             misses += not ok
             each = ", ".join(f"{t:.0f}" for t in r["times"])
             errs = f" ({r['errors']} failed)" if r["errors"] else ""
             lines.append(
-                f"| {r['name']} | <= {target:.0f} ms | {r['median']:.0f}{errs} | {each} | "
+                f"| {r['name']} | <= {limit:.0f} ms | {r['median']:.0f}{errs} | {each} | "
                 f"{r['cpu_app']:.0f} / {r['cpu_pg']:.0f} | {r['load'][0]:.2f} | {'PASS' if ok else 'FAIL'} |"
             )
     lines += ["", f"{misses} target(s) missed.", "", "## EXPLAIN (ANALYZE, BUFFERS) of each report query", ""]
