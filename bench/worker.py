@@ -140,11 +140,13 @@ END_OF_RUN = ("mark missing", "rebuild report data", "dashboard summary")
 
 def install_end_of_run_timers() -> None:
     """The wall time of the steps that close a run (always recorded: three calls per source/run)."""
-    from janitor.sync import base, runner
+    from janitor.reports import precompute
+    from janitor.sync import base
 
     _timed(base, "mark_missing", END_OF_RUN[0])
-    _timed(runner, "refresh_data_after_sync", END_OF_RUN[1])
-    _timed(runner, "refresh_summary_after_sync", END_OF_RUN[2])
+    # the sync is handed these through the worker's job registry (precompute.REPORT_DATA)
+    _timed(precompute, "refresh_data_after_sync", END_OF_RUN[1])
+    _timed(precompute, "refresh_summary_after_sync", END_OF_RUN[2])
 
 
 # ----------------------------------------------------------------------------- sync (the product)

@@ -19,7 +19,7 @@ from janitor.devtools.sim_fixtures import RunJob
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import tenant_job
 from janitor.library.watch import EVIDENCE_SQL
-from janitor.reports import precompute
+from janitor.reports import dashboard, precompute
 from janitor.reports.dashboard import compute_summary
 from janitor.reports.precompute import refresh_summary_job
 from janitor.reports.service import ReportSettingsService
@@ -58,7 +58,7 @@ async def _live(job_ctx: AppContext, user: SignedUp) -> dict[str, Any]:
         settings = await ReportSettingsService(session, user.account_id).get()
         fresh = await compute_summary(session, user.account_id, settings=settings, now=datetime.now(UTC))
         await session.rollback()
-    return fresh.model_dump(mode="json")
+    return fresh.model_dump(mode="json", exclude={"parts"})
 
 
 async def _total(api: httpx.AsyncClient, user: SignedUp, report: str) -> int:
@@ -173,6 +173,65 @@ async def test_the_summary_follows_settings_allowlists_and_keepers(
     assert r.status_code == 204, r.text
     chosen = _cards(await _assert_matches_reports(api, user, job_ctx))
     assert chosen["duplicates"][1] != after["duplicates"][1]  # another copy would be removed now
+
+
+async def test_a_write_recomputes_only_the_parts_of_the_summary_it_feeds(
+    api: httpx.AsyncClient,
+    signup: SignupFn,
+    sim: SimServer,
+    run_job: RunJob,
+    job_ctx: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await _clear_of_the_hour()
+    user = await _synced(api, signup, sim, run_job)
+    before = _cards(await _assert_matches_reports(api, user, job_ctx))
+    forgotten = await _row(api, user, "stale", "Forgotten")
+
+    calls: list[str] = []
+    for name in ("duplicate_groups", "large_movies", "stale_totals", "language_issues", "request_counts"):
+
+        def counted(*a: Any, _name: str = name, _fn: Any = getattr(dashboard, name), **kw: Any) -> Any:
+            calls.append(_name)
+            return _fn(*a, **kw)
+
+        monkeypatch.setattr(dashboard, name, counted)
+
+    # A protected entry feeds stale alone; a language exemption languages alone.
+    assert (await _add(api, user, "protected", forgotten)).status_code == 201
+    protected = _cards(await _board(api, user))
+    assert sorted(set(calls)) == ["stale_totals"]
+    assert protected["stale"] == (before["stale"][0] - 1, before["stale"][1] - forgotten["size_bytes"])
+    assert {k: v for k, v in protected.items() if k != "stale"} == {k: v for k, v in before.items() if k != "stale"}
+    await _assert_matches_reports(api, user, job_ctx)
+    calls.clear()
+    assert (await _add(api, user, "language_exempt", forgotten)).status_code == 201
+    await _board(api, user)
+    assert sorted(set(calls)) == ["language_issues"]
+    await _assert_matches_reports(api, user, job_ctx)
+
+    # A threshold feeds its own report only.
+    calls.clear()
+    r = await api.patch("/api/v1/settings/reports", json={"large_movie_gb": 1.5}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    larger = _cards(await _board(api, user))
+    assert sorted(set(calls)) == ["large_movies"]
+    assert larger["large"][0] > before["large"][0]
+    await _assert_matches_reports(api, user, job_ctx)
+
+    # The rest of the settings (here the time zone) feeds every part.
+    calls.clear()
+    r = await api.patch("/api/v1/settings/reports", json={"time_zone": "Europe/Paris"}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    await _board(api, user)
+    assert sorted(set(calls)) == [
+        "duplicate_groups",
+        "language_issues",
+        "large_movies",
+        "request_counts",
+        "stale_totals",
+    ]
+    await _assert_matches_reports(api, user, job_ctx)
 
 
 async def test_the_summary_never_shows_another_tenants_data(

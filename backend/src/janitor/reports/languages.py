@@ -52,20 +52,8 @@ SORTS = {"title": "lower(r.display_title)", "added": "r.added_at", "size": "r.si
 # The required languages of each item (the allowlists may relax them) are compared with a containment
 # test on every row; the missing ones, the forced subtitle languages and the files not analysed yet
 # are only read for the rows of the page.
-LANGUAGE_SQL = """
-SELECT r.*,
-       ARRAY(SELECT unnest(r.need_audio) EXCEPT SELECT unnest(r.audio) ORDER BY 1) AS missing_audio,
-       ARRAY(SELECT unnest(r.need_subtitles) EXCEPT SELECT unnest(r.subtitles) ORDER BY 1) AS missing_subtitles,
-       ARRAY(SELECT DISTINCT s ->> 'language'
-             FROM jsonb_array_elements(mi.parts) p, jsonb_array_elements(p -> 'streams') s
-             WHERE s ->> 'type' = 'subtitle' AND s ->> 'forced' = 'true' AND s ->> 'language' IS NOT NULL
-             ORDER BY 1) AS forced_subtitles,
-       jsonb_array_length(mi.parts) AS files,
-       (SELECT count(*) FROM jsonb_array_elements(mi.parts) p
-        WHERE coalesce(jsonb_array_length(p -> 'streams'), 0) = 0) AS files_without_streams,
-       c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library
-FROM (
-    SELECT r.*, count(*) OVER () AS total FROM (
+# The rows of the report (``{row}``: narrowed to one item for the page's rows, read again below).
+_ROWS = """
         SELECT m.connection_id, m.upstream_id, m.kind, m.added_at, m.size_bytes, m.id, m.library_id,
                CASE WHEN m.kind = 'episode'
                     THEN concat(m.grandparent_title, ' S', lpad(coalesce(m.parent_index, 0)::text, 2, '0'),
@@ -83,17 +71,40 @@ FROM (
         FROM media_items m
         JOIN libraries l ON l.id = m.library_id
         WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND NOT m.gone AND l.enabled
-          AND {known} AND NOT {exempt} AND NOT {folded} {filters}
-    ) r
+          AND {known} AND NOT {exempt} AND NOT {folded} {filters} {row}
+"""
+# Every row is judged and counted, but only the page's ids and sort keys go through the count and the
+# sort (``page``: narrow rows, no spilling to disk at 60k items); the page's rows are read again whole.
+LANGUAGE_SQL = (
+    """
+SELECT r.*, page.total,
+       ARRAY(SELECT unnest(r.need_audio) EXCEPT SELECT unnest(r.audio) ORDER BY 1) AS missing_audio,
+       ARRAY(SELECT unnest(r.need_subtitles) EXCEPT SELECT unnest(r.subtitles) ORDER BY 1) AS missing_subtitles,
+       ARRAY(SELECT DISTINCT s ->> 'language'
+             FROM jsonb_array_elements(mi.parts) p, jsonb_array_elements(p -> 'streams') s
+             WHERE s ->> 'type' = 'subtitle' AND s ->> 'forced' = 'true' AND s ->> 'language' IS NOT NULL
+             ORDER BY 1) AS forced_subtitles,
+       jsonb_array_length(mi.parts) AS files,
+       (SELECT count(*) FROM jsonb_array_elements(mi.parts) p
+        WHERE coalesce(jsonb_array_length(p -> 'streams'), 0) = 0) AS files_without_streams,
+       c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library
+FROM (
+    SELECT r.id, count(*) OVER () AS total FROM ("""
+    + _ROWS.replace("{row}", "")
+    + """    ) r
     WHERE {issue}
     ORDER BY {order}, r.id
     LIMIT :limit OFFSET :offset
-) r
+) page
+CROSS JOIN LATERAL ("""
+    + _ROWS.replace("{row}", "AND m.id = page.id")
+    + """) r
 JOIN media_items mi ON mi.id = r.id
 JOIN libraries l ON l.id = r.library_id
 JOIN connections c ON c.id = r.connection_id
 ORDER BY {order}, r.id
 """
+)
 
 # Each filter: which items (streams known or not), then which of them.
 _MISSING_AUDIO = "NOT r.audio @> r.need_audio"
