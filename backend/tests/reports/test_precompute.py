@@ -266,7 +266,12 @@ async def test_the_summary_never_shows_another_tenants_data(
 
 
 async def test_a_write_the_summary_depends_on_queues_its_recomputation_in_the_background(
-    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+    api: httpx.AsyncClient,
+    signup: SignupFn,
+    sim: SimServer,
+    run_job: RunJob,
+    job_ctx: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await _clear_of_the_hour()
     user = await _synced(api, signup, sim, run_job)
@@ -288,12 +293,28 @@ async def test_a_write_the_summary_depends_on_queues_its_recomputation_in_the_ba
     bad = await api.patch("/api/v1/settings/reports", json={"large_movie_gb": -1}, headers=user.headers)
     assert bad.status_code == 422
     assert await queued() == before_jobs  # nothing is queued for a write that saved nothing
-    r = await api.patch("/api/v1/settings/reports", json={"large_movie_gb": 1.5}, headers=user.headers)
-    assert r.status_code == 200
-    assert (await queued()).count("report_summary") == before_jobs.count("report_summary") + 1
+    for gb in (1.2, 1.3, 1.5):  # writes before the job starts: one pending recomputation
+        r = await api.patch("/api/v1/settings/reports", json={"large_movie_gb": gb}, headers=user.headers)
+        assert r.status_code == 200
+    assert (await queued()).count("report_summary") == 1
     old = await stored()
     job = tenant_job(JobName.REPORT_SUMMARY, refresh_summary_job)
+    # A write while the job runs finds its id taken and queues nothing: the job looks again.
+    passes: list[bool] = []
+    real = precompute.refresh_summary_after_sync
+
+    async def with_a_write_meanwhile(*args: Any, **kwargs: Any) -> bool:
+        computed = await real(*args, **kwargs)
+        passes.append(computed)
+        if len(passes) == 1:
+            r = await api.patch("/api/v1/settings/reports", json={"large_movie_gb": 1.4}, headers=user.headers)
+            assert r.status_code == 200
+        return computed
+
+    monkeypatch.setattr(precompute, "refresh_summary_after_sync", with_a_write_meanwhile)
     await job({"app": job_ctx, "worker_id": "test", "job_try": 1, "job_id": "summary-1"}, str(user.account_id))
+    assert passes == [True, True, False]
+    monkeypatch.undo()
     recomputed = await stored()
     assert recomputed != old
     # The dashboard now reads the stored figures (no recomputation), and they are the new ones.

@@ -6,14 +6,14 @@ import uuid
 
 from janitor.core.deps import UnitOfWork
 from janitor.core.events import Change, Events
-from janitor.jobs.names import JobName
+from janitor.jobs.names import JobName, dedupe_id
 
 
 async def summary_later(uow: UnitOfWork, account_id: uuid.UUID) -> None:
-    # The dashboard's figures are recomputed after the write, instead of by the next dashboard read.
-    uow.jobs.enqueue(
-        JobName.REPORT_SUMMARY, str(account_id), dedupe_id=f"{JobName.REPORT_SUMMARY.value}:{uuid.uuid4()}"
-    )
+    # The dashboard's figures are recomputed after the write, instead of by the next dashboard read. One
+    # pending job per account: any number of writes before it starts are one recompute (the job looks
+    # again for those made while it runs).
+    uow.jobs.enqueue(JobName.REPORT_SUMMARY, str(account_id), dedupe_id=dedupe_id(JobName.REPORT_SUMMARY, account_id))
 
 
 async def copies_later(uow: UnitOfWork, account_id: uuid.UUID) -> None:

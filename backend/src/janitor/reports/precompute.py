@@ -166,24 +166,34 @@ async def refresh_data_after_sync(
 
 async def refresh_summary_after_sync(
     sessionmaker: async_sessionmaker[AsyncSession], account_id: uuid.UUID, *, force: bool = True
-) -> None:
+) -> bool:
     """End of a sync run, once it is marked finished: the dashboard opens without recomputing. Without
     ``force`` (a refresh), a stored summary that is still current (the run changed nothing, the hour
-    is the same) is kept; a full pass recomputes it whatever happened before."""
+    is the same) is kept; a full pass recomputes it whatever happened before. True when it computed."""
     async with sessionmaker() as session, session.begin():
         settings = await ReportSettingsService(session, account_id).get()
         if force:
             await refresh_summary(session, account_id, settings=settings, now=datetime.now(UTC))
-        else:
-            await ensure_summary(session, account_id, settings=settings, now=datetime.now(UTC))
+            return True
+        return await ensure_summary(session, account_id, settings=settings, now=datetime.now(UTC))
+
+
+# A summary job looks again after it computed, this many times at most: a write committed while it ran
+# found its job id taken (one pending job per account) and queued nothing.
+SUMMARY_PASSES = 3
 
 
 async def refresh_summary_job(job: TenantJob) -> None:
     """Queued by the writes the dashboard summary depends on (settings, allowlists, keepers, libraries,
-    connections): the summary is recomputed in the background, so the next dashboard read finds it
-    stored instead of computing it (seconds for a large library). A no-op when it is already current."""
-    await refresh_summary_after_sync(job.app.sessionmaker, job.account.id, force=False)
-    await job.app.page_cache.bump_quietly(job.account.id)
+    connections), one pending job per account however many writes ask (``reports.events``): the summary
+    is recomputed in the background, so the next dashboard read finds it stored instead of computing it
+    (seconds for a large library). A no-op when it is already current; after computing it looks again,
+    for the writes made meanwhile. (A read never shows a summary whose inputs changed: it recomputes.)"""
+    for _ in range(SUMMARY_PASSES):
+        computed = await refresh_summary_after_sync(job.app.sessionmaker, job.account.id, force=False)
+        await job.app.page_cache.bump_quietly(job.account.id)
+        if not computed:
+            break
 
 
 async def refresh_copies_job(job: TenantJob) -> None:
