@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from arq.constants import in_progress_key_prefix, job_key_prefix
 from sqlalchemy import select, update
 
 from janitor.connections.models import Connection
@@ -10,6 +11,8 @@ from janitor.core.deps import AppContext
 from janitor.core.queue import JobBuffer
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.jobs.fanout import spread_offset
+from janitor.jobs.models import JobRun
+from janitor.jobs.names import JobName, dedupe_id
 from janitor.sync.models import SyncRun
 from janitor.sync.recovery import REPORTS_CHANGED, fail_orphaned_runs, mark_alive
 from janitor.sync.schedule import DAY, catch_up_limit, latest_slot, owed_slot, schedule_daily
@@ -198,3 +201,53 @@ async def test_after_an_outage_late_slots_start_a_few_per_tick_and_on_time_ones_
     assert await _tick(ctx, now + timedelta(minutes=20)) == 2
     assert await _tick(ctx, now + timedelta(minutes=30)) == 0
     assert {a: len(t) for a, t in (await _runs(ctx)).items()} == dict.fromkeys(slots, 1)
+
+
+async def test_a_dead_workers_jobs_end_as_their_runs_did_and_nothing_is_left_to_run_again(
+    ctx: AppContext, signup: SignupFn
+) -> None:
+    """The worker was killed just after a sync run completed, before its job record was closed, while
+    another job (the dashboard's) was half done: the sync's job record says it succeeded (when the run
+    ended), the other failed; neither is left in arq's queue or marked in progress, so no worker runs them
+    again, and the same jobs can be asked for again at once."""
+    user = await signup()
+    finished = datetime.now(UTC) - timedelta(seconds=5)
+    sync = SyncRun(
+        account_id=user.account_id,
+        trigger="manual",
+        status="complete",
+        worker_id="gone:1",
+        sources={},
+        started_at=finished - timedelta(minutes=1),
+        finished_at=finished,
+    )
+    async with ctx.sessionmaker() as s, s.begin():
+        s.add(sync)
+        await s.flush()
+        jobs = {
+            "sync": JobRun(
+                account_id=user.account_id, job_name="sync", job_id=dedupe_id(JobName.SYNC, sync.id), worker_id="gone:1"
+            ),
+            "summary": JobRun(
+                account_id=user.account_id,
+                job_name="report_summary",
+                job_id=dedupe_id(JobName.REPORT_SUMMARY, user.account_id),
+                worker_id="gone:1",
+            ),
+        }
+        s.add_all(jobs.values())
+    for job in jobs.values():  # what arq holds for a job a killed worker was running
+        await ctx.redis.enqueue_job(job.job_name, str(user.account_id), _job_id=job.job_id)
+        await ctx.redis.set(in_progress_key_prefix + job.job_id, "1", px=3_600_000)
+    async with ctx.sessionmaker() as s, s.begin():
+        assert await fail_orphaned_runs(s, ctx.redis) == 2
+    async with ctx.sessionmaker() as s:
+        ended = {r.job_name: r for r in (await s.scalars(select(JobRun))).all()}
+        (status,) = (await s.execute(select(SyncRun.status).where(SyncRun.id == sync.id))).one()
+    assert (ended["sync"].status, ended["sync"].error, ended["sync"].finished_at) == ("succeeded", None, finished)
+    assert ended["report_summary"].status == "failed"
+    assert status == "complete"  # the run itself is left as it ended
+    assert await ctx.redis.queued_jobs() == []
+    for job in jobs.values():
+        assert not await ctx.redis.exists(in_progress_key_prefix + job.job_id, job_key_prefix + job.job_id)
+        assert await ctx.redis.enqueue_job(job.job_name, str(user.account_id), _job_id=job.job_id) is not None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from arq.constants import in_progress_key_prefix, job_key_prefix
+from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix, retry_key_prefix
 from redis.asyncio import Redis
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,23 +63,75 @@ async def _fail_syncs(
     return accounts
 
 
+def _sync_run_of(job_name: str, job_id: str) -> uuid.UUID | None:
+    """The sync run a sync job ran (its job id is ``dedupe_id(SYNC, run id)``)."""
+    prefix = dedupe_id(JobName.SYNC, "")
+    if job_name != JobName.SYNC.value or not job_id.startswith(prefix):
+        return None
+    try:
+        return uuid.UUID(job_id[len(prefix) :])
+    except ValueError:
+        return None
+
+
+async def forget_jobs(redis: Redis, job_ids: list[str]) -> None:
+    """Leave nothing of these jobs in arq for a worker to run again: their in-progress marks (which a
+    killed worker never cleared; arq would run the job again once they expire), their queued copies and
+    retry counts. Their runs are ended in the database."""
+    if not job_ids:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.delete(in_progress_key_prefix + job_id, job_key_prefix + job_id, retry_key_prefix + job_id)
+            pipe.zrem(default_queue_name, job_id)
+        await pipe.execute()
+
+
 async def fail_orphaned_runs(session: AsyncSession, redis: Redis) -> int:
-    """Fail every running run whose worker no longer reports itself alive. Returns how many."""
+    """End every running job run whose worker no longer reports itself alive, as what it really came to:
+    a sync job whose sync run had finished succeeded (the worker died after the run's end, before the
+    job's), any other failed; nothing of them is left in arq to run again. Returns how many."""
     running = (
-        await session.execute(select(JobRun.id, JobRun.worker_id).where(JobRun.status == RunStatus.RUNNING))
+        await session.execute(
+            select(JobRun.id, JobRun.worker_id, JobRun.job_name, JobRun.job_id).where(
+                JobRun.status == RunStatus.RUNNING
+            )
+        )
     ).all()
-    dead = [run_id for run_id, worker in running if not await redis.exists(ALIVE_PREFIX + worker)]
-    if dead:
+    dead = [r for r in running if not await redis.exists(ALIVE_PREFIX + r.worker_id)]
+    syncs = {r.id: run for r in dead if (run := _sync_run_of(r.job_name, r.job_id)) is not None}
+    ended = dict(
+        (
+            await session.execute(
+                select(SyncRun.id, SyncRun.finished_at).where(
+                    SyncRun.id.in_(list(syncs.values())),
+                    SyncRun.status.not_in([SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.FAILED]),
+                    SyncRun.finished_at.is_not(None),
+                )
+            )
+        ).all()
+    )
+    done = [r.id for r in dead if syncs.get(r.id) in ended]
+    for run_id in done:
         await session.execute(
             update(JobRun)
-            .where(JobRun.id.in_(dead), JobRun.status == RunStatus.RUNNING)
+            .where(JobRun.id == run_id, JobRun.status == RunStatus.RUNNING)
+            .values(status=RunStatus.SUCCEEDED, finished_at=ended[syncs[run_id]])
+        )
+    failed = [r.id for r in dead if r.id not in done]
+    if failed:
+        await session.execute(
+            update(JobRun)
+            .where(JobRun.id.in_(failed), JobRun.status == RunStatus.RUNNING)
             .values(
                 status=RunStatus.FAILED,
                 error="The worker running this job stopped before it finished.",
                 finished_at=datetime.now(UTC),
             )
         )
-        log.warning("orphaned_runs_failed", count=len(dead))
+    if dead:
+        await forget_jobs(redis, sorted({r.job_id for r in dead}))
+        log.warning("orphaned_runs_ended", failed=len(failed), succeeded=len(done))
     running_syncs = (
         await session.execute(select(SyncRun.id, SyncRun.worker_id).where(SyncRun.status == SyncStatus.RUNNING))
     ).all()
