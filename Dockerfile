@@ -18,11 +18,14 @@ COPY worker/pyproject.toml worker/pyproject.toml
 COPY sim/pyproject.toml sim/pyproject.toml
 COPY backend/src backend/src
 COPY worker/src worker/src
-COPY sim/src sim/src
-RUN uv sync --frozen --no-dev --no-editable
+# The worker package brings the API package and their dependencies only: not the simulator (a
+# workspace member for tests and the demo, its pyproject is here for the lock) nor the dev group.
+# The API package's wheel leaves out janitor.devtools (test and dev tooling; backend/pyproject.toml).
+RUN uv sync --frozen --no-dev --no-editable --package janitor-worker
 
 FROM python:3.11-slim-bookworm AS runtime
-RUN groupadd --system janitor && useradd --system --gid janitor --home /app --shell /usr/sbin/nologin janitor
+# A fixed numeric uid/gid: Kubernetes' runAsNonRoot can check it (deploy/k8s sets the same ids).
+RUN groupadd --system --gid 10001 janitor && useradd --system --uid 10001 --gid janitor --home /app --shell /usr/sbin/nologin janitor
 WORKDIR /app
 COPY --from=python-deps /app/.venv /app/.venv
 COPY alembic.ini ./
@@ -32,7 +35,7 @@ ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     JANITOR_SPA_DIR=/app/frontend/build \
     JANITOR_ALEMBIC_INI=/app/alembic.ini
-USER janitor
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/healthz', timeout=2).status != 200)"
