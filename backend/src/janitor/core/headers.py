@@ -52,7 +52,7 @@ def spa_policy(spa_dir: Path) -> str:
             "default-src 'self'",
             "script-src " + " ".join(["'self'", *hashes]),
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data:",
+            "img-src 'self' data: blob:",  # blob: posters fetched with the access token
             "font-src 'self' data:",
             "connect-src 'self'",
             "object-src 'none'",
