@@ -63,6 +63,9 @@ ID_ROUTES: dict[str, str] = {
     "/api/v1/people/{person_id}/accounts/{remote_user_id}/unlink": (
         "people/test_people_api.py::test_another_accounts_people_are_not_found"
     ),
+    "/api/v1/library/items/{connection_id}/{upstream_id}/poster": (
+        "connections/test_posters.py::test_another_accounts_item_or_an_unknown_one_is_a_404_without_asking_the_server"
+    ),
     "/api/v1/assignments/{assignment_id}": (
         "people/test_assignments_api.py::test_another_accounts_assignments_and_items_are_not_found"
     ),

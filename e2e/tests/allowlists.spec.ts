@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { connectAndSyncDemo } from './demo';
-import { expectNoViolations, signUp } from './helpers';
+import { expectFitsWidth, expectNoViolations, signUp } from './helpers';
 import { SIM_URL, simInfo, type SimInfo } from './sim';
 
 /** How entries match (backend allowlists/sql.py): the page and the report dialog both say it. */
@@ -205,7 +205,7 @@ test('add a title found in the synced libraries; the report dialog says how entr
 	await page.goto('/allowlists');
 	await page.getByRole('button', { name: 'Add entry' }).first().click();
 	const add = page.getByRole('dialog', { name: 'Add to an allowlist' });
-	const search = add.getByRole('searchbox', { name: 'Find in your libraries' });
+	const search = add.getByRole('combobox', { name: 'Find in your libraries' });
 
 	// Nothing found says so.
 	await search.fill('zzz no such title');
@@ -215,11 +215,13 @@ test('add a title found in the synced libraries; the report dialog says how entr
 
 	// Case does not matter; each hit says what it is and where.
 	await search.fill(title.toUpperCase());
-	const hits = add.getByRole('list', { name: 'Titles found' }).getByTestId('search-hit');
+	const hits = add.getByRole('listbox', { name: 'Titles found' }).getByRole('option');
 	const onPlex = hits.filter({ hasText: sim.pms.home!.name }).filter({ hasText: title }).first();
 	await expect(onPlex).toBeVisible();
 	await expect(onPlex).toContainText(/\d{4} · Movie · /);
-	await expect(add.locator('#add-search-status')).toContainText(/found\. Choose one to add it\.$/);
+	await expect(add.locator('#add-search-status')).toContainText(
+		/found\. Choose one to add it \(arrow keys, then Enter\)\.$/
+	);
 	await onPlex.click();
 
 	// The chosen title replaces the search and the external id fields, and says what it will match.
@@ -254,6 +256,70 @@ test('add a title found in the synced libraries; the report dialog says how entr
 	await expect(dialog.getByTestId('match-rule')).toHaveText(MATCH_RULE);
 });
 
+test('search by title shows posters; the keyboard alone adds a title; fits a phone', async ({
+	page
+}) => {
+	test.setTimeout(150_000); // connects and syncs the demo world, then several axe runs
+	const sim = await simInfo(page.request);
+	const title = await neverWatchedMovie(page.request, sim);
+	await signUp(page);
+	await connectAndSyncDemo(page, sim);
+	await page.goto('/allowlists');
+	await page.getByRole('button', { name: 'Add entry' }).first().click();
+	const add = page.getByRole('dialog', { name: 'Add to an allowlist' });
+	const search = add.getByRole('combobox', { name: 'Find in your libraries' });
+	const list = add.getByRole('listbox', { name: 'Titles found' });
+	await search.fill(title);
+	await expect(search).toHaveAttribute('aria-expanded', 'true');
+	await expect(search).toHaveAttribute('aria-controls', (await list.getAttribute('id'))!);
+	const options = list.getByRole('option');
+	await expect(options.first()).toBeVisible();
+
+	// Each title shows its poster, fetched from its server through the app (a real image).
+	const poster = options.first().getByTestId('poster').locator('img');
+	await expect(poster).toHaveAttribute('alt', '');
+	await expect(poster).toHaveAttribute('width', '32');
+	await expect
+		.poll(() => poster.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+		.toBeGreaterThan(0);
+
+	// Arrow keys move the highlight (aria-activedescendant), Escape closes the list.
+	await search.press('ArrowDown');
+	const first = options.first();
+	await expect(first).toHaveAttribute('aria-selected', 'true');
+	await expect(search).toHaveAttribute('aria-activedescendant', (await first.getAttribute('id'))!);
+	if ((await options.count()) > 1) {
+		await search.press('ArrowDown');
+		await expect(options.nth(1)).toHaveAttribute('aria-selected', 'true');
+		await search.press('ArrowUp');
+	}
+	await expect(first).toHaveAttribute('aria-selected', 'true');
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		await expectNoViolations(page, `add dialog with titles found (${scheme})`);
+	}
+	await page.emulateMedia({ colorScheme: 'light' });
+	await search.press('Escape');
+	await expect(search).toHaveAttribute('aria-expanded', 'false');
+	await expect(search).not.toHaveAttribute('aria-activedescendant');
+	await expect(add).toBeVisible(); // the first Escape closes only the list
+
+	// On a phone the dialog and its titles fit the screen.
+	await page.setViewportSize({ width: 390, height: 844 });
+	await search.press('ArrowDown');
+	await expect(list).toBeVisible();
+	await expectFitsWidth(page, 'add dialog on a phone');
+	const box = await list.boundingBox();
+	expect(box!.x + box!.width, 'the titles fit the phone’s width').toBeLessThanOrEqual(390);
+
+	// Enter adds the highlighted title: no mouse at all.
+	const firstTitle = (await first.locator('.font-medium').innerText()).trim();
+	await search.press('Enter');
+	await expect(add).toBeHidden();
+	await expect(page.getByTestId('notice')).toHaveText(`Added “${firstTitle}” to Protected.`);
+	await expect(page.getByTestId('entry-row').filter({ hasText: firstTitle })).toHaveCount(1);
+});
+
 for (const scheme of ['light', 'dark'] as const) {
 	test(`allowlists: no WCAG A/AA violations (${scheme})`, async ({ page }) => {
 		test.setTimeout(60_000); // several axe runs
@@ -275,7 +341,7 @@ for (const scheme of ['light', 'dark'] as const) {
 		await expectNoViolations(page, 'allowlists with an entry');
 		await page.getByRole('button', { name: 'Add entry' }).first().click();
 		const add = page.getByRole('dialog', { name: 'Add to an allowlist' });
-		await add.getByRole('searchbox', { name: 'Find in your libraries' }).fill('zzz');
+		await add.getByRole('combobox', { name: 'Find in your libraries' }).fill('zzz');
 		await expect(add.locator('#add-search-status')).toContainText('No movie or show');
 		await add.getByRole('button', { name: 'Add entry' }).click();
 		await expect(page.locator('#add-guid-error')).toBeVisible();

@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from janitor.accounts.router import account_router, auth
+from janitor.allowlists.posters import router as posters_router
 from janitor.allowlists.router import router as allowlists_router
 from janitor.allowlists.schemas import ImportedEntry
 from janitor.connections.router import router as connections_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_router)
     app.include_router(reports_router)
     app.include_router(allowlists_router)
+    app.include_router(posters_router)
     app.include_router(people_router)
     app.include_router(assignments_router)
     app.include_router(schedule_router)

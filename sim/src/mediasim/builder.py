@@ -521,6 +521,7 @@ class Builder:
                     guids=it.guids,
                     genres=it.genres,
                     original_title=it.original_title,
+                    poster=it.poster,
                     jf_id=hex_id("jf-item", self.world.seed, server.name, it.id),
                 )
                 it.jf_id = new.jf_id

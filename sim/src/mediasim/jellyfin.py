@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from mediasim.builder import LANGS, hex_id
 from mediasim.core import Ctx, Service, SimState, cache_key
+from mediasim.images import poster_png
 from mediasim.model import Item, JellyfinServer, JellyfinUser, JfUserData
 from mediasim.wire import iso_dotnet
 
@@ -66,6 +67,7 @@ class JellyfinService(Service):
         a("DELETE", "/Items", self.delete_many)
         a("GET", "/Items/{iid}", self.item)
         a("DELETE", "/Items/{iid}", self.delete)
+        a("GET", "/Items/{iid}/Images/{itype}", self.image)
         a("GET", "/Users/{uid}/Items", self.items)
         a("GET", "/Users/{uid}/Items/{iid}", self.item)
         a("GET", "/Users/{uid}/Views", self.views)
@@ -610,7 +612,7 @@ class JellyfinService(Service):
             first = it.media[0].parts[0]
             shown = first.streams if it.media[0].analysed else []
             d["MediaStreams"] = [self._stream(s, i, first.container) for i, s in enumerate(shown)]
-        d["ImageTags"] = {"Primary": _h32(int(jid[:15], 16) if jid else 0, 7)}
+        d["ImageTags"] = {"Primary": _h32(int(jid[:15], 16) if jid else 0, 7)} if it.poster else {}
         d["BackdropImageTags"] = []
         d["LocationType"] = "FileSystem"
         d["MediaType"] = "Video" if t in ("Movie", "Episode") else "Audio" if t == "Audio" else "Unknown"
@@ -798,6 +800,14 @@ class JellyfinService(Service):
         if not ctx.flags:
             self.state.cache_page(key, 200, dict(resp.headers), body)
         return resp
+
+    async def image(self, ctx: Ctx) -> Response:
+        """``GET /Items/{itemId}/Images/{imageType}``: no auth (as Jellyfin); only Primary images exist
+        here, so any other type, an unknown item or one without a poster is a 404."""
+        it = self.jf.items.get(_norm_id(ctx.params["iid"]))
+        if it is None or it.deleted or not it.poster or ctx.params["itype"] != "Primary":
+            return self.error(404)
+        return Response(poster_png(it.id), media_type="image/png")
 
     async def item(self, ctx: Ctx) -> Response:
         if self.v108 and "uid" not in ctx.params:

@@ -95,6 +95,7 @@ class Item:
     original_title: str | None = None  # per-track artist for compilations
     jf_id: str | None = None  # Jellyfin 32-hex id when mirrored on Jellyfin
     deleted: bool = False
+    poster: bool = True  # the server has artwork for it (Plex thumb, Jellyfin Primary image)
 
     @property
     def grandparent(self) -> Item | None:

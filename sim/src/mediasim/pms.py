@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from mediasim.builder import LANGS, hex_id
 from mediasim.core import Ctx, Service, SimState, cache_key
+from mediasim.images import poster_png
 from mediasim.model import PLEX_NUM_TYPE, PLEX_TYPE_NUM, HistoryEntry, Item, PlexServer, Section
 from mediasim.wire import json_container, wants_json, xml_container, xml_element, xml_parts
 
@@ -70,6 +71,8 @@ class PlexMediaServer(Service):
         a("GET", "/library/metadata/{ids}", self.metadata)
         a("GET", "/library/metadata/{rk}/children", self.children)
         a("GET", "/library/metadata/{rk}/allLeaves", self.all_leaves)
+        a("GET", "/library/metadata/{rk}/thumb", self.thumb)
+        a("GET", "/library/metadata/{rk}/thumb/{ts}", self.thumb)
         a("DELETE", "/library/metadata/{rk}", self.delete)
         a("DELETE", "/library/metadata/{rk}/media/{mid}", self.delete_media)
         a("GET", "/accounts", self.accounts)
@@ -195,7 +198,8 @@ class PlexMediaServer(Service):
             d["parentYear"] = p.year
         elif it.year and it.type != "track":
             d["year"] = it.year
-        d["thumb"] = f"/library/metadata/{it.id}/thumb/{it.updated_at}"
+        if it.poster:
+            d["thumb"] = f"/library/metadata/{it.id}/thumb/{it.updated_at}"
         if p is not None:
             d["parentThumb"] = f"/library/metadata/{p.id}/thumb/{p.updated_at}"
         if gp is not None:
@@ -725,6 +729,15 @@ class PlexMediaServer(Service):
             "mediaTagVersion": 1700000000,
         }
         return self.listing(ctx, found, attrs, acc, detail=True)
+
+    async def thumb(self, ctx: Ctx) -> Response:
+        """The item's poster (``/library/metadata/{id}/thumb[/{timestamp}]``): 404 when it has none."""
+        if self.account(ctx) is None:
+            return html_error(401)
+        it = self._item(ctx)
+        if it is None or not it.poster:
+            return html_error(404)
+        return Response(poster_png(it.id), media_type="image/png", headers={"X-Plex-Protocol": "1.0"})
 
     def _item(self, ctx: Ctx) -> Item | None:
         rk = ctx.params.get("rk", "")

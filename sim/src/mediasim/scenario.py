@@ -93,6 +93,7 @@ class _Loader:
             self.b.progress(server, it, acc, int(float(w.get("offset", 600)) * 1000), at)
 
     def label(self, it: Item, spec: dict[str, Any], server: PlexServer) -> None:
+        it.poster = bool(spec.get("poster", True))  # "poster: false": the server has no artwork for it
         lab = spec.get("label")
         if lab:
             self.labels[str(lab)] = {"server": server.name, "ratingKey": str(it.id), "type": it.type}

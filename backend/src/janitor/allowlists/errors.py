@@ -21,3 +21,18 @@ class ImportInvalid(AppError):
 class ImportUnknownServer(NotFound):
     code = "allowlist_import_unknown_server"
     message = "A row names a server that is not one of yours; nothing was imported."
+
+
+class PosterNotFound(NotFound):
+    """An item that is not the account's, or one its server has no poster for (the two look alike)."""
+
+    code = "poster_not_found"
+    message = "No poster for this item."
+
+
+class PosterUnavailable(AppError):
+    """The item's server did not send its poster (unreachable, refused the token, not an image, too big)."""
+
+    status_code = 502
+    code = "poster_unavailable"
+    message = "The media server did not send the poster."

@@ -47,7 +47,7 @@ async def search_library(
 ) -> list[LibraryHit]:
     """Movies and shows of your synced libraries by title, to add to a list: at most 20, the exact title
     first (a blank search finds nothing). Each says the external id an entry added from it matches by,
-    when the item has one. Posters are not offered: the servers' thumbnail URLs need their tokens."""
+    when the item has one. Its poster is at ``/api/v1/library/items/{connection_id}/{upstream_id}/poster``."""
     return await AllowlistService(session, account.id).search(q)
 
 

@@ -52,7 +52,7 @@ def spa_policy(spa_dir: Path) -> str:
             "default-src 'self'",
             "script-src " + " ".join(["'self'", *hashes]),
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data:",
+            "img-src 'self' data: blob:",  # blob: posters fetched with the access token
             "font-src 'self' data:",
             "connect-src 'self'",
             "object-src 'none'",
@@ -83,11 +83,16 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = {k.encode().lower() for k in headers}
+                own = message.get("headers", [])
+                sent = headers
+                if headers is API_HEADERS and any(k.lower() == b"cache-control" for k, _ in own):
+                    # A route that says how its answer may be cached (a poster: private, a day) keeps it.
+                    sent = {k: v for k, v in headers.items() if k != "Cache-Control"}
+                names = {k.encode().lower() for k in sent}
                 if self.hsts:
                     names.add(b"strict-transport-security")
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                added = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+                kept = [(k, v) for k, v in own if k.lower() not in names]
+                added = [(k.lower().encode(), v.encode()) for k, v in sent.items()]
                 if self.hsts:
                     added.append((b"strict-transport-security", self.hsts.encode()))
                 message["headers"] = [*kept, *added]

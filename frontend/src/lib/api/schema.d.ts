@@ -181,7 +181,7 @@ export interface paths {
          * Search Library
          * @description Movies and shows of your synced libraries by title, to add to a list: at most 20, the exact title
          *     first (a blank search finds nothing). Each says the external id an entry added from it matches by,
-         *     when the item has one. Posters are not offered: the servers' thumbnail URLs need their tokens.
+         *     when the item has one. Its poster is at ``/api/v1/library/items/{connection_id}/{upstream_id}/poster``.
          */
         get: operations["search_library"];
         put?: never;
@@ -1165,6 +1165,28 @@ export interface paths {
          * @description Turn syncing of one library on or off.
          */
         patch: operations["update_library"];
+        trace?: never;
+    };
+    "/api/v1/library/items/{connection_id}/{upstream_id}/poster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Item Poster
+         * @description The poster of one of your synced items, fetched from its server (whose token stays here).
+         *     404 when the item is not yours or its server has no poster for it; 502 when the server does not
+         *     send it (unreachable, an answer that is not an image, or over 2 MB).
+         */
+        get: operations["item_poster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/people": {
@@ -7821,6 +7843,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    item_poster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                upstream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The poster as the server sent it (JPEG, PNG, WebP, GIF or AVIF; at most 2 MB) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `poster_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `poster_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

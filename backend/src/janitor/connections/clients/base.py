@@ -31,7 +31,10 @@ from janitor.connections.clients.errors import (
 )
 from janitor.core.retry import parse_retry_after, retrying
 
-__all__ = ["Page", "parse_retry_after", "with_retries"]
+__all__ = ["Image", "Page", "parse_retry_after", "with_retries"]
+
+# The image types a poster may be sent as (never SVG, which can carry scripts).
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"})
 
 try:
     CLIENT_VERSION = version("janitor")
@@ -57,6 +60,14 @@ class Page:
     items: list[dict[str, Any]]
     offset: int
     total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image a server sent (a poster): its bytes and its content type."""
+
+    content: bytes
+    content_type: str
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -282,6 +293,34 @@ class BaseClient:
                 headers=sent_headers,
                 follow_redirects=False,
             )
+        except (httpx.TransportError, httpx.InvalidURL, httpx.DecodingError, ConnectionError, ssl.SSLError) as exc:
+            raise map_transport_error(exc, self.service) from exc
+
+    async def _get_image(self, path: str, *, max_bytes: int) -> Image:
+        """GET one image, read as a stream and given up past ``max_bytes`` (``UpstreamProtocolError``),
+        within the HTTP client's timeouts; anything but a raster image is a protocol error."""
+        sent_headers = {**self._headers(auth=True), "Accept": "image/*"}
+        self.request_count += 1
+        try:
+            async with self._http.stream(
+                "GET", self.base_url + path, headers=sent_headers, follow_redirects=False
+            ) as response:
+                error = error_for_status(response, self.service)
+                if error is not None:
+                    raise error
+                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if content_type not in IMAGE_TYPES:
+                    raise UpstreamProtocolError(f"{self.service} did not answer with an image.", status=200)
+                too_large = UpstreamProtocolError(f"{self.service} sent an image larger than allowed.", status=200)
+                declared = as_int(response.headers.get("content-length"))
+                if declared is not None and declared > max_bytes:
+                    raise too_large
+                body = bytearray()
+                async for chunk in response.aiter_raw():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise too_large
+                return Image(bytes(body), content_type)
         except (httpx.TransportError, httpx.InvalidURL, httpx.DecodingError, ConnectionError, ssl.SSLError) as exc:
             raise map_transport_error(exc, self.service) from exc
 

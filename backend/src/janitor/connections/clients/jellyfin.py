@@ -18,6 +18,7 @@ from janitor.connections.clients.base import (
     CLIENT_VERSION,
     PRODUCT,
     BaseClient,
+    Image,
     Page,
     as_bool,
     as_int,
@@ -226,6 +227,11 @@ class JellyfinClient(BaseClient):
             raise UpstreamProtocolError("Jellyfin sent a non-numeric TotalRecordCount.")
         offset = as_int(result.get("StartIndex"))
         return Page(items=items, offset=start if offset is None else offset, total=total)
+
+    async def poster(self, item_id: str, *, max_bytes: int) -> Image:
+        """The item's ``Primary`` image (``/Items/{id}/Images/Primary``). 404 → ``UpstreamNotFound``:
+        the item has none."""
+        return await self._get_image(f"/Items/{path_segment(item_id)}/Images/Primary", max_bytes=max_bytes)
 
     async def delete_item(self, item_id: str) -> None:
         """Delete an item *and its files* (204). 401/403 → the key/user may not delete media."""

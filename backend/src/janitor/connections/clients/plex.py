@@ -16,6 +16,7 @@ import httpx
 
 from janitor.connections.clients.base import (
     BaseClient,
+    Image,
     Page,
     Params,
     as_bool,
@@ -240,6 +241,12 @@ class PlexServerClient(BaseClient):
         if section_id is not None:
             query["librarySectionID"] = section_id
         return await self._page("/status/sessions/history/all", params=query, start=start, size=size)
+
+    # ------------------------------------------------------------------ artwork
+    async def poster(self, rating_key: str, *, max_bytes: int) -> Image:
+        """The item's poster: ``/library/metadata/{ratingKey}/thumb`` (the listing's ``thumb`` path
+        without its cache-busting timestamp). 404 → ``UpstreamNotFound``: the item has none."""
+        return await self._get_image(f"/library/metadata/{path_segment(rating_key)}/thumb", max_bytes=max_bytes)
 
     # ------------------------------------------------------------------ delete
     async def delete_item(self, rating_key: str) -> None:
