@@ -11,6 +11,7 @@ import httpx
 import pytest
 from hypothesis import settings
 
+from janitor.core import clock
 from janitor.devtools.pytest_plugin import SignedUp
 from mediasim import SimServer, world_from_scenario
 
@@ -21,6 +22,15 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def reports_read_at_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reports read the clock at NOW, the moment this world is dated: a test that starts before
+    midnight and reads a report after it still sees "30 days ago" as 30 days."""
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+
+
 LANGS: dict[str, Any] = {"audio": ["eng", "fre"], "subtitles": ["fre"]}
 
 

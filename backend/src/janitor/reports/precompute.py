@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from janitor.core import clock
 from janitor.library.copies import folded, rebuild_copies
 from janitor.library.watch import refresh_watch_evidence
 from janitor.reports.dashboard import ensure_summary, refresh_summary
@@ -173,9 +173,9 @@ async def refresh_summary_after_sync(
     async with sessionmaker() as session, session.begin():
         settings = await ReportSettingsService(session, account_id).get()
         if force:
-            await refresh_summary(session, account_id, settings=settings, now=datetime.now(UTC))
+            await refresh_summary(session, account_id, settings=settings, now=clock.utcnow())
             return True
-        return await ensure_summary(session, account_id, settings=settings, now=datetime.now(UTC))
+        return await ensure_summary(session, account_id, settings=settings, now=clock.utcnow())
 
 
 # A summary job looks again after it computed, this many times at most: a write committed while it ran

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from janitor.accounts.deps import CurrentAccount, data_changed
 from janitor.allowlists.schemas import MAX_ADD_ITEMS, AddEntries, ImportResult, ItemRef
 from janitor.allowlists.service import AllowlistService
+from janitor.core import clock
 from janitor.core.csv_writer import to_csv
 from janitor.core.deps import AppContext, ContextDep, SessionDep
 from janitor.core.errors import Unauthorized, error_responses
@@ -218,7 +219,7 @@ async def report_stale(
     a date in the future), each with why; they are never counted as stale."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await stale_items(
-        session, account.id, paging, settings=settings, now=datetime.now(UTC), evidence=evidence
+        session, account.id, paging, settings=settings, now=clock.utcnow(), evidence=evidence
     )
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
@@ -270,7 +271,7 @@ async def report_requests(
     `future_dates` (Jellyseerr dates it in the future: suspect)."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await request_report(
-        session, account.id, paging, settings=settings, now=datetime.now(UTC), category=category
+        session, account.id, paging, settings=settings, now=clock.utcnow(), category=category
     )
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
@@ -284,7 +285,7 @@ async def report_recently_available(
     day of clock skew): suspect dates, never counted as recent."""
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await recently_available(
-        session, account.id, paging, settings=settings, now=datetime.now(UTC), dates=dates
+        session, account.id, paging, settings=settings, now=clock.utcnow(), dates=dates
     )
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
 
@@ -377,7 +378,7 @@ async def allowlist_matching(
         limit=MAX_ADD_ITEMS,
         done="added",
         settings=settings,
-        now=datetime.now(UTC),
+        now=clock.utcnow(),
     )
     entries = AddEntries.model_construct(
         list_name=body.list_name,
@@ -392,7 +393,7 @@ async def allowlist_matching(
 async def get_dashboard(session: SessionDep, account: CurrentAccount) -> Dashboard:
     """One card per report (count, reclaimable size), storage by library, stale items by age, last sync."""
     settings = await ReportSettingsService(session, account.id).get()
-    return await dashboard(session, account.id, settings=settings, now=datetime.now(UTC))
+    return await dashboard(session, account.id, settings=settings, now=clock.utcnow())
 
 
 ExportName = Literal["large", "stale", "languages", "requests", "recently-available", "duplicates"]
@@ -426,7 +427,7 @@ async def export_report(
         account.id,
         paging,
         settings,
-        now=datetime.now(UTC),
+        now=clock.utcnow(),
         issue=issue,
         category=category,
         dates=dates,
