@@ -256,7 +256,7 @@ class Stack:
         if not self.args.no_sim and importlib.util.find_spec("mediasim.__main__") is not None:
             self.simulator(env)
         if not self.args.no_worker:
-            self.spawn("worker", [sys.executable, "-m", "arq", "janitor_worker.main.WorkerSettings"], env)
+            self.spawn("worker", [sys.executable, "-m", "janitor_worker"], env)
         self.spawn(
             "api",
             [

@@ -50,7 +50,7 @@ def test_api_and_worker_start_only_after_a_successful_migration(compose: dict[st
 def test_ports_volumes_and_commands(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert "/api/readyz" in " ".join(services["api"]["healthcheck"]["test"])
-    assert services["worker"]["command"] == ["arq", "janitor_worker.main.WorkerSettings"]
+    assert services["worker"]["command"] == ["python", "-m", "janitor_worker"]
     assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert set(compose["volumes"]) == {"pgdata", "redisdata", "caddy_data", "caddy_config"}
     published = {name for name, service in services.items() if "ports" in service}

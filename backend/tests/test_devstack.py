@@ -165,7 +165,7 @@ def test_sigterm_to_dev_up_stops_everything_it_started(run_dev: list[Dev]) -> No
     server = postmaster(dev.output)
     commands = [cmdline(p) for p in children]
     # The real chain and every part of the stack, so "all gone" below is about them.
-    for part in ("task up", "scripts/devstack.py", "uvicorn janitor.main:app", "arq janitor_worker", "mediasim"):
+    for part in ("task up", "scripts/devstack.py", "uvicorn janitor.main:app", "-m janitor_worker", "mediasim"):
         assert any(part in c for c in commands), (part, commands)
     assert any("redis-server" in c for c in commands), commands
     tmp = Path(re.findall(r"data in (\S+)/pg\)", dev.output)[0])
@@ -199,10 +199,10 @@ def test_dev_up_starts_a_killed_worker_and_simulator_again(run_dev: list[Dev]) -
     port, sim_port = free_port(), free_port()
     dev = start(run_dev, "up", "--", "--ephemeral", "--port", str(port), "--sim-port", str(sim_port))
     dev.wait_for(READY)
-    worker = _part(dev, "arq janitor_worker")
+    worker = _part(dev, "-m janitor_worker")
     worker.kill()
     _wait_until(lambda: "worker exited with code -9; starting it again" in dev.output, "no restart message", dev)
-    _wait_until(lambda: _part(dev, "arq janitor_worker").pid != worker.pid, "no new worker", dev)
+    _wait_until(lambda: _part(dev, "-m janitor_worker").pid != worker.pid, "no new worker", dev)
     assert port_open("127.0.0.1", port), "the API stayed up"
 
     simulator = _part(dev, "mediasim")

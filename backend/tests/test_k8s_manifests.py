@@ -20,6 +20,7 @@ from arq.constants import default_queue_name
 
 from janitor.core.config import Settings
 from janitor.core.deps import AppContext
+from janitor.core.queue import QUEUES
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
@@ -204,9 +205,10 @@ def test_service_ingress_and_autoscalers_point_at_what_exists(objects: list[Obj]
 
 
 def test_the_worker_scales_on_the_arq_queue_through_a_scaler_that_reads_a_sorted_set(objects: list[Obj]) -> None:
-    from janitor_worker.main import WorkerSettings
+    from janitor_worker.main import InteractiveWorkerSettings, WorkerSettings
 
-    queue = getattr(WorkerSettings, "queue_name", default_queue_name)
+    queues = {getattr(WorkerSettings, "queue_name", default_queue_name), InteractiveWorkerSettings.queue_name}
+    assert queues == set(QUEUES)
     scaled = one(objects, "ScaledObject", "janitor-worker")
     assert scaled["apiVersion"] == "keda.sh/v1alpha1"
     assert set(scaled) == {"apiVersion", "kind", "metadata", "spec"}
@@ -222,7 +224,10 @@ def test_the_worker_scales_on_the_arq_queue_through_a_scaler_that_reads_a_sorted
         assert trigger["type"] == "prometheus"
         meta = trigger["metadata"]
         assert {"serverAddress", "query", "threshold"} <= set(meta)
-        assert f'key="{queue}"' in meta["query"]
+        # both queues, summed: the interactive one's jobs need workers too
+        keys = re.search(r'key=~"([^"]+)"', meta["query"])
+        assert keys is not None and set(keys.group(1).split("|")) == queues, meta["query"]
+        assert meta["query"].startswith("sum(")
         assert int(meta["threshold"]) > 0
 
 
@@ -236,7 +241,7 @@ async def test_arqs_queue_is_a_sorted_set(ctx: AppContext) -> None:
 
 def test_the_worker_and_the_migrate_job(objects: list[Obj]) -> None:
     worker = one(objects, "Deployment", "janitor-worker")["spec"]["template"]["spec"]
-    assert worker["containers"][0]["command"] == ["arq", "janitor_worker.main.WorkerSettings"]
+    assert worker["containers"][0]["command"] == ["python", "-m", "janitor_worker"]
     assert "worker:host:" in " ".join(worker["containers"][0]["livenessProbe"]["exec"]["command"])
     assert worker["terminationGracePeriodSeconds"] >= 45
     job = one(objects, "Job", "janitor-migrate")

@@ -222,7 +222,7 @@ async def test_worker_refuses_to_start_when_a_job_has_no_handler(
 async def worker_process(worker_env: Settings) -> AsyncIterator[subprocess.Popen[bytes]]:
     env = dict(os.environ, JANITOR_DATABASE_URL=worker_env.database_url, JANITOR_REDIS_URL=worker_env.redis_url)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "arq", "janitor_worker.main.WorkerSettings"],
+        [sys.executable, "-m", "janitor_worker"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

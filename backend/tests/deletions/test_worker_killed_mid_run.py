@@ -37,7 +37,7 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         JANITOR_WORKER_POLL_DELAY="0.05",
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "arq", "janitor_worker.main.WorkerSettings"],
+        [sys.executable, "-m", "janitor_worker"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from janitor.core.config import Settings
 from janitor.core.context import build_context, close_context
 from janitor.core.deps import AppContext
+from janitor.core.queue import INTERACTIVE_QUEUE
 from janitor.devtools.db_faults import refusing_writes
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import connect_all
@@ -191,6 +192,7 @@ async def test_arqs_job_timeout_fails_the_run_and_the_next_refresh_starts_a_new_
         worker = Worker(
             functions=[tenant_job(JobName.SYNC, TENANT_HANDLERS[JobName.SYNC])],
             redis_pool=pool,
+            queue_name=INTERACTIVE_QUEUE,  # a Refresh
             burst=True,
             job_timeout=settings.worker_job_timeout_seconds,
             ctx={"app": ctx, "worker_id": "test-worker"},

@@ -1,17 +1,27 @@
-"""The arq worker: ``arq janitor_worker.main.WorkerSettings``. No business logic lives here."""
+"""The worker process: ``python -m janitor_worker``. No business logic lives here.
+
+One process runs two arq workers on one event loop and one app context: the background worker (the
+``arq:queue`` queue and every cron job, ``JANITOR_WORKER_MAX_JOBS`` at once) and the interactive worker
+(``arq:queue:interactive``, ``JANITOR_WORKER_INTERACTIVE_MAX_JOBS`` at once, slots no daily run can take):
+a first sync or a Refresh starts within a poll of being queued however many daily runs wait
+(core/queue.py). SIGTERM/SIGINT stop both from taking jobs and let running ones finish for up to
+``job_completion_wait`` seconds, together."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import socket
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import structlog
 from arq import cron
-from arq.connections import RedisSettings
+from arq.connections import RedisSettings, create_pool
 from arq.cron import CronJob
+from arq.worker import Worker, create_worker
 from redis.exceptions import RedisError
 
 from janitor.core.config import get_settings
@@ -19,7 +29,7 @@ from janitor.core.context import build_context, close_context
 from janitor.core.deps import AppContext
 from janitor.core.logging import configure_logging
 from janitor.core.migrations import head_revision, schema_is_current
-from janitor.core.queue import JobBuffer
+from janitor.core.queue import INTERACTIVE_QUEUE, JobBuffer
 from janitor.deletions.deleter_jobs import enqueue_due
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
@@ -149,6 +159,7 @@ def _settings_attrs() -> dict[str, Any]:
         "redis_settings": RedisSettings.from_dsn(s.redis_url),
         "poll_delay": s.worker_poll_delay,
         "max_jobs": s.worker_max_jobs,
+        "interactive_max_jobs": s.worker_interactive_max_jobs,
         "job_timeout": s.worker_job_timeout_seconds,
         "max_tries": s.worker_max_tries,
         "minutes": set(range(0, 60, s.heartbeat_cron_minutes)),
@@ -176,3 +187,74 @@ class WorkerSettings:
     keep_result = 0  # job ids are dedupe keys: free them as soon as the job ends
     handle_signals = True
     job_completion_wait = 30  # on SIGTERM, let running jobs finish (up to 30 s) before cancelling
+
+
+class InteractiveWorkerSettings:
+    """The interactive queue's worker: the same jobs, no cron, its own slots."""
+
+    functions: ClassVar[list[ArqJob]] = WorkerSettings.functions
+    queue_name = INTERACTIVE_QUEUE
+    redis_settings = _attrs["redis_settings"]
+    poll_delay = _attrs["poll_delay"]
+    max_jobs = _attrs["interactive_max_jobs"]
+    job_timeout = _attrs["job_timeout"]
+    max_tries = _attrs["max_tries"]
+    keep_result = 0
+    job_completion_wait = WorkerSettings.job_completion_wait
+
+
+def build_workers(ctx: dict[str, Any], pool: Any) -> list[Worker]:
+    """The two workers of a process, sharing ``ctx`` (the app context) and one Redis pool; the caller
+    runs ``startup``/``shutdown`` once for both and handles the signals."""
+    common: dict[str, Any] = {
+        "ctx": ctx,
+        "redis_pool": pool,
+        "handle_signals": False,
+        "on_startup": None,
+        "on_shutdown": None,
+    }
+    # arq types its settings as a protocol these plain classes do not declare
+    return [create_worker(cast(Any, settings), **common) for settings in (WorkerSettings, InteractiveWorkerSettings)]
+
+
+async def serve() -> None:
+    ctx: dict[str, Any] = {}
+    await startup(ctx)
+    pool = await create_pool(WorkerSettings.redis_settings)
+    ctx["redis"] = pool
+    workers = build_workers(ctx, pool)
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: signal.Signals) -> None:
+        log.info("worker_stopping", signal=sig.name)
+        for worker in workers:
+            worker.handle_sig_wait_for_completion(sig)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop, sig)
+    mains = [asyncio.ensure_future(worker.async_run()) for worker in workers]
+    crashed: BaseException | None = None
+    try:
+        done, _ = await asyncio.wait(mains, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                crashed = task.exception()
+        if crashed is not None:  # one worker failed (Redis gone, …): the process ends, stopping the other
+            log.error("worker_crashed", error=type(crashed).__name__)
+            for worker in workers:
+                worker.handle_sig(signal.SIGTERM)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*mains, return_exceptions=True)
+    finally:
+        for worker in workers:
+            await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+            with contextlib.suppress(RedisError):
+                await pool.delete(worker.health_check_key)
+        await shutdown(ctx)
+        await pool.close(close_connection_pool=True)
+    if crashed is not None:
+        raise crashed
+
+
+def run() -> None:
+    asyncio.run(serve())

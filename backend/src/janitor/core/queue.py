@@ -1,4 +1,10 @@
-"""Jobs are published only after the unit of work that asked for them has committed."""
+"""Jobs are published only after the unit of work that asked for them has committed.
+
+Two arq queues. **Interactive** work, what a person is waiting for (the first sync after connecting a
+server, a Refresh click, the dashboard figures after an edit), has its own queue and its own slots in
+every worker process, so it starts at once however long the **background** queue (the daily runs,
+deletion runs, fan-outs) has grown. A Refresh clicked while the account's scheduled run still waits in
+the background queue moves that run to the interactive queue (one run per account, never two)."""
 
 from __future__ import annotations
 
@@ -7,8 +13,45 @@ from typing import Any
 
 import structlog
 from arq.connections import ArqRedis
+from arq.constants import default_queue_name, in_progress_key_prefix
+from redis.asyncio import Redis
 
 log = structlog.get_logger(__name__)
+
+BACKGROUND_QUEUE = default_queue_name  # "arq:queue"
+INTERACTIVE_QUEUE = default_queue_name + ":interactive"
+QUEUES = (INTERACTIVE_QUEUE, BACKGROUND_QUEUE)
+# arq scores a queued job with the time (ms) it may run; a moved job is due at once. Not 0: arq takes a
+# score of 0 for "no longer queued" and skips the job.
+FRONT_SCORE = 1
+
+# Moves a queued job from the background queue to the front of the interactive one, unless a worker has
+# already started it (its in-progress key) or it is not waiting there. Atomic: a worker picking the job
+# meanwhile either finds it gone from its queue (and skips it) or has marked it in progress first.
+_PROMOTE = """
+if redis.call('exists', KEYS[3]) == 1 then return 0 end
+if redis.call('zrem', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('zadd', KEYS[2], ARGV[2], ARGV[1])
+return 1
+"""
+
+
+async def promote(redis: Redis, job_id: str) -> bool:
+    """Move a waiting background job to the interactive queue. False when it was not waiting there
+    (already interactive, started, or gone)."""
+    moved = await redis.eval(  # type: ignore[misc]  # redis-py types eval as Awaitable | Any
+        _PROMOTE, 3, BACKGROUND_QUEUE, INTERACTIVE_QUEUE, in_progress_key_prefix + job_id, job_id, str(FRONT_SCORE)
+    )
+    return bool(moved)
+
+
+async def queue_depth(redis: Redis) -> dict[str, int]:
+    """How many jobs wait (or are deferred) in each queue."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for queue in QUEUES:
+            pipe.zcard(queue)
+        counts = await pipe.execute()
+    return dict(zip(QUEUES, (int(c) for c in counts), strict=True))
 
 
 @dataclass(frozen=True)
@@ -16,6 +59,7 @@ class PendingJob:
     name: str  # a janitor.jobs.names.JobName (a StrEnum)
     args: tuple[Any, ...]
     dedupe_id: str
+    queue: str = BACKGROUND_QUEUE
 
 
 @dataclass
@@ -23,15 +67,26 @@ class JobBuffer:
     """Collects jobs during a request or job; ``flush`` publishes them once the commit succeeded."""
 
     pending: list[PendingJob] = field(default_factory=list)
+    promotions: list[str] = field(default_factory=list)
 
-    def enqueue(self, name: str, *args: Any, dedupe_id: str) -> None:
-        self.pending.append(PendingJob(name, args, dedupe_id))
+    def enqueue(self, name: str, *args: Any, dedupe_id: str, interactive: bool = False) -> None:
+        queue = INTERACTIVE_QUEUE if interactive else BACKGROUND_QUEUE
+        self.pending.append(PendingJob(name, args, dedupe_id, queue))
+
+    def promote(self, dedupe_id: str) -> None:
+        """Once committed, move this job to the interactive queue if it still waits in the background one."""
+        self.promotions.append(dedupe_id)
 
     def discard(self) -> None:
         self.pending.clear()
+        self.promotions.clear()
 
     async def flush(self, redis: ArqRedis) -> None:
         jobs, self.pending = self.pending, []
+        promotions, self.promotions = self.promotions, []
         for job in jobs:
-            await redis.enqueue_job(str(job.name), *job.args, _job_id=job.dedupe_id)
-            log.info("job_enqueued", job=str(job.name), job_id=job.dedupe_id)
+            await redis.enqueue_job(str(job.name), *job.args, _job_id=job.dedupe_id, _queue_name=job.queue)
+            log.info("job_enqueued", job=str(job.name), job_id=job.dedupe_id, queue=job.queue)
+        for job_id in promotions:
+            if await promote(redis, job_id):
+                log.info("job_promoted", job_id=job_id, queue=INTERACTIVE_QUEUE)

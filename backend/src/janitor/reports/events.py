@@ -13,7 +13,13 @@ async def summary_later(uow: UnitOfWork, account_id: uuid.UUID) -> None:
     # The dashboard's figures are recomputed after the write, instead of by the next dashboard read. One
     # pending job per account: any number of writes before it starts are one recompute (the job looks
     # again for those made while it runs).
-    uow.jobs.enqueue(JobName.REPORT_SUMMARY, str(account_id), dedupe_id=dedupe_id(JobName.REPORT_SUMMARY, account_id))
+    # Interactive: the person who made the edit looks at the dashboard next, even while daily runs queue.
+    uow.jobs.enqueue(
+        JobName.REPORT_SUMMARY,
+        str(account_id),
+        dedupe_id=dedupe_id(JobName.REPORT_SUMMARY, account_id),
+        interactive=True,
+    )
 
 
 async def copies_later(uow: UnitOfWork, account_id: uuid.UUID) -> None:

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix, retry_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, retry_key_prefix
 from redis.asyncio import Redis
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.core.queue import QUEUES
 from janitor.jobs.models import JobRun, RunStatus
 from janitor.jobs.names import JobName, dedupe_id
 from janitor.sync.freshness import NOT_REBUILT
@@ -83,7 +84,8 @@ async def forget_jobs(redis: Redis, job_ids: list[str]) -> None:
     async with redis.pipeline(transaction=False) as pipe:
         for job_id in job_ids:
             pipe.delete(in_progress_key_prefix + job_id, job_key_prefix + job_id, retry_key_prefix + job_id)
-            pipe.zrem(default_queue_name, job_id)
+            for queue in QUEUES:
+                pipe.zrem(queue, job_id)
         await pipe.execute()
 
 

@@ -44,8 +44,12 @@ class SyncService:
         """Start a run, or return the active one. The bool says whether a new run was created.
         With no server connected there is nothing to read: ``NothingToSync`` (a run would end at once,
         "complete" with nothing in it, which reads as if the servers were empty)."""
+        interactive = trigger != SyncTrigger.SCHEDULE  # someone is waiting for it (core/queue.py)
         active = await self.runs.active()
         if active is not None:
+            if interactive and active.status == SyncStatus.QUEUED and self.jobs is not None:
+                # the account's daily run still waits behind other accounts': it goes ahead now
+                self.jobs.promote(dedupe_id(JobName.SYNC, active.id))
             return active, False
         if await self.runs.servers() == 0:
             raise NothingToSync()
@@ -69,7 +73,9 @@ class SyncService:
             raise RuntimeError("starting a run needs a job buffer")
         # One active run per tenant is the database's rule (a partial unique index); the job id is the
         # run's, so a run started after a crashed worker is never blocked by the dead job's keys.
-        self.jobs.enqueue(JobName.SYNC, str(self.account_id), dedupe_id=dedupe_id(JobName.SYNC, run.id))
+        self.jobs.enqueue(
+            JobName.SYNC, str(self.account_id), dedupe_id=dedupe_id(JobName.SYNC, run.id), interactive=interactive
+        )
         return run, True
 
     async def start_for_new_server(self, connection_id: uuid.UUID) -> tuple[SyncRun, bool]:
