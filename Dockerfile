@@ -10,7 +10,9 @@ RUN npm run build
 
 FROM python:3.11-slim-bookworm AS python-deps
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_FROZEN=1
-RUN pip install --no-cache-dir uv
+# uv pinned for a reproducible image; it reads the uv.lock that development's uv writes (raise it
+# when a newer uv changes the lock format).
+RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 COPY pyproject.toml uv.lock .python-version ./
 COPY backend/pyproject.toml backend/pyproject.toml
@@ -38,6 +40,6 @@ ENV PATH="/app/.venv/bin:$PATH" \
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/healthz', timeout=2).status != 200)"
+  CMD ["python", "-c", "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/healthz', timeout=2).status != 200)"]
 # --no-proxy-headers: forwarding headers are read by the app, from JANITOR_TRUSTED_PROXIES only.
 CMD ["uvicorn", "janitor.main:app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--no-access-log"]

