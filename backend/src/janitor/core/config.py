@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     worker_poll_delay: float = Field(default=0.1, gt=0)
     # Jobs each worker process runs at once from the background queue (daily syncs, deletion runs, …)
     # and, in slots of their own, from the interactive queue (first syncs, Refresh, dashboard figures).
-    worker_max_jobs: int = Field(default=10, ge=1)
-    worker_interactive_max_jobs: int = Field(default=4, ge=1)
+    worker_max_jobs: int = Field(default=4, ge=1)
+    worker_interactive_max_jobs: int = Field(default=2, ge=1)
     worker_job_timeout_seconds: int = Field(default=3600, ge=1)
     worker_max_tries: int = Field(default=5, ge=1)
     heartbeat_cron_minutes: int = Field(default=15, ge=1, le=60)
