@@ -208,3 +208,65 @@ async def test_a_run_that_dies_leaves_the_figures_marked_stale_until_a_run_rebui
     assert not await _may_delete(job_ctx, user)
     assert (await _sync(api, user, run_job, full=False))["derived_stale"] is False
     assert (await api.get("/api/v1/reports/stale", headers=user.headers)).json()["derived_stale"] is False
+
+
+async def _set_run(ctx: AppContext, run_id: str, **values: Any) -> None:
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    async with ctx.sessionmaker() as s, s.begin():
+        await s.execute(text(f"UPDATE sync_runs SET {sets} WHERE id = :id"), {"id": run_id, **values})
+
+
+async def test_while_the_first_sync_runs_reports_and_dashboard_list_nothing_and_say_why(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    """Half-read libraries are not a report: mid-way through the first sync the items are stored and
+    their plays not yet (the stale report would call everything never watched). Every report lists
+    nothing and the dashboard shows no figures, each saying the first sync is running; from its end on,
+    the reports are read as always, including during the later syncs."""
+    user = await signup()
+    await _connect(api, user, sim)
+    run = await _sync(api, user, run_job)
+    assert run["status"] == "complete"
+    shown = {path: (await api.get(path, headers=user.headers)).json() for path in REPORTS}
+    assert all(not body["first_sync_running"] for body in shown.values())
+    assert shown["/api/v1/reports/stale"]["total"] > 0
+    assert shown["/api/v1/dashboard"]["storage"]
+
+    # the same rows, as the first run sees them before it ends
+    await _set_run(job_ctx, run["id"], status="running", finished_at=None, derived_stale=None, derived_error=None)
+    await job_ctx.page_cache.bump_quietly(user.account_id)
+    for path in REPORTS:
+        body = (await api.get(path, headers=user.headers)).json()
+        assert body["first_sync_running"] is True, path
+        assert body["data_as_of"] is None, path
+        if path == "/api/v1/dashboard":
+            assert (body["cards"], body["storage"], body["stale_by_age"]) == ([], [], []), body
+            assert body["has_connections"] and body["last_sync"]["status"] == "running"
+        else:
+            assert (body["items"], body["total"]) == ([], 0), path
+    languages = (await api.get("/api/v1/reports/languages", headers=user.headers)).json()
+    assert languages["languages_chosen"] is False  # the owner's choice, said as it is
+
+    # a first run cancelled before it started read nothing: the next one is still the first
+    await _set_run(job_ctx, run["id"], status="queued", started_at=None)
+    await job_ctx.page_cache.bump_quietly(user.account_id)
+    assert (await api.get("/api/v1/reports/stale", headers=user.headers)).json()["first_sync_running"] is True
+
+    # once a run has ended, a later one running changes nothing: the reports show what is stored
+    await _set_run(job_ctx, run["id"], status="complete", started_at=datetime.fromisoformat(run["started_at"]))
+    await _set_run(
+        job_ctx,
+        run["id"],
+        finished_at=datetime.fromisoformat(run["finished_at"]),
+        derived_stale=False,
+    )
+    again = await api.post("/api/v1/sync/runs", headers=user.headers)
+    assert again.status_code == 202
+    await job_ctx.page_cache.bump_quietly(user.account_id)
+    for path in REPORTS:
+        body = (await api.get(path, headers=user.headers)).json()
+        assert body["first_sync_running"] is False, path
+        assert body == {**shown[path], "first_sync_running": False} or path == "/api/v1/dashboard", path
+    dash = (await api.get("/api/v1/dashboard", headers=user.headers)).json()
+    assert dash["storage"] == shown["/api/v1/dashboard"]["storage"]
+    assert dash["last_sync"]["status"] == "queued"

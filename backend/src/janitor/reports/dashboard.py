@@ -347,7 +347,11 @@ async def summary(session: AsyncSession, account_id: uuid.UUID, *, settings: Rep
 async def dashboard(
     session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
 ) -> Dashboard:
-    figures = await summary(session, account_id, settings=settings, now=now)
+    fresh = await report_freshness(session, account_id)
+    if fresh.first_sync_running:  # no figures from half-read libraries (sync/freshness.py)
+        figures = Summary(cards=[], storage=[], stale_by_age=[])
+    else:
+        figures = await summary(session, account_id, settings=settings, now=now)
     last = await session.scalar(
         select(SyncRun).where(SyncRun.account_id == account_id).order_by(SyncRun.created_at.desc()).limit(1)
     )
@@ -362,5 +366,5 @@ async def dashboard(
         if last
         else None,
         has_connections=has_connections,
-        **(await report_freshness(session, account_id)).model_dump(),
+        **fresh.model_dump(),
     )

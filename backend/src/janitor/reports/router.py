@@ -130,6 +130,15 @@ async def freshness(session: SessionDep, account: CurrentAccount) -> Freshness:
 Fresh = Annotated[Freshness, Depends(freshness)]
 
 
+def first_sync_page(paging: PageParams, fresh: Freshness) -> ReportPage[Any] | None:
+    """While the account's first sync runs, a report lists nothing (the page says why), without reading
+    half-loaded libraries: items whose plays are not read yet would look never watched, and the reads
+    would compete with the load for nothing."""
+    if not fresh.first_sync_running:
+        return None
+    return ReportPage(items=[], total=0, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
+
+
 ShowQuery = Annotated[
     LargeShow,
     Query(description="`listed`: the report; `dismissed`: the movies kept at their size (to restore)"),
@@ -142,6 +151,8 @@ async def report_large(
 ) -> ReportPage[LargeMovie]:
     """Movies above the size threshold, largest first (sort: size, title, added, bitrate). A movie kept
     at its size leaves the report while its file is the one dismissed (`show=dismissed` lists those)."""
+    if (waiting := first_sync_page(paging, fresh)) is not None:
+        return waiting
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await large_movies(session, account.id, paging, threshold_gb=settings.large_movie_gb, show=show)
     return ReportPage(items=items, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())
@@ -217,6 +228,8 @@ async def report_stale(
     """Movies and shows nobody watched for N months (sort: last_watched, title, added, size). With
     `evidence=unknown`: the items the report could not judge (a play without a date, no added date,
     a date in the future), each with why; they are never counted as stale."""
+    if (waiting := first_sync_page(paging, fresh)) is not None:
+        return waiting
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await stale_items(
         session, account.id, paging, settings=settings, now=clock.utcnow(), evidence=evidence
@@ -245,6 +258,8 @@ async def report_languages(
     listed apart and never counted as issues. Nothing is listed until the languages are chosen
     (`languages_chosen`)."""
     settings = await ReportSettingsService(session, account.id).get()
+    if (waiting := first_sync_page(paging, fresh)) is not None:
+        return LanguageReportPage(**waiting.model_dump(), languages_chosen=settings.languages_chosen_at is not None)
     items, total = await language_issues(session, account.id, paging, settings=settings, issue=issue)
     return LanguageReportPage(
         items=items,
@@ -269,6 +284,8 @@ async def report_requests(
     blocklisted). Filters that overlap them: `unavailable` (Jellyseerr's own: pending or approved, media
     not available yet), `stuck` (approved and not available for more than the stuck threshold),
     `future_dates` (Jellyseerr dates it in the future: suspect)."""
+    if (waiting := first_sync_page(paging, fresh)) is not None:
+        return waiting
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await request_report(
         session, account.id, paging, settings=settings, now=clock.utcnow(), category=category
@@ -283,6 +300,8 @@ async def report_recently_available(
     """What became available in the last N days (a title exactly N days old included), from Jellyseerr and
     from the libraries' added dates. `dates=future` lists instead what is dated in the future (beyond a
     day of clock skew): suspect dates, never counted as recent."""
+    if (waiting := first_sync_page(paging, fresh)) is not None:
+        return waiting
     settings = await ReportSettingsService(session, account.id).get()
     items, total = await recently_available(
         session, account.id, paging, settings=settings, now=clock.utcnow(), dates=dates
@@ -307,6 +326,8 @@ async def report_duplicates(
     artist: Annotated[str | None, Query(max_length=500, description="The artist of `album`")] = None,
 ) -> ReportPage[DuplicateGroup]:
     """Duplicate tracks and multi-version tracks, grouped, with the proposed keeper and why."""
+    if (waiting := first_sync_page(paging, fresh)) is not None:
+        return waiting
     settings = await ReportSettingsService(session, account.id).get()
     one = (artist or "", album) if album is not None else None
     groups, total = await duplicate_groups(session, account.id, paging, settings=settings, album=one)
@@ -318,6 +339,8 @@ async def report_duplicate_albums(
     session: SessionDep, account: CurrentAccount, paging: Paging, fresh: Fresh
 ) -> ReportPage[DuplicateAlbum]:
     """Albums holding duplicate or multi-version tracks: extra copies, reclaimable size (sort: groups, album)."""
+    if (waiting := first_sync_page(paging, fresh)) is not None:
+        return waiting
     settings = await ReportSettingsService(session, account.id).get()
     albums, total = await duplicate_albums(session, account.id, paging, settings=settings)
     return ReportPage(items=albums, total=total, page=paging.page, page_size=paging.page_size, **fresh.model_dump())

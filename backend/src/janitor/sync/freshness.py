@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.sync.models import SyncRun, SyncStatus
+from janitor.sync.models import ACTIVE, SyncRun, SyncStatus
 
 # Why derived data is stale, as a run records it.
 NOT_REBUILT = "the sync stopped before the report figures were rebuilt"
@@ -34,6 +34,12 @@ class Freshness(BaseModel):
         "out of step with the synced rows: they may be out of date until the next sync rebuilds them."
     )
     derived_stale_reason: str | None = Field(description="Why the figures may be out of date (when they may).")
+    first_sync_running: bool = Field(
+        default=False,
+        description="True while the account's first sync is queued or running and no run has finished yet: the "
+        "reports and the dashboard list nothing until it has (half-read libraries would show items whose plays "
+        "are not read yet as never watched).",
+    )
 
 
 def _latest_recorded(account_id: uuid.UUID) -> Select[bool | None, str | None]:
@@ -65,11 +71,30 @@ async def report_freshness(session: AsyncSession, account_id: uuid.UUID) -> Fres
         .limit(1)
     )
     stale = bool(latest is not None and latest.derived_stale)
+    first = as_of is None and await _first_run_active(session, account_id)
     return Freshness(
         data_as_of=as_of,
         derived_stale=stale,
         derived_stale_reason=(latest.derived_error or NOT_REBUILT) if stale and latest is not None else None,
+        first_sync_running=first,
     )
+
+
+async def _first_run_active(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    """Whether the account's first sync is under way: a run is queued or running and none has ever
+    finished (whatever its outcome: after a failed first run, what it stored is shown with its warning; a
+    run cancelled before it started read nothing and does not count)."""
+    ended = await session.scalar(
+        select(SyncRun.id)
+        .where(SyncRun.account_id == account_id, SyncRun.started_at.is_not(None), SyncRun.finished_at.is_not(None))
+        .limit(1)
+    )
+    if ended is not None:
+        return False
+    active = await session.scalar(
+        select(SyncRun.id).where(SyncRun.account_id == account_id, SyncRun.status.in_(ACTIVE)).limit(1)
+    )
+    return active is not None
 
 
 async def data_may_feed_deletions(session: AsyncSession, account_id: uuid.UUID) -> bool:

@@ -2218,6 +2218,12 @@ export interface components {
              * @description Why the figures may be out of date (when they may).
              */
             derived_stale_reason: string | null;
+            /**
+             * First Sync Running
+             * @description True while the account's first sync is queued or running and no run has finished yet: the reports and the dashboard list nothing until it has (half-read libraries would show items whose plays are not read yet as never watched).
+             * @default false
+             */
+            first_sync_running: boolean;
             /** Has Connections */
             has_connections: boolean;
             last_sync: components["schemas"]["LastSync"] | null;
@@ -2854,6 +2860,12 @@ export interface components {
              * @description Why the figures may be out of date (when they may).
              */
             derived_stale_reason: string | null;
+            /**
+             * First Sync Running
+             * @description True while the account's first sync is queued or running and no run has finished yet: the reports and the dashboard list nothing until it has (half-read libraries would show items whose plays are not read yet as never watched).
+             * @default false
+             */
+            first_sync_running: boolean;
             /** Items */
             items: components["schemas"]["LanguageIssue"][];
             /**
@@ -3760,6 +3772,12 @@ export interface components {
              * @description Why the figures may be out of date (when they may).
              */
             derived_stale_reason: string | null;
+            /**
+             * First Sync Running
+             * @description True while the account's first sync is queued or running and no run has finished yet: the reports and the dashboard list nothing until it has (half-read libraries would show items whose plays are not read yet as never watched).
+             * @default false
+             */
+            first_sync_running: boolean;
             /** Items */
             items: components["schemas"]["DuplicateAlbum"][];
             /** Page */
@@ -3789,6 +3807,12 @@ export interface components {
              * @description Why the figures may be out of date (when they may).
              */
             derived_stale_reason: string | null;
+            /**
+             * First Sync Running
+             * @description True while the account's first sync is queued or running and no run has finished yet: the reports and the dashboard list nothing until it has (half-read libraries would show items whose plays are not read yet as never watched).
+             * @default false
+             */
+            first_sync_running: boolean;
             /** Items */
             items: components["schemas"]["DuplicateGroup"][];
             /** Page */
@@ -3818,6 +3842,12 @@ export interface components {
              * @description Why the figures may be out of date (when they may).
              */
             derived_stale_reason: string | null;
+            /**
+             * First Sync Running
+             * @description True while the account's first sync is queued or running and no run has finished yet: the reports and the dashboard list nothing until it has (half-read libraries would show items whose plays are not read yet as never watched).
+             * @default false
+             */
+            first_sync_running: boolean;
             /** Items */
             items: components["schemas"]["LargeMovie"][];
             /** Page */
@@ -3847,6 +3877,12 @@ export interface components {
              * @description Why the figures may be out of date (when they may).
              */
             derived_stale_reason: string | null;
+            /**
+             * First Sync Running
+             * @description True while the account's first sync is queued or running and no run has finished yet: the reports and the dashboard list nothing until it has (half-read libraries would show items whose plays are not read yet as never watched).
+             * @default false
+             */
+            first_sync_running: boolean;
             /** Items */
             items: components["schemas"]["RecentRow"][];
             /** Page */
@@ -3876,6 +3912,12 @@ export interface components {
              * @description Why the figures may be out of date (when they may).
              */
             derived_stale_reason: string | null;
+            /**
+             * First Sync Running
+             * @description True while the account's first sync is queued or running and no run has finished yet: the reports and the dashboard list nothing until it has (half-read libraries would show items whose plays are not read yet as never watched).
+             * @default false
+             */
+            first_sync_running: boolean;
             /** Items */
             items: components["schemas"]["RequestRow"][];
             /** Page */
@@ -3905,6 +3947,12 @@ export interface components {
              * @description Why the figures may be out of date (when they may).
              */
             derived_stale_reason: string | null;
+            /**
+             * First Sync Running
+             * @description True while the account's first sync is queued or running and no run has finished yet: the reports and the dashboard list nothing until it has (half-read libraries would show items whose plays are not read yet as never watched).
+             * @default false
+             */
+            first_sync_running: boolean;
             /** Items */
             items: components["schemas"]["StaleItem"][];
             /** Page */

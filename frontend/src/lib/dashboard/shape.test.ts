@@ -145,6 +145,15 @@ describe('hasSyncedData', () => {
 		expect(
 			hasSyncedData({ ...base, last_sync: run('queued'), storage: [lib('Movies', 0, 'S', 0)] })
 		).toBe(false);
+		// the server says its first sync runs: nothing counts, whatever the figures
+		expect(
+			hasSyncedData({
+				...base,
+				first_sync_running: true,
+				last_sync: run('complete'),
+				storage: [lib('Movies', 5, 'S', 3)]
+			})
+		).toBe(false);
 	});
 
 	it('is true once a run ended, whatever its outcome', () => {

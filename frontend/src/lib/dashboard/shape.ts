@@ -167,6 +167,8 @@ export function ageSummary(points: AgePoint[]): string {
  * earlier sync already read (the API only reports the latest run).
  */
 export function hasSyncedData(dash: Dashboard): boolean {
+	// The server lists nothing from half-read libraries while the first sync runs.
+	if (dash.first_sync_running) return false;
 	const last = dash.last_sync;
 	if (!last) return false;
 	if (last.status !== 'queued' && last.status !== 'running') return true;
