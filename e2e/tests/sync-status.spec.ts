@@ -166,6 +166,43 @@ test.describe('desktop', () => {
 		);
 	});
 
+	test('during the first sync a report lists nothing and says why, never half-read libraries; then it fills in', async ({
+		page,
+		request
+	}) => {
+		test.setTimeout(150_000);
+		const sim = await simInfo(request);
+		await signUp(page);
+		// The Plex server lists its libraries at once and holds its play history for 10 s: meanwhile the
+		// items are stored, their plays are not (and the report figures are built at the end).
+		await addFault(request, {
+			server: 'pms:home',
+			route: '/status/sessions/history/all',
+			latency_ms: 10_000
+		});
+		await addPlex(page, sim);
+		const indicator = syncIndicator(page);
+		await expect(indicator).toHaveAttribute('data-sync-state', /queued|running/);
+		await expect(indicator).toHaveAttribute('data-sync-state', 'running');
+		await page.goto('/reports/large');
+		const empty = page.getByTestId('report-empty');
+		await expect(empty).toHaveAttribute('data-reason', 'syncing');
+		await expect(empty).toContainText('The first sync is still running');
+		await expect(empty).toContainText(
+			'This report fills in as soon as your servers have been read.'
+		);
+		await expect(page.getByRole('table')).toHaveCount(0);
+		await page.goto('/reports/stale');
+		await expect(page.getByTestId('report-empty')).toHaveAttribute('data-reason', 'syncing');
+		await expect(indicator).toHaveAttribute('data-sync-state', 'running');
+		await expectNoViolations(page, 'a report during the first sync');
+
+		await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 90_000 });
+		await page.goto('/reports/large');
+		await expect(page.getByTestId('report-empty')).toHaveCount(0);
+		await expect(page.getByRole('table').getByRole('row').nth(1)).toBeVisible();
+	});
+
 	test('a sync that failed says so in the top bar, and why in the panel', async ({
 		page,
 		request

@@ -135,7 +135,8 @@ describe('hasSyncedData', () => {
 		last_sync: null,
 		data_as_of: null,
 		derived_stale: false,
-		derived_stale_reason: null
+		derived_stale_reason: null,
+		first_sync_running: false
 	};
 	const run = (status: string) => ({ status, started_at: null, finished_at: null });
 
