@@ -271,3 +271,21 @@ async def test_recovery_moves_the_page_cache_of_accounts_whose_sync_it_failed(
     after = await generations()
     assert after[0] != before[0]  # the dashboard shows "failed" at once
     assert after[1] == before[1]
+
+
+def test_each_kind_of_work_has_its_own_queue_and_slots() -> None:
+    """Daily runs fill the background slots for hours on a busy day: a Refresh (interactive) and the
+    cron jobs (the recovery of what a dead worker left running, the schedules) must not queue behind
+    them, so each has its own queue and slots in every worker process."""
+    workers = worker_main.build_workers({}, None)
+    by_queue = {w.queue_name: w for w in workers}
+    assert set(by_queue) == {"arq:queue", "arq:queue:interactive", "arq:queue:system"}
+    crons = {name for w in workers for name in w.functions if name.startswith("cron:")}
+    assert crons == {c.name for c in worker_main.SystemWorkerSettings.cron_jobs}
+    assert "cron:recover_orphans" in crons
+    system = by_queue["arq:queue:system"]
+    assert {n for n in system.functions if not n.startswith("cron:")} == set()
+    assert system.max_jobs >= len(worker_main.SystemWorkerSettings.cron_jobs), "every cron job can run at once"
+    for queue in ("arq:queue", "arq:queue:interactive"):
+        assert not [n for n in by_queue[queue].functions if n.startswith("cron:")], queue
+        assert set(by_queue[queue].functions) == {j.__name__ for j in worker_main.job_functions()}

@@ -12,7 +12,7 @@ from arq.connections import ArqRedis
 from janitor.deletions.deleter_jobs import enqueue_due
 from janitor.jobs.names import JobName, dedupe_id
 from janitor.jobs.runner import tenant_job
-from janitor_worker.main import WorkerSettings
+from janitor_worker.main import SystemWorkerSettings
 from janitor_worker.registry import TENANT_HANDLERS, missing_handlers
 
 from .conftest import World
@@ -31,7 +31,7 @@ async def test_the_cron_queues_accounts_with_due_rows_once(world: World) -> None
         assert await enqueue_due(session, redis, now=now) == 1
         assert await enqueue_due(session, redis, now=now) == 0  # already queued: not twice
     assert await redis.exists("arq:job:" + dedupe_id(JobName.DELETION_RUN, world.account_id))
-    assert "cron:schedule_deletions" in {c.name for c in WorkerSettings.cron_jobs}
+    assert "cron:schedule_deletions" in {c.name for c in SystemWorkerSettings.cron_jobs}
 
 
 async def test_the_job_runs_every_server_with_work(world: World) -> None:

@@ -1,11 +1,12 @@
 """The worker process: ``python -m janitor_worker``. No business logic lives here.
 
-One process runs two arq workers on one event loop and one app context: the background worker (the
-``arq:queue`` queue and every cron job, ``JANITOR_WORKER_MAX_JOBS`` at once) and the interactive worker
-(``arq:queue:interactive``, ``JANITOR_WORKER_INTERACTIVE_MAX_JOBS`` at once, slots no daily run can take):
-a first sync or a Refresh starts within a poll of being queued however many daily runs wait
-(core/queue.py). SIGTERM/SIGINT stop both from taking jobs and let running ones finish for up to
-``job_completion_wait`` seconds, together."""
+One process runs three arq workers on one event loop and one app context: the background worker (the
+``arq:queue`` queue, ``JANITOR_WORKER_MAX_JOBS`` at once), the interactive worker
+(``arq:queue:interactive``, ``JANITOR_WORKER_INTERACTIVE_MAX_JOBS`` at once, slots no daily run can take:
+a first sync or a Refresh starts within a poll of being queued however many daily runs wait;
+core/queue.py) and the cron worker (``arq:queue:system``: the schedules and the recovery, which never
+wait behind either). SIGTERM/SIGINT stop all three from taking jobs and let running ones finish for up
+to ``job_completion_wait`` seconds, together."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from janitor.core.context import build_context, close_context
 from janitor.core.deps import AppContext
 from janitor.core.logging import configure_logging
 from janitor.core.migrations import head_revision, schema_is_current
-from janitor.core.queue import INTERACTIVE_QUEUE, JobBuffer
+from janitor.core.queue import INTERACTIVE_QUEUE, SYSTEM_QUEUE, JobBuffer
 from janitor.deletions.deleter_jobs import enqueue_due
 from janitor.jobs.fanout import fan_out
 from janitor.jobs.names import JobName
@@ -170,13 +171,9 @@ _attrs = _settings_attrs()
 
 
 class WorkerSettings:
+    """The background queue's worker: every tenant job (daily syncs, deletion runs, fan-outs)."""
+
     functions: ClassVar[list[ArqJob]] = job_functions()
-    cron_jobs: ClassVar[list[CronJob]] = [
-        cron(heartbeat_fan_out, minute=_attrs["minutes"], second=0, unique=True),
-        cron(recover_orphans, second=30, unique=True),
-        cron(schedule_syncs, minute=set(range(0, 60, 10)), second=5, unique=True),
-        cron(schedule_deletions, minute=set(range(0, 60, DELETION_CRON_MINUTES)), second=15, unique=True),
-    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = _attrs["redis_settings"]
@@ -203,9 +200,34 @@ class InteractiveWorkerSettings:
     job_completion_wait = WorkerSettings.job_completion_wait
 
 
+class SystemWorkerSettings:
+    """The cron jobs, on a queue of their own: the stall watchdog, the recovery of what a dead worker
+    left running and the schedules never wait behind a backlog of daily runs (in the background queue
+    they waited until it drained: runs a killed worker left "running" stayed so for ten minutes)."""
+
+    functions: ClassVar[list[ArqJob]] = []
+    cron_jobs: ClassVar[list[CronJob]] = [
+        cron(heartbeat_fan_out, minute=_attrs["minutes"], second=0, unique=True),
+        cron(recover_orphans, second=30, unique=True),
+        cron(schedule_syncs, minute=set(range(0, 60, 10)), second=5, unique=True),
+        cron(schedule_deletions, minute=set(range(0, 60, DELETION_CRON_MINUTES)), second=15, unique=True),
+    ]
+    queue_name = SYSTEM_QUEUE
+    redis_settings = _attrs["redis_settings"]
+    poll_delay = _attrs["poll_delay"]
+    max_jobs = len(cron_jobs)
+    job_timeout = _attrs["job_timeout"]
+    max_tries = _attrs["max_tries"]
+    keep_result = 0
+    job_completion_wait = WorkerSettings.job_completion_wait
+
+
+WORKERS = (WorkerSettings, InteractiveWorkerSettings, SystemWorkerSettings)
+
+
 def build_workers(ctx: dict[str, Any], pool: Any) -> list[Worker]:
-    """The two workers of a process, sharing ``ctx`` (the app context) and one Redis pool; the caller
-    runs ``startup``/``shutdown`` once for both and handles the signals."""
+    """The workers of a process (background, interactive, cron), sharing ``ctx`` (the app context) and
+    one Redis pool; the caller runs ``startup``/``shutdown`` once for all and handles the signals."""
     common: dict[str, Any] = {
         "ctx": ctx,
         "redis_pool": pool,
@@ -214,24 +236,32 @@ def build_workers(ctx: dict[str, Any], pool: Any) -> list[Worker]:
         "on_shutdown": None,
     }
     # arq types its settings as a protocol these plain classes do not declare
-    return [create_worker(cast(Any, settings), **common) for settings in (WorkerSettings, InteractiveWorkerSettings)]
+    return [create_worker(cast(Any, settings), **common) for settings in WORKERS]
 
 
 async def serve() -> None:
+    loop = asyncio.get_running_loop()
+    workers: list[Worker] = []
+    stopping: list[signal.Signals] = []
+
+    def stop(sig: signal.Signals) -> None:
+        log.info("worker_stopping", signal=sig.name)
+        stopping.append(sig)
+        for worker in workers:
+            worker.handle_sig_wait_for_completion(sig)
+
+    # Before anything else: a signal during start-up stops the process cleanly too.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop, sig)
     ctx: dict[str, Any] = {}
     await startup(ctx)
     pool = await create_pool(WorkerSettings.redis_settings)
     ctx["redis"] = pool
-    workers = build_workers(ctx, pool)
-    loop = asyncio.get_running_loop()
-
-    def stop(sig: signal.Signals) -> None:
-        log.info("worker_stopping", signal=sig.name)
-        for worker in workers:
-            worker.handle_sig_wait_for_completion(sig)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop, sig)
+    if stopping:  # asked to stop while starting: nothing was taken, nothing to wait for
+        await shutdown(ctx)
+        await pool.close(close_connection_pool=True)
+        return
+    workers.extend(build_workers(ctx, pool))
     mains = [asyncio.ensure_future(worker.async_run()) for worker in workers]
     crashed: BaseException | None = None
     try:

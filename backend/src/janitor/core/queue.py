@@ -20,7 +20,8 @@ log = structlog.get_logger(__name__)
 
 BACKGROUND_QUEUE = default_queue_name  # "arq:queue"
 INTERACTIVE_QUEUE = default_queue_name + ":interactive"
-QUEUES = (INTERACTIVE_QUEUE, BACKGROUND_QUEUE)
+QUEUES = (INTERACTIVE_QUEUE, BACKGROUND_QUEUE)  # the tenants' jobs
+SYSTEM_QUEUE = default_queue_name + ":system"  # the worker's cron jobs only (janitor_worker.main)
 # arq scores a queued job with the time (ms) it may run; a moved job is due at once. Not 0: arq takes a
 # score of 0 for "no longer queued" and skips the job.
 FRONT_SCORE = 1
