@@ -5,44 +5,26 @@ being sent, and carries on with the rest."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from janitor.core.config import Settings
 from janitor.deletions.deleter_jobs import enqueue_due
 from janitor.deletions.models import DeletionRun, DeletionSettings, DeletionStatus, QueuedDeletion
+from janitor.devtools.sim_fixtures import worker_process
 from janitor.jobs.names import JobName, dedupe_id
 
 from .conftest import World
 
-ROOT = Path(__file__).resolve().parents[3]
 NAMES = ["alien", "dune", "big", "heat", *(f"m{i}" for i in range(1, 9))]
 
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        JANITOR_DATABASE_URL=settings.database_url,
-        JANITOR_REDIS_URL=settings.redis_url,
-        JANITOR_SECRET_KEY=settings.secret_key.get_secret_value(),
-        JANITOR_FERNET_KEYS=settings.fernet_keys.get_secret_value(),
-        JANITOR_ALLOW_PRIVATE_NETWORKS="true",
-        JANITOR_WORKER_POLL_DELAY="0.05",
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "janitor_worker"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return worker_process(settings)
 
 
 async def count(world: World, *statuses: str) -> int:

@@ -5,12 +5,9 @@ that run ahead (one run per account, never two)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,13 +17,11 @@ from janitor.core.config import Settings
 from janitor.core.deps import AppContext
 from janitor.core.queue import BACKGROUND_QUEUE, INTERACTIVE_QUEUE, JobBuffer, promote, queue_depth
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
-from janitor.devtools.sim_fixtures import connect_all
+from janitor.devtools.sim_fixtures import connect_all, worker_process
 from janitor.jobs.names import JobName, dedupe_id
 from janitor.sync.models import SyncTrigger
 from janitor.sync.service import SyncService
 from mediasim import SimServer
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 async def _scheduled(ctx: AppContext, user: SignedUp) -> str:
@@ -87,21 +82,15 @@ async def test_a_job_a_worker_has_started_is_never_moved(job_ctx: AppContext) ->
 
 
 def _worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        JANITOR_DATABASE_URL=settings.database_url,
-        JANITOR_REDIS_URL=settings.redis_url,
-        JANITOR_SECRET_KEY=settings.secret_key.get_secret_value(),
-        JANITOR_FERNET_KEYS=settings.fernet_keys.get_secret_value(),
-        JANITOR_ALLOW_PRIVATE_NETWORKS="true",
+    # one slot for the daily runs, two for what people wait for
+    return worker_process(
+        settings,
+        quiet=False,
         JANITOR_SYNC_PAGE_SIZE="20",
         JANITOR_SYNC_CONCURRENCY="1",
-        JANITOR_WORKER_POLL_DELAY="0.05",
-        # one slot for the daily runs, two for what people wait for
         JANITOR_WORKER_MAX_JOBS="1",
         JANITOR_WORKER_INTERACTIVE_MAX_JOBS="2",
     )
-    return subprocess.Popen([sys.executable, "-m", "janitor_worker"], env=env, cwd=ROOT)
 
 
 async def _run(ctx: AppContext, run_id: str) -> Any:

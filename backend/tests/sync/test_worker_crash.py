@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,31 +13,12 @@ from sqlalchemy import text
 from janitor.core.config import Settings
 from janitor.core.deps import AppContext
 from janitor.devtools.pytest_plugin import SignupFn
-from janitor.devtools.sim_fixtures import connect_all
+from janitor.devtools.sim_fixtures import connect_all, worker_process
 from mediasim import SimServer
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def _worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        JANITOR_DATABASE_URL=settings.database_url,
-        JANITOR_REDIS_URL=settings.redis_url,
-        JANITOR_SECRET_KEY=settings.secret_key.get_secret_value(),
-        JANITOR_FERNET_KEYS=settings.fernet_keys.get_secret_value(),
-        JANITOR_ALLOW_PRIVATE_NETWORKS="true",
-        JANITOR_SYNC_PAGE_SIZE="20",
-        JANITOR_SYNC_CONCURRENCY="1",
-        JANITOR_WORKER_POLL_DELAY="0.05",
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "janitor_worker"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return worker_process(settings, JANITOR_SYNC_PAGE_SIZE="20", JANITOR_SYNC_CONCURRENCY="1")
 
 
 async def _one(ctx: AppContext, sql: str, **params: Any) -> Any:

@@ -3,8 +3,12 @@ wrapper, and a simulator on a real socket. A test folder overrides ``sim`` to se
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -111,3 +115,25 @@ async def choose_languages(
         headers=user.headers,
     )
     assert r.status_code == 200, r.text
+
+
+def worker_process(settings: Settings, *, quiet: bool = True, **env: str) -> subprocess.Popen[bytes]:
+    """The worker process as a deployment runs it (``python -m janitor_worker``), on these settings (the
+    simulator on loopback allowed) and the ``JANITOR_*`` values given, polling every 50 ms."""
+    values = {
+        "JANITOR_DATABASE_URL": settings.database_url,
+        "JANITOR_REDIS_URL": settings.redis_url,
+        "JANITOR_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "JANITOR_FERNET_KEYS": settings.fernet_keys.get_secret_value(),
+        "JANITOR_ALLOW_PRIVATE_NETWORKS": "true",
+        "JANITOR_WORKER_POLL_DELAY": "0.05",
+        **env,
+    }
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen(
+        [sys.executable, "-m", "janitor_worker"],
+        env={**os.environ, **values},
+        cwd=Path(__file__).resolve().parents[4],
+        stdout=out,
+        stderr=out,
+    )
