@@ -7,8 +7,9 @@ Two simulated days of a deployment, in one-second steps, from the figures the so
 * every tenant has a library of ``--items-median`` items (log-normal, ``--items-sigma``), and its
   daily full pass is due at a stable slot spread over the day, started by the schedule's tick
   (every 10 minutes) into the background queue, as ``sync/schedule.py`` does;
-* tenants click Refresh ``--refreshes`` times a day and ``--signups`` of them connect a server for the
-  first time (both at random moments: a Poisson stream into the interactive queue);
+* tenants click Refresh ``--refreshes`` times a day (a Refresh reads what changed: ``--refresh-share``
+  of a full pass) and ``--signups`` of them connect a server for the first time (a full read), both at
+  random moments: a Poisson stream into the interactive queue;
 * a run needs ``--solo-per-10k`` seconds of one uncontended run per 10,000 items; each worker process
   (with its share of the database and of the machine) gets through ``--throughput`` solo-seconds per
   second, shared equally by the runs it holds (the soak's first-sync round measures it: the sum of
@@ -106,14 +107,17 @@ def simulate(args: argparse.Namespace, workers: int, seed: int = 7) -> Day:
         for tenant, slot in enumerate(slots):
             tick = day * DAY + min(DAY - TICK, math.ceil(slot / TICK) * TICK)
             arrivals.setdefault(tick, []).append(Run(tick, work[tenant], False))
-    # interactive runs: a Poisson stream of Refresh clicks and first syncs
+    # interactive runs: a Poisson stream of Refresh clicks (reading what changed: a share of a full
+    # pass) and first syncs (everything)
     per_day = args.tenants * (args.refreshes + args.signups)
+    first_share = args.signups / per_day if per_day else 0.0
     t = 0.0
     while per_day > 0:
         t += rnd.expovariate(per_day / DAY)
         if t >= DAYS * DAY:
             break
-        arrivals.setdefault(int(t), []).append(Run(int(t), work[rnd.randrange(args.tenants)], True))
+        share = 1.0 if rnd.random() < first_share else args.refresh_share
+        arrivals.setdefault(int(t), []).append(Run(int(t), share * work[rnd.randrange(args.tenants)], True))
 
     pool = [Worker() for _ in range(workers)]
     background: deque[Run] = deque()
@@ -173,7 +177,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--items-sigma", type=float, default=1.0, help="log-normal spread of library sizes")
     p.add_argument("--items-max", type=float, default=500_000)
     # Defaults: the soak benchmark on the 2-core machine (bench/README.md, "Soak").
-    p.add_argument("--solo-per-10k", type=float, default=1.7, help="seconds of one uncontended run per 10k items")
+    p.add_argument("--solo-per-10k", type=float, default=2.5, help="seconds of one uncontended run per 10k items")
     p.add_argument(
         "--throughput", type=float, default=1.0, help="solo-seconds a worker process gets through per second"
     )
@@ -192,6 +196,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--refreshes", type=float, default=2.0, help="Refresh clicks per tenant per day")
     p.add_argument("--signups", type=float, default=0.01, help="first syncs per tenant per day (new tenants)")
+    p.add_argument(
+        "--refresh-share",
+        type=float,
+        default=0.25,
+        help="a Refresh's work against a full pass (it reads what changed; the sync benchmark's 1%% re-sync "
+        "takes about a tenth of a cold sync: 0.25 is on the safe side)",
+    )
     p.add_argument("--daily-wait-limit", type=float, default=3_600, help="longest a daily run may wait for a slot (s)")
     return p
 
