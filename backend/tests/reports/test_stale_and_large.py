@@ -130,6 +130,7 @@ async def test_reports_are_scoped_to_the_tenant_and_validate_input(
             "data_as_of": None,
             "derived_stale": False,
             "derived_stale_reason": None,
+            "first_sync_running": False,
         }
         csv = await api.get(f"/api/v1/reports/{report}/export.csv", headers=other.headers)
         assert len(csv.text.strip().splitlines()) == 1
