@@ -585,20 +585,34 @@ class Soak:
     async def play(self) -> None:
         sampler = asyncio.create_task(self.sampler())
         clients: list[asyncio.Task[None]] = []
+        rss: list[float | None] = []
         try:
             solo = await self.solo()  # alone: no API load yet
             clients = [asyncio.create_task(self.client(i)) for i in range(self.args.clients)]
             await self.first_syncs(solo)
-            rss: list[float | None] = []
+            self.interim()
             if self.args.rounds == "all":
-                rss = [await self.daily("daily 1", newcomer=True), await self.daily("daily 2")]
+                for name, newcomer in (("daily 1", True), ("daily 2", False)):
+                    rss.append(await self.daily(name, newcomer=newcomer))
+                    self.interim()
                 await self.daily("kill", kill=True)
+        except Exception as exc:  # a round that broke is a FAIL; what was measured is still reported
+            self.row("the rounds ran to the end", "yes", f"{type(exc).__name__}: {exc}"[:300], False)
         finally:
             self.load_on = False
             await asyncio.gather(*clients, sampler, return_exceptions=True)
             await self.api.aclose()
             await self.redis.aclose()
-        self.report(rss)
+            self.report(rss)
+
+    def interim(self) -> None:
+        """The API figures so far (a run stopped later still leaves them in the log)."""
+        s = self.samples
+        parts = [
+            f"{route.removeprefix('/api/v1/')} p95 {pct(xs, 95) * 1000:.0f} ms (n={len(xs)})"
+            for route, xs in sorted(s.latencies.items())
+        ]
+        print(f"  so far: {'; '.join(parts)}; 5xx {len(s.server_errors)}; queue peak {s.queue_depth}", flush=True)
 
 
 def write(rows: list[tuple[str, str, str, str]], args: argparse.Namespace, wall: float) -> None:
@@ -638,14 +652,18 @@ def main() -> int:
         args.max_jobs = args.max_jobs or 2  # so that daily runs wait and a Refresh can move one ahead
     started = time.monotonic()
     stack = Stack(args)
+    rows: list[tuple[str, str, str, str]] = []
     try:
         info = asyncio.run(stack.ready())
         soak = Soak(args, stack, info)
+        rows = soak.rows
         asyncio.run(soak.play())
+    except KeyboardInterrupt:
+        rows.append(("the rounds ran to the end", "yes", "interrupted (SIGINT)", "FAIL"))
     finally:
         stack.stop()
-    write(soak.rows, args, time.monotonic() - started)
-    failed = [r for r in soak.rows if r[3] == "FAIL"]
+    write(rows, args, time.monotonic() - started)
+    failed = [r for r in rows if r[3] == "FAIL"]
     print(f"{len(failed)} target(s) missed" if failed else "every target met")
     return 1 if failed else 0
 
