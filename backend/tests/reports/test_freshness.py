@@ -246,6 +246,18 @@ async def test_while_the_first_sync_runs_reports_and_dashboard_list_nothing_and_
             assert (body["items"], body["total"]) == ([], 0), path
     languages = (await api.get("/api/v1/reports/languages", headers=user.headers)).json()
     assert languages["languages_chosen"] is False  # the owner's choice, said as it is
+    # nor exported, nor queued for deletion, whether chosen row by row or "all matching"
+    csv = await api.get("/api/v1/reports/stale/export.csv", headers=user.headers)
+    assert csv.status_code == 200 and len(csv.text.strip().splitlines()) == 1, csv.text
+    row = shown["/api/v1/reports/stale"]["items"][0]
+    chosen = {"reason": "stale", "items": [{"connection_id": row["connection_id"], "upstream_id": row["upstream_id"]}]}
+    matching = {"reason": "stale", "filter": {}, "expected": shown["/api/v1/reports/stale"]["total"]}
+    for path, body in (("/api/v1/deletions/queue", chosen), ("/api/v1/deletions/queue/matching", matching)):
+        refused = await api.post(path, json=body, headers=user.headers)
+        assert refused.status_code == 409, (path, refused.text)
+        assert "your first sync is still running" in refused.json()["detail"], refused.text
+    async with job_ctx.sessionmaker() as s:
+        assert await s.scalar(text("SELECT count(*) FROM deletion_queue")) == 0
 
     # a first run cancelled before it started read nothing: the next one is still the first
     await _set_run(job_ctx, run["id"], status="queued", started_at=None)

@@ -30,6 +30,7 @@ from janitor.reports.matching import BulkReport, matching_rows
 from janitor.reports.models import ReportSettings
 from janitor.reports.service import ReportSettingsService
 from janitor.reports.stale import stale_items
+from janitor.sync.freshness import report_freshness
 
 REPORT_NAMES = {"stale": "stale", "large": "large movies", "language": "language issues"}
 # The report (its API name) each deletion reason queues from.
@@ -85,8 +86,18 @@ def _version_problem(item: MediaItem, kind: str, media_id: str) -> str | None:
     return None
 
 
+async def _not_during_first_sync(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """The reports list nothing while the first sync runs (sync/freshness.py): nothing is queued from
+    half-read libraries either, where an item whose plays are not read yet looks never watched."""
+    if (await report_freshness(session, account_id)).first_sync_running:
+        raise NotQueueable(
+            "Nothing was queued: your first sync is still running, and the reports are built when it has finished."
+        )
+
+
 async def queue_report_items(session: AsyncSession, account_id: uuid.UUID, body: QueueItemsIn) -> QueueResult:
     """Queue the chosen rows of a report (all of them, or none with a 409 naming each problem)."""
+    await _not_during_first_sync(session, account_id)
     wanted = list(dict.fromkeys((i.connection_id, i.upstream_id, i.media_id or "") for i in body.items))
     repo = TargetRepository(session, account_id)
     items = await repo.items((c, u) for c, u, _ in wanted)
@@ -135,6 +146,7 @@ async def queue_matching(session: AsyncSession, account_id: uuid.UUID, body: Que
     """Queue every row of the report matching the filter now (report/matching.py: the count the person
     saw, at most ``MAX_QUEUE_ITEMS``). A row on the Protected list is left out, under ``skipped`` with
     why; anything else wrong and nothing is queued."""
+    await _not_during_first_sync(session, account_id)
     for (name, value), why in NOT_JUDGED.items():
         if getattr(body.filter, name) == value:
             raise NotQueueable(f"Nothing was queued: {why}, so they cannot be queued for deletion.")

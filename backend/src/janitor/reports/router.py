@@ -442,7 +442,7 @@ async def export_report(
 ) -> StreamingResponse:
     """Every filtered row of a report as CSV, streamed (duplicates: one row per copy). `issue` applies to
     `languages`, `category` to `requests`, `dates` to `recently-available`, `evidence` to `stale` and `show`
-    to `large`, as on the reports."""
+    to `large`, as on the reports. While the first sync runs: the header alone, as the report lists nothing."""
     settings = await ReportSettingsService(session, account.id).get()
     stream = csv_chunks(
         ctx,
@@ -456,6 +456,7 @@ async def export_report(
         dates=dates,
         evidence=evidence,
         show=show,
+        rows=not (await report_freshness(session, account.id)).first_sync_running,
     )
     # The header and the first page are read before the response starts: a failure there is an error
     # response. A failure later cuts the transfer short (the client sees an incomplete download).
@@ -487,6 +488,7 @@ async def csv_chunks(
     evidence: Literal["stale", "unknown"] = "stale",
     show: LargeShow = "listed",
     page_size: int | None = None,
+    rows: bool = True,
 ) -> AsyncIterator[str]:
     """The CSV a page of rows at a time, read in one snapshot of the database (a sync writing meanwhile
     cannot move a row across a page boundary), so memory holds one page whatever the report's size."""
@@ -505,9 +507,10 @@ async def csv_chunks(
             show=show,
         )
         header = True
-        async for rows in every_page(fetch, paging, page_size=page_size):
-            yield to_csv(columns, rows, header=header)
-            header = False
+        if rows:
+            async for page in every_page(fetch, paging, page_size=page_size):
+                yield to_csv(columns, page, header=header)
+                header = False
         if header:
             yield to_csv(columns, [])
 
