@@ -337,7 +337,7 @@ class Soak:
             await asyncio.sleep(rnd.uniform(0, 2 * self.args.think))
 
     async def sampler(self) -> None:
-        from janitor.core.queue import QUEUES
+        from janitor.core.queue import queue_depth
 
         conn = await asyncpg.connect(self.db_url)
         try:
@@ -352,9 +352,7 @@ class Soak:
                 self.samples.deadlocks = dl - self.samples.deadlocks_start
                 mem = (await self.redis.info("memory"))["used_memory"]
                 self.samples.redis_memory = max(self.samples.redis_memory, mem)
-                depth = 0
-                for q in QUEUES:
-                    depth += await self.redis.zcard(q)
+                depth = sum((await queue_depth(self.redis)).values())
                 self.samples.queue_depth = max(self.samples.queue_depth, depth)
                 await asyncio.sleep(2)
         finally:
