@@ -186,6 +186,8 @@ class WorkerSettings:
     job_completion_wait = 30  # on SIGTERM, let running jobs finish (up to 30 s) before cancelling
 
 
+# Each settings class spells its attributes out: arq reads a settings class's own ``__dict__``, so a
+# subclass would not carry its parent's.
 class InteractiveWorkerSettings:
     """The interactive queue's worker: the same jobs, no cron, its own slots."""
 
