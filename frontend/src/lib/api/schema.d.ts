@@ -1590,7 +1590,7 @@ export interface paths {
          * Export Report
          * @description Every filtered row of a report as CSV, streamed (duplicates: one row per copy). `issue` applies to
          *     `languages`, `category` to `requests`, `dates` to `recently-available`, `evidence` to `stale` and `show`
-         *     to `large`, as on the reports.
+         *     to `large`, as on the reports. While the first sync runs: the header alone, as the report lists nothing.
          */
         get: operations["export_report"];
         put?: never;
