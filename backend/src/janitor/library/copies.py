@@ -118,12 +118,15 @@ SELECT a.id AS a, a.connection_id AS a_conn, a.library_id AS a_lib, a.kind, b.id
 FROM pairs p JOIN v a ON a.id = p.a JOIN v b ON b.id = p.b
 """
 
-# The show of each of these episodes (shows holding the same files are the same show).
-EPISODE_SHOWS_SQL = """
-SELECT e.id AS episode, s.id AS show, s.connection_id, s.library_id
-FROM media_items e
-JOIN media_items s ON s.connection_id = e.connection_id AND s.upstream_id = e.grandparent_id AND s.kind = 'show'
-WHERE e.account_id = :a AND s.account_id = :a AND e.id = ANY(:ids) AND NOT s.gone
+# The show of each of these episodes (shows holding the same files are the same show), in two reads
+# joined here: as one join, planned while a first sync's rows were not analysed yet, it became a nested
+# loop of every show over every episode id (57 s instead of 0.1 s for 8,000 episodes, seen in the soak).
+EPISODES_SQL = """
+SELECT e.id, e.connection_id, e.grandparent_id FROM media_items e WHERE e.account_id = :a AND e.id = ANY(:ids)
+"""
+SHOWS_SQL = """
+SELECT s.id, s.connection_id, s.upstream_id, s.library_id FROM media_items s
+WHERE s.account_id = :a AND s.kind = 'show' AND NOT s.gone
 """
 
 
@@ -275,10 +278,16 @@ async def rebuild_copies(session: AsyncSession, account_id: uuid.UUID) -> CopySt
     # Shows whose episodes are the same files are the same show.
     show_of: dict[int, int] = {}
     if episodes:
-        found = await session.execute(text(EPISODE_SHOWS_SQL), {"a": account_id, "ids": sorted(episodes)})
-        for row in found:
-            show_of[row.episode], connection_of[row.show] = row.show, row.connection_id
-            library_of[row.show] = row.library_id
+        of_show = {
+            (r.connection_id, r.upstream_id): r for r in await session.execute(text(SHOWS_SQL), {"a": account_id})
+        }
+        for e in await session.execute(text(EPISODES_SQL), {"a": account_id, "ids": sorted(episodes)}):
+            if (show := of_show.get((e.connection_id, e.grandparent_id))) is not None:
+                show_of[e.id], connection_of[show.id], library_of[show.id] = (
+                    show.id,
+                    show.connection_id,
+                    show.library_id,
+                )
     for group in file_groups:
         group_shows = [show_of[i] for i in group if i in show_of]
         for s in group_shows[1:]:
