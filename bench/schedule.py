@@ -305,6 +305,28 @@ async def timed(
     return best, outcome
 
 
+async def explain(
+    maker: async_sessionmaker[AsyncSession], work: Callable[[AsyncSession], Awaitable[Outcome]], log: Path
+) -> None:
+    """One cold run (rolled back) with ``auto_explain``: prints the plan, with each node's time and
+    buffers, of every statement of it that took 20 ms or more."""
+    start = await asyncio.to_thread(os.path.getsize, log)
+    async with maker() as session:
+        await session.execute(text("LOAD 'auto_explain'"))
+        for setting in ("log_min_duration = 20", "log_analyze = on", "log_buffers = on", "log_nested_statements = on"):
+            await session.execute(text(f"SET auto_explain.{setting}"))
+        await work(session)
+        await session.flush()
+        await session.rollback()
+    print(await asyncio.to_thread(_read_from, log, start))
+
+
+def _read_from(path: Path, offset: int) -> str:
+    with path.open() as f:
+        f.seek(offset)
+        return f.read()
+
+
 async def run(args: argparse.Namespace) -> int:
     base = Path(tempfile.mkdtemp(prefix="janitor-bench-schedule-"))
     server = PostgresServer(base / "pg").start()
@@ -366,6 +388,8 @@ async def run(args: argparse.Namespace) -> int:
                 profile.disable()
                 await session.rollback()
             pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+        if args.explain:
+            await explain(maker, schedule, server.base / "log")
         cold, outcome = await timed(maker, schedule, repeat=args.repeat, commit=True)
         results.append(("cold", cold, outcome))
         async with maker() as session:
@@ -423,6 +447,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per case, rolled back (the best is printed)")
     parser.add_argument("--profile", action="store_true", help="print cProfile's view of one cold run first")
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the plan (auto_explain) of each slow statement of one cold run"
+    )
     args = parser.parse_args()
     if args.quick:
         args.movies, args.shows, args.plays = args.movies // 10, args.shows // 10, args.plays // 10
