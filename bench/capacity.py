@@ -177,9 +177,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--items-sigma", type=float, default=1.0, help="log-normal spread of library sizes")
     p.add_argument("--items-max", type=float, default=500_000)
     # Defaults: the soak benchmark on the 2-core machine (bench/README.md, "Soak").
-    p.add_argument("--solo-per-10k", type=float, default=2.5, help="seconds of one uncontended run per 10k items")
+    p.add_argument("--solo-per-10k", type=float, default=1.4, help="seconds of one uncontended run per 10k items")
     p.add_argument(
-        "--throughput", type=float, default=1.0, help="solo-seconds a worker process gets through per second"
+        "--throughput", type=float, default=0.93, help="solo-seconds a worker process gets through per second"
     )
     fields = Settings.model_fields
     p.add_argument(
