@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from janitor.core.context import AppContext
 from janitor.core.queue import QUEUES
@@ -359,6 +359,32 @@ async def test_last_plays_are_rebuilt_after_the_statistics_of_a_bulk_load(
     await precompute.refresh_data_after_sync(job_ctx.sessionmaker, user.account_id, analyze=False)
     assert "analyze_tables start" not in events
     assert {"refresh_last_plays end", "refresh_duplicate_candidates end"} <= set(events)
+
+
+async def test_after_a_bulk_load_the_new_watch_evidence_is_analysed_before_the_last_plays_read_it(
+    api: httpx.AsyncClient, signup: SignupFn, job_ctx: AppContext
+) -> None:
+    """Planned on statistics that knew only the deployment's first account, the last plays of the
+    second account's first sync took 26 s: after a bulk load the evidence just written is analysed (in
+    the same transaction, so its own rows are sampled) before the last plays are read from it."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split())[:40])
+
+    user = await signup()
+    event.listen(job_ctx.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await precompute.refresh_data_after_sync(job_ctx.sessionmaker, user.account_id, analyze=True)
+        bulk = list(statements)
+        statements.clear()
+        await precompute.refresh_data_after_sync(job_ctx.sessionmaker, user.account_id, analyze=False)
+    finally:
+        event.remove(job_ctx.engine.sync_engine, "before_cursor_execute", record)
+    evidence = next(i for i, s in enumerate(bulk) if s.startswith("INSERT INTO watch_evidence"))
+    last_plays = next(i for i, s in enumerate(bulk) if s.startswith("INSERT INTO item_last_plays"))
+    assert evidence < bulk.index("ANALYZE watch_evidence") < last_plays, bulk
+    assert not any(s.startswith("ANALYZE") for s in statements), statements
 
 
 async def test_the_last_plays_join_never_loops_over_every_pair_without_statistics(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -96,16 +97,22 @@ async def refresh_duplicate_candidates(session: AsyncSession, account_id: uuid.U
     await session.execute(text(CANDIDATES_SQL), {"a": account_id})
 
 
-async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID) -> None:
+async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID, *, analyze: bool = False) -> None:
     """Rebuild the account's ``watch_evidence`` from its plays, then ``item_last_plays`` from it (in
     the caller's transaction: both are replaced at once).
 
     Every play of the account meets every movie and episode of it: a hash join, whatever the
     statistics say. Estimates made before the account's rows were analysed (a new account's first
     sync below the bulk-load threshold, or beside other tenants' statistics) can be off by thousands
-    and pick a nested loop over every pair instead (9.1 s instead of 20 ms at 6,000 x 5,000)."""
+    and pick a nested loop over every pair instead (9.1 s instead of 20 ms at 6,000 x 5,000). After a
+    bulk load (``analyze``) the new evidence is analysed before the last plays are read from it (ANALYZE
+    in this transaction samples its own rows): planned on statistics that knew only the deployment's
+    first account, this statement took 26 s of the second account's first sync, 38 s instead of 7.5 s
+    (``bench/soak.py``'s warm-ups)."""
     await session.execute(text("SET LOCAL enable_nestloop = off"))
     await refresh_watch_evidence(session, account_id)
+    if analyze:
+        await session.execute(text("ANALYZE watch_evidence"))
     await session.execute(text("DELETE FROM item_last_plays WHERE account_id = :a"), {"a": account_id})
     await session.execute(text(LAST_PLAYS_SQL), {"a": account_id})
 
@@ -154,7 +161,7 @@ async def refresh_data_after_sync(
         async def last_plays() -> None:
             await copies
             await ready
-            await rebuild(refresh_last_plays, "watch_evidence, item_last_plays")
+            await rebuild(partial(refresh_last_plays, analyze=analyze), "item_last_plays")
 
         async def candidates() -> None:
             await copies
