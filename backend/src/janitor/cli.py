@@ -1,11 +1,14 @@
-"""Operational commands: ``python -m janitor.cli migrate | check-config | rotate-keys | deletions``."""
+"""Operational commands: ``python -m janitor.cli migrate | check-config | rotate-keys | deletions |
+send-test-mail``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
@@ -14,6 +17,9 @@ from janitor.core.config import Settings
 from janitor.core.crypto import TokenCipher
 from janitor.core.db import create_engine, create_sessionmaker
 from janitor.deletions.switches import Switch, global_switch, set_global_switch
+from janitor.mail import smtp
+from janitor.mail.compose import render
+from janitor.mail.errors import MailError
 
 
 async def rotate_keys(settings: Settings, *, batch: int = 500) -> int:
@@ -65,6 +71,23 @@ def describe(switch: Switch) -> str:
     return f"deletions are DISABLED for every account{since}{note}"
 
 
+def send_test_mail(settings: Settings, address: str) -> int:
+    """Send the test mail to ``address`` now (not through the worker): the operator sees at once
+    whether the SMTP settings work, and why not."""
+    try:
+        to = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        print(f"not an e-mail address: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(smtp.send(settings, render("test", to, site=socket.gethostname())))
+    except MailError as exc:
+        print(f"the test mail was not sent: {exc}", file=sys.stderr)
+        return 1
+    print(f"sent a test mail to {to} through {settings.smtp_host}:{settings.smtp_port}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="janitor")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     disable.add_argument("--note", help="why, shown to the owners", default=None)
     deletions.add_parser("enable", help="let deletions go on (each account's own switches and dry-run still apply)")
     deletions.add_parser("status", help="show whether deletions are disabled")
+    test_mail = sub.add_parser("send-test-mail", help="send a test mail now through the JANITOR_SMTP_* settings")
+    test_mail.add_argument("address", help="where to send it")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -91,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         switch = asyncio.run(deletions_switch(settings, args.action, note=getattr(args, "note", None)))
         print(describe(switch))
         return 0
+    if args.command == "send-test-mail":
+        return send_test_mail(settings, args.address)
     if args.command == "rotate-keys":
         count = asyncio.run(rotate_keys(settings))
         print(f"re-encrypted {count} stored tokens with the newest key; older keys can now be removed")

@@ -90,6 +90,20 @@ class Settings(BaseSettings):
     # (queued rows wait). The ``deletions_disabled`` service flag does the same without a restart.
     deletions_disabled: bool = False
 
+    # Outgoing mail (verification, password reset, security notices), sent by the worker. An empty
+    # host sends nothing (the mails are logged as not sent); ``./dev up`` points it at a local catcher.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    # starttls: plain connection upgraded with STARTTLS (port 587); tls: TLS from the first byte
+    # (port 465); none: no encryption (a relay on the same host or network only).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # A CA bundle (PEM) to trust for the SMTP server's certificate instead of the system's.
+    smtp_ca_file: Path | None = None
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    mail_from: str = "Media Janitor <no-reply@localhost>"
+
     worker_poll_delay: float = Field(default=0.1, gt=0)
     # Jobs each worker process runs at once from the background queue (daily syncs, deletion runs, …)
     # and, in slots of their own, from the interactive queue (first syncs, Refresh, dashboard figures).
@@ -120,7 +134,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item!r} is not an IP address or network (e.g. 172.18.0.1 or 10.0.0.0/8)") from None
         return networks
 
-    @field_validator("cookie_secure", "api_docs", "hsts", mode="before")
+    @field_validator(
+        "cookie_secure", "api_docs", "hsts", "smtp_host", "smtp_username", "smtp_password", "smtp_ca_file", mode="before"
+    )
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         # .env.example leaves these empty ("KEY="): empty means the environment's default.
