@@ -23,6 +23,7 @@ from janitor.library.models import (
     UserItemState,
     WatchEvent,
 )
+from janitor.mail.models import OutgoingMail
 from janitor.people.models import Assignment, LinkDismissal, Person, PersonMember
 from janitor.reports.models import DuplicateKeeper, LargeDismissal, ReportSettings
 from janitor.setup.models import SetupChecklist
@@ -47,6 +48,7 @@ __all__ = [
     "MediaCopy",
     "MediaItem",
     "MediaRequest",
+    "OutgoingMail",
     "Person",
     "PersonMember",
     "QueuedDeletion",

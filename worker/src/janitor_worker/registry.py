@@ -9,6 +9,7 @@ from __future__ import annotations
 from janitor.deletions.deleter_jobs import deletion_job
 from janitor.deletions.jobs import after_sync, schedule_job
 from janitor.jobs.heartbeat import record_heartbeat
+from janitor.jobs.mail import send_mail_job
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import TenantHandler
 from janitor.main import wire_events
@@ -24,6 +25,7 @@ TENANT_HANDLERS: dict[JobName, TenantHandler] = {
     JobName.MEDIA_COPIES: refresh_copies_job,
     # The deleter tells whoever derives data from the present items that some went (core/events.py).
     JobName.DELETION_RUN: deletion_job(wire_events()),
+    JobName.SEND_MAIL: send_mail_job,
 }
 
 

@@ -45,8 +45,15 @@ class Caught:
 
 @dataclass
 class _Handler:
+    refuse: frozenset[str] = frozenset()
     mails: list[Caught] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address.lower() in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
@@ -68,7 +75,8 @@ class MailCatcher:
 
     ``security``: ``none``, ``starttls`` (required before MAIL) or ``tls`` (TLS from the first byte),
     the last two with ``certificate`` (a ``(cert, key)`` pair of PEM files). With ``login`` (user,
-    password) the server asks for it and refuses any other."""
+    password) the server asks for it and refuses any other. Mail to an address in ``refuse`` is refused
+    for good (550), as a server refuses a mailbox it does not have."""
 
     def __init__(
         self,
@@ -77,9 +85,10 @@ class MailCatcher:
         security: Literal["none", "starttls", "tls"] = "none",
         certificate: tuple[Path, Path] | None = None,
         login: tuple[str, str] | None = None,
+        refuse: frozenset[str] = frozenset(),
     ) -> None:
         self.port = port or free_port()
-        self._handler = _Handler()
+        self._handler = _Handler(refuse=frozenset(a.lower() for a in refuse))
         self._login = login
         kwargs: dict[str, Any] = {}
         if security != "none":

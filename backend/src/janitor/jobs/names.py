@@ -13,6 +13,8 @@ class JobName(StrEnum):
     # The watch-based deletion schedule of an account (after every sync and assignment change).
     DELETION_SCHEDULE = "deletion_schedule"
     DELETION_RUN = "deletion_run"
+    # The account's pending mails (mail/outbox.py queues it under this name).
+    SEND_MAIL = "send_mail"
 
 
 def dedupe_id(name: JobName, key: object) -> str:
