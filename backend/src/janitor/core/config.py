@@ -135,7 +135,14 @@ class Settings(BaseSettings):
         return networks
 
     @field_validator(
-        "cookie_secure", "api_docs", "hsts", "smtp_host", "smtp_username", "smtp_password", "smtp_ca_file", mode="before"
+        "cookie_secure",
+        "api_docs",
+        "hsts",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
+        "smtp_ca_file",
+        mode="before",
     )
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
