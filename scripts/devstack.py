@@ -134,6 +134,7 @@ class Child:
 
 RESTART_NOTES = {
     "simulator": " (its demo world starts afresh: what was changed in it, deletions included, is gone)",
+    "mail catcher": " (the mails it kept are gone)",
 }
 
 
@@ -210,6 +211,23 @@ class Stack:
             time.sleep(0.1)
         log(f"simulator ({size} demo world) at {base}; connection details: {base}/_admin")
 
+    def mail_catcher(self, env: dict[str, str]) -> None:
+        """Unless JANITOR_SMTP_HOST names a real server: an SMTP server on loopback that keeps every mail
+        the app sends (nothing leaves the machine), readable over HTTP."""
+        if env.get("JANITOR_SMTP_HOST"):
+            log(f"mail: sent through {env['JANITOR_SMTP_HOST']} (JANITOR_SMTP_HOST)")
+            return
+        smtp_port, http_port = free_port(), free_port()
+        cmd = [sys.executable, "-m", "janitor.devtools.mailcatcher", "--port", str(smtp_port)]
+        self.spawn("mail catcher", [*cmd, "--http-port", str(http_port)], env)
+        deadline = time.monotonic() + 30
+        while not (port_open("127.0.0.1", smtp_port) and port_open("127.0.0.1", http_port)):
+            if time.monotonic() > deadline or self.procs[-1].poll() is not None:
+                raise RuntimeError("the mail catcher did not start")
+            time.sleep(0.1)
+        env |= {"JANITOR_SMTP_HOST": "127.0.0.1", "JANITOR_SMTP_PORT": str(smtp_port), "JANITOR_SMTP_SECURITY": "none"}
+        log(f"mail: nothing leaves this machine; read what the app sends at http://127.0.0.1:{http_port}/")
+
     def spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
         self.procs.append(Child(name, cmd, dict(env), subprocess.Popen(cmd, env=env, cwd=ROOT)))
 
@@ -245,6 +263,7 @@ class Stack:
             env.setdefault("JANITOR_LOGIN_ATTEMPTS_PER_IP", "1000")
         if not (ROOT / "frontend" / "build" / "index.html").exists():
             log("frontend/build is missing: the API runs without the SPA (build it: task fe:build)")
+        self.mail_catcher(env)
         if self.args.env_file:
             # For tests that act as the operator (e.g. `janitor deletions disable`) on this stack.
             Path(self.args.env_file).touch(mode=0o600)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+import httpx
 import psutil
 import pytest
 from redis import Redis
@@ -165,9 +166,12 @@ def test_sigterm_to_dev_up_stops_everything_it_started(run_dev: list[Dev]) -> No
     server = postmaster(dev.output)
     commands = [cmdline(p) for p in children]
     # The real chain and every part of the stack, so "all gone" below is about them.
-    for part in ("task up", "scripts/devstack.py", "uvicorn janitor.main:app", "-m janitor_worker", "mediasim"):
+    parts = ("task up", "scripts/devstack.py", "uvicorn janitor.main:app", "-m janitor_worker", "mediasim")
+    for part in (*parts, "janitor.devtools.mailcatcher"):
         assert any(part in c for c in commands), (part, commands)
     assert any("redis-server" in c for c in commands), commands
+    mails = re.findall(r"read what the app sends at (http://127\.0\.0\.1:\d+/)", dev.output)
+    assert mails and httpx.get(f"{mails[0]}messages").json() == [], dev.output[-3000:]
     tmp = Path(re.findall(r"data in (\S+)/pg\)", dev.output)[0])
     assert tmp.is_dir()
 

@@ -1,19 +1,29 @@
 """A local SMTP server that keeps every mail it is given, for development and tests (no mail leaves
 the machine): ``MailCatcher`` (aiosmtpd on loopback, optionally with STARTTLS or TLS from the first
-byte and a login), and ``self_signed`` for a certificate the client is told to trust."""
+byte and a login), and ``self_signed`` for a certificate the client is told to trust.
+
+``python -m janitor.devtools.mailcatcher --port 1025 --http-port 1080`` runs one for ``./dev up``,
+with the mails readable over HTTP: ``/`` (a page), ``/messages`` (JSON, newest last; ``?to=`` filters
+by recipient) and ``DELETE /messages`` (forget them all)."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import html
 import ipaddress
+import json
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -124,6 +134,61 @@ class MailCatcher:
         with self._handler.lock:
             return list(self._handler.mails)
 
+    def clear(self) -> None:
+        with self._handler.lock:
+            self._handler.mails.clear()
+
+
+def as_json(mail: Caught) -> dict[str, Any]:
+    return {
+        "from": mail.sender,
+        "to": mail.recipients,
+        "subject": mail.subject,
+        "text": mail.body("plain"),
+        "html": mail.body("html"),
+    }
+
+
+def http_server(catcher: MailCatcher, port: int) -> ThreadingHTTPServer:
+    """An HTTP server on ``127.0.0.1:port`` that shows ``catcher``'s mails (see the module's docstring)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            to = {a.lower() for a in parse_qs(url.query).get("to", [])}
+            mails = [as_json(m) for m in catcher.mails if not to or to & {r.lower() for r in m.recipients}]
+            if url.path == "/messages":
+                self._send(200, json.dumps(mails).encode(), "application/json")
+            elif url.path == "/":
+                items = "".join(
+                    f"<article><h2>{html.escape(m['subject'])}</h2><p>to {html.escape(', '.join(m['to']))}</p>"
+                    f"<pre>{html.escape(m['text'])}</pre></article>"
+                    for m in reversed(mails)
+                )
+                page = f"<!doctype html><title>Mails</title><h1>{len(mails)} mail(s)</h1>{items}"
+                self._send(200, page.encode(), "text/html; charset=utf-8")
+            else:
+                self._send(404, b"not found", "text/plain")
+
+        def do_DELETE(self) -> None:
+            if urlsplit(self.path).path != "/messages":
+                self._send(404, b"not found", "text/plain")
+                return
+            catcher.clear()
+            self._send(204, b"", "text/plain")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
 
 def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
     """A certificate for ``host`` and 127.0.0.1, valid for a day, and its key: ``(cert.pem, key.pem)``."""
@@ -151,3 +216,24 @@ def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_path, key_path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="an SMTP server on loopback that keeps every mail")
+    parser.add_argument("--port", type=int, required=True, help="SMTP port")
+    parser.add_argument("--http-port", type=int, required=True, help="where the mails can be read")
+    args = parser.parse_args()
+    with MailCatcher(port=args.port) as catcher:
+        server = http_server(catcher, args.http_port)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
