@@ -1,5 +1,5 @@
 """Operational commands: ``python -m janitor.cli migrate | check-config | rotate-keys | deletions |
-send-test-mail``."""
+accounts | send-test-mail``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
+from janitor.accounts.admin import NoSuchAccount, set_disabled
 from janitor.connections.models import Connection
 from janitor.core.config import Settings
 from janitor.core.crypto import TokenCipher
@@ -71,6 +72,22 @@ def describe(switch: Switch) -> str:
     return f"deletions are DISABLED for every account{since}{note}"
 
 
+async def accounts_switch(settings: Settings, email: str, *, disabled: bool) -> str:
+    """``janitor accounts disable|enable EMAIL``."""
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            account = await set_disabled(session, email, disabled=disabled)
+    finally:
+        await engine.dispose()
+    if account.disabled_at is None:
+        return f"{account.email} is enabled: it can sign in, and its syncs and deletions run"
+    return (
+        f"{account.email} is DISABLED since {account.disabled_at.isoformat()}: signed out everywhere, "
+        "it cannot sign in, its syncs and deletions do not run"
+    )
+
+
 def send_test_mail(settings: Settings, address: str) -> int:
     """Send the test mail to ``address`` now (not through the worker): the operator sees at once
     whether the SMTP settings work, and why not."""
@@ -104,6 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     disable.add_argument("--note", help="why, shown to the owners", default=None)
     deletions.add_parser("enable", help="let deletions go on (each account's own switches and dry-run still apply)")
     deletions.add_parser("status", help="show whether deletions are disabled")
+    accounts = sub.add_parser("accounts", help="an account's access to the service").add_subparsers(
+        dest="action", required=True
+    )
+    for action, what in (
+        ("disable", "sign the account out everywhere and refuse its sign-ins, syncs and deletions"),
+        ("enable", "let a disabled account sign in and run again"),
+    ):
+        accounts.add_parser(action, help=what).add_argument("email", help="the account's e-mail address")
     test_mail = sub.add_parser("send-test-mail", help="send a test mail now through the JANITOR_SMTP_* settings")
     test_mail.add_argument("address", help="where to send it")
     args = parser.parse_args(argv)
@@ -115,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "deletions":
         switch = asyncio.run(deletions_switch(settings, args.action, note=getattr(args, "note", None)))
         print(describe(switch))
+        return 0
+    if args.command == "accounts":
+        try:
+            print(asyncio.run(accounts_switch(settings, args.email, disabled=args.action == "disable")))
+        except NoSuchAccount as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
         return 0
     if args.command == "send-test-mail":
         return send_test_mail(settings, args.address)

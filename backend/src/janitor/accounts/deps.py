@@ -37,7 +37,7 @@ async def authenticate(
     account = await AccountRepository(session).get(claims.account_id)
     # Tokens issued before the last password change carry an older session version: dead, however
     # close in time to the change they were issued.
-    if account is None or claims.session_version != account.session_version:
+    if account is None or claims.session_version != account.session_version or account.disabled_at is not None:
         raise Unauthorized("Your session is invalid or has expired. Sign in again.")
     return account
 

@@ -40,3 +40,12 @@ class PasswordRejected(BadRequest):
 
     code = "password_rejected"
     message = "Choose another password."
+
+
+class AccountDisabled(AppError):
+    """The right password of an account the operator disabled (a wrong one is ``InvalidCredentials``,
+    so this answer tells nothing to someone who does not know the password)."""
+
+    status_code = 403
+    code = "account_disabled"
+    message = "This account is disabled by the service's operator. Contact them to have it enabled again."

@@ -23,6 +23,9 @@ class Account(TimestampMixin, Base):
     # and tokens of an older version are refused at once (a time would need a precision, and two
     # events within it would be told apart by chance).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by the operator (``janitor accounts disable``): the account cannot sign in, its sessions
+    # ended when it was set, and its jobs are skipped (no sync, no deletion) until it is cleared.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RefreshToken(Base):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Cookie, Depends, Response, status
 
 from janitor.accounts.deps import CurrentAccount
 from janitor.accounts.errors import (
+    AccountDisabled,
     EmailTaken,
     InvalidCredentials,
     InvalidRefreshToken,
@@ -73,7 +74,7 @@ async def signup(body: SignupIn, service: Service, ctx: ContextDep, ip: ClientIP
     return _set_cookie(response, issued, ctx.settings)
 
 
-@auth.post("/login", responses=error_responses(InvalidCredentials, RateLimited))
+@auth.post("/login", responses=error_responses(InvalidCredentials, AccountDisabled, RateLimited))
 async def login(body: Credentials, service: Service, ctx: ContextDep, ip: ClientIP, response: Response) -> Session:
     """Sign in with email and password. Sets the refresh-token cookie."""
     issued = await service.login(email=body.email, password=body.password, ip=ip)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.errors import (
+    AccountDisabled,
     EmailTaken,
     InvalidCredentials,
     InvalidRefreshToken,
@@ -137,6 +138,8 @@ class AuthService:
                 )
             raise InvalidCredentials()
         await self.limiter.reset(self.login_fail_limit, pair)
+        if account.disabled_at is not None:
+            raise AccountDisabled()
         return await self._issue(account)
 
     async def refresh(self, *, token: str | None, ip: str) -> IssuedSession:
@@ -153,7 +156,7 @@ class AuthService:
         if row.expires_at <= now:
             raise InvalidRefreshToken()
         account = await self.accounts.get(row.account_id)
-        if account is None:
+        if account is None or account.disabled_at is not None:
             raise InvalidRefreshToken()
         return await self._issue(account, family_id=row.family_id)
 

@@ -10,6 +10,7 @@ from arq.connections import ArqRedis
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.accounts.models import Account
 from janitor.core.events import Events
 from janitor.core.queue import JobBuffer
 from janitor.deletions.deleter import run_deletions
@@ -61,7 +62,14 @@ def queue_deletion_run(jobs: JobBuffer, account_id: uuid.UUID) -> None:
 async def enqueue_due(session: AsyncSession, redis: ArqRedis, *, now: datetime) -> int:
     """Queue a ``deletion_run`` job for every account with something due (a job already queued or
     running for the account is not queued again)."""
-    accounts = (await session.scalars(select(QueuedDeletion.account_id).where(_waiting(now)).distinct())).all()
+    accounts = (
+        await session.scalars(
+            select(QueuedDeletion.account_id)
+            .join(Account, Account.id == QueuedDeletion.account_id)
+            .where(_waiting(now), Account.disabled_at.is_(None))
+            .distinct()
+        )
+    ).all()
     queued = 0
     for account_id in accounts:
         job = await redis.enqueue_job(

@@ -76,6 +76,9 @@ def tenant_job(name: JobName, handler: TenantHandler) -> ArqJob:
             if account is None:
                 bound.info("job_skipped_account_gone")
                 return "account_gone"
+            if account.disabled_at is not None:
+                bound.info("job_skipped_account_disabled")
+                return "account_disabled"
             run = JobRun(
                 account_id=account.id,
                 job_name=name.value,

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.accounts.models import Account
 from janitor.connections.models import Connection
 from janitor.core.queue import JobBuffer
 from janitor.jobs.fanout import spread_offset
@@ -72,7 +73,13 @@ async def schedule_daily(session: AsyncSession, jobs: JobBuffer, *, now: datetim
     """Start the scheduled run of every account with a connection whose latest slot is owed: all of
     those on time (slot in the last window), and the late ones oldest first up to the catch-up limit.
     Returns how many runs were started."""
-    with_connection = select(Connection.account_id).distinct().subquery()
+    with_connection = (
+        select(Connection.account_id)
+        .join(Account, Account.id == Connection.account_id)
+        .where(Account.disabled_at.is_(None))
+        .distinct()
+        .subquery()
+    )
     rows = (
         await session.execute(
             select(with_connection.c.account_id, func.max(SyncRun.created_at))
