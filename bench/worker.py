@@ -90,6 +90,7 @@ def install_trace() -> None:
 
     _timed(precompute, "analyze_tables", "end: analyze_tables")
     _timed(precompute, "refresh_last_plays", "end: refresh_last_plays")
+    _timed(precompute, "refresh_video_items", "end: refresh_video_items")
     _timed(precompute, "refresh_duplicate_candidates", "end: refresh_duplicate_candidates")
     _timed(precompute, "refresh_summary", "end: refresh_summary")
     _timed(precompute, "ensure_summary", "end: ensure_summary")

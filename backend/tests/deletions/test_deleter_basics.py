@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from janitor.connections.models import Connection
 from janitor.deletions import runs
@@ -20,6 +20,7 @@ from janitor.deletions.models import (
 )
 from janitor.deletions.queue import Target, enqueue
 from janitor.library.models import ExpectedDisappearance, MediaItem
+from janitor.reports.models import ReportVideoItem
 
 from .conftest import World
 
@@ -34,8 +35,17 @@ async def events_of(world: World, row_id: object) -> list[tuple[str, str | None]
     return [(e, m) for e, m in rows.all()]
 
 
+async def report_rows(world: World, *items: MediaItem) -> int:
+    """How many of these items the stale and language reports read (reports/video_items.py)."""
+    async with world.ctx.sessionmaker() as session:
+        count = select(func.count()).where(ReportVideoItem.id.in_([i.id for i in items]))
+        return int(await session.scalar(count) or 0)
+
+
 async def test_a_due_row_is_deleted_verified_and_leaves_the_reports(world: World) -> None:
     row = await world.queue("matrix")
+    copies = (await world.item("matrix"), await world.item("matrix", "jellyfin"))
+    assert await report_rows(world, *copies) == 2
     await world.go_live()
     outcome = await world.run()
     assert outcome is not None and outcome.tally.deleted == 1
@@ -49,6 +59,7 @@ async def test_a_due_row_is_deleted_verified_and_leaves_the_reports(world: World
     # to be absent from their servers' next syncs.
     assert (await world.item("matrix")).gone
     assert (await world.item("matrix", "jellyfin")).gone
+    assert await report_rows(world, *copies) == 0
     async with world.ctx.sessionmaker() as session:
         expected = {(e.connection_id, e.upstream_id) for e in (await session.scalars(select(ExpectedDisappearance)))}
         run = await session.scalar(select(DeletionRun).where(DeletionRun.id == outcome.run_id))

@@ -20,7 +20,7 @@ from janitor.devtools.sim_fixtures import RunJob
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import tenant_job
 from janitor.library.watch import EVIDENCE_SQL
-from janitor.reports import dashboard, precompute
+from janitor.reports import dashboard, precompute, video_items
 from janitor.reports.dashboard import compute_summary
 from janitor.reports.precompute import refresh_summary_job
 from janitor.reports.service import ReportSettingsService
@@ -454,3 +454,33 @@ async def test_the_last_plays_join_never_loops_over_every_pair_without_statistic
         evidence = await raw.fetchval("SELECT count(*) FROM watch_evidence WHERE account_id = $1", account)
     assert rows == 500  # one per show
     assert evidence == 5000  # one per played episode and person
+
+
+async def test_the_reports_rows_follow_the_items_a_deletion_touched(
+    api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, run_job: RunJob, job_ctx: AppContext
+) -> None:
+    """An episode marked gone leaves the reports' rows, and its show's episodes and size are summed
+    again (``refresh_items``, what a deletion's aftermath calls): as a full rebuild would make them."""
+    user = await _synced(api, signup, sim, run_job)
+    a = user.account_id
+    rows_sql = text("SELECT * FROM report_video_items WHERE account_id = :a ORDER BY id")
+    async with job_ctx.sessionmaker() as session, session.begin():
+        before = {r["id"]: dict(r) for r in (await session.execute(rows_sql, {"a": a})).mappings()}
+        show = next(r for r in before.values() if r["kind"] == "show" and (r["episodes"] or 0) >= 2)
+        episode = next(
+            r
+            for r in before.values()
+            if r["kind"] == "episode"
+            and r["connection_id"] == show["connection_id"]
+            and r["grandparent_id"] == show["upstream_id"]
+        )
+        await session.execute(text("UPDATE media_items SET gone = true WHERE id = :e"), {"e": episode["id"]})
+        await video_items.refresh_items(session, a, [episode["id"]])
+        after = {r["id"]: dict(r) for r in (await session.execute(rows_sql, {"a": a})).mappings()}
+        await video_items.refresh_video_items(session, a)
+        rebuilt = {r["id"]: dict(r) for r in (await session.execute(rows_sql, {"a": a})).mappings()}
+    assert episode["id"] not in after
+    assert after[show["id"]]["episodes"] == show["episodes"] - 1
+    assert after[show["id"]]["total_size_bytes"] == show["total_size_bytes"] - episode["size_bytes"]
+    assert after == rebuilt
+    assert len(after) == len(before) - 1

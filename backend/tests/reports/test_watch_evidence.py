@@ -16,7 +16,7 @@ from janitor.core.context import AppContext
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob, connect_all
 from janitor.library.watch import answers
-from janitor.reports.precompute import refresh_last_plays
+from janitor.reports.precompute import refresh_plays_and_rows
 from mediasim import SimServer, world_from_scenario
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -192,7 +192,7 @@ async def test_an_item_with_no_added_date_is_age_unknown_not_old(
             text("UPDATE media_items SET added_at = NULL WHERE account_id = :a AND title IN ('Plainly Old', 'U2')"),
             {"a": user.account_id},
         )
-        await refresh_last_plays(session, user.account_id)
+        await refresh_plays_and_rows(session, user.account_id)
     stale = {title for _, title in await _rows(api, user)}
     assert "Plainly Old" not in stale and "Upgraded Show" not in stale
     unknown = {title: row["why"] for (_, title), row in (await _rows(api, user, evidence="unknown")).items()}

@@ -43,6 +43,7 @@ from janitor.core.config import Settings
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.core.ssrf import upstream_http
 from janitor.library.copies import rebuild_copies, sample_paths, shared_files
+from janitor.reports.video_items import refresh_video_items
 
 log = structlog.get_logger(__name__)
 
@@ -258,6 +259,7 @@ class ConnectionService:
         connection.path_mappings = [m.model_dump() for m in mappings]
         await self.session.flush()
         await rebuild_copies(self.session, self.account.id)
+        await refresh_video_items(self.session, self.account.id)  # a show's episodes across servers
         return await self._path_mappings_out(connection)
 
     async def list_libraries(self, connection_id: uuid.UUID | None) -> Sequence[Library]:

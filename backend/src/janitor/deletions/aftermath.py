@@ -1,7 +1,8 @@
 """What follows a verified deletion, in the transaction that records it.
 
 * The item leaves the reports at once: it is marked gone in ``media_items`` (with what went with it:
-  a season's episodes, an album's tracks), or for a version delete that version leaves its parts.
+  a season's episodes, an album's tracks), or for a version delete that version leaves its parts; the
+  reports' rows of those items and of their shows are read again (reports/video_items.py).
 * One file, one row: the same file seen through the account's other servers (``media_copies`` file
   groups) went too. Those items are marked gone as well, and every item that went is recorded as an
   ``ExpectedDisappearance``, so the next sync of each server counts its absence as explained: never
@@ -24,6 +25,7 @@ from janitor.connections.models import Connection, ConnectionKind
 from janitor.deletions.models import QueuedDeletion
 from janitor.deletions.upstream import SeerrTarget
 from janitor.library.models import ExpectedDisappearance, MediaItem, MediaRequest
+from janitor.reports.video_items import refresh_items
 
 # The item and what a delete of it takes along (a season's episodes, a show's seasons and episodes,
 # an album's tracks), as synced.
@@ -83,6 +85,7 @@ async def record_gone(session: AsyncSession, row: QueuedDeletion, *, now: dateti
             text("UPDATE media_items SET gone = true WHERE account_id = :a AND id = ANY(:ids)"),
             {"a": row.account_id, "ids": [i for i, _, _ in copies]},
         )
+    await refresh_items(session, row.account_id, [*ids, *(i for i, _, _ in copies)])
     expected = [*gone_here, *((c, u) for _, c, u in copies)]
     if expected:
         stmt = insert(ExpectedDisappearance).values(

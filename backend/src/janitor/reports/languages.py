@@ -47,30 +47,26 @@ from janitor.reports.models import ReportSettings
 
 LanguageFilter = Literal["all", "audio", "subtitles", "untagged", "unknown"]
 
-SORTS = {"title": "lower(r.display_title)", "added": "r.added_at", "size": "r.size_bytes"}
+SORTS = {"title": "r.sort_title", "added": "r.added_at", "size": "r.size_bytes"}
 
 # The required languages of each item (the allowlists may relax them) are compared with a containment
 # test on every row; the missing ones, the forced subtitle languages and the files not analysed yet
 # are only read for the rows of the page.
-# The rows of the report (``{row}``: narrowed to one item for the page's rows, read again below).
+# The rows of the report (``{row}``: narrowed to one item for the page's rows, read again below), from
+# ``report_video_items`` (reports/video_items.py: each movie's and episode's languages that count,
+# derived at the end of each sync run): a tenth of the pages ``media_items`` takes for them.
 _ROWS = """
         SELECT m.connection_id, m.upstream_id, m.kind, m.added_at, m.size_bytes, m.id, m.library_id,
-               CASE WHEN m.kind = 'episode'
-                    THEN concat(m.grandparent_title, ' S', lpad(coalesce(m.parent_index, 0)::text, 2, '0'),
-                                'E', lpad(coalesce(m."index", 0)::text, 2, '0'), ' · ', m.title)
-                    ELSE m.title END AS display_title,
-               m.streams_synced_at IS NOT NULL AS known,
-               coalesce(m.audio_languages, '{{}}') AS audio, coalesce(m.subtitle_languages, '{{}}') AS subtitles,
+               m.display_title, m.sort_title, m.known, m.audio, m.subtitles,
                CASE WHEN {subs_only} THEN CAST('{{}}' AS varchar[])
                     WHEN {french_only} THEN CAST(:french AS varchar[])
                     ELSE CAST(:audio AS varchar[]) END AS need_audio,
                CASE WHEN {subs_only} THEN CAST(:french AS varchar[])
                     ELSE CAST(:subs AS varchar[]) END AS need_subtitles,
-               coalesce(m.untagged_audio, 0) AS untagged_audio,
-               coalesce(m.untagged_subtitles, 0) AS untagged_subtitles
-        FROM media_items m
+               m.untagged_audio, m.untagged_subtitles
+        FROM report_video_items m
         JOIN libraries l ON l.id = m.library_id
-        WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND NOT m.gone AND l.enabled
+        WHERE m.account_id = :a AND m.kind IN ('movie', 'episode') AND l.enabled
           AND {known} AND NOT {exempt} AND NOT {folded} {filters} {row}
 """
 # Every row is judged and counted, but only the page's ids and sort keys go through the count and the
@@ -110,16 +106,16 @@ ORDER BY {order}, r.id
 _MISSING_AUDIO = "NOT r.audio @> r.need_audio"
 _MISSING_SUBTITLES = "NOT r.subtitles @> r.need_subtitles"
 ISSUES: dict[str, tuple[str, str]] = {
-    "all": ("m.streams_synced_at IS NOT NULL", f"({_MISSING_AUDIO} OR {_MISSING_SUBTITLES})"),
-    "audio": ("m.streams_synced_at IS NOT NULL", _MISSING_AUDIO),
-    "subtitles": ("m.streams_synced_at IS NOT NULL", _MISSING_SUBTITLES),
+    "all": ("m.known", f"({_MISSING_AUDIO} OR {_MISSING_SUBTITLES})"),
+    "audio": ("m.known", _MISSING_AUDIO),
+    "subtitles": ("m.known", _MISSING_SUBTITLES),
     # An untagged stream matters where a rule looks: untagged subtitles of an item that needs none do not.
     "untagged": (
-        "m.streams_synced_at IS NOT NULL",
+        "m.known",
         "((r.untagged_audio > 0 AND cardinality(r.need_audio) > 0) "
         "OR (r.untagged_subtitles > 0 AND cardinality(r.need_subtitles) > 0))",
     ),
-    "unknown": ("m.streams_synced_at IS NULL", "cardinality(r.need_audio) + cardinality(r.need_subtitles) > 0"),
+    "unknown": ("NOT m.known", "cardinality(r.need_audio) + cardinality(r.need_subtitles) > 0"),
 }
 
 

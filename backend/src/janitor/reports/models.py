@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     func,
@@ -161,3 +163,56 @@ class LargeDismissal(Base):
     file: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     dismissed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ReportVideoItem(Base):
+    """A present movie, show or episode as the stale and language reports read it
+    (``reports/video_items.py``): derived data, rebuilt with the last plays at the end of every sync run.
+    ``id`` is the item's ``media_items`` id. One key, to the item's library with its account and
+    connection (as ``duplicate_candidates``): the rows go with their library, connection or account."""
+
+    __tablename__ = "report_video_items"
+    __table_args__ = (
+        Index("ix_report_video_items_account_kind", "account_id", "kind"),
+        ForeignKeyConstraint(
+            ["library_id", "account_id", "connection_id"],
+            ["libraries.id", "libraries.account_id", "libraries.connection_id"],
+            ondelete="CASCADE",
+            name="fk_report_video_items_library_tenant",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    library_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    upstream_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # movie show episode
+    grandparent_id: Mapped[str | None] = mapped_column(String(100))
+    guids: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    title: Mapped[str] = mapped_column(Text)
+    grandparent_title: Mapped[str | None] = mapped_column(Text)
+    # An episode's "Show S01E02 · Title", else the title; and its lower case (the languages' sort).
+    display_title: Mapped[str] = mapped_column(Text)
+    sort_title: Mapped[str] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(SmallInteger)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    # Stale (movies and shows): a show's newest episode's added date (unknown when one has none), its
+    # episodes' size and count (each file once across servers), the item's last plays (item_last_plays).
+    effective_added: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    added_unknown: Mapped[bool] = mapped_column(Boolean)
+    total_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    episodes: Mapped[int | None] = mapped_column(Integer)
+    last_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_user_upstream_id: Mapped[str | None] = mapped_column(String(100))
+    last_connection_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    last_any_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undated_source: Mapped[str | None] = mapped_column(String(16))
+    # Languages (movies and episodes): whether the streams are known, the languages that count.
+    known: Mapped[bool] = mapped_column(Boolean)
+    audio: Mapped[list[str]] = mapped_column(ARRAY(String(8)))
+    subtitles: Mapped[list[str]] = mapped_column(ARRAY(String(8)))
+    untagged_audio: Mapped[int] = mapped_column(SmallInteger)
+    untagged_subtitles: Mapped[int] = mapped_column(SmallInteger)

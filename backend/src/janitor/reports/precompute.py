@@ -18,6 +18,7 @@ from janitor.library.copies import folded, rebuild_copies
 from janitor.library.watch import refresh_watch_evidence
 from janitor.reports.dashboard import ensure_summary, refresh_summary
 from janitor.reports.service import ReportSettingsService
+from janitor.reports.video_items import refresh_video_items
 
 if TYPE_CHECKING:
     from janitor.jobs.runner import TenantJob
@@ -117,6 +118,15 @@ async def refresh_last_plays(session: AsyncSession, account_id: uuid.UUID, *, an
     await session.execute(text(LAST_PLAYS_SQL), {"a": account_id})
 
 
+async def refresh_plays_and_rows(session: AsyncSession, account_id: uuid.UUID, *, analyze: bool = False) -> None:
+    """``refresh_last_plays``, then the reports' rows of every movie, show and episode, which carry the
+    last plays (``report_video_items``), in the caller's transaction: all are replaced at once. Their
+    per-show sums are key lookups per show (ix_media_items_show_episodes), a nested loop by design."""
+    await refresh_last_plays(session, account_id, analyze=analyze)
+    await session.execute(text("SET LOCAL enable_nestloop = on"))
+    await refresh_video_items(session, account_id)
+
+
 # After a bulk load (a first sync) autovacuum has not analysed the tables yet: planned without
 # statistics, the stale report's join with the per-show episode totals ran for minutes (160 s of
 # Postgres for 60k Jellyfin items). A run that wrote this many rows analyses what the reports read.
@@ -161,7 +171,7 @@ async def refresh_data_after_sync(
         async def last_plays() -> None:
             await copies
             await ready
-            await rebuild(partial(refresh_last_plays, analyze=analyze), "item_last_plays")
+            await rebuild(partial(refresh_plays_and_rows, analyze=analyze), "item_last_plays, report_video_items")
 
         async def candidates() -> None:
             await copies
@@ -204,11 +214,13 @@ async def refresh_summary_job(job: TenantJob) -> None:
 
 
 async def refresh_copies_job(job: TenantJob) -> None:
-    """Queued when a library is switched or a server removed: the copies across servers and the
-    duplicate candidates that fold them are rebuilt (one transaction), then the dashboard summary."""
+    """Queued when a library is switched or a server removed: the copies across servers, the duplicate
+    candidates that fold them and the reports' video rows (a show's episodes across servers) are rebuilt
+    (one transaction), then the dashboard summary."""
     async with job.app.sessionmaker() as session, session.begin():
         await refresh_copies(session, job.account.id)
         await refresh_duplicate_candidates(session, job.account.id)
+        await refresh_video_items(session, job.account.id)
     await job.app.page_cache.bump_quietly(job.account.id)
     await refresh_summary_after_sync(job.app.sessionmaker, job.account.id, force=True)
     await job.app.page_cache.bump_quietly(job.account.id)

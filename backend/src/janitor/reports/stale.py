@@ -3,7 +3,8 @@ ignoring recently added items and, optionally, recent and future releases.
 
 What each person watched comes from ``watch_evidence`` (library/watch.py: every play Plex and
 Jellyfin give, counted only after the current file was added), summed up per movie and show in
-``item_last_plays`` at the end of every sync run. Each item gets one verdict:
+``item_last_plays`` at the end of every sync run and carried, with each show's episodes, by the
+item's row in ``report_video_items`` (reports/video_items.py). Each item gets one verdict:
 
 * ``recent`` (not listed): a play that counts on or after the watch cut-off, or added (newest
   episode, for a show) on or after the added cut-off;
@@ -39,80 +40,62 @@ from janitor.reports.models import ReportSettings
 Evidence = Literal["stale", "unknown"]
 
 SORTS = {
-    "last_watched": "last_at",
+    "last_watched": "m.last_at",
     "title": "lower(m.title)",
-    "added": "a.added",
-    "size": "size_bytes",
+    "added": "m.effective_added",
+    "size": "m.total_size_bytes",
 }
 
 # Cut-offs of a "skip" setting at 0 months (off): nothing is that recent.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
-# A show is judged with its copies on the account's other servers (library/copies.py): its row is
-# the group's primary show, its episodes every group member's, each file counted once. The episodes
-# are summed per show row (``ep``, through ix_media_items_show_episodes), not for every show of the
-# account first and joined after: the planner cannot estimate that join (it guessed one row for 1,425
-# shows and compared every movie and show with every show, 10 s at 60k video items).
-STALE_SQL = f"""
-SELECT m.id, m.connection_id, m.upstream_id, m.kind, m.title, m.year, m.released_on,
-       a.added AS effective_added, a.unknown AS added_unknown,
-       COALESCE(ep.size_bytes, m.size_bytes) AS size_bytes, ep.episodes,
-       lp.played_at AS last_at, ru.name AS last_by,
-       CASE WHEN lp.played_connection_id <> m.connection_id THEN pc.name END AS last_on,
-       lp.last_any_at, lp.undated_source, v.verdict,
-       c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library,
-       count(*) OVER () AS total
-FROM media_items m
+# Every movie and show of the account judged from its row in ``report_video_items`` (reports/video_items.py:
+# a show's newest episode, its episodes' size across servers and its last plays, derived at the end of
+# each sync run); the settings' cut-offs, the allowlist, switched-off libraries and copies shown through
+# another server are applied here, so a write is seen at once. ``{{verdicts}}``: the rows judged (for
+# the page or the totals).
+VERDICTS_SQL = f"""
+SELECT m.*, v.verdict
+FROM report_video_items m
 JOIN libraries l ON l.id = m.library_id
-JOIN connections c ON c.id = m.connection_id
-LEFT JOIN LATERAL (
-    -- the shows of this row: the show itself when it has no copies, else every present show of its group
-    SELECT max(e.added_at) AS newest, count(*) FILTER (WHERE e.added_at IS NULL) AS undated,
-           sum(e.size_bytes) FILTER (WHERE ec.file_group IS NULL OR ec.file_group = e.id) AS size_bytes,
-           count(*) FILTER (WHERE ec.file_group IS NULL OR ec.file_group = e.id) AS episodes
-    FROM (
-        SELECT m.connection_id, m.upstream_id WHERE NOT EXISTS (SELECT 1 FROM media_copies x WHERE x.item_id = m.id)
-        UNION
-        SELECT s.connection_id, s.upstream_id FROM media_copies g JOIN media_items s ON s.id = g.item_id
-        WHERE g.file_group = m.id AND s.kind = 'show' AND NOT s.gone
-    ) sh
-    JOIN media_items e ON e.account_id = :a AND e.kind = 'episode' AND NOT e.gone
-         AND e.connection_id = sh.connection_id AND e.grandparent_id = sh.upstream_id
-    LEFT JOIN media_copies ec ON ec.item_id = e.id
-    WHERE m.kind = 'show'
-    HAVING count(*) > 0
-) ep ON true
--- one key lookup per row, whatever the planner expects of the filters (LIMIT 1 keeps it a lookup: a
--- search it underestimated had it read every last play for every row)
-LEFT JOIN LATERAL (
-    SELECT x.* FROM item_last_plays x WHERE x.connection_id = m.connection_id AND x.target = m.upstream_id LIMIT 1
-) lp ON true
-LEFT JOIN connections pc ON pc.id = lp.played_connection_id
-LEFT JOIN remote_users ru ON ru.connection_id = coalesce(lp.played_connection_id, m.connection_id)
-                         AND ru.upstream_id = lp.user_upstream_id
-CROSS JOIN LATERAL (
-    -- a show's age is its newest episode's, unknown when any episode has no added date
-    SELECT COALESCE(ep.newest, m.added_at) AS added,
-           COALESCE(ep.undated, 0) > 0 OR COALESCE(ep.newest, m.added_at) IS NULL AS unknown
-) a
 CROSS JOIN LATERAL (
     SELECT CASE
-        WHEN lp.played_at >= :watch_cutoff AND lp.played_at <= :suspect_after THEN 'recent'
-        WHEN NOT a.unknown AND a.added >= :added_cutoff AND a.added <= :suspect_after THEN 'recent'
-        WHEN lp.last_any_at > :suspect_after OR a.added > :suspect_after OR a.unknown
-             OR lp.undated_source IS NOT NULL THEN 'unknown'
+        WHEN m.last_at >= :watch_cutoff AND m.last_at <= :suspect_after THEN 'recent'
+        WHEN NOT m.added_unknown AND m.effective_added >= :added_cutoff AND m.effective_added <= :suspect_after
+             THEN 'recent'
+        WHEN m.last_any_at > :suspect_after OR m.effective_added > :suspect_after OR m.added_unknown
+             OR m.undated_source IS NOT NULL THEN 'unknown'
         ELSE 'stale'
     END AS verdict
 ) v
-WHERE m.account_id = :a AND m.kind IN ('movie', 'show') AND NOT m.gone AND l.enabled
+WHERE m.account_id = :a AND m.kind IN ('movie', 'show') AND l.enabled
   AND NOT {folded()}
   AND v.verdict = :evidence
   AND NOT (:ignore_future AND m.released_on IS NOT NULL AND m.released_on > :today)
   AND NOT (m.released_on IS NOT NULL AND m.released_on >= :released_cutoff AND m.released_on <= :today)
   AND NOT {{protected}}
   {{filters}}
-ORDER BY {{order}} NULLS {{nulls}}, m.id
-LIMIT :limit OFFSET :offset
+"""
+# The page: judged, counted and sorted on the narrow rows; names (server, library, who watched it last)
+# only for the page's rows.
+STALE_SQL = """
+SELECT m.id, m.connection_id, m.upstream_id, m.kind, m.title, m.year, m.released_on,
+       m.effective_added, m.added_unknown, m.total_size_bytes AS size_bytes, m.episodes,
+       m.last_at, ru.name AS last_by,
+       CASE WHEN m.last_connection_id <> m.connection_id THEN pc.name END AS last_on,
+       m.last_any_at, m.undated_source, m.verdict,
+       c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library, m.total
+FROM (
+    SELECT j.*, count(*) OVER () AS total FROM ({verdicts}) j
+    ORDER BY {inner_order} NULLS {nulls}, j.id
+    LIMIT :limit OFFSET :offset
+) m
+JOIN libraries l ON l.id = m.library_id
+JOIN connections c ON c.id = m.connection_id
+LEFT JOIN connections pc ON pc.id = m.last_connection_id
+LEFT JOIN remote_users ru ON ru.connection_id = coalesce(m.last_connection_id, m.connection_id)
+                         AND ru.upstream_id = m.last_user_upstream_id
+ORDER BY {order} NULLS {nulls}, m.id
 """
 
 
@@ -140,7 +123,8 @@ class StaleItem(BaseModel):
 
 def _stale_query(
     account_id: uuid.UUID, params: PageParams, *, settings: ReportSettings, now: datetime, evidence: Evidence
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, str, dict[str, Any]]:
+    """The page's statement, the judged rows' statement (for the totals) and their values."""
     filters, args = scope_filters(params, search=("m.title",), copies=True)
     tz = zone(settings.time_zone)
     today = local_today(now, tz)
@@ -162,13 +146,14 @@ def _stale_query(
     )
     order = SORTS.get(params.sort or "last_watched", SORTS["last_watched"])
     direction = "ASC" if params.order == "asc" else "DESC"
+    verdicts = VERDICTS_SQL.format(protected=matches("'protected'"), filters=filters)
     sql = STALE_SQL.format(
-        protected=matches("'protected'"),
-        filters=filters,
+        verdicts=verdicts,
+        inner_order=f"{order.replace('m.', 'j.')} {direction}",
         order=f"{order} {direction}",
         nulls="FIRST" if direction == "ASC" else "LAST",
     )
-    return sql, args
+    return sql, verdicts, args
 
 
 # The dashboard's figures over every judged-stale item (no page cap; unknown ones are not counted),
@@ -198,7 +183,7 @@ def _age_filters() -> list[str]:
 
 
 TOTALS_SQL = (
-    "SELECT count(*) AS n, coalesce(sum(s.size_bytes), 0) AS size_bytes, "
+    "SELECT count(*) AS n, coalesce(sum(s.total_size_bytes), 0) AS size_bytes, "
     + ", ".join(f"count(*) FILTER (WHERE {c}) AS b{i}" for i, c in enumerate(_age_filters()))
     + " FROM ({stale}) s"
 )
@@ -213,12 +198,9 @@ class StaleTotals(BaseModel):
 async def stale_totals(
     session: AsyncSession, account_id: uuid.UUID, *, settings: ReportSettings, now: datetime
 ) -> StaleTotals:
-    sql, args = _stale_query(
-        account_id, PageParams(page=1, page_size=1, sort="title"), settings=settings, now=now, evidence="stale"
-    )
-    # every row, in no order: the page's ORDER BY and LIMIT are left out (sorting 15k rows for a sum)
-    sql = sql[: sql.rindex("ORDER BY")]
-    row = (await session.execute(text(TOTALS_SQL.format(stale=sql)), {**args, "now": now})).mappings().one()
+    _, verdicts, args = _stale_query(account_id, PageParams(), settings=settings, now=now, evidence="stale")
+    # every row, in no order (sorting 15k rows for a sum)
+    row = (await session.execute(text(TOTALS_SQL.format(stale=verdicts)), {**args, "now": now})).mappings().one()
     return StaleTotals(
         count=row["n"],
         size_bytes=row["size_bytes"],
@@ -236,7 +218,7 @@ async def stale_items(
     evidence: Evidence = "stale",
 ) -> tuple[list[StaleItem], int]:
     """The stale items, or (``evidence="unknown"``) the items left unjudged, each with why."""
-    sql, args = _stale_query(account_id, params, settings=settings, now=now, evidence=evidence)
+    sql, _, args = _stale_query(account_id, params, settings=settings, now=now, evidence=evidence)
     rows, total = await fetch_page(session, sql, args, params)
     tz = zone(settings.time_zone)
     copies = await other_copies(session, account_id, (r["id"] for r in rows))
