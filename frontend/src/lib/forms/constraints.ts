@@ -12,7 +12,9 @@ export type { PropertyConstraint } from './extract';
 
 type Schemas = components['schemas'];
 export type SchemaName = keyof Schemas & string;
-export type PropertyOf<S extends SchemaName> = keyof Schemas[S] & string;
+/** Every property of the schema (of any of its variants, for a `oneOf`). */
+type KeysOf<T> = T extends unknown ? keyof T : never;
+export type PropertyOf<S extends SchemaName> = KeysOf<Schemas[S]> & string;
 
 /** The constraint of one property; a name the schema does not have is a programming error. */
 export function constraintOf<S extends SchemaName>(
