@@ -350,8 +350,22 @@ test('notes of the report dialogs and postponing are checked before sending; the
 	await page.unroute('**/api/v1/allowlists');
 	await allow.getByRole('button', { name: 'Cancel' }).click();
 
-	// Postpone: the note, and no later than the schema's maximum of hours from now.
+	// Queue for deletion: the note too.
+	const queueing = sentTo(page, '/api/v1/deletions/queue');
+	await page.goto('/reports/large?size=200');
+	await selectRows(page, [queued]);
+	await page.getByTestId('bulk-bar').getByRole('button', { name: 'Queue for deletion…' }).click();
+	const queue = page.getByRole('dialog', { name: /^Queue/ });
+	await queue.getByLabel(/^Note/).fill(tooLong);
+	await queue.getByRole('button', { name: 'Queue for deletion' }).click();
+	await expect(queue.getByText('At most 1,000 characters', { exact: true })).toBeVisible();
+	await expect(queue.getByLabel(/^Note/)).toHaveAttribute('aria-invalid', 'true');
+	expect(queueing).toEqual([]);
+	await queue.getByRole('button', { name: 'Cancel' }).click();
 	await queueFromReport(page, 'large', [queued]);
+	expect(queueing).toHaveLength(1);
+
+	// Postpone: the note, and no later than the schema's maximum of hours from now.
 	await page.goto('/deletions');
 	const title = queuedTitle(queued);
 	const postponed = sentTo(page, /\/api\/v1\/deletions\/queue\/[^/]+\/postpone$/);
