@@ -56,7 +56,8 @@ test('add by external id, edit the note and expiry, remove', async ({ page }) =>
 	await expect(page.getByText('English audio is not required')).toBeVisible();
 	await tab(page, 'Protected').click();
 
-	// Add: a bad external id gets the server's message at the field.
+	// Add: a bad external id is refused before sending, with the schema's pattern and the server's
+	// words for it, at the field.
 	await page.getByRole('button', { name: 'Add entry' }).first().click();
 	const add = page.getByRole('dialog', { name: 'Add to an allowlist' });
 	await expect(add.getByLabel('List')).toHaveValue('protected');
@@ -64,7 +65,7 @@ test('add by external id, edit the note and expiry, remove', async ({ page }) =>
 	await add.getByLabel('External id').fill('603');
 	await add.getByRole('button', { name: 'Add entry' }).click();
 	await expect(add.locator('#add-guid-error')).toHaveText(
-		"'603' is not an external id: write it as tmdb:603, tvdb:121361 or imdb:tt0133093"
+		'Must look like tmdb:603, tvdb:121361 or imdb:tt0133093'
 	);
 	await add.getByLabel('External id').fill('tmdb:603');
 	await add.getByLabel(/^Note/).fill('Rewatch every year');

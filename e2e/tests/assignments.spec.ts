@@ -87,7 +87,11 @@ test.describe('assignments', () => {
 		await page.getByRole('button', { name: 'Assign people…' }).click();
 		const dialog = page.getByRole('dialog', { name: `Assign people to “${first}”` });
 		await dialog.getByRole('button', { name: 'Assign', exact: true }).click();
-		await expect(dialog.getByRole('alert')).toHaveText('Choose at least one person.');
+		// Under the people, not in a banner.
+		await expect(
+			dialog.getByRole('group', { name: 'People' }).getByText('Choose at least one person.')
+		).toBeVisible();
+		await expect(dialog.getByRole('alert')).toHaveCount(0);
 		await choice(dialog, 'carol').check();
 		await dialog.getByLabel('Ends (optional)').fill('2020-01-01');
 		await dialog.getByRole('button', { name: 'Assign 1 person' }).click();

@@ -1,5 +1,13 @@
-import { expect, test, type Dialog, type Page } from '@playwright/test';
-import { signUp } from './helpers';
+import { expect, test, type Dialog, type Page, type Route } from '@playwright/test';
+import {
+	demoAccount,
+	queueFromReport,
+	queueRow,
+	queuedTitle,
+	reportRows,
+	selectRows
+} from './deletions';
+import { expectNoViolations, newPassword, signUp } from './helpers';
 
 /**
  * Forms check what the API schema says before sending, in the server's plain words, under the
@@ -190,4 +198,228 @@ test('the password form checks the schema before sending and shows the server wo
 	);
 	await expect(page.getByTestId('password-error')).toHaveCount(0);
 	expect(sent).toHaveLength(2);
+});
+
+/** Send the request with some of its JSON body replaced: a value only the server refuses. */
+function alterBody(changes: Record<string, unknown>, method = 'POST') {
+	return async (route: Route) => {
+		const request = route.request();
+		if (request.method() !== method) return route.fallback();
+		const body = { ...(request.postDataJSON() as Record<string, unknown>), ...changes };
+		await route.continue({ postData: JSON.stringify(body) });
+	};
+}
+
+/** Count the writes (not the reads) sent to a path of the API. */
+function sentTo(page: Page, path: string | RegExp): string[] {
+	const sent: string[] = [];
+	page.on('request', (r) => {
+		if (r.method() === 'GET') return;
+		const url = new URL(r.url()).pathname;
+		if (typeof path === 'string' ? url === path : path.test(url)) sent.push(url);
+	});
+	return sent;
+}
+
+test('the server dialogs check the schema before sending and show the server’s 422 under the field', async ({
+	page
+}) => {
+	await signUp(page);
+	await page.goto('/connections');
+	const sent = sentTo(page, '/api/v1/connections/plex/manual');
+	await page.getByRole('button', { name: /^Plex by URL \+ token/ }).click();
+	const dialog = page.getByRole('dialog', { name: 'Add Plex by URL and token' });
+	const url = dialog.getByLabel('Server URL');
+	const token = dialog.getByLabel('Plex token', { exact: true });
+	const name = dialog.getByLabel(/^Display name/);
+	const submit = dialog.getByRole('button', { name: 'Connect Plex' });
+
+	// The schema's address pattern, its token length and characters, its name length; nothing sent.
+	await url.fill('http://-plex-.lan:32400');
+	await token.fill('k'.repeat(2001));
+	await name.fill('n'.repeat(201));
+	await submit.click();
+	await expect(dialog.locator('#add-plex-url-error')).toContainText(
+		'Is not a server address: a host name or IP address'
+	);
+	await expect(dialog.locator('#add-plex-secret-error')).toHaveText('At most 2,000 characters');
+	await expect(dialog.locator('#add-plex-name-error')).toHaveText('At most 200 characters');
+	await expect(url).toHaveAttribute('aria-invalid', 'true');
+	await expect(token).toHaveAttribute('aria-invalid', 'true');
+	await token.fill('two words');
+	await submit.click();
+	await expect(dialog.locator('#add-plex-secret-error')).toHaveText(
+		'Must be the token as the server shows it: letters, digits and symbols, no spaces'
+	);
+	await expectNoViolations(page, 'plex dialog (field errors)');
+	expect(sent).toEqual([]);
+
+	// A token the form passes but the server refuses (changed on the way): under the token, no banner.
+	await url.fill('http://192.168.1.10:32400');
+	await token.fill('a-token');
+	await name.fill('');
+	await page.route('**/api/v1/connections/plex/manual', alterBody({ token: 'a token' }));
+	const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/connections/plex/manual'));
+	await submit.click();
+	expect((await refused).status()).toBe(422);
+	await expect(dialog.locator('#add-plex-secret-error')).toHaveText(
+		'Must be the token as the server shows it: letters, digits and symbols, no spaces'
+	);
+	await expect(dialog.locator('#add-plex-url-error')).toHaveCount(0);
+	await expect(dialog.getByTestId('form-error')).toHaveCount(0);
+	await expect(dialog.getByRole('alert')).toHaveCount(0);
+	expect(sent).toHaveLength(1);
+});
+
+test('login checks the schema before sending and shows the server’s 422 under the field', async ({
+	page
+}) => {
+	await page.goto('/login');
+	const sent = sentTo(page, '/api/v1/auth/login');
+	const submit = page.getByRole('button', { name: 'Log in', exact: true });
+	await submit.click();
+	await expect(page.locator('#email-error')).toHaveText('Required');
+	await expect(page.locator('#password-error')).toHaveText('Required');
+	await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
+	expect(sent).toEqual([]);
+	await page.getByLabel('Email').fill('someone@example.com');
+	await expect(page.locator('#email-error')).toHaveCount(0);
+	await page.getByLabel('Password', { exact: true }).fill('x'.repeat(1025));
+	await submit.click();
+	await expect(page.locator('#password-error')).toHaveText('At most 1,024 characters');
+	expect(sent).toEqual([]);
+
+	await page.route('**/api/v1/auth/login', alterBody({ password: 'y'.repeat(1025) }));
+	await page.getByLabel('Password', { exact: true }).fill(newPassword());
+	await submit.click();
+	await expect(page.locator('#password-error')).toHaveText('At most 1,024 characters');
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	expect(sent).toHaveLength(1);
+});
+
+test('notes of the report dialogs and postponing are checked before sending; the server’s 422 shows under the field', async ({
+	page
+}) => {
+	test.setTimeout(240_000);
+	const headers = await demoAccount(page);
+	const [queued, kept, listed] = await reportRows(page, headers, 'large', 3);
+	const tooLong = 'x'.repeat(1001);
+
+	// Keep this size: the note's maximum from the schema, then the server's answer at the note.
+	await page.goto('/reports/large?size=200');
+	const dismissals = sentTo(page, '/api/v1/reports/large/dismissals');
+	await page.getByRole('button', { name: `Keep this size… ${kept.title}`, exact: true }).click();
+	const keep = page.getByRole('dialog', { name: `Keep “${kept.title}” at this size?` });
+	const keepNote = keep.getByLabel(/^Note/);
+	await keepNote.fill(tooLong);
+	await keep.getByRole('button', { name: 'Keep this size' }).click();
+	await expect(keep.getByText('At most 1,000 characters', { exact: true })).toBeVisible();
+	await expect(keepNote).toHaveAttribute('aria-invalid', 'true');
+	expect(dismissals).toEqual([]);
+	await page.route('**/api/v1/reports/large/dismissals', alterBody({ note: tooLong }));
+	await keepNote.fill('the extended cut');
+	await expect(keepNote).not.toHaveAttribute('aria-invalid');
+	await keep.getByRole('button', { name: 'Keep this size' }).click();
+	await expect(keep.getByText('At most 1,000 characters', { exact: true })).toBeVisible();
+	await expect(keepNote).toHaveAttribute('aria-invalid', 'true');
+	await expect(keep.getByRole('alert')).toHaveCount(0);
+	await expect(keep).not.toContainText('note:');
+	expect(dismissals).toHaveLength(1);
+	await page.unroute('**/api/v1/reports/large/dismissals');
+	await keep.getByRole('button', { name: 'Cancel' }).click();
+
+	// Add to an allowlist: the same.
+	const added = sentTo(page, '/api/v1/allowlists');
+	await selectRows(page, [listed]);
+	await page.getByRole('button', { name: 'Add to allowlist…' }).click();
+	const allow = page.getByRole('dialog', { name: 'Add 1 item to an allowlist' });
+	const allowNote = allow.getByLabel(/^Note/);
+	await allowNote.fill(tooLong);
+	await allow.getByRole('button', { name: /^Add to / }).click();
+	await expect(allow.getByText('At most 1,000 characters', { exact: true })).toBeVisible();
+	await expect(allowNote).toHaveAttribute('aria-invalid', 'true');
+	await expectNoViolations(page, 'allowlist dialog (note error)');
+	expect(added).toEqual([]);
+	await page.route('**/api/v1/allowlists', alterBody({ note: tooLong }));
+	await allowNote.fill('family favourite');
+	await allow.getByRole('button', { name: /^Add to / }).click();
+	await expect(allow.getByText('At most 1,000 characters', { exact: true })).toBeVisible();
+	await expect(allow.getByRole('alert')).toHaveCount(0);
+	await expect(allow).not.toContainText('note:');
+	expect(added).toHaveLength(1);
+	await page.unroute('**/api/v1/allowlists');
+	await allow.getByRole('button', { name: 'Cancel' }).click();
+
+	// Queue for deletion: the note too.
+	const queueing = sentTo(page, '/api/v1/deletions/queue');
+	await page.goto('/reports/large?size=200');
+	await selectRows(page, [queued]);
+	await page.getByTestId('bulk-bar').getByRole('button', { name: 'Queue for deletion…' }).click();
+	const queue = page.getByRole('dialog', { name: /^Queue/ });
+	await queue.getByLabel(/^Note/).fill(tooLong);
+	await queue.getByRole('button', { name: 'Queue for deletion' }).click();
+	await expect(queue.getByText('At most 1,000 characters', { exact: true })).toBeVisible();
+	await expect(queue.getByLabel(/^Note/)).toHaveAttribute('aria-invalid', 'true');
+	expect(queueing).toEqual([]);
+	await queue.getByRole('button', { name: 'Cancel' }).click();
+	await queueFromReport(page, 'large', [queued]);
+	expect(queueing).toHaveLength(1);
+
+	// Postpone: the note, and no later than the schema's maximum of hours from now.
+	await page.goto('/deletions');
+	const title = queuedTitle(queued);
+	const postponed = sentTo(page, /\/api\/v1\/deletions\/queue\/[^/]+\/postpone$/);
+	const dialog = page.getByRole('dialog', { name: `Postpone “${title}”` });
+	const open = async () => {
+		await queueRow(page, title)
+			.getByRole('button', { name: `More actions for ${title}` })
+			.click();
+		await page.getByRole('menuitem', { name: 'Postpone…' }).click();
+		await expect(dialog).toBeVisible();
+	};
+	const when = dialog.getByRole('group', { name: 'Postpone by' });
+	const send = dialog.getByRole('button', { name: 'Postpone', exact: true });
+	await open();
+	await dialog.getByLabel(/^Note/).fill(tooLong);
+	await send.click();
+	await expect(dialog.getByText('At most 1,000 characters', { exact: true })).toBeVisible();
+	expect(postponed).toEqual([]);
+	// 30 days twice: due in about 61 days.
+	await dialog.getByLabel(/^Note/).fill('');
+	for (let i = 0; i < 2; i++) {
+		if (i) await open();
+		await dialog.getByRole('radio', { name: '30 days' }).check();
+		await send.click();
+		await expect(dialog).toBeHidden();
+	}
+	expect(postponed).toHaveLength(2);
+	// A third time would pass 90 days: said under the choices, nothing sent.
+	await open();
+	await dialog.getByRole('radio', { name: '30 days' }).check();
+	await send.click();
+	await expect(when).toContainText('At most 90 days from now: choose a shorter time');
+	await dialog.getByRole('radio', { name: 'Until a day' }).check();
+	await expect(when).not.toContainText('At most 90 days');
+	await dialog.getByLabel('Day (at most 90 days from now)').fill('2099-12-31');
+	await send.click();
+	await expect(when).toContainText('At most 90 days from now');
+	await expectNoViolations(page, 'postpone dialog (errors)');
+	expect(postponed).toHaveLength(2);
+
+	// The server's own checks land there too: a 422 on `hours`, a 400 about the due time.
+	await dialog.getByRole('radio', { name: '1 day' }).check();
+	await page.route('**/api/v1/deletions/queue/*/postpone', alterBody({ hours: 2161 }));
+	await send.click();
+	await expect(when).toContainText('At most 2,160 hours');
+	await expect(dialog.getByRole('alert')).toHaveCount(0);
+	await page.unroute('**/api/v1/deletions/queue/*/postpone');
+	await page.route('**/api/v1/deletions/queue/*/postpone', alterBody({ hours: 720 }));
+	await send.click();
+	await expect(when).toContainText('postponed to 90 days from now at most');
+	await expect(dialog.getByRole('alert')).toHaveCount(0);
+	await page.unroute('**/api/v1/deletions/queue/*/postpone');
+	expect(postponed).toHaveLength(4);
+	await send.click();
+	await expect(dialog).toBeHidden();
+	await expect(page.getByTestId('queue-notice')).toContainText(`Postponed “${title}”: now due`);
 });

@@ -115,7 +115,11 @@ test.describe('people', () => {
 		await card(page, 'owner').getByRole('button', { name: 'Link people into owner' }).click();
 		const dialog = page.getByRole('dialog', { name: 'Link people into owner' });
 		await dialog.getByRole('button', { name: 'Link', exact: true }).click();
-		await expect(dialog.getByRole('alert')).toHaveText('Choose at least one person to link.');
+		// Under the choices, not in a banner.
+		await expect(dialog.locator('#link-chosen-error')).toHaveText(
+			'Choose at least one person to link.'
+		);
+		await expect(dialog.getByRole('alert')).toHaveCount(0);
 		await dialog.getByRole('checkbox', { name: /^admin\b/ }).check();
 		await dialog.getByRole('button', { name: 'Link 1 person' }).click();
 		await expect(dialog).toBeHidden();
@@ -133,7 +137,22 @@ test.describe('people', () => {
 		const rename = page.getByRole('dialog', { name: 'Rename owner' });
 		await rename.getByLabel('Name').fill('  ');
 		await rename.getByRole('button', { name: 'Save name' }).click();
-		await expect(rename.getByRole('alert')).toHaveText('Enter a name.');
+		// The schema's rule, in the server's words, under the field.
+		await expect(rename.locator('#person-name-error')).toHaveText('Required');
+		await expect(rename.getByLabel('Name')).toHaveAttribute('aria-invalid', 'true');
+		await rename.getByLabel('Name').fill('x'.repeat(301));
+		await rename.getByRole('button', { name: 'Save name' }).click();
+		await expect(rename.locator('#person-name-error')).toHaveText('At most 300 characters');
+		// The server's 422 (a name made too long on the way) lands under the field too.
+		await page.route('**/api/v1/people/*', async (route) => {
+			if (route.request().method() !== 'PATCH') return route.fallback();
+			await route.continue({ postData: JSON.stringify({ name: 'y'.repeat(301) }) });
+		});
+		await rename.getByLabel('Name').fill('Hank');
+		await rename.getByRole('button', { name: 'Save name' }).click();
+		await expect(rename.locator('#person-name-error')).toHaveText('At most 300 characters');
+		await expect(rename.getByRole('alert')).toHaveCount(0);
+		await page.unroute('**/api/v1/people/*');
 		await rename.getByLabel('Name').fill('Hank');
 		await rename.getByRole('button', { name: 'Save name' }).click();
 		await expect(rename).toBeHidden();

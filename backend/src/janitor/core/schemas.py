@@ -90,4 +90,6 @@ class Matches:
     def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         json_schema = handler(schema)
         json_schema["pattern"] = self.pattern
+        # The words the server answers with, for a form that checks the pattern before sending.
+        json_schema["x-pattern-message"] = self.message
         return json_schema

@@ -45,6 +45,34 @@ describe('extractConstraints', () => {
 		});
 	});
 
+	it('keeps only the schemas a request body can hold, and what they refer to', () => {
+		const schema = (props: Record<string, unknown>) => ({ type: 'object', properties: props });
+		const out = extractConstraints({
+			paths: {
+				'/a': {
+					parameters: [],
+					post: {
+						requestBody: {
+							content: { 'application/json': { schema: { $ref: '#/components/schemas/In' } } }
+						},
+						responses: { 200: { $ref: '#/components/schemas/Out' } }
+					}
+				}
+			},
+			components: {
+				schemas: {
+					In: schema({ rows: { type: 'array', items: { $ref: '#/components/schemas/Row' } } }),
+					Row: schema({ path: { type: 'string', maxLength: 9 } }),
+					Out: schema({ id: { type: 'string' } })
+				}
+			}
+		});
+		expect(Object.keys(out).sort()).toEqual(['In', 'Row']);
+		expect(out.Row.path).toEqual({ type: 'string', required: false, maxLength: 9 });
+		expect(Object.keys(extractConstraints(spec))).toContain('PathMapping');
+		expect(Object.keys(extractConstraints(spec))).not.toContain('ConnectionOut');
+	});
+
 	it('refuses a property the schema does not have', () => {
 		// @ts-expect-error: not a property of the schema
 		expect(() => constraintOf('ReportSettingsUpdate', 'no_such_field')).toThrow(/no property/);
@@ -134,5 +162,42 @@ describe('parseNumberText', () => {
 		expect(rangeText(months, 'stale_months')).toBe('1–120 months');
 		expect(rangeText(gb, 'large_movie_gb')).toBe('more than 0, at most 1,000 GB');
 		expect(rangeText(runBytes, 'max_run_bytes')).toBe('1–1,000,000 GB');
+	});
+});
+
+describe('patterns', () => {
+	it('checks a schema pattern, searched as JSON Schema does, in the server’s words', () => {
+		const folder = constraintOf('PathMapping', 'server_path');
+		expect(check(folder, 'server_path', '/data/movies')).toBeNull();
+		expect(check(folder, 'server_path', 'D:\\Media')).toBeNull();
+		expect(check(folder, 'server_path', 'media')).toBe(
+			'Must be a full folder path as the server shows it, such as /data/movies or D:\\Media'
+		);
+		expect(check({ required: false, pattern: '[0-9]' }, 'code', 'a1b')).toBeNull();
+		expect(check({ required: false, pattern: '^[0-9]+$' }, 'code', 'a1')).toBe(
+			'Not in the expected format'
+		);
+		// A pattern JavaScript cannot read is left to the server.
+		expect(check({ required: false, pattern: '(?<' }, 'code', 'x')).toBeNull();
+	});
+
+	it('reads the pattern and its message from the document', () => {
+		const out = extractConstraints({
+			components: {
+				schemas: {
+					In: {
+						type: 'object',
+						properties: {
+							key: { type: 'string', pattern: '^[!-~]+$', 'x-pattern-message': 'no spaces' },
+							bare: { type: 'string', 'x-pattern-message': 'ignored without a pattern' }
+						}
+					}
+				}
+			}
+		});
+		expect(out.In).toEqual({
+			key: { type: 'string', required: false, pattern: '^[!-~]+$', patternMessage: 'no spaces' },
+			bare: { type: 'string', required: false }
+		});
 	});
 });

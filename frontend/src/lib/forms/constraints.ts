@@ -12,7 +12,9 @@ export type { PropertyConstraint } from './extract';
 
 type Schemas = components['schemas'];
 export type SchemaName = keyof Schemas & string;
-export type PropertyOf<S extends SchemaName> = keyof Schemas[S] & string;
+/** Every property of the schema (of any of its variants, for a `oneOf`). */
+type KeysOf<T> = T extends unknown ? keyof T : never;
+export type PropertyOf<S extends SchemaName> = KeysOf<Schemas[S]> & string;
 
 /** The constraint of one property; a name the schema does not have is a programming error. */
 export function constraintOf<S extends SchemaName>(
@@ -58,6 +60,25 @@ function count(n: number, one: string, many: string): string {
 	return `${number(n)} ${n === 1 ? one : many}`;
 }
 
+/** The server's message for a pattern ("must be a full folder path…"), as a sentence. */
+export function sentence(message: string): string {
+	return message.charAt(0).toUpperCase() + message.slice(1);
+}
+
+const compiled = new Map<string, RegExp | null>();
+
+/** A schema pattern that JavaScript cannot compile is left to the server. */
+function matches(pattern: string, value: string): boolean {
+	if (!compiled.has(pattern)) {
+		try {
+			compiled.set(pattern, new RegExp(pattern, 'u'));
+		} catch {
+			compiled.set(pattern, null);
+		}
+	}
+	return compiled.get(pattern)?.test(value) ?? true;
+}
+
 /** The message for a value that breaks the constraint, or null when it keeps it. */
 export function check(c: PropertyConstraint, property: string, value: unknown): string | null {
 	if (value === undefined || value === null) return c.required ? 'Required' : null;
@@ -82,6 +103,8 @@ export function check(c: PropertyConstraint, property: string, value: unknown): 
 			return `At least ${count(c.minLength, 'character', 'characters')}`;
 		if (c.maxLength !== undefined && length > c.maxLength)
 			return `At most ${count(c.maxLength, 'character', 'characters')}`;
+		if (c.pattern !== undefined && !matches(c.pattern, value))
+			return sentence(c.patternMessage ?? 'Not in the expected format');
 		return null;
 	}
 	if (Array.isArray(value)) {
