@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from janitor.core.migrations import alembic_config
 from janitor.devtools.pytest_plugin import Services, create_database, run_in_thread
-from janitor.reports.video_items import refresh_video_items
+from janitor.library.video_rows import refresh_video_items
 
 BEFORE = "7c2d4e6f8a10"
 ITEM = (

@@ -36,7 +36,7 @@ async def events_of(world: World, row_id: object) -> list[tuple[str, str | None]
 
 
 async def report_rows(world: World, *items: MediaItem) -> int:
-    """How many of these items the stale and language reports read (reports/video_items.py)."""
+    """How many of these items the stale and language reports read (library/video_rows.py)."""
     async with world.ctx.sessionmaker() as session:
         count = select(func.count()).where(ReportVideoItem.id.in_([i.id for i in items]))
         return int(await session.scalar(count) or 0)

@@ -19,8 +19,9 @@ from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import tenant_job
+from janitor.library import video_rows
 from janitor.library.watch import EVIDENCE_SQL
-from janitor.reports import dashboard, precompute, video_items
+from janitor.reports import dashboard, precompute
 from janitor.reports.dashboard import compute_summary
 from janitor.reports.precompute import refresh_summary_job
 from janitor.reports.service import ReportSettingsService
@@ -475,9 +476,9 @@ async def test_the_reports_rows_follow_the_items_a_deletion_touched(
             and r["grandparent_id"] == show["upstream_id"]
         )
         await session.execute(text("UPDATE media_items SET gone = true WHERE id = :e"), {"e": episode["id"]})
-        await video_items.refresh_items(session, a, [episode["id"]])
+        await video_rows.refresh_items(session, a, [episode["id"]])
         after = {r["id"]: dict(r) for r in (await session.execute(rows_sql, {"a": a})).mappings()}
-        await video_items.refresh_video_items(session, a)
+        await video_rows.refresh_video_items(session, a)
         rebuilt = {r["id"]: dict(r) for r in (await session.execute(rows_sql, {"a": a})).mappings()}
     assert episode["id"] not in after
     assert after[show["id"]]["episodes"] == show["episodes"] - 1

@@ -43,7 +43,7 @@ from janitor.core.config import Settings
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.core.ssrf import upstream_http
 from janitor.library.copies import rebuild_copies, sample_paths, shared_files
-from janitor.reports.video_items import refresh_video_items
+from janitor.library.video_rows import refresh_video_items
 
 log = structlog.get_logger(__name__)
 

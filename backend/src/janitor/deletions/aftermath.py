@@ -2,7 +2,7 @@
 
 * The item leaves the reports at once: it is marked gone in ``media_items`` (with what went with it:
   a season's episodes, an album's tracks), or for a version delete that version leaves its parts; the
-  reports' rows of those items and of their shows are read again (reports/video_items.py).
+  reports' rows of those items and of their shows are read again (library/video_rows.py).
 * One file, one row: the same file seen through the account's other servers (``media_copies`` file
   groups) went too. Those items are marked gone as well, and every item that went is recorded as an
   ``ExpectedDisappearance``, so the next sync of each server counts its absence as explained: never
@@ -25,7 +25,7 @@ from janitor.connections.models import Connection, ConnectionKind
 from janitor.deletions.models import QueuedDeletion
 from janitor.deletions.upstream import SeerrTarget
 from janitor.library.models import ExpectedDisappearance, MediaItem, MediaRequest
-from janitor.reports.video_items import refresh_items
+from janitor.library.video_rows import refresh_items
 
 # The item and what a delete of it takes along (a season's episodes, a show's seasons and episodes,
 # an album's tracks), as synced.

@@ -53,7 +53,7 @@ SORTS = {"title": "r.sort_title", "added": "r.added_at", "size": "r.size_bytes"}
 # test on every row; the missing ones, the forced subtitle languages and the files not analysed yet
 # are only read for the rows of the page.
 # The rows of the report (``{row}``: narrowed to one item for the page's rows, read again below), from
-# ``report_video_items`` (reports/video_items.py: each movie's and episode's languages that count,
+# ``report_video_items`` (library/video_rows.py: each movie's and episode's languages that count,
 # derived at the end of each sync run): a tenth of the pages ``media_items`` takes for them.
 _ROWS = """
         SELECT m.connection_id, m.upstream_id, m.kind, m.added_at, m.size_bytes, m.id, m.library_id,

@@ -167,7 +167,7 @@ class LargeDismissal(Base):
 
 class ReportVideoItem(Base):
     """A present movie, show or episode as the stale and language reports read it
-    (``reports/video_items.py``): derived data, rebuilt with the last plays at the end of every sync run.
+    (``library/video_rows.py``): derived data, rebuilt with the last plays at the end of every sync run.
     ``id`` is the item's ``media_items`` id. One key, to the item's library with its account and
     connection (as ``duplicate_candidates``): the rows go with their library, connection or account."""
 

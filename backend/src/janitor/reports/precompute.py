@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from janitor.core import clock
 from janitor.library.copies import folded, rebuild_copies
+from janitor.library.video_rows import refresh_video_items
 from janitor.library.watch import refresh_watch_evidence
 from janitor.reports.dashboard import ensure_summary, refresh_summary
 from janitor.reports.service import ReportSettingsService
-from janitor.reports.video_items import refresh_video_items
 
 if TYPE_CHECKING:
     from janitor.jobs.runner import TenantJob

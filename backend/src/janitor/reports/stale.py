@@ -4,7 +4,7 @@ ignoring recently added items and, optionally, recent and future releases.
 What each person watched comes from ``watch_evidence`` (library/watch.py: every play Plex and
 Jellyfin give, counted only after the current file was added), summed up per movie and show in
 ``item_last_plays`` at the end of every sync run and carried, with each show's episodes, by the
-item's row in ``report_video_items`` (reports/video_items.py). Each item gets one verdict:
+item's row in ``report_video_items`` (library/video_rows.py). Each item gets one verdict:
 
 * ``recent`` (not listed): a play that counts on or after the watch cut-off, or added (newest
   episode, for a show) on or after the added cut-off;
@@ -49,7 +49,7 @@ SORTS = {
 # Cut-offs of a "skip" setting at 0 months (off): nothing is that recent.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
-# Every movie and show of the account judged from its row in ``report_video_items`` (reports/video_items.py:
+# Every movie and show of the account judged from its row in ``report_video_items`` (library/video_rows.py:
 # a show's newest episode, its episodes' size across servers and its last plays, derived at the end of
 # each sync run); the settings' cut-offs, the allowlist, switched-off libraries and copies shown through
 # another server are applied here, so a write is seen at once. ``{{verdicts}}``: the rows judged (for

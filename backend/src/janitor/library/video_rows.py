@@ -11,7 +11,9 @@ the same facts in a tenth of the pages. What depends on the owner's choices is s
 another server), so a write is seen at once without rebuilding anything.
 
 Rebuilt with the last plays (same transaction) at the end of a sync run, with the copies when a
-library is switched or a path mapping changes, and for the items a deletion touched (``refresh_items``)."""
+library is switched or a path mapping changes, and for the items a deletion touched (``refresh_items``).
+The table belongs to the reports (``reports.models.ReportVideoItem``); its rows are built here, beside
+the copies they read, so that the packages below the reports (a path mapping's save) can rebuild them."""
 
 from __future__ import annotations
 
