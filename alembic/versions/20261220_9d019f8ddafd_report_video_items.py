@@ -104,11 +104,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_video_items'))
     )
     op.create_index('ix_report_video_items_account_kind', 'report_video_items', ['account_id', 'kind'], unique=False)
+    op.create_index(
+        'ix_report_video_items_title',
+        'report_video_items',
+        ['account_id', 'sort_title', 'id'],
+        unique=False,
+        postgresql_where=sa.text("kind IN ('movie', 'episode')"),
+    )
     bind = op.get_bind()
     for (account_id,) in bind.execute(sa.text("SELECT id FROM accounts")).all():
         bind.execute(sa.text(FILL), {"a": account_id})
 
 
 def downgrade() -> None:
+    op.drop_index('ix_report_video_items_title', table_name='report_video_items')
     op.drop_index('ix_report_video_items_account_kind', table_name='report_video_items')
     op.drop_table('report_video_items')

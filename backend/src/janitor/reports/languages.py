@@ -36,12 +36,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.allowlists.models import ListName
 from janitor.allowlists.sql import matches
 from janitor.library.copies import folded
 from janitor.library.languages import FRENCH, language_name
-from janitor.reports.common import PageParams, fetch_page, item_link, scope_filters
+from janitor.reports.common import PageParams, item_link, scope_filters
 from janitor.reports.copies import ServerCopy, copies_note, other_copies
 from janitor.reports.models import ReportSettings
 
@@ -71,9 +73,12 @@ _ROWS = """
 """
 # Every row is judged and counted, but only the page's ids and sort keys go through the count and the
 # sort (``page``: narrow rows, no spilling to disk at 60k items); the page's rows are read again whole.
+# The page's ids are found in the report's order without counting every row (in title order, by
+# walking ix_report_video_items_title until the page is full), then read again whole; the total is
+# counted apart (COUNT_SQL), with nothing to sort.
 LANGUAGE_SQL = (
     """
-SELECT r.*, page.total,
+SELECT r.*,
        ARRAY(SELECT unnest(r.need_audio) EXCEPT SELECT unnest(r.audio) ORDER BY 1) AS missing_audio,
        ARRAY(SELECT unnest(r.need_subtitles) EXCEPT SELECT unnest(r.subtitles) ORDER BY 1) AS missing_subtitles,
        ARRAY(SELECT DISTINCT s ->> 'language'
@@ -85,11 +90,11 @@ SELECT r.*, page.total,
         WHERE coalesce(jsonb_array_length(p -> 'streams'), 0) = 0) AS files_without_streams,
        c.name AS server, c.kind AS server_kind, c.base_url, c.server_id, l.title AS library
 FROM (
-    SELECT r.id, count(*) OVER () AS total FROM ("""
+    SELECT r.id FROM ("""
     + _ROWS.replace("{row}", "")
     + """    ) r
     WHERE {issue}
-    ORDER BY {order}, r.id
+    ORDER BY {order}
     LIMIT :limit OFFSET :offset
 ) page
 CROSS JOIN LATERAL ("""
@@ -98,8 +103,15 @@ CROSS JOIN LATERAL ("""
 JOIN media_items mi ON mi.id = r.id
 JOIN libraries l ON l.id = r.library_id
 JOIN connections c ON c.id = r.connection_id
-ORDER BY {order}, r.id
+ORDER BY {order}
 """
+)
+COUNT_SQL = "SELECT count(*) FROM (" + _ROWS.replace("{row}", "") + ") r WHERE {issue}"
+# The language lists that have an active entry of the account: a list without one matches nothing,
+# and is not looked up for every row.
+ACTIVE_LISTS_SQL = (
+    "SELECT DISTINCT e.list FROM allowlist_entries e "
+    "WHERE e.account_id = :a AND (e.expires_at IS NULL OR e.expires_at > now())"
 )
 
 # Each filter: which items (streams known or not), then which of them.
@@ -218,20 +230,35 @@ async def language_issues(
         subs=settings.required_subtitle_languages,
         french=[FRENCH],
     )
-    order = SORTS.get(params.sort or "title", SORTS["title"])
+    sort = params.sort if params.sort in SORTS else "title"
     direction = "ASC" if params.order == "asc" else "DESC"
+    if sort == "title":  # never NULL: the order ix_report_video_items_title walks, either way
+        order = f"r.sort_title {direction}, r.id {direction}"
+    else:
+        order = f"{SORTS[sort]} {direction} NULLS LAST, r.id"
+    active = set((await session.execute(text(ACTIVE_LISTS_SQL), {"a": account_id})).scalars())
+
+    def applies(*lists: ListName) -> str:
+        if not active & {name.value for name in lists}:
+            return "false"
+        return matches(", ".join(f"'{name.value}'" for name in lists), also_parent=True)
+
     known, condition = ISSUES[issue]
-    sql = LANGUAGE_SQL.format(
-        filters=filters,
-        known=known,
-        issue=condition,
-        order=f"{order} {direction} NULLS LAST",
-        subs_only=matches("'french_subs_only'", also_parent=True),
-        french_only=matches("'french_only'", also_parent=True),
-        exempt=matches("'language_exempt', 'episode_exempt'", also_parent=True),
-        folded=folded(),
-    )
-    rows, total = await fetch_page(session, sql, args, params)
+    parts = {
+        "filters": filters,
+        "known": known,
+        "issue": condition,
+        "subs_only": applies(ListName.FRENCH_SUBS_ONLY),
+        "french_only": applies(ListName.FRENCH_ONLY),
+        "exempt": applies(ListName.LANGUAGE_EXEMPT, ListName.EPISODE_EXEMPT),
+        "folded": folded(),
+    }
+    total = int((await session.execute(text(COUNT_SQL.format(**parts)), args)).scalar_one())
+    rows: list[dict[str, Any]] = []
+    if params.offset < total:
+        bound = {**args, "limit": params.page_size, "offset": params.offset}
+        page = await session.execute(text(LANGUAGE_SQL.format(order=order, **parts)), bound)
+        rows = [dict(r) for r in page.mappings()]
     copies = await other_copies(session, account_id, (r["id"] for r in rows))
     out = []
     for r in rows:

@@ -174,6 +174,14 @@ class ReportVideoItem(Base):
     __tablename__ = "report_video_items"
     __table_args__ = (
         Index("ix_report_video_items_account_kind", "account_id", "kind"),
+        # The languages report's page in title order (its default), read until the page is full.
+        Index(
+            "ix_report_video_items_title",
+            "account_id",
+            "sort_title",
+            "id",
+            postgresql_where="kind IN ('movie', 'episode')",
+        ),
         ForeignKeyConstraint(
             ["library_id", "account_id", "connection_id"],
             ["libraries.id", "libraries.account_id", "libraries.connection_id"],
