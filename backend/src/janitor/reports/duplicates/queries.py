@@ -11,7 +11,9 @@ from janitor.reports.common import PageParams, scope_filters
 from janitor.reports.models import ReportSettings
 
 # The groups of the tenant's tracks (t: tracks, c: duration clusters, g: one row per group); the
-# track list and the album view page over ``g`` differently.
+# track list and the album view page over ``g`` differently. Only ``c`` reads ``t`` (the versions too
+# are read from ``c``), so ``t`` is not stored apart and both windows share one sort of the tracks
+# (a second sort of every candidate was a fifth of the page's first read).
 # Only candidate tracks are read (``duplicate_candidates``, rebuilt at the end of each sync with the
 # columns the grouping needs: tracks whose normalised key another present track of the server shares,
 # and multi-version tracks; equal strict keys imply equal normalised keys, so every possible group is
@@ -43,7 +45,7 @@ g AS (
     FROM c GROUP BY connection_id, gkey, cluster HAVING count(*) > 1 AND bool_or(hit)
     UNION ALL
     SELECT connection_id, 'v:' || upstream_id, 0, 'versions', lower(artist), lower(album), lower(title)
-    FROM t WHERE multi AND hit
+    FROM c WHERE multi AND hit
 )"""
 # The tracks of the groups selected as ``page`` (with a ``total``), read whole from media_items.
 PAGE_MEMBERS = """,
