@@ -1,10 +1,11 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { connectAndSyncDemo, openSyncPanel, refreshLibraries, syncIndicator } from './demo';
 import { expectNoViolations, newPassword, signUp, uniqueEmail } from './helpers';
 import {
 	addFault,
 	addJellyseerr,
 	clearFaults,
+	removeFault,
 	setPace,
 	signUpWithJellyseerr,
 	simInfo,
@@ -34,6 +35,62 @@ async function addPlex(page: Page, sim: SimInfo) {
 	await plex.getByRole('button', { name: 'Connect Plex' }).click();
 	await expect(plex).toBeHidden({ timeout: 15_000 });
 	return home.name;
+}
+
+/**
+ * A sync before its size is known and after: the panel's bar is indeterminate (a progress bar
+ * without a value, "Measuring…") and the top bar says "Syncing…" without a figure; once a server is
+ * measured, both show a percentage. At the test's own screen size (set up on a desktop-sized window:
+ * the sign-up helper checks the sidebar).
+ */
+async function indeterminateThenPercent(page: Page, request: APIRequestContext, label: string) {
+	const viewport = page.viewportSize()!;
+	const sim = await simInfo(request);
+	const indicator = syncIndicator(page);
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await signUp(page);
+	await addPlex(page, sim);
+	await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 45_000 });
+	await addJellyseerr(page, sim);
+	await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 45_000 });
+	await page.setViewportSize(viewport);
+
+	// A Full refresh reads Plex, then Jellyseerr. Plex answers its listings slowly until this test
+	// has seen the bar unmeasured (until every listing is counted, its size is unknown, and
+	// Jellyseerr, waiting its turn, measures nothing); Jellyseerr then holds its requests for 6 s,
+	// with Plex measured (a latency is not limited by `times`; a sync with no progress for 15 s stops).
+	const slowListings = await addFault(request, {
+		server: 'pms:home',
+		route: '/library/sections/*/all',
+		latency_ms: 1_500
+	});
+	await addFault(request, { server: 'jellyseerr', route: '/api/v1/request', latency_ms: 6_000 });
+	const panel = await openSyncPanel(page);
+	await panel.getByRole('button', { name: 'Full refresh' }).click();
+	await expect(indicator).toHaveAttribute('data-sync-state', 'running', { timeout: 15_000 });
+	const bar = panel.getByRole('progressbar', { name: 'Overall sync progress' });
+
+	// Not measured yet: a bar without a value, and no figure anywhere.
+	await expect(bar).toBeVisible();
+	await expect(bar).not.toHaveAttribute('aria-valuenow', /.*/);
+	await expect(panel.getByTestId('sync-percent')).toHaveText(/^Measuring… · [\d,]+ items$/);
+	await expect(indicator).not.toHaveAttribute('data-percent', /.*/);
+	await expect(indicator).toContainText('Syncing');
+	await expect(indicator).not.toContainText('%');
+	await page.screenshot({ path: `test-results/sync-progress-measuring-${label}.png` });
+	await removeFault(request, slowListings);
+
+	// Measured, still running: a figure on the bar, under it and in the top bar.
+	await expect(panel.getByTestId('sync-percent')).toHaveText(/^\d+% · [\d,]+ items$/, {
+		timeout: 30_000
+	});
+	await expect(indicator).toHaveAttribute('data-sync-state', 'running');
+	await expect(bar).toHaveAttribute('aria-valuenow', /^\d+$/);
+	await expect(indicator).toHaveAttribute('data-percent', /^\d+$/);
+	await expect(indicator).toContainText(/\d+%/);
+	await page.screenshot({ path: `test-results/sync-progress-percent-${label}.png` });
+	await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 60_000 });
+	await expect(bar).toHaveAttribute('aria-valuenow', '100');
 }
 
 test.describe('desktop', () => {
@@ -166,6 +223,14 @@ test.describe('desktop', () => {
 		);
 	});
 
+	test('a sync whose size is not known yet shows an indeterminate bar, then a percentage', async ({
+		page,
+		request
+	}) => {
+		test.setTimeout(120_000);
+		await indeterminateThenPercent(page, request, 'desktop');
+	});
+
 	test('during the first sync a report lists nothing and says why, never half-read libraries; then it fills in', async ({
 		page,
 		request
@@ -274,5 +339,10 @@ test.describe('phone', () => {
 		await expect(indicator).toHaveAccessibleName(/^Sync status: (just now|\d+[mhd] ago)$/);
 		await fits('synced');
 		await page.screenshot({ path: 'test-results/sync-status-phone.png' });
+	});
+
+	test('on a phone too, an indeterminate bar, then a percentage', async ({ page, request }) => {
+		test.setTimeout(120_000);
+		await indeterminateThenPercent(page, request, 'phone');
 	});
 });
