@@ -19,6 +19,8 @@ import {
  */
 
 const NOTHING = /nothing to sync yet: connect a Plex, Jellyfin or Jellyseerr server first/i;
+// The indicator's name ends with when the next daily full sync runs.
+const NEXT = '· next daily full sync (in \\d+ (minutes?|hours?|days)|tomorrow)';
 
 test.afterEach(async ({ request }) => {
 	for (const service of ['pms:home', 'jellyfin', 'jellyseerr']) await setPace(request, service, 0);
@@ -132,7 +134,9 @@ test.describe('desktop', () => {
 		// Adding a server starts its first read: the status follows it, then says when it finished.
 		const server = await addPlex(page, sim);
 		await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 45_000 });
-		await expect(indicator).toHaveAccessibleName(/^Sync status: Synced (just now|\d+ \w+ ago)$/);
+		await expect(indicator).toHaveAccessibleName(
+			new RegExp(`^Sync status: Synced (just now|\\d+ \\w+ ago) ${NEXT}$`)
+		);
 		await expect(refresh).toBeEnabled();
 		await expect(refresh).not.toHaveAttribute('aria-describedby', /.+/);
 		await expect(indicator).toHaveAttribute('title', /^Next daily full sync: (in|tomorrow)/);
@@ -279,8 +283,14 @@ test.describe('desktop', () => {
 		await refresh.click();
 		const indicator = syncIndicator(page);
 		await expect(indicator).toHaveAttribute('data-sync-state', 'failed', { timeout: 60_000 });
-		await expect(indicator).toHaveAccessibleName('Sync status: Sync failed');
-		// why, on hover too
+		// Why, in a few words: on screen beside it (there is room on a desktop) and in its name.
+		await expect(indicator).toHaveAccessibleName(/^Sync status: Sync failed · Jellyseerr: .*500/);
+		const why = indicator.getByTestId('sync-why');
+		await expect(why).toBeVisible();
+		await expect(why).toHaveText(/^· Jellyseerr: .*500/);
+		const box = (await indicator.boundingBox())!;
+		expect(box.width, 'the reason is cut to fit the top bar').toBeLessThanOrEqual(384);
+		// The whole of it on hover too.
 		await expect(indicator).toHaveAttribute('title', /Jellyseerr.*HTTP 500/);
 		const panel = await openSyncPanel(page);
 		await expect(panel.getByTestId('sync-status')).toHaveText('Failed');
@@ -336,7 +346,9 @@ test.describe('phone', () => {
 		await page.goto('/connections');
 		await addJellyseerr(page, sim);
 		await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 30_000 });
-		await expect(indicator).toHaveAccessibleName(/^Sync status: (just now|\d+[mhd] ago)$/);
+		await expect(indicator).toHaveAccessibleName(
+			new RegExp(`^Sync status: (just now|\\d+[mhd] ago) ${NEXT}$`)
+		);
 		await fits('synced');
 		await page.screenshot({ path: 'test-results/sync-status-phone.png' });
 	});
