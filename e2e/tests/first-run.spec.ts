@@ -65,7 +65,9 @@ test('a new account walks the checklist: connect, libraries, languages, first sy
 	await expectDone(page, 'libraries', true);
 	const libraries = step(page, 'libraries');
 	await expect(libraries.getByTestId('step-detail')).toContainText('Reading 3 of 3 libraries');
-	const music = libraries.getByRole('switch', { name: 'Read Music' });
+	// Each switch names its server too, so two servers' "Music" libraries are told apart.
+	const music = libraries.getByRole('switch', { name: `Read Music on ${home.name}` });
+	await expect(music).toHaveAccessibleName(`Read Music on ${home.name}`);
 	await expect(music).toBeChecked();
 	await music.click();
 	await expect(music).not.toBeChecked();

@@ -8,7 +8,11 @@ test('a page that does not exist says so once, with a way back', async ({ page }
 	await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
 	await expect(page.getByText(/not found/i)).toHaveCount(1);
 	await expect(page.getByTestId('error-detail')).toContainText('/no-such-page');
-	await expectNoViolations(page, 'not found');
+	for (const scheme of ['light', 'dark'] as const) {
+		await page.emulateMedia({ colorScheme: scheme });
+		await expectNoViolations(page, `not found (${scheme})`);
+	}
+	await page.emulateMedia({ colorScheme: 'light' });
 
 	await signUp(page);
 	await page.goto('/reports/no-such-report');

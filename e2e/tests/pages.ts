@@ -17,7 +17,9 @@ export interface AppPage {
 export const SIGNED_OUT_PAGES: readonly AppPage[] = [
 	{ path: '/', heading: /^Clean up your media servers/ },
 	{ path: '/login', heading: 'Log in' },
-	{ path: '/signup', heading: 'Create your account' }
+	{ path: '/signup', heading: 'Create your account' },
+	// The 404 page, with an address long enough that a phone must wrap it.
+	{ path: '/no-such-page/an-old-link-to-somewhere-that-moved-long-ago', heading: 'Page not found' }
 ];
 
 export const SIGNED_IN_PAGES: readonly AppPage[] = [
@@ -51,7 +53,8 @@ export const SIGNED_IN_PAGES: readonly AppPage[] = [
 	{ path: '/deletions/history', heading: 'Deletions' },
 	{ path: '/deletions/audit', heading: 'Deletions', rows: 'audit-event' },
 	{ path: '/deletions/settings', heading: 'Deletions', rows: 'library-delays' },
-	{ path: '/settings', heading: 'Settings' }
+	{ path: '/settings', heading: 'Settings' },
+	{ path: '/reports/no-such-report', heading: 'Page not found' }
 ];
 
 /**

@@ -25,9 +25,20 @@ export async function simInfo(request: APIRequestContext): Promise<SimInfo> {
 	return (await res.json()) as SimInfo;
 }
 
-export async function addFault(request: APIRequestContext, fault: Record<string, unknown>) {
+/** Add a fault; returns its id (for `removeFault`). */
+export async function addFault(
+	request: APIRequestContext,
+	fault: Record<string, unknown>
+): Promise<number> {
 	const res = await request.post(`${SIM_URL}/_admin/faults`, { data: fault });
 	expect(res.status()).toBe(201);
+	return ((await res.json()) as { id: number }).id;
+}
+
+/** Remove one fault, leaving the others. */
+export async function removeFault(request: APIRequestContext, id: number) {
+	const res = await request.delete(`${SIM_URL}/_admin/faults/${id}`);
+	expect(res.ok()).toBe(true);
 }
 
 export async function clearFaults(request: APIRequestContext) {

@@ -1,10 +1,11 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { connectAndSyncDemo, openSyncPanel, refreshLibraries, syncIndicator } from './demo';
 import { expectNoViolations, newPassword, signUp, uniqueEmail } from './helpers';
 import {
 	addFault,
 	addJellyseerr,
 	clearFaults,
+	removeFault,
 	setPace,
 	signUpWithJellyseerr,
 	simInfo,
@@ -18,6 +19,8 @@ import {
  */
 
 const NOTHING = /nothing to sync yet: connect a Plex, Jellyfin or Jellyseerr server first/i;
+// The indicator's name ends with when the next daily full sync runs.
+const NEXT = '· next daily full sync (in \\d+ (minutes?|hours?|days)|tomorrow)';
 
 test.afterEach(async ({ request }) => {
 	for (const service of ['pms:home', 'jellyfin', 'jellyseerr']) await setPace(request, service, 0);
@@ -34,6 +37,62 @@ async function addPlex(page: Page, sim: SimInfo) {
 	await plex.getByRole('button', { name: 'Connect Plex' }).click();
 	await expect(plex).toBeHidden({ timeout: 15_000 });
 	return home.name;
+}
+
+/**
+ * A sync before its size is known and after: the panel's bar is indeterminate (a progress bar
+ * without a value, "Measuring…") and the top bar says "Syncing…" without a figure; once a server is
+ * measured, both show a percentage. At the test's own screen size (set up on a desktop-sized window:
+ * the sign-up helper checks the sidebar).
+ */
+async function indeterminateThenPercent(page: Page, request: APIRequestContext, label: string) {
+	const viewport = page.viewportSize()!;
+	const sim = await simInfo(request);
+	const indicator = syncIndicator(page);
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await signUp(page);
+	await addPlex(page, sim);
+	await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 45_000 });
+	await addJellyseerr(page, sim);
+	await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 45_000 });
+	await page.setViewportSize(viewport);
+
+	// A Full refresh reads Plex, then Jellyseerr. Plex answers its listings slowly until this test
+	// has seen the bar unmeasured (until every listing is counted, its size is unknown, and
+	// Jellyseerr, waiting its turn, measures nothing); Jellyseerr then holds its requests for 6 s,
+	// with Plex measured (a latency is not limited by `times`; a sync with no progress for 15 s stops).
+	const slowListings = await addFault(request, {
+		server: 'pms:home',
+		route: '/library/sections/*/all',
+		latency_ms: 1_500
+	});
+	await addFault(request, { server: 'jellyseerr', route: '/api/v1/request', latency_ms: 6_000 });
+	const panel = await openSyncPanel(page);
+	await panel.getByRole('button', { name: 'Full refresh' }).click();
+	await expect(indicator).toHaveAttribute('data-sync-state', 'running', { timeout: 15_000 });
+	const bar = panel.getByRole('progressbar', { name: 'Overall sync progress' });
+
+	// Not measured yet: a bar without a value, and no figure anywhere.
+	await expect(bar).toBeVisible();
+	await expect(bar).not.toHaveAttribute('aria-valuenow', /.*/);
+	await expect(panel.getByTestId('sync-percent')).toHaveText(/^Measuring… · [\d,]+ items$/);
+	await expect(indicator).not.toHaveAttribute('data-percent', /.*/);
+	await expect(indicator).toContainText('Syncing');
+	await expect(indicator).not.toContainText('%');
+	await page.screenshot({ path: `test-results/sync-progress-measuring-${label}.png` });
+	await removeFault(request, slowListings);
+
+	// Measured, still running: a figure on the bar, under it and in the top bar.
+	await expect(panel.getByTestId('sync-percent')).toHaveText(/^\d+% · [\d,]+ items$/, {
+		timeout: 30_000
+	});
+	await expect(indicator).toHaveAttribute('data-sync-state', 'running');
+	await expect(bar).toHaveAttribute('aria-valuenow', /^\d+$/);
+	await expect(indicator).toHaveAttribute('data-percent', /^\d+$/);
+	await expect(indicator).toContainText(/\d+%/);
+	await page.screenshot({ path: `test-results/sync-progress-percent-${label}.png` });
+	await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 60_000 });
+	await expect(bar).toHaveAttribute('aria-valuenow', '100');
 }
 
 test.describe('desktop', () => {
@@ -75,7 +134,9 @@ test.describe('desktop', () => {
 		// Adding a server starts its first read: the status follows it, then says when it finished.
 		const server = await addPlex(page, sim);
 		await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 45_000 });
-		await expect(indicator).toHaveAccessibleName(/^Sync status: Synced (just now|\d+ \w+ ago)$/);
+		await expect(indicator).toHaveAccessibleName(
+			new RegExp(`^Sync status: Synced (just now|\\d+ \\w+ ago) ${NEXT}$`)
+		);
 		await expect(refresh).toBeEnabled();
 		await expect(refresh).not.toHaveAttribute('aria-describedby', /.+/);
 		await expect(indicator).toHaveAttribute('title', /^Next daily full sync: (in|tomorrow)/);
@@ -166,6 +227,14 @@ test.describe('desktop', () => {
 		);
 	});
 
+	test('a sync whose size is not known yet shows an indeterminate bar, then a percentage', async ({
+		page,
+		request
+	}) => {
+		test.setTimeout(120_000);
+		await indeterminateThenPercent(page, request, 'desktop');
+	});
+
 	test('during the first sync a report lists nothing and says why, never half-read libraries; then it fills in', async ({
 		page,
 		request
@@ -214,8 +283,17 @@ test.describe('desktop', () => {
 		await refresh.click();
 		const indicator = syncIndicator(page);
 		await expect(indicator).toHaveAttribute('data-sync-state', 'failed', { timeout: 60_000 });
-		await expect(indicator).toHaveAccessibleName('Sync status: Sync failed');
-		// why, on hover too
+		// Why, in a few words: on screen beside it (there is room from 1280 px) and in its name.
+		await expect(indicator).toHaveAccessibleName(/^Sync status: Sync failed · Jellyseerr: .*500/);
+		const why = indicator.getByTestId('sync-why');
+		await expect(why).toBeVisible();
+		await expect(why).toHaveText(/^· Jellyseerr: .*500/);
+		const box = (await indicator.boundingBox())!;
+		expect(box.width, 'the reason is cut to fit the top bar').toBeLessThanOrEqual(288);
+		// The page's place in the app stays on one line beside it.
+		const crumb = page.getByRole('banner').getByText('Media Janitor', { exact: true });
+		expect((await crumb.boundingBox())!.height).toBeLessThan(24);
+		// The whole of it on hover too.
 		await expect(indicator).toHaveAttribute('title', /Jellyseerr.*HTTP 500/);
 		const panel = await openSyncPanel(page);
 		await expect(panel.getByTestId('sync-status')).toHaveText('Failed');
@@ -271,8 +349,15 @@ test.describe('phone', () => {
 		await page.goto('/connections');
 		await addJellyseerr(page, sim);
 		await expect(indicator).toHaveAttribute('data-sync-state', 'complete', { timeout: 30_000 });
-		await expect(indicator).toHaveAccessibleName(/^Sync status: (just now|\d+[mhd] ago)$/);
+		await expect(indicator).toHaveAccessibleName(
+			new RegExp(`^Sync status: (just now|\\d+[mhd] ago) ${NEXT}$`)
+		);
 		await fits('synced');
 		await page.screenshot({ path: 'test-results/sync-status-phone.png' });
+	});
+
+	test('on a phone too, an indeterminate bar, then a percentage', async ({ page, request }) => {
+		test.setTimeout(120_000);
+		await indeterminateThenPercent(page, request, 'phone');
 	});
 });

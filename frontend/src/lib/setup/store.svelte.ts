@@ -14,15 +14,27 @@ export class SetupStore {
 
 	readonly #client: ApiClient;
 	#loading: Promise<void> | null = null;
+	#again: Promise<void> | null = null;
 
 	constructor(client: ApiClient) {
 		this.#client = client;
 	}
 
-	/** Load it again (one request at a time; a call meanwhile waits for the one under way). */
+	/**
+	 * Load it again, one request at a time. A call while one is under way gets a read made after it:
+	 * the one under way may have been answered before the caller's own change (a library switched
+	 * off just as a sync ended). The calls meanwhile share that second read.
+	 */
 	load(): Promise<void> {
-		this.#loading ??= this.#load().finally(() => (this.#loading = null));
-		return this.#loading;
+		if (!this.#loading) {
+			this.#loading = this.#load().finally(() => (this.#loading = null));
+			return this.#loading;
+		}
+		this.#again ??= this.#loading.then(() => {
+			this.#again = null;
+			return this.load();
+		});
+		return this.#again;
 	}
 
 	async #load(): Promise<void> {

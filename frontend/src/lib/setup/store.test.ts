@@ -46,7 +46,7 @@ function make(routes: Record<string, Route[]>) {
 }
 
 describe('SetupStore', () => {
-	it('loads once for calls that overlap, again for a later one', async () => {
+	it('reads once more after the one under way for calls that overlap it, once for them all', async () => {
 		let release: () => void = () => undefined;
 		const gate = new Promise<void>((r) => (release = r));
 		const { store, calls } = make({
@@ -55,17 +55,22 @@ describe('SetupStore', () => {
 					await gate;
 					return json(200, body({ media_servers: 1 }));
 				},
-				() => json(200, body({ media_servers: 2 }))
+				() => json(200, body({ media_servers: 2 })),
+				() => json(200, body({ media_servers: 3 }))
 			]
 		});
 		const a = store.load();
+		// Asked while the first read is under way (after a change it may not have seen).
 		const b = store.load();
+		const c = store.load();
 		release();
-		await Promise.all([a, b]);
-		expect(calls).toEqual(['GET /api/v1/setup']);
+		await a;
 		expect(store.state?.media_servers).toBe(1);
-		await store.load();
+		await Promise.all([b, c]);
+		expect(calls).toEqual(['GET /api/v1/setup', 'GET /api/v1/setup']);
 		expect(store.state?.media_servers).toBe(2);
+		await store.load();
+		expect(store.state?.media_servers).toBe(3);
 	});
 
 	it('sends the dismissal and keeps what the server answers', async () => {

@@ -10,6 +10,7 @@ import {
 	keepProgress,
 	orderedSources,
 	runPercent,
+	shortReason,
 	sourceCount,
 	sourcePercent,
 	statusStyle,
@@ -244,5 +245,18 @@ describe('summarize', () => {
 		expect(summarize({ ...done, status: 'failed' }, opts)).toMatchObject({ text: 'Sync failed' });
 		expect(compactAgo('2026-11-20T12:00:00Z', now)).toBe('2d');
 		expect(compactAgo('2026-11-22T09:00:00Z', now)).toBe('3h');
+	});
+});
+
+describe('shortReason', () => {
+	it('keeps the first reason, cut at a word', () => {
+		expect(shortReason(null)).toBeNull();
+		expect(shortReason('  ')).toBeNull();
+		expect(shortReason('Jellyseerr: HTTP 500; Home: timed out')).toBe('Jellyseerr: HTTP 500');
+		const long = `Home Server: ${'the server answered slowly, '.repeat(5)}then stopped`;
+		const short = shortReason(long, 40)!;
+		expect(short.length).toBeLessThanOrEqual(40);
+		expect(short).toBe('Home Server: the server answered…');
+		expect(shortReason('x'.repeat(100), 10)).toBe(`${'x'.repeat(9)}…`);
 	});
 });

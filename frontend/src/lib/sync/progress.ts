@@ -180,6 +180,19 @@ export function compactAgo(iso: string | null | undefined, now: number = Date.no
 	return `${Math.floor(s / 86400)}d`;
 }
 
+/**
+ * Why a run failed, short enough for the top bar: its first reason ("Jellyseerr: HTTP 500 …"), cut
+ * at a word near `max` characters. The panel and the hover title carry the whole text.
+ */
+export function shortReason(error: string | null | undefined, max = 80): string | null {
+	const first = error?.split('; ')[0]?.trim();
+	if (!first) return null;
+	if (first.length <= max) return first;
+	const cut = first.slice(0, max - 1);
+	const space = cut.lastIndexOf(' ');
+	return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
+}
+
 export type SyncState =
 	'loading' | 'never' | 'queued' | 'running' | 'complete' | 'partial' | 'failed' | 'cancelled';
 

@@ -113,6 +113,8 @@ export class SyncStore {
 			if (res.data) {
 				this.run = res.data;
 				this.#follow();
+				// A server was just added: Refresh is no longer blocked, and a daily sync is scheduled.
+				if (added) void this.reloadStatus();
 			} else {
 				this.error = toApiError(res.error, res.response).detail;
 				// Refused (nothing connected any more?): show what the status says now.

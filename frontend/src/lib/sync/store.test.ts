@@ -183,20 +183,35 @@ describe('SyncStore', () => {
 		]);
 	});
 
-	it('says which server was just added', async () => {
+	it('says which server was just added, and reads the status again', async () => {
 		let query = '';
+		const blocked = { error: 'nothing_to_sync', detail: 'Connect a server first.' };
+		const queued = run({ status: 'queued', trigger: 'connection' });
 		const { store } = setup({
+			'GET /api/v1/sync/status': [
+				() =>
+					json(
+						200,
+						status(null, { servers: 0, next_scheduled_at: null, refresh_blocked: blocked })
+					),
+				() => json(200, status(queued))
+			],
 			'POST /api/v1/sync/runs': [
 				(req) => {
 					query = new URL(req.url).search;
-					return json(202, run({ status: 'queued', trigger: 'connection' }));
+					return json(202, queued);
 				}
 			],
 			'GET /api/v1/sync/events': [() => new Promise<Response>(() => undefined)]
 		});
+		await store.init();
+		expect(store.blocked).toEqual(blocked);
 		await store.start(false, 'c-1');
 		expect(query).toBe('?added=c-1');
 		expect(store.run?.trigger).toBe('connection');
+		// The first sync of a new server: nothing says "connect a server first" any more.
+		await vi.waitFor(() => expect(store.blocked).toBeNull());
+		expect(store).toMatchObject({ servers: 1, nextScheduledAt: '2026-11-23T03:00:00Z' });
 		store.stop();
 	});
 
