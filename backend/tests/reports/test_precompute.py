@@ -318,7 +318,9 @@ async def test_a_write_the_summary_depends_on_queues_its_recomputation_in_the_ba
     monkeypatch.setattr(precompute, "refresh_summary_after_sync", with_a_write_meanwhile)
     await job({"app": job_ctx, "worker_id": "test", "job_try": 1, "job_id": "summary-1"}, str(user.account_id))
     assert passes == [True, True, False]
-    monkeypatch.undo()
+    # Only this patch: undo() would also lift the reports' pinned clock (conftest), and a dashboard read
+    # in another hour than the session's NOW would find another fingerprint.
+    monkeypatch.setattr(precompute, "refresh_summary_after_sync", real)
     recomputed = await stored()
     assert recomputed != old
     # The dashboard now reads the stored figures (no recomputation), and they are the new ones.
