@@ -257,6 +257,8 @@ class Stack:
         env["JANITOR_REDIS_URL"] = self.redis()
         env.setdefault("JANITOR_ENV", "development")
         env.setdefault("JANITOR_LOG_JSON", "false")
+        # The links in mails (password reset) lead back to this stack.
+        env.setdefault("JANITOR_PUBLIC_URL", f"http://{self.args.host}:{self.args.port}")
         if self.args.ephemeral:
             # e2e suites sign up many accounts from one address
             env.setdefault("JANITOR_SIGNUPS_PER_IP", "1000")
