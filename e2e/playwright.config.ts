@@ -15,6 +15,9 @@ const PORT = Number(process.env.E2E_PORT ?? 8765);
 // devstack starts the media-server simulator here (tests read its /_admin and inject faults).
 const SIM_PORT = Number(process.env.E2E_SIM_PORT ?? 8766);
 process.env.E2E_SIM_URL ??= `http://127.0.0.1:${SIM_PORT}`;
+// devstack's mail catcher shows what the app sent here (GET /messages?to=…).
+const MAIL_PORT = Number(process.env.E2E_MAIL_PORT ?? 8767);
+process.env.E2E_MAIL_URL ??= `http://127.0.0.1:${MAIL_PORT}`;
 // devstack writes its JANITOR_* settings here: tests act as the operator with them (janitor CLI).
 process.env.E2E_STACK_ENV ??= join(tmpdir(), `janitor-e2e-${PORT}.env`);
 const external = process.env.E2E_BASE_URL;
@@ -56,7 +59,7 @@ export default defineConfig({
 				// The stall watchdog fails a sync without progress for 15 s here (30 min in production), so
 				// freshness.spec.ts sees a stuck sync end within a minute; every other sync of the suite
 				// shows progress every few seconds.
-				command: `cd .. && JANITOR_SYNC_STALL_MINUTES=0.25 uv run python scripts/devstack.py --ephemeral --port ${PORT} --sim-port ${SIM_PORT} --env-file ${process.env.E2E_STACK_ENV}`,
+				command: `cd .. && JANITOR_SYNC_STALL_MINUTES=0.25 uv run python scripts/devstack.py --ephemeral --port ${PORT} --sim-port ${SIM_PORT} --mail-http-port ${MAIL_PORT} --env-file ${process.env.E2E_STACK_ENV}`,
 				url: `http://127.0.0.1:${PORT}/api/healthz`,
 				timeout: 120_000,
 				reuseExistingServer: false,

@@ -217,7 +217,7 @@ class Stack:
         if env.get("JANITOR_SMTP_HOST"):
             log(f"mail: sent through {env['JANITOR_SMTP_HOST']} (JANITOR_SMTP_HOST)")
             return
-        smtp_port, http_port = free_port(), free_port()
+        smtp_port, http_port = free_port(), self.args.mail_http_port or free_port()
         cmd = [sys.executable, "-m", "janitor.devtools.mailcatcher", "--port", str(smtp_port)]
         self.spawn("mail catcher", [*cmd, "--http-port", str(http_port)], env)
         deadline = time.monotonic() + 30
@@ -257,6 +257,8 @@ class Stack:
         env["JANITOR_REDIS_URL"] = self.redis()
         env.setdefault("JANITOR_ENV", "development")
         env.setdefault("JANITOR_LOG_JSON", "false")
+        # The links in mails (password reset) lead back to this stack.
+        env.setdefault("JANITOR_PUBLIC_URL", f"http://{self.args.host}:{self.args.port}")
         if self.args.ephemeral:
             # e2e suites sign up many accounts from one address
             env.setdefault("JANITOR_SIGNUPS_PER_IP", "1000")
@@ -346,6 +348,9 @@ def main() -> int:
     parser.add_argument("--no-worker", action="store_true")
     parser.add_argument("--no-sim", action="store_true", help="do not start the media-server simulator")
     parser.add_argument("--sim-port", type=int, default=0)
+    parser.add_argument(
+        "--mail-http-port", type=int, default=0, help="where the mail catcher shows its mails (default: a free port)"
+    )
     parser.add_argument("--sim-size", default=None, help="demo world size (default: medium; tiny with --ephemeral)")
     parser.add_argument("--real-plex", action="store_true", help="sign in with the real plex.tv, not the simulator")
     args = parser.parse_args()

@@ -78,6 +78,8 @@ PUBLIC_ROUTES = {
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",
+    "/api/v1/auth/password/forgot",
+    "/api/v1/auth/password/reset",
 }
 
 

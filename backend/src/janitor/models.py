@@ -1,6 +1,6 @@
 """Imports every domain's models so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from janitor.accounts.models import Account, RefreshToken
+from janitor.accounts.models import Account, AccountToken, RefreshToken
 from janitor.allowlists.models import AllowlistEntry
 from janitor.connections.models import Connection, Library
 from janitor.core.db import Base
@@ -31,6 +31,7 @@ from janitor.sync.models import SyncRun
 
 __all__ = [
     "Account",
+    "AccountToken",
     "AllowlistEntry",
     "Assignment",
     "Base",

@@ -49,3 +49,11 @@ class AccountDisabled(AppError):
     status_code = 403
     code = "account_disabled"
     message = "This account is disabled by the service's operator. Contact them to have it enabled again."
+
+
+class InvalidResetToken(BadRequest):
+    """One answer for a reset link that is unknown, used, expired or revoked (by a newer link or a
+    password change): which of them it was helps no one but someone guessing."""
+
+    code = "invalid_reset_token"
+    message = "This password reset link is invalid or has expired. Ask for a new one."

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from janitor.accounts.models import Account, RefreshToken
+from janitor.accounts.models import Account, AccountToken, RefreshToken
 
 
 class AccountRepository:
@@ -76,3 +76,44 @@ class RefreshTokenRepository:
             .where(RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+
+class AccountTokenRepository:
+    """Single-use mailed tokens (``AccountToken``): looked up by their hash alone (the hash is the
+    credential), everything else by the account's own id."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, token: AccountToken) -> None:
+        self.session.add(token)
+        await self.session.flush()
+
+    async def by_hash(self, purpose: str, token_hash: str) -> AccountToken | None:
+        return await self.session.scalar(
+            select(AccountToken).where(AccountToken.token_hash == token_hash, AccountToken.purpose == purpose)
+        )
+
+    async def use(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """Compare-and-set: of two concurrent uses of one token, only one wins, and never after it expired."""
+        result = await self.session.execute(
+            update(AccountToken)
+            .where(
+                AccountToken.id == token_id,
+                AccountToken.used_at.is_(None),
+                AccountToken.revoked_at.is_(None),
+                AccountToken.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(AccountToken.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def revoke_all(self, account_id: uuid.UUID, now: datetime, *, purpose: str | None = None) -> None:
+        """End the account's live tokens (of ``purpose``, or every one)."""
+        query = update(AccountToken).where(
+            AccountToken.account_id == account_id, AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None)
+        )
+        if purpose is not None:
+            query = query.where(AccountToken.purpose == purpose)
+        await self.session.execute(query.values(revoked_at=now))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Response, status
+from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Response, status
 
 from janitor.accounts.deps import CurrentAccount
 from janitor.accounts.errors import (
@@ -11,14 +11,19 @@ from janitor.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidRefreshToken,
+    InvalidResetToken,
     PasswordRejected,
     WrongPassword,
 )
+from janitor.accounts.reset import PasswordReset, count_request, send_link
 from janitor.accounts.schemas import (
     AccountOut,
     ChangePasswordIn,
     Credentials,
     DeleteAccountIn,
+    ForgotPasswordIn,
+    ForgotPasswordOut,
+    ResetPasswordIn,
     Session,
     SignupIn,
 )
@@ -42,6 +47,14 @@ def _service(session: SessionDep, ctx: ContextDep, events: SecurityEventsDep) ->
 
 
 Service = Annotated[AuthService, Depends(_service)]
+
+
+def _reset_service(uow: UowDep, ctx: ContextDep, events: SecurityEventsDep) -> PasswordReset:
+    return PasswordReset(uow.session, uow.jobs, settings=ctx.settings, limiter=ctx.limiter, events=events)
+
+
+ResetService = Annotated[PasswordReset, Depends(_reset_service)]
+FORGOT_ANSWER = "If this address has an account, a link to reset its password is on its way. Check your inbox."
 
 
 def _set_cookie(response: Response, issued: IssuedSession, settings: Settings) -> Session:
@@ -95,6 +108,28 @@ async def logout(service: Service, ctx: ContextDep, response: Response, token: R
     """End this sign-in: its refresh tokens are revoked and the cookie is cleared."""
     await service.logout(token=token)
     _clear_cookie(response, ctx.settings)
+
+
+@auth.post("/password/forgot", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(RateLimited))
+async def forgot_password(
+    body: ForgotPasswordIn, ctx: ContextDep, events: SecurityEventsDep, ip: ClientIP, background: BackgroundTasks
+) -> ForgotPasswordOut:
+    """Mail a single-use link to reset the password. The answer is the same, and as quick, whether or
+    not the address has an account: the lookup and the mail follow the response."""
+    await count_request(ctx, events, ip=ip)
+    background.add_task(send_link, ctx, events, body.email)
+    return ForgotPasswordOut(detail=FORGOT_ANSWER)
+
+
+@auth.post(
+    "/password/reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(PasswordRejected, InvalidResetToken, RateLimited),
+)
+async def reset_password(body: ResetPasswordIn, service: ResetService, ip: ClientIP) -> None:
+    """Set a new password with the token of a reset mail (once). Every session of the account is
+    signed out; sign in with the new password."""
+    await service.reset(token=body.token, new_password=body.new_password, ip=ip)
 
 
 @account_router.get("", responses=error_responses(Unauthorized))

@@ -60,6 +60,34 @@ class ChangePasswordIn(InputModel):
     new_password: NewPassword
 
 
+def _looks_like_email(value: str) -> str:
+    local, _, domain = value.strip().rpartition("@")
+    if not local or not domain:
+        raise ValueError("is not a valid email address")
+    return value
+
+
+class ForgotPasswordIn(InputModel):
+    # Not ``Email``: an address of the right shape that the validator refuses can have no account,
+    # and gets the same answer as any other (the service normalises it as sign-up did, to find it).
+    email: Annotated[
+        str,
+        Field(max_length=MAX_EMAIL_CHARS, examples=["you@example.com"], json_schema_extra={"format": "email"}),
+        AfterValidator(_looks_like_email),
+    ]
+
+
+class ResetPasswordIn(InputModel):
+    token: str = Field(min_length=1, max_length=256, description="The token of the link in the reset mail")
+    new_password: NewPassword
+
+
+class ForgotPasswordOut(BaseModel):
+    """The same answer whether or not the address has an account."""
+
+    detail: str
+
+
 class DeleteAccountIn(InputModel):
     password: str = Field(max_length=1024)
 

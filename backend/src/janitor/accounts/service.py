@@ -23,7 +23,7 @@ from janitor.accounts.errors import (
 )
 from janitor.accounts.models import Account, RefreshToken
 from janitor.accounts.passwords import check_new_password
-from janitor.accounts.repository import AccountRepository, RefreshTokenRepository
+from janitor.accounts.repository import AccountRepository, AccountTokenRepository, RefreshTokenRepository
 from janitor.accounts.schemas import AccountOut, Session
 from janitor.core.audit import SecurityEvent, SecurityEvents
 from janitor.core.config import Settings
@@ -181,6 +181,9 @@ class AuthService:
         # here): every access token of an older version is refused from now on.
         account.session_version = Account.session_version + 1
         await self.tokens.revoke_all(account.id, now)
+        # A reset link still out would set the password again (its fingerprint no longer matches
+        # either; this says so in the row).
+        await AccountTokenRepository(self.db).revoke_all(account.id, now)
         await self.db.flush()
         await self.db.refresh(account, ["session_version"])
         self.events.record(SecurityEvent.PASSWORD_CHANGED, client=ip, account_id=account.id)

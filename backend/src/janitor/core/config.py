@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     signups_per_ip: int = Field(default=10, ge=1)
     signup_window_seconds: int = Field(default=3600, ge=1)
+    # How long the link of a "forgot password" mail works (single use; a newer link or any password
+    # change revokes it first).
+    password_reset_minutes: int = Field(default=30, ge=5, le=1440)
+    # The address users reach the app at, without a trailing slash: the links in mails point here.
+    public_url: str = "http://localhost:8000"
     # Addresses or networks of the reverse proxies in front of the API. Only a connection from one
     # of them may say who the client is (X-Forwarded-For, X-Forwarded-Proto); the client is then the
     # right-most address in X-Forwarded-For that is not one of them. Empty: no forwarding header is
@@ -120,6 +125,14 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")) or "?" in value or "#" in value:
+            raise ValueError("JANITOR_PUBLIC_URL must be the app's address, e.g. https://janitor.example.com")
         return value
 
     @field_validator("trusted_proxies", mode="before")
