@@ -53,9 +53,11 @@ NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 # a show's newest episode, its episodes' size across servers and its last plays, derived at the end of
 # each sync run); the settings' cut-offs, the allowlist, switched-off libraries and copies shown through
 # another server are applied here, so a write is seen at once. ``{{verdicts}}``: the rows judged (for
-# the page or the totals).
+# the page or the totals), with only the columns the page reads (the window holds every judged row).
 VERDICTS_SQL = f"""
-SELECT m.*, v.verdict
+SELECT m.id, m.connection_id, m.library_id, m.upstream_id, m.kind, m.title, m.year, m.released_on,
+       m.effective_added, m.added_unknown, m.total_size_bytes, m.episodes, m.last_at, m.last_user_upstream_id,
+       m.last_connection_id, m.last_any_at, m.undated_source, v.verdict
 FROM report_video_items m
 JOIN libraries l ON l.id = m.library_id
 CROSS JOIN LATERAL (
