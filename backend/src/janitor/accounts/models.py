@@ -27,6 +27,10 @@ class Account(TimestampMixin, Base):
     # Set by the operator (``janitor accounts disable``): the account cannot sign in, its sessions
     # ended when it was set, and its jobs are skipped (no sync, no deletion) until it is cleared.
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the owner followed the link mailed to ``email`` (sign-up or a change of address). Until then
+    # the account can sign in and look around but cannot connect a server (unless the operator turned
+    # verification off). Accounts that existed before verification count as verified.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RefreshToken(Base):
@@ -48,6 +52,9 @@ class RefreshToken(Base):
 
 class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"
+    VERIFY_EMAIL = "verify_email"
+    CHANGE_EMAIL = "change_email"  # mailed to the new address: following it moves the account there
+    UNDO_EMAIL_CHANGE = "undo_email_change"  # mailed to the old address: following it moves it back
 
 
 class AccountToken(Base):
@@ -64,6 +71,9 @@ class AccountToken(Base):
     purpose: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     password_fingerprint: Mapped[str] = mapped_column(String(64))
+    # The address the token is about: the one it was mailed to for a verification, the new one for a
+    # change of e-mail, the old one for its undo. A token whose address no longer fits does nothing.
+    email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
