@@ -98,6 +98,7 @@ class AccountOut(BaseModel):
     id: uuid.UUID
     email: str
     created_at: datetime
+    is_operator: bool = Field(description="Runs the service: sees the operator console (granted on the command line)")
 
 
 class Session(BaseModel):

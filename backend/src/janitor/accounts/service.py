@@ -75,6 +75,7 @@ class AuthService:
 
     async def _issue(self, account: Account, *, family_id: uuid.UUID | None = None) -> IssuedSession:
         now = datetime.now(UTC)
+        account.last_sign_in_at = now  # the operator console's "last sign-in"
         plain = new_refresh_token()
         await self.tokens.add(
             RefreshToken(
