@@ -16,7 +16,7 @@ from janitor.export.service import filename
 from janitor.operator.deps import CurrentOperator
 from janitor.operator.errors import CannotDisableSelf, OperatorsOnly, TenantNotFound
 from janitor.operator.schemas import (
-    AuditPage,
+    OperatorAuditPage,
     FailingSyncOut,
     KillSwitchIn,
     KillSwitchOut,
@@ -123,6 +123,6 @@ async def list_failing_syncs(
 @router.get("/audit", responses=error_responses(*GUARDED))
 async def operator_audit(
     session: SessionDep, operator: CurrentOperator, page: Page = 1, page_size: PageSize = 50
-) -> AuditPage:
+) -> OperatorAuditPage:
     """The operator audit log, newest first: who did what to whom, when, and why."""
     return await OperatorService(session, operator).audit_page(page=page, page_size=page_size)

@@ -66,7 +66,7 @@ class FailingSyncOut(BaseModel):
     finished_at: datetime | None
 
 
-class AuditEntryOut(BaseModel):
+class OperatorAuditEntryOut(BaseModel):
     id: int
     at: datetime
     actor_email: str = Field(description='The operator, or "command line" for the janitor command')
@@ -76,8 +76,8 @@ class AuditEntryOut(BaseModel):
     note: str | None
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEntryOut]
+class OperatorAuditPage(BaseModel):
+    items: list[OperatorAuditEntryOut]
     total: int
     page: int
     page_size: int

@@ -21,8 +21,8 @@ from janitor.operator.errors import CannotDisableSelf, TenantNotFound
 from janitor.operator.models import OperatorAction
 from janitor.operator.repository import TenantFigures, TenantRepository
 from janitor.operator.schemas import (
-    AuditEntryOut,
-    AuditPage,
+    OperatorAuditEntryOut,
+    OperatorAuditPage,
     FailingSyncOut,
     KillSwitchOut,
     QueueDepthOut,
@@ -156,10 +156,10 @@ class OperatorService:
             for run, email in await self.tenants.failing_syncs(limit=limit)
         ]
 
-    async def audit_page(self, *, page: int, page_size: int) -> AuditPage:
+    async def audit_page(self, *, page: int, page_size: int) -> OperatorAuditPage:
         rows, total = await audit.page(self.session, page=page, page_size=page_size)
-        return AuditPage(
-            items=[AuditEntryOut.model_validate(r, from_attributes=True) for r in rows],
+        return OperatorAuditPage(
+            items=[OperatorAuditEntryOut.model_validate(r, from_attributes=True) for r in rows],
             total=total,
             page=page,
             page_size=page_size,

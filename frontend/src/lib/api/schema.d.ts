@@ -2228,29 +2228,6 @@ export interface components {
              */
             ends_at: string | null;
         };
-        /** AuditEntryOut */
-        AuditEntryOut: {
-            /** Action */
-            action: string;
-            /**
-             * Actor Email
-             * @description The operator, or "command line" for the janitor command
-             */
-            actor_email: string;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** Id */
-            id: number;
-            /** Note */
-            note: string | null;
-            /** Target Email */
-            target_email: string | null;
-            /** Target Id */
-            target_id: string | null;
-        };
         /**
          * AuditEvent
          * @enum {string}
@@ -2290,6 +2267,17 @@ export interface components {
             title: string | null;
             /** Upstream Id */
             upstream_id: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEventOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
         };
         /** CancelIn */
         CancelIn: {
@@ -3588,6 +3576,40 @@ export interface components {
              * @description Why, kept in the operator audit log
              */
             note?: string | null;
+        };
+        /** OperatorAuditEntryOut */
+        OperatorAuditEntryOut: {
+            /** Action */
+            action: string;
+            /**
+             * Actor Email
+             * @description The operator, or "command line" for the janitor command
+             */
+            actor_email: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /** Target Email */
+            target_email: string | null;
+            /** Target Id */
+            target_id: string | null;
+        };
+        /** OperatorAuditPage */
+        OperatorAuditPage: {
+            /** Items */
+            items: components["schemas"]["OperatorAuditEntryOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
         };
         /**
          * PathMapping
@@ -5216,28 +5238,6 @@ export interface components {
             state: "watched" | "not_watched" | "unknown";
             /** Why */
             why: string;
-        };
-        /** AuditPage */
-        janitor__deletions__schemas__AuditPage: {
-            /** Items */
-            items: components["schemas"]["AuditEventOut"][];
-            /** Page */
-            page: number;
-            /** Page Size */
-            page_size: number;
-            /** Total */
-            total: number;
-        };
-        /** AuditPage */
-        janitor__operator__schemas__AuditPage: {
-            /** Items */
-            items: components["schemas"]["AuditEntryOut"][];
-            /** Page */
-            page: number;
-            /** Page Size */
-            page_size: number;
-            /** Total */
-            total: number;
         };
     };
     responses: never;
@@ -7383,7 +7383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["janitor__deletions__schemas__AuditPage"];
+                    "application/json": components["schemas"]["AuditPage"];
                 };
             };
             /** @description `not_authenticated` */
@@ -8697,7 +8697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["janitor__operator__schemas__AuditPage"];
+                    "application/json": components["schemas"]["OperatorAuditPage"];
                 };
             };
             /** @description `not_authenticated` */
