@@ -16,11 +16,11 @@ from janitor.export.service import filename
 from janitor.operator.deps import CurrentOperator
 from janitor.operator.errors import CannotDisableSelf, OperatorsOnly, TenantNotFound
 from janitor.operator.schemas import (
-    OperatorAuditPage,
     FailingSyncOut,
     KillSwitchIn,
     KillSwitchOut,
     NoteIn,
+    OperatorAuditPage,
     QueueDepthOut,
     TenantOut,
     TenantPage,

@@ -21,10 +21,10 @@ from janitor.operator.errors import CannotDisableSelf, TenantNotFound
 from janitor.operator.models import OperatorAction
 from janitor.operator.repository import TenantFigures, TenantRepository
 from janitor.operator.schemas import (
-    OperatorAuditEntryOut,
-    OperatorAuditPage,
     FailingSyncOut,
     KillSwitchOut,
+    OperatorAuditEntryOut,
+    OperatorAuditPage,
     QueueDepthOut,
     TenantOut,
     TenantPage,
