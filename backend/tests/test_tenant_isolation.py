@@ -74,7 +74,7 @@ ID_ROUTES: dict[str, str] = {
     # tested for every operator route) and answer 404 for an id that is no account.
     **{
         f"/api/v1/operator/tenants/{{account_id}}/{action}": (
-            "operator/test_operator_api.py::test_an_operator_cannot_disable_themself_and_an_unknown_tenant_is_404"
+            "operator_console/test_operator_api.py::test_an_operator_cannot_disable_themself_and_an_unknown_tenant_is_404"
         )
         for action in ("disable", "enable", "export")
     },
