@@ -107,6 +107,12 @@ def send_test_mail(settings: Settings, address: str) -> int:
     return 0
 
 
+def _by_email(actions: argparse._SubParsersAction[argparse.ArgumentParser], **helps: str) -> None:
+    """Sub-commands that take one account's e-mail address, each with its help."""
+    for action, what in helps.items():
+        actions.add_parser(action, help=what).add_argument("email", help="the account's e-mail address")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="janitor",
@@ -136,19 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of standard input"
     )
-    for action, what in (
-        ("disable", "sign the account out everywhere and refuse its sign-ins, syncs and deletions"),
-        ("enable", "let a disabled account sign in and run again"),
-    ):
-        accounts.add_parser(action, help=what).add_argument("email", help="the account's e-mail address")
+    _by_email(
+        accounts,
+        disable="sign the account out everywhere and refuse its sign-ins, syncs and deletions",
+        enable="let a disabled account sign in and run again",
+    )
     operator = sub.add_parser("operator", help="grant or revoke the operator role (the console)").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
-    for action, what in (
-        ("grant", "make the account an operator: it sees the operator console at /operator"),
-        ("revoke", "take the operator role away"),
-    ):
-        operator.add_parser(action, help=what).add_argument("email", help="the account's e-mail address")
+    _by_email(
+        operator,
+        grant="make the account an operator: it sees the operator console at /operator",
+        revoke="take the operator role away",
+    )
     sync = sub.add_parser("sync", help="sync an account's servers").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
