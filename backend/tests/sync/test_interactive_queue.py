@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from janitor.core.config import Settings
 from janitor.core.deps import AppContext
-from janitor.core.queue import BACKGROUND_QUEUE, INTERACTIVE_QUEUE, JobBuffer, promote, queue_depth
+from janitor.core.queue import BACKGROUND_QUEUE, INTERACTIVE_QUEUE, QUICK_QUEUE, JobBuffer, promote, queue_depth
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import connect_all, worker_process
 from janitor.jobs.names import JobName, dedupe_id
@@ -55,7 +55,7 @@ async def test_refresh_and_first_syncs_are_interactive_daily_runs_are_not(
 
     scheduled = await _scheduled(job_ctx, daily)
     assert await _queue_of(job_ctx, scheduled) == BACKGROUND_QUEUE
-    assert await queue_depth(job_ctx.redis) == {INTERACTIVE_QUEUE: 1, BACKGROUND_QUEUE: 1}
+    assert await queue_depth(job_ctx.redis) == {INTERACTIVE_QUEUE: 1, QUICK_QUEUE: 0, BACKGROUND_QUEUE: 1}
 
     # Refresh while the daily run waits: the same run, moved ahead, in one queue only
     refresh = (await api.post("/api/v1/sync/runs", headers=daily.headers)).json()
@@ -63,7 +63,7 @@ async def test_refresh_and_first_syncs_are_interactive_daily_runs_are_not(
     assert await _queue_of(job_ctx, scheduled) == INTERACTIVE_QUEUE
     again = (await api.post("/api/v1/sync/runs?full=true", headers=daily.headers)).json()
     assert again["id"] == scheduled
-    assert await queue_depth(job_ctx.redis) == {INTERACTIVE_QUEUE: 2, BACKGROUND_QUEUE: 0}
+    assert await queue_depth(job_ctx.redis) == {INTERACTIVE_QUEUE: 2, QUICK_QUEUE: 0, BACKGROUND_QUEUE: 0}
 
 
 async def test_a_job_a_worker_has_started_is_never_moved(job_ctx: AppContext) -> None:

@@ -111,9 +111,13 @@ class Settings(BaseSettings):
 
     worker_poll_delay: float = Field(default=0.1, gt=0)
     # Jobs each worker process runs at once from the background queue (daily syncs, deletion runs, …)
-    # and, in slots of their own, from the interactive queue (first syncs, Refresh, dashboard figures).
+    # and, in slots of their own, from the interactive queue (first syncs, Refresh) and the quick one
+    # (mails, dashboard figures after an edit). One interactive slot per ~1.5 cores the worker and
+    # Postgres share: one first sync keeps 1.45 cores busy, so on 2 cores a second one at once only
+    # halves the speed of both (bench/README.md, "Soak").
     worker_max_jobs: int = Field(default=4, ge=1)
-    worker_interactive_max_jobs: int = Field(default=2, ge=1)
+    worker_interactive_max_jobs: int = Field(default=1, ge=1)
+    worker_quick_max_jobs: int = Field(default=4, ge=1)
     worker_job_timeout_seconds: int = Field(default=3600, ge=1)
     worker_max_tries: int = Field(default=5, ge=1)
     heartbeat_cron_minutes: int = Field(default=15, ge=1, le=60)

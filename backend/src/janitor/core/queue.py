@@ -1,10 +1,13 @@
 """Jobs are published only after the unit of work that asked for them has committed.
 
-Two arq queues. **Interactive** work, what a person is waiting for (the first sync after connecting a
-server, a Refresh click, the dashboard figures after an edit), has its own queue and its own slots in
-every worker process, so it starts at once however long the **background** queue (the daily runs,
-deletion runs, fan-outs) has grown. A Refresh clicked while the account's scheduled run still waits in
-the background queue moves that run to the interactive queue (one run per account, never two)."""
+The tenants' jobs go to three arq queues, each with its own slots in every worker process.
+**Interactive** syncs, what a person is waiting for (the first sync after connecting a server, a Refresh
+click), start at once however long the **background** queue (the daily runs, deletion runs, fan-outs)
+has grown. A Refresh clicked while the account's scheduled run still waits in the background queue moves
+that run to the interactive queue (one run per account, never two). **Quick** jobs, short and also
+awaited (a mail, the dashboard figures after an edit), have slots of their own too, so they never wait
+behind a sync of either kind: a sync takes one slot for seconds to minutes and, on a small machine, the
+interactive slots are few (see ``Settings.worker_interactive_max_jobs``)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ log = structlog.get_logger(__name__)
 
 BACKGROUND_QUEUE = default_queue_name  # "arq:queue"
 INTERACTIVE_QUEUE = default_queue_name + ":interactive"
-QUEUES = (INTERACTIVE_QUEUE, BACKGROUND_QUEUE)  # the tenants' jobs
+QUICK_QUEUE = default_queue_name + ":quick"
+QUEUES = (INTERACTIVE_QUEUE, QUICK_QUEUE, BACKGROUND_QUEUE)  # the tenants' jobs
 SYSTEM_QUEUE = default_queue_name + ":system"  # the worker's cron jobs only (janitor_worker.main)
 # arq scores a queued job with the time (ms) it may run; a moved job is due at once. Not 0: arq takes a
 # score of 0 for "no longer queued" and skips the job.
@@ -70,8 +74,9 @@ class JobBuffer:
     pending: list[PendingJob] = field(default_factory=list)
     promotions: list[str] = field(default_factory=list)
 
-    def enqueue(self, name: str, *args: Any, dedupe_id: str, interactive: bool = False) -> None:
-        queue = INTERACTIVE_QUEUE if interactive else BACKGROUND_QUEUE
+    def enqueue(self, name: str, *args: Any, dedupe_id: str, interactive: bool = False, quick: bool = False) -> None:
+        """``interactive``: a sync someone waits for; ``quick``: a short job someone waits for."""
+        queue = QUICK_QUEUE if quick else INTERACTIVE_QUEUE if interactive else BACKGROUND_QUEUE
         self.pending.append(PendingJob(name, args, dedupe_id, queue))
 
     def promote(self, dedupe_id: str) -> None:

@@ -53,7 +53,7 @@ def queue_mail(
     ciphertext = cipher.encrypt(orjson.dumps(values).decode(), account_id=account_id, connection_id=row_id)
     row = OutgoingMail(id=row_id, account_id=account_id, to_address=to, template=template, values_ciphertext=ciphertext)
     session.add(row)
-    jobs.enqueue(JOB, str(account_id), dedupe_id=f"{JOB}:{account_id}", interactive=True)
+    jobs.enqueue(JOB, str(account_id), dedupe_id=f"{JOB}:{account_id}", quick=True)
     return row
 
 
