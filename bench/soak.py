@@ -551,9 +551,7 @@ class Soak:
         )
         self.row("4xx answers under load", "info", str(len(s.client_errors)), None)
         depth_bound = 2 * len(self.tenants)
-        self.row(
-            "queue depth peak (every tenant queue)", f"<= {depth_bound}", str(s.queue_depth), s.queue_depth <= depth_bound
-        )
+        self.row("queue depth peak (all queues)", f"<= {depth_bound}", str(s.queue_depth), s.queue_depth <= depth_bound)
         self.row("Postgres client connections peak", "info", str(s.pg_connections), None)
         self.row("deadlocks", "0", str(s.deadlocks), s.deadlocks == 0)
         self.row("Redis used memory peak", "info", f"{s.redis_memory / 2**20:.1f} MB", None)
