@@ -205,11 +205,17 @@ def test_service_ingress_and_autoscalers_point_at_what_exists(objects: list[Obj]
 
 
 def test_the_worker_scales_on_the_arq_queue_through_a_scaler_that_reads_a_sorted_set(objects: list[Obj]) -> None:
-    from janitor_worker.main import InteractiveWorkerSettings, QuickWorkerSettings, WorkerSettings
+    from janitor_worker.main import (
+        FirstSyncWorkerSettings,
+        InteractiveWorkerSettings,
+        QuickWorkerSettings,
+        WorkerSettings,
+    )
 
     queues = {
         getattr(WorkerSettings, "queue_name", default_queue_name),
         InteractiveWorkerSettings.queue_name,
+        FirstSyncWorkerSettings.queue_name,
         QuickWorkerSettings.queue_name,
     }
     assert queues == set(QUEUES)

@@ -6,6 +6,7 @@ import uuid
 
 from janitor.core.deps import UnitOfWork
 from janitor.core.events import Change, Events
+from janitor.core.queue import QUICK_QUEUE
 from janitor.jobs.names import JobName, dedupe_id
 
 
@@ -18,7 +19,7 @@ async def summary_later(uow: UnitOfWork, account_id: uuid.UUID) -> None:
         JobName.REPORT_SUMMARY,
         str(account_id),
         dedupe_id=dedupe_id(JobName.REPORT_SUMMARY, account_id),
-        quick=True,
+        queue=QUICK_QUEUE,
     )
 
 
