@@ -51,6 +51,11 @@ RESET_PATH = "/reset-password"
 PER_ADDRESS = Limit("forgot-address", 3, 3600)
 
 
+# The links a password change ends (each was asked for under the old password); a verification link
+# and an undo of a change of e-mail stay (accounts/addresses.py).
+PASSWORD_LINKS = (TokenPurpose.PASSWORD_RESET, TokenPurpose.CHANGE_EMAIL)
+
+
 def hash_token(token: str) -> str:
     # 256 random bits: a fast hash is enough, and lets the token be looked up by it.
     return hashlib.sha256(token.encode()).hexdigest()
@@ -62,7 +67,7 @@ def password_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(b"password-fingerprint|" + password_hash.encode()).hexdigest()
 
 
-def _subject(*parts: str) -> str:
+def subject(*parts: str) -> str:
     # Keys in Redis never hold an email in clear.
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -105,7 +110,7 @@ class PasswordReset:
         except ValueError:  # every stored address passed this: no account has this one
             return
         try:
-            await self.limiter.consume(PER_ADDRESS, _subject(email))
+            await self.limiter.consume(PER_ADDRESS, subject(email))
         except RateLimited:
             return
         account = await self.accounts.by_email(email)
@@ -131,7 +136,7 @@ class PasswordReset:
 
     async def reset(self, *, token: str, new_password: str, ip: str) -> None:
         """Set the password of the account ``token`` was mailed to, once (``InvalidResetToken`` else)."""
-        await self._consume(self.reset_ip_limit, _subject(ip), ip=ip)
+        await self._consume(self.reset_ip_limit, subject(ip), ip=ip)
         now = clock.utcnow()
         row = await self.tokens.by_hash(TokenPurpose.PASSWORD_RESET, hash_token(token))
         if row is None or row.used_at is not None or row.revoked_at is not None or row.expires_at <= now:
@@ -169,7 +174,10 @@ class PasswordReset:
         # on, every refresh token is revoked, and so is any other link still out.
         account.session_version = Account.session_version + 1
         await RefreshTokenRepository(self.db).revoke_all(account.id, now)
-        await self.tokens.revoke_all(account.id, now)
+        await self.tokens.revoke_all(account.id, now, purpose=PASSWORD_LINKS)
+        # The link came to the account's inbox: that proves the address as a verification link would.
+        if account.email_verified_at is None:
+            account.email_verified_at = now
         await self.db.flush()
 
 
@@ -182,7 +190,7 @@ async def count_request(ctx: AppContext, events: SecurityEvents, *, ip: str) -> 
     """A "forgot password" request from ``ip``, in the request (``RateLimited`` past the limit)."""
     limit = forgot_ip_limit(ctx.settings)
     try:
-        await ctx.limiter.consume(limit, _subject(ip))
+        await ctx.limiter.consume(limit, subject(ip))
     except RateLimited:
         events.record(SecurityEvent.RATE_LIMITED, client=ip, limit=limit.name)
         raise

@@ -10,7 +10,12 @@ function json(status: number, body: unknown): Response {
 	});
 }
 
-const account = { id: 'a1', email: 'a@example.com', created_at: '2026-11-22T00:00:00Z' };
+const account = {
+	id: 'a1',
+	email: 'a@example.com',
+	created_at: '2026-11-22T00:00:00Z',
+	email_verification: 'verified' as const
+};
 
 function setup(responses: Array<(req: Request) => Response>, hooks: Partial<AuthHooks> = {}) {
 	const seen: Array<{ url: string; auth: string | null; body: string }> = [];

@@ -1,7 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AuthStore } from './session.svelte';
 
-const account = { id: 'a1', email: 'a@example.com', created_at: '2026-11-22T00:00:00Z' };
+const account = {
+	id: 'a1',
+	email: 'a@example.com',
+	created_at: '2026-11-22T00:00:00Z',
+	email_verification: 'verified' as const
+};
 const session = (token: string) => ({
 	access_token: token,
 	token_type: 'bearer' as const,
