@@ -36,14 +36,14 @@ from janitor.accounts.errors import (
     InvalidEmailLink,
     WrongPassword,
 )
+from janitor.accounts.limits import consume, subject
 from janitor.accounts.models import Account, AccountToken, TokenPurpose
 from janitor.accounts.repository import AccountRepository, AccountTokenRepository, RefreshTokenRepository
-from janitor.accounts.reset import hash_token, password_fingerprint, subject
+from janitor.accounts.reset import hash_token, password_fingerprint
 from janitor.core import clock
 from janitor.core.audit import SecurityEvent, SecurityEvents
 from janitor.core.config import Settings
 from janitor.core.crypto import TokenCipher
-from janitor.core.errors import RateLimited
 from janitor.core.flags import read_flag, write_flag
 from janitor.core.queue import JobBuffer
 from janitor.core.ratelimit import Limit, RateLimiter
@@ -115,16 +115,8 @@ class EmailAddresses:
         self.link_ip_limit = Limit("email-link-ip", settings.login_attempts_per_ip, settings.login_window_seconds)
 
     async def _consume(self, limit: Limit, key: str, *, ip: str, account: Account | None = None) -> None:
-        try:
-            await self.limiter.consume(limit, subject(key))
-        except RateLimited:
-            self.events.record(
-                SecurityEvent.RATE_LIMITED,
-                client=ip,
-                account_id=None if account is None else account.id,
-                limit=limit.name,
-            )
-            raise
+        account_id = None if account is None else account.id
+        await consume(self.limiter, self.events, limit, subject(key), ip=ip, account_id=account_id)
 
     async def _issue(self, account: Account, purpose: TokenPurpose, email: str, lifetime: timedelta) -> str:
         now = clock.utcnow()

@@ -27,6 +27,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.errors import InvalidResetToken, PasswordRejected
+from janitor.accounts.limits import consume, subject
 from janitor.accounts.models import Account, AccountToken, TokenPurpose
 from janitor.accounts.passwords import check_new_password
 from janitor.accounts.repository import AccountRepository, AccountTokenRepository, RefreshTokenRepository
@@ -67,11 +68,6 @@ def password_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(b"password-fingerprint|" + password_hash.encode()).hexdigest()
 
 
-def subject(*parts: str) -> str:
-    # Keys in Redis never hold an email in clear.
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-
-
 class PasswordReset:
     def __init__(
         self,
@@ -91,13 +87,6 @@ class PasswordReset:
         self.tokens = AccountTokenRepository(session)
         self.cipher = TokenCipher.from_settings(settings)
         self.reset_ip_limit = Limit("reset-ip", settings.login_attempts_per_ip, settings.login_window_seconds)
-
-    async def _consume(self, limit: Limit, subject: str, *, ip: str) -> None:
-        try:
-            await self.limiter.consume(limit, subject)
-        except RateLimited:
-            self.events.record(SecurityEvent.RATE_LIMITED, client=ip, limit=limit.name)
-            raise
 
     def _link(self, token: str) -> str:
         return f"{self.settings.public_url}{RESET_PATH}?token={token}"
@@ -136,7 +125,7 @@ class PasswordReset:
 
     async def reset(self, *, token: str, new_password: str, ip: str) -> None:
         """Set the password of the account ``token`` was mailed to, once (``InvalidResetToken`` else)."""
-        await self._consume(self.reset_ip_limit, subject(ip), ip=ip)
+        await consume(self.limiter, self.events, self.reset_ip_limit, subject(ip), ip=ip)
         now = clock.utcnow()
         row = await self.tokens.by_hash(TokenPurpose.PASSWORD_RESET, hash_token(token))
         if row is None or row.used_at is not None or row.revoked_at is not None or row.expires_at <= now:
@@ -188,12 +177,7 @@ def forgot_ip_limit(settings: Settings) -> Limit:
 
 async def count_request(ctx: AppContext, events: SecurityEvents, *, ip: str) -> None:
     """A "forgot password" request from ``ip``, in the request (``RateLimited`` past the limit)."""
-    limit = forgot_ip_limit(ctx.settings)
-    try:
-        await ctx.limiter.consume(limit, subject(ip))
-    except RateLimited:
-        events.record(SecurityEvent.RATE_LIMITED, client=ip, limit=limit.name)
-        raise
+    await consume(ctx.limiter, events, forgot_ip_limit(ctx.settings), subject(ip), ip=ip)
 
 
 async def send_link(ctx: AppContext, events: SecurityEvents, email: str) -> None:

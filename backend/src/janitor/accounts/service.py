@@ -21,10 +21,11 @@ from janitor.accounts.errors import (
     RefreshTokenReused,
     WrongPassword,
 )
+from janitor.accounts.limits import consume, subject
 from janitor.accounts.models import Account, RefreshToken
 from janitor.accounts.passwords import check_new_password
 from janitor.accounts.repository import AccountRepository, AccountTokenRepository, RefreshTokenRepository
-from janitor.accounts.reset import CHANGED_MAIL, PASSWORD_LINKS, subject
+from janitor.accounts.reset import CHANGED_MAIL, PASSWORD_LINKS
 from janitor.accounts.schemas import AccountOut, Session
 from janitor.core.audit import SecurityEvent, SecurityEvents
 from janitor.core.config import Settings
@@ -50,9 +51,6 @@ DELETED_MAIL = "account_deleted"
 class IssuedSession:
     session: Session
     refresh_token: str
-
-
-_subject = subject
 
 
 async def account_out(session: AsyncSession, settings: Settings, account: Account) -> AccountOut:
@@ -90,12 +88,8 @@ class AuthService:
         self.login_fail_limit = Limit("login-fail", s.login_failures_per_account_ip, s.login_window_seconds)
         self.signup_ip_limit = Limit("signup-ip", s.signups_per_ip, s.signup_window_seconds)
 
-    async def _consume(self, limit: Limit, subject: str, *, ip: str) -> None:
-        try:
-            await self.limiter.consume(limit, subject)
-        except RateLimited:
-            self.events.record(SecurityEvent.RATE_LIMITED, client=ip, limit=limit.name)
-            raise
+    async def _consume(self, limit: Limit, key: str, *, ip: str) -> None:
+        await consume(self.limiter, self.events, limit, key, ip=ip)
 
     async def _issue(self, account: Account, *, family_id: uuid.UUID | None = None) -> IssuedSession:
         now = datetime.now(UTC)
@@ -120,7 +114,7 @@ class AuthService:
 
     async def signup(self, *, email: str, password: str, ip: str) -> IssuedSession:
         check_new_password(password, field="password", email=email)
-        await self._consume(self.signup_ip_limit, _subject(ip), ip=ip)
+        await self._consume(self.signup_ip_limit, subject(ip), ip=ip)
         if await self.accounts.by_email(email) is not None:
             raise EmailTaken()
         hashed = await hash_password(password, rounds=self.settings.bcrypt_rounds)
@@ -142,8 +136,8 @@ class AuthService:
     async def login(self, *, email: str, password: str, ip: str) -> IssuedSession:
         # Per address for everything, and per (account, address) for failures: a stranger
         # elsewhere can exhaust only their own budget, never lock the owner out.
-        await self._consume(self.login_ip_limit, _subject(ip), ip=ip)
-        pair = _subject(email, ip)
+        await self._consume(self.login_ip_limit, subject(ip), ip=ip)
+        pair = subject(email, ip)
         account = await self.accounts.by_email(email)
         account_id = account.id if account else None
         try:
