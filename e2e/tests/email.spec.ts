@@ -72,12 +72,12 @@ test('a change of e-mail is confirmed from the new address, and the old one can 
 	await page.goto('/settings');
 	const form = page.getByRole('region', { name: 'Change e-mail address' });
 	await form.getByLabel('New e-mail address').fill(moved);
-	await form.getByLabel('Current password').fill('not my password at all');
+	await form.getByLabel('Your password').fill('not my password at all');
 	await form.getByRole('button', { name: 'Send a confirmation link' }).click();
 	await expect(
 		form.getByText('The password is not correct; the address was not changed.')
 	).toBeVisible();
-	await form.getByLabel('Current password').fill(password);
+	await form.getByLabel('Your password').fill(password);
 	await form.getByRole('button', { name: 'Send a confirmation link' }).click();
 	await expect(form.getByTestId('email-change-sent')).toContainText(`We sent a link to ${moved}`);
 
