@@ -9,15 +9,17 @@ Two simulated days of a deployment, in one-second steps, from the figures the so
   (every 10 minutes) into the background queue, as ``sync/schedule.py`` does;
 * tenants click Refresh ``--refreshes`` times a day (a Refresh reads what changed: ``--refresh-share``
   of a full pass) and ``--signups`` of them connect a server for the first time (a full read), both at
-  random moments: a Poisson stream into the interactive queue;
+  random moments: Poisson streams into the interactive queue (Refresh) and the first-sync queue;
 * a run needs ``--solo-per-10k`` seconds of one uncontended run per 10,000 items; each worker process
   (with its share of the database and of the machine) gets through ``--throughput`` solo-seconds per
   second, shared equally by the runs it holds (the soak's first-sync round measures it: the sum of
   the solo run times over the makespan);
 * each worker process runs ``--background`` daily runs and, in slots of their own, ``--interactive``
-  interactive runs at once (``JANITOR_WORKER_MAX_JOBS`` and ``JANITOR_WORKER_INTERACTIVE_MAX_JOBS``).
+  Refresh runs and ``--first-syncs`` first syncs at once (``JANITOR_WORKER_MAX_JOBS``,
+  ``JANITOR_WORKER_INTERACTIVE_MAX_JOBS``, ``JANITOR_WORKER_FIRST_SYNC_MAX_JOBS``).
 
-For each worker count it prints the wait of interactive runs (queued to started: p50, p99, max), the
+For each worker count it prints the wait of interactive runs (Refresh and first syncs, queued to
+started: p50, p99, max), the
 wait of daily runs, the peak queue depths, how busy the workers were and how many daily runs were
 still unfinished an hour after the second day. A worker count fits when no interactive run waited
 more than 30 s, no daily run more than ``--daily-wait-limit`` (an hour), and nothing was left; the
@@ -45,21 +47,23 @@ TICK = 600
 INTERACTIVE_TARGET_S = 30.0
 
 
+LANES = ("interactive", "first", "background")  # the order free slots are filled in (core/queue.py)
+
+
 @dataclass
 class Run:
     due: float  # queued at
     work: float  # solo-seconds still to do
-    interactive: bool
+    lane: str  # one of LANES
     started: float | None = None
 
 
 @dataclass
 class Worker:
-    background: list[Run] = field(default_factory=list)
-    interactive: list[Run] = field(default_factory=list)
+    lanes: dict[str, list[Run]] = field(default_factory=lambda: {lane: [] for lane in LANES})
 
     def running(self) -> int:
-        return len(self.background) + len(self.interactive)
+        return sum(len(runs) for runs in self.lanes.values())
 
 
 @dataclass
@@ -106,7 +110,7 @@ def simulate(args: argparse.Namespace, workers: int, seed: int = 7) -> Day:
     for day in range(DAYS):
         for tenant, slot in enumerate(slots):
             tick = day * DAY + min(DAY - TICK, math.ceil(slot / TICK) * TICK)
-            arrivals.setdefault(tick, []).append(Run(tick, work[tenant], False))
+            arrivals.setdefault(tick, []).append(Run(tick, work[tenant], "background"))
     # interactive runs: a Poisson stream of Refresh clicks (reading what changed: a share of a full
     # pass) and first syncs (everything)
     per_day = args.tenants * (args.refreshes + args.signups)
@@ -116,45 +120,46 @@ def simulate(args: argparse.Namespace, workers: int, seed: int = 7) -> Day:
         t += rnd.expovariate(per_day / DAY)
         if t >= DAYS * DAY:
             break
-        share = 1.0 if rnd.random() < first_share else args.refresh_share
-        arrivals.setdefault(int(t), []).append(Run(int(t), share * work[rnd.randrange(args.tenants)], True))
+        first = rnd.random() < first_share
+        share = 1.0 if first else args.refresh_share
+        run = Run(int(t), share * work[rnd.randrange(args.tenants)], "first" if first else "interactive")
+        arrivals.setdefault(int(t), []).append(run)
 
     pool = [Worker() for _ in range(workers)]
-    background: deque[Run] = deque()
-    interactive: deque[Run] = deque()
+    queues: dict[str, deque[Run]] = {lane: deque() for lane in LANES}
+    caps = {"interactive": args.interactive, "first": args.first_syncs, "background": args.background}
     interactive_waits: list[float] = []
     daily_waits: list[float] = []
     peak_bg = peak_ia = 0
     busy_seconds = 0
     for now in range(DAYS * DAY + DRAIN):
         for run in arrivals.get(now, ()):
-            (interactive if run.interactive else background).append(run)
-        peak_bg, peak_ia = max(peak_bg, len(background)), max(peak_ia, len(interactive))
+            queues[run.lane].append(run)
+        peak_bg = max(peak_bg, len(queues["background"]))
+        peak_ia = max(peak_ia, len(queues["interactive"]) + len(queues["first"]))
         # free slots take the oldest queued run; the least loaded worker first
-        for queue, attr, cap, waits in (
-            (interactive, "interactive", args.interactive, interactive_waits),
-            (background, "background", args.background, daily_waits),
-        ):
+        for lane in LANES:
+            queue, waits = queues[lane], daily_waits if lane == "background" else interactive_waits
             while queue:
-                free = [w for w in pool if len(getattr(w, attr)) < cap]
+                free = [w for w in pool if len(w.lanes[lane]) < caps[lane]]
                 if not free:
                     break
                 w = min(free, key=Worker.running)
                 run = queue.popleft()
                 run.started = now
                 waits.append(now - run.due)
-                getattr(w, attr).append(run)
+                w.lanes[lane].append(run)
         for w in pool:
             k = w.running()
             if not k:
                 continue
             busy_seconds += now < DAYS * DAY
             rate = min(1.0, args.throughput / k)
-            for runs in (w.background, w.interactive):
+            for runs in w.lanes.values():
                 for run in runs:
                     run.work -= rate
                 runs[:] = [r for r in runs if r.work > 0]
-    left = len(background) + sum(len(w.background) for w in pool)
+    left = len(queues["background"]) + sum(len(w.lanes["background"]) for w in pool)
     return Day(
         workers=workers,
         interactive_waits=interactive_waits,
@@ -192,7 +197,13 @@ def parser() -> argparse.ArgumentParser:
         "--interactive",
         type=int,
         default=fields["worker_interactive_max_jobs"].default,
-        help="interactive slots per worker (JANITOR_WORKER_INTERACTIVE_MAX_JOBS; default: the product's)",
+        help="Refresh slots per worker (JANITOR_WORKER_INTERACTIVE_MAX_JOBS; default: the product's)",
+    )
+    p.add_argument(
+        "--first-syncs",
+        type=int,
+        default=fields["worker_first_sync_max_jobs"].default,
+        help="first-sync slots per worker (JANITOR_WORKER_FIRST_SYNC_MAX_JOBS; default: the product's)",
     )
     p.add_argument("--refreshes", type=float, default=2.0, help="Refresh clicks per tenant per day")
     p.add_argument("--signups", type=float, default=0.01, help="first syncs per tenant per day (new tenants)")
@@ -212,7 +223,7 @@ def main() -> int:
     print(
         f"{args.tenants} tenants, libraries of {args.items_median:,.0f} items (median), "
         f"{args.solo_per_10k} s per 10k items alone, {args.throughput} solo-s/s per worker, "
-        f"{args.background} background + {args.interactive} interactive slots, "
+        f"{args.background} background + {args.interactive} Refresh + {args.first_syncs} first-sync slots, "
         f"{args.refreshes} Refresh and {args.signups} first syncs per tenant per day\n"
     )
     print(

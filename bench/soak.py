@@ -26,7 +26,8 @@ memory and both job queues' depth.
 Targets (the many-tenants issue's, for the 2-core machine):
 
 * a new tenant's first sync and a Refresh start within 30 s while the daily passes run;
-* the simultaneous first syncs end within 1.5 x (sum of their solo run times) / (interactive slots);
+* the simultaneous first syncs end within 1.5 x (sum of their solo run times) / (first-sync slots:
+  the worker's concurrency for them, ``JANITOR_WORKER_FIRST_SYNC_MAX_JOBS``);
 * API p95 <= 500 ms and p99 <= 2 s on every route under load; no 5xx;
 * queue depth never above 2 x tenants;
 * worker RSS growth <= 10 % between the ends of the two daily rounds.
@@ -133,6 +134,8 @@ class Stack:
             env["JANITOR_WORKER_MAX_JOBS"] = str(args.max_jobs)
         if args.interactive_jobs:
             env["JANITOR_WORKER_INTERACTIVE_MAX_JOBS"] = str(args.interactive_jobs)
+        if args.first_sync_jobs:
+            env["JANITOR_WORKER_FIRST_SYNC_MAX_JOBS"] = str(args.first_sync_jobs)
         cmd = [sys.executable, "scripts/devstack.py", "--ephemeral", "--port", str(self.port)]
         cmd += ["--sim-port", str(self.sim_port), "--sim-size", args.size, "--env-file", str(self.env_file)]
         self.log = open(self.tmp / "stack.log", "wb")  # noqa: SIM115  # closed in stop()
@@ -434,8 +437,8 @@ class Soak:
         makespan, _ = self.times("first syncs", ended)
         from janitor.core.config import Settings
 
-        default = Settings.model_fields["worker_interactive_max_jobs"].default
-        slots = int(self.stack.settings.get("JANITOR_WORKER_INTERACTIVE_MAX_JOBS", default))
+        default = Settings.model_fields["worker_first_sync_max_jobs"].default
+        slots = int(self.stack.settings.get("JANITOR_WORKER_FIRST_SYNC_MAX_JOBS", default))
         bound = 1.5 * n * solo / slots
         self.row(
             "first syncs: makespan vs 1.5 x sum(solo) / slots",
@@ -551,9 +554,7 @@ class Soak:
         )
         self.row("4xx answers under load", "info", str(len(s.client_errors)), None)
         depth_bound = 2 * len(self.tenants)
-        self.row(
-            "queue depth peak (both queues)", f"<= {depth_bound}", str(s.queue_depth), s.queue_depth <= depth_bound
-        )
+        self.row("queue depth peak (all queues)", f"<= {depth_bound}", str(s.queue_depth), s.queue_depth <= depth_bound)
         self.row("Postgres client connections peak", "info", str(s.pg_connections), None)
         self.row("deadlocks", "0", str(s.deadlocks), s.deadlocks == 0)
         self.row("Redis used memory peak", "info", f"{s.redis_memory / 2**20:.1f} MB", None)
@@ -635,7 +636,8 @@ def main() -> int:
     p.add_argument("--clients", type=int, default=10, help="simulated users reading pages the whole time")
     p.add_argument("--think", type=float, default=0.5, help="mean pause between one client's requests (s)")
     p.add_argument("--max-jobs", type=int, default=0, help="JANITOR_WORKER_MAX_JOBS (default: the product's)")
-    p.add_argument("--interactive-jobs", type=int, default=0, help="JANITOR_WORKER_INTERACTIVE_MAX_JOBS")
+    p.add_argument("--interactive-jobs", type=int, default=0, help="JANITOR_WORKER_INTERACTIVE_MAX_JOBS (Refresh)")
+    p.add_argument("--first-sync-jobs", type=int, default=0, help="JANITOR_WORKER_FIRST_SYNC_MAX_JOBS")
     p.add_argument("--kill-after", type=float, default=15, help="seconds into the kill round")
     p.add_argument("--round-timeout", type=float, default=1800)
     p.add_argument(

@@ -205,9 +205,19 @@ def test_service_ingress_and_autoscalers_point_at_what_exists(objects: list[Obj]
 
 
 def test_the_worker_scales_on_the_arq_queue_through_a_scaler_that_reads_a_sorted_set(objects: list[Obj]) -> None:
-    from janitor_worker.main import InteractiveWorkerSettings, WorkerSettings
+    from janitor_worker.main import (
+        FirstSyncWorkerSettings,
+        InteractiveWorkerSettings,
+        QuickWorkerSettings,
+        WorkerSettings,
+    )
 
-    queues = {getattr(WorkerSettings, "queue_name", default_queue_name), InteractiveWorkerSettings.queue_name}
+    queues = {
+        getattr(WorkerSettings, "queue_name", default_queue_name),
+        InteractiveWorkerSettings.queue_name,
+        FirstSyncWorkerSettings.queue_name,
+        QuickWorkerSettings.queue_name,
+    }
     assert queues == set(QUEUES)
     scaled = one(objects, "ScaledObject", "janitor-worker")
     assert scaled["apiVersion"] == "keda.sh/v1alpha1"
@@ -224,7 +234,7 @@ def test_the_worker_scales_on_the_arq_queue_through_a_scaler_that_reads_a_sorted
         assert trigger["type"] == "prometheus"
         meta = trigger["metadata"]
         assert {"serverAddress", "query", "threshold"} <= set(meta)
-        # both queues, summed: the interactive one's jobs need workers too
+        # every tenant queue, summed: the interactive and quick ones' jobs need workers too
         keys = re.search(r'key=~"([^"]+)"', meta["query"])
         assert keys is not None and set(keys.group(1).split("|")) == queues, meta["query"]
         assert meta["query"].startswith("sum(")

@@ -18,6 +18,11 @@ export const SIGNED_OUT_PAGES: readonly AppPage[] = [
 	{ path: '/', heading: /^Clean up your media servers/ },
 	{ path: '/login', heading: 'Log in' },
 	{ path: '/signup', heading: 'Create your account' },
+	{ path: '/forgot-password', heading: 'Forgot your password?' },
+	// The pages a mailed link opens, here without one: what they say then.
+	{ path: '/reset-password', heading: 'Choose a new password' },
+	{ path: '/verify-email', heading: 'Confirm your e-mail address' },
+	{ path: '/undo-email-change', heading: 'Undo the change of e-mail' },
 	// The 404 page, with an address long enough that a phone must wrap it.
 	{ path: '/no-such-page/an-old-link-to-somewhere-that-moved-long-ago', heading: 'Page not found' }
 ];

@@ -1,18 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { expectNoViolations, expectShell, logIn, newPassword, uniqueEmail } from './helpers';
-
-const MAIL_URL = process.env.E2E_MAIL_URL!;
-
-interface Mail {
-	to: string[];
-	subject: string;
-	text: string;
-}
-
-async function mailsTo(email: string): Promise<Mail[]> {
-	const res = await fetch(`${MAIL_URL}/messages?to=${encodeURIComponent(email)}`);
-	return (await res.json()) as Mail[];
-}
+import { mailsTo } from './mail';
 
 test('a forgotten password is reset through the link in the mail', async ({ page, request }) => {
 	const email = uniqueEmail();

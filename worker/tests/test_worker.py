@@ -279,7 +279,13 @@ def test_each_kind_of_work_has_its_own_queue_and_slots() -> None:
     them, so each has its own queue and slots in every worker process."""
     workers = worker_main.build_workers({}, None)
     by_queue = {w.queue_name: w for w in workers}
-    assert set(by_queue) == {"arq:queue", "arq:queue:interactive", "arq:queue:system"}
+    assert set(by_queue) == {
+        "arq:queue",
+        "arq:queue:interactive",
+        "arq:queue:first_sync",
+        "arq:queue:quick",
+        "arq:queue:system",
+    }
     crons = {name for w in workers for name in w.functions if name.startswith("cron:")}
     assert crons == {c.name for c in worker_main.SystemWorkerSettings.cron_jobs}
     assert "cron:recover_orphans" in crons
@@ -289,3 +295,7 @@ def test_each_kind_of_work_has_its_own_queue_and_slots() -> None:
     for queue in ("arq:queue", "arq:queue:interactive"):
         assert not [n for n in by_queue[queue].functions if n.startswith("cron:")], queue
         assert set(by_queue[queue].functions) == {j.__name__ for j in worker_main.job_functions()}
+    # The first-sync slots run syncs only; the quick ones mails and the dashboard figures only: no
+    # sync can take them.
+    assert set(by_queue["arq:queue:first_sync"].functions) == {"sync"}
+    assert set(by_queue["arq:queue:quick"].functions) == {"send_mail", "report_summary", "send_system_mail"}

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import orjson
 import pytest
 from sqlalchemy import select
 
@@ -22,11 +21,10 @@ from janitor.accounts.models import Account, AccountToken
 from janitor.core import clock
 from janitor.core.config import Settings
 from janitor.core.context import build_context, close_context
-from janitor.core.crypto import TokenCipher
 from janitor.core.deps import AppContext
 from janitor.core.security import hash_password
 from janitor.devtools.mailcatcher import MailCatcher, free_port
-from janitor.devtools.pytest_plugin import SignupFn
+from janitor.devtools.pytest_plugin import SignupFn, queued_mails
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import tenant_job
 from janitor.mail.models import OutgoingMail
@@ -39,17 +37,7 @@ RESET = "/api/v1/auth/password/reset"
 
 async def _mails(ctx: AppContext, account_id: uuid.UUID) -> list[tuple[str, dict[str, str]]]:
     """The account's queued mails, oldest first: (template, values decrypted)."""
-    cipher = TokenCipher.from_settings(ctx.settings)
-    async with ctx.sessionmaker() as session:
-        rows = (
-            await session.scalars(
-                select(OutgoingMail).where(OutgoingMail.account_id == account_id).order_by(OutgoingMail.created_at)
-            )
-        ).all()
-    return [
-        (r.template, orjson.loads(cipher.decrypt(r.values_ciphertext, account_id=r.account_id, connection_id=r.id)))
-        for r in rows
-    ]
+    return [(template, values) for template, _, values in await queued_mails(ctx, account_id)]
 
 
 async def _tokens(ctx: AppContext, account_id: uuid.UUID | None = None) -> list[AccountToken]:

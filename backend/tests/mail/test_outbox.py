@@ -17,7 +17,7 @@ from janitor.core.config import Settings
 from janitor.core.context import build_context, close_context
 from janitor.core.crypto import TokenCipher
 from janitor.core.deps import AppContext
-from janitor.core.queue import INTERACTIVE_QUEUE, JobBuffer
+from janitor.core.queue import QUICK_QUEUE, JobBuffer
 from janitor.devtools.mailcatcher import MailCatcher, free_port
 from janitor.devtools.pytest_plugin import SignupFn
 from janitor.jobs.names import JobName, dedupe_id
@@ -86,7 +86,7 @@ async def test_queued_mails_wait_for_the_job_then_go_oldest_first_with_their_val
     await queue(user.account_id, "two@example.org")
     job_id = dedupe_id(JobName.SEND_MAIL, user.account_id)
     assert JobName.SEND_MAIL.value == outbox.JOB
-    assert await mail_ctx.redis.zscore(INTERACTIVE_QUEUE, job_id) is not None
+    assert await mail_ctx.redis.zscore(QUICK_QUEUE, job_id) is not None
     rows = await _rows(mail_ctx, user.account_id)
     assert [r.status for r in rows] == [MailStatus.PENDING, MailStatus.PENDING]
     assert "abc123" not in rows[0].values_ciphertext

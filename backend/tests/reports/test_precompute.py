@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, text
 
 from janitor.core.context import AppContext
-from janitor.core.queue import QUEUES
+from janitor.core.queue import QUEUES, QUICK_QUEUE
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import RunJob
 from janitor.jobs.names import JobName
@@ -279,9 +279,12 @@ async def test_a_write_the_summary_depends_on_queues_its_recomputation_in_the_ba
     user = await _synced(api, signup, sim, run_job)
 
     async def queued() -> list[str]:
-        # the recompute is interactive work (core/queue.py): look in every queue
-        jobs = [j for q in QUEUES for j in await job_ctx.redis.queued_jobs(queue_name=q)]
-        return [j.function for j in jobs if j.args == (str(user.account_id),)]
+        # the recompute is quick work (core/queue.py), never queued behind a sync: it must be in the
+        # quick queue and no other
+        jobs = {q: await job_ctx.redis.queued_jobs(queue_name=q) for q in QUEUES}
+        mine = {q: [j.function for j in js if j.args == (str(user.account_id),)] for q, js in jobs.items()}
+        assert "report_summary" not in [f for q, fs in mine.items() if q != QUICK_QUEUE for f in fs]
+        return [f for fs in mine.values() for f in fs]
 
     async def stored() -> tuple[int, str]:
         async with job_ctx.sessionmaker() as s:

@@ -1,6 +1,6 @@
 """Interactive work goes ahead of the daily runs: a first sync or a Refresh starts at once, in slots of
-its own, however many scheduled runs wait; a Refresh while the account's daily run still waits moves
-that run ahead (one run per account, never two)."""
+their own (one kind never behind the other), however many scheduled runs wait; a Refresh while the
+account's daily run still waits moves that run ahead (one run per account, never two)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,16 @@ from sqlalchemy import text
 
 from janitor.core.config import Settings
 from janitor.core.deps import AppContext
-from janitor.core.queue import BACKGROUND_QUEUE, INTERACTIVE_QUEUE, JobBuffer, promote, queue_depth
+from janitor.core.queue import (
+    BACKGROUND_QUEUE,
+    FIRST_SYNC_QUEUE,
+    INTERACTIVE_QUEUE,
+    QUEUES,
+    QUICK_QUEUE,
+    JobBuffer,
+    promote,
+    queue_depth,
+)
 from janitor.devtools.pytest_plugin import SignedUp, SignupFn
 from janitor.devtools.sim_fixtures import connect_all, worker_process
 from janitor.jobs.names import JobName, dedupe_id
@@ -38,7 +47,7 @@ async def _scheduled(ctx: AppContext, user: SignedUp) -> str:
 
 async def _queue_of(ctx: AppContext, run_id: str) -> str | None:
     job = dedupe_id(JobName.SYNC, run_id)
-    found = [q for q in (INTERACTIVE_QUEUE, BACKGROUND_QUEUE) if await ctx.redis.zscore(q, job) is not None]
+    found = [q for q in QUEUES if await ctx.redis.zscore(q, job) is not None]
     assert len(found) <= 1, found
     return found[0] if found else None
 
@@ -51,11 +60,12 @@ async def test_refresh_and_first_syncs_are_interactive_daily_runs_are_not(
     await connect_all(api, daily, sim)
     added = (await api.post(f"/api/v1/sync/runs?added={ids['plex']}", headers=first.headers)).json()
     assert added["trigger"] == "connection"
-    assert await _queue_of(job_ctx, added["id"]) == INTERACTIVE_QUEUE
+    assert await _queue_of(job_ctx, added["id"]) == FIRST_SYNC_QUEUE
 
     scheduled = await _scheduled(job_ctx, daily)
     assert await _queue_of(job_ctx, scheduled) == BACKGROUND_QUEUE
-    assert await queue_depth(job_ctx.redis) == {INTERACTIVE_QUEUE: 1, BACKGROUND_QUEUE: 1}
+    depth = {INTERACTIVE_QUEUE: 0, FIRST_SYNC_QUEUE: 1, QUICK_QUEUE: 0, BACKGROUND_QUEUE: 1}
+    assert await queue_depth(job_ctx.redis) == depth
 
     # Refresh while the daily run waits: the same run, moved ahead, in one queue only
     refresh = (await api.post("/api/v1/sync/runs", headers=daily.headers)).json()
@@ -63,7 +73,12 @@ async def test_refresh_and_first_syncs_are_interactive_daily_runs_are_not(
     assert await _queue_of(job_ctx, scheduled) == INTERACTIVE_QUEUE
     again = (await api.post("/api/v1/sync/runs?full=true", headers=daily.headers)).json()
     assert again["id"] == scheduled
-    assert await queue_depth(job_ctx.redis) == {INTERACTIVE_QUEUE: 2, BACKGROUND_QUEUE: 0}
+    depth = {INTERACTIVE_QUEUE: 1, FIRST_SYNC_QUEUE: 1, QUICK_QUEUE: 0, BACKGROUND_QUEUE: 0}
+    assert await queue_depth(job_ctx.redis) == depth
+    # A Refresh on a first sync still waiting for its slot answers with it, where it is.
+    click = (await api.post("/api/v1/sync/runs", headers=first.headers)).json()
+    assert click["id"] == added["id"]
+    assert await _queue_of(job_ctx, added["id"]) == FIRST_SYNC_QUEUE
 
 
 async def test_a_job_a_worker_has_started_is_never_moved(job_ctx: AppContext) -> None:
@@ -82,7 +97,7 @@ async def test_a_job_a_worker_has_started_is_never_moved(job_ctx: AppContext) ->
 
 
 def _worker(settings: Settings) -> subprocess.Popen[bytes]:
-    # one slot for the daily runs, two for what people wait for
+    # one slot for the daily runs, two for Refresh clicks, one for first syncs
     return worker_process(
         settings,
         quiet=False,
@@ -90,6 +105,7 @@ def _worker(settings: Settings) -> subprocess.Popen[bytes]:
         JANITOR_SYNC_CONCURRENCY="1",
         JANITOR_WORKER_MAX_JOBS="1",
         JANITOR_WORKER_INTERACTIVE_MAX_JOBS="2",
+        JANITOR_WORKER_FIRST_SYNC_MAX_JOBS="1",
     )
 
 
@@ -112,9 +128,10 @@ async def _until_started(ctx: AppContext, run_id: str, seconds: float = 60) -> A
 async def test_interactive_runs_start_while_the_daily_runs_hold_every_background_slot(
     api: httpx.AsyncClient, signup: SignupFn, sim: SimServer, self_hosted: Settings, job_ctx: AppContext
 ) -> None:
-    slow, waiting, newcomer = await signup(), await signup(), await signup()
+    slow, waiting, newcomer, joining = await signup(), await signup(), await signup(), await signup()
     for user in (slow, waiting, newcomer):
         await connect_all(api, user, sim)
+    joined = await connect_all(api, joining, sim)
     # every request to the Plex server is slow: the first daily run holds the one background slot
     httpx.post(sim.info["admin"] + "/servers/pms:home/pace", json={"pace_ms": 150, "max_in_flight": 1})
     busy = await _scheduled(job_ctx, slow)
@@ -130,12 +147,16 @@ async def test_interactive_runs_start_while_the_daily_runs_hold_every_background
         clicked = (await api.post("/api/v1/sync/runs", headers=waiting.headers)).json()
         assert clicked["id"] == queued, "a Refresh answers with the account's waiting run"
         promoted = await _until_started(job_ctx, queued, seconds=10)
+        # both Refresh slots are taken: a first sync still starts, in its own
+        first = (await api.post(f"/api/v1/sync/runs?added={joined['plex']}", headers=joining.headers)).json()
+        assert first["trigger"] == "connection"
+        await _until_started(job_ctx, first["id"], seconds=10)
         still = await _run(job_ctx, busy)
-        assert still.finished_at is None, "both started while the daily run held the background slot"
+        assert still.finished_at is None, "all started while the daily run held the background slot"
         assert started.started_at < promoted.started_at
 
         httpx.post(sim.info["admin"] + "/servers/pms:home/pace", json={"pace_ms": 0})
-        for run_id in (busy, queued, fresh["id"]):
+        for run_id in (busy, queued, fresh["id"], first["id"]):
             for _ in range(1200):
                 if (await _run(job_ctx, run_id)).finished_at is not None:
                     break
@@ -144,7 +165,7 @@ async def test_interactive_runs_start_while_the_daily_runs_hold_every_background
             assert row.status == "complete", (run_id, row)
         # a job leaves its queue once its run has ended and the job's last steps are done
         for _ in range(300):
-            left = [j for q in (INTERACTIVE_QUEUE, BACKGROUND_QUEUE) for j in await job_ctx.redis.zrange(q, 0, -1)]
+            left = [j for q in QUEUES for j in await job_ctx.redis.zrange(q, 0, -1)]
             if not any(j.startswith(b"sync:") for j in left):
                 break
             await asyncio.sleep(0.1)

@@ -1,12 +1,14 @@
 """The worker process: ``python -m janitor_worker``. No business logic lives here.
 
-One process runs three arq workers on one event loop and one app context: the background worker (the
-``arq:queue`` queue, ``JANITOR_WORKER_MAX_JOBS`` at once), the interactive worker
+One process runs five arq workers on one event loop and one app context (core/queue.py): the background
+worker (the ``arq:queue`` queue, ``JANITOR_WORKER_MAX_JOBS`` at once), the interactive worker
 (``arq:queue:interactive``, ``JANITOR_WORKER_INTERACTIVE_MAX_JOBS`` at once, slots no daily run can take:
-a first sync or a Refresh starts within a poll of being queued however many daily runs wait;
-core/queue.py) and the cron worker (``arq:queue:system``: the schedules and the recovery, which never
-wait behind either). SIGTERM/SIGINT stop all three from taking jobs and let running ones finish for up
-to ``job_completion_wait`` seconds, together."""
+a Refresh starts within a poll of being clicked however many daily runs wait), the first-sync worker
+(``arq:queue:first_sync``, ``JANITOR_WORKER_FIRST_SYNC_MAX_JOBS``: the sync after connecting a server),
+the quick worker (``arq:queue:quick``, ``JANITOR_WORKER_QUICK_MAX_JOBS``: mails and the dashboard
+figures, which never wait behind a sync) and the cron worker (``arq:queue:system``: the schedules and
+the recovery, which never wait behind any). SIGTERM/SIGINT stop them all from taking jobs and let
+running ones finish for up to ``job_completion_wait`` seconds, together."""
 
 from __future__ import annotations
 
@@ -30,9 +32,10 @@ from janitor.core.context import build_context, close_context
 from janitor.core.deps import AppContext
 from janitor.core.logging import configure_logging
 from janitor.core.migrations import head_revision, schema_is_current
-from janitor.core.queue import INTERACTIVE_QUEUE, SYSTEM_QUEUE, JobBuffer
+from janitor.core.queue import FIRST_SYNC_QUEUE, INTERACTIVE_QUEUE, QUICK_QUEUE, SYSTEM_QUEUE, JobBuffer
 from janitor.deletions.deleter_jobs import enqueue_due
 from janitor.jobs.fanout import fan_out
+from janitor.jobs.mail import send_system_mail
 from janitor.jobs.names import JobName
 from janitor.jobs.runner import ArqJob, tenant_job
 from janitor.sync.models import SyncStatus
@@ -154,6 +157,16 @@ def job_functions() -> list[ArqJob]:
     return [tenant_job(name, handler) for name, handler in TENANT_HANDLERS.items()]
 
 
+# The jobs the quick queue runs (core/queue.py): short, and someone waits for them. Its worker knows
+# only these, so a sync sent there by mistake fails at once instead of taking a quick slot for minutes.
+QUICK_JOBS = frozenset({JobName.SEND_MAIL, JobName.REPORT_SUMMARY})
+
+
+def quick_job_functions() -> list[ArqJob]:
+    tenants = [tenant_job(name, handler) for name, handler in TENANT_HANDLERS.items() if name in QUICK_JOBS]
+    return [*tenants, send_system_mail]
+
+
 def _settings_attrs() -> dict[str, Any]:
     s = get_settings()
     return {
@@ -161,6 +174,8 @@ def _settings_attrs() -> dict[str, Any]:
         "poll_delay": s.worker_poll_delay,
         "max_jobs": s.worker_max_jobs,
         "interactive_max_jobs": s.worker_interactive_max_jobs,
+        "quick_max_jobs": s.worker_quick_max_jobs,
+        "first_sync_max_jobs": s.worker_first_sync_max_jobs,
         "job_timeout": s.worker_job_timeout_seconds,
         "max_tries": s.worker_max_tries,
         "minutes": set(range(0, 60, s.heartbeat_cron_minutes)),
@@ -202,6 +217,34 @@ class InteractiveWorkerSettings:
     job_completion_wait = WorkerSettings.job_completion_wait
 
 
+class FirstSyncWorkerSettings:
+    """The first-sync queue's worker: the sync after connecting a server, in slots of its own."""
+
+    functions: ClassVar[list[ArqJob]] = [tenant_job(JobName.SYNC, TENANT_HANDLERS[JobName.SYNC])]
+    queue_name = FIRST_SYNC_QUEUE
+    redis_settings = _attrs["redis_settings"]
+    poll_delay = _attrs["poll_delay"]
+    max_jobs = _attrs["first_sync_max_jobs"]
+    job_timeout = _attrs["job_timeout"]
+    max_tries = _attrs["max_tries"]
+    keep_result = 0
+    job_completion_wait = WorkerSettings.job_completion_wait
+
+
+class QuickWorkerSettings:
+    """The quick queue's worker: mails and the dashboard figures, in slots no sync can take."""
+
+    functions: ClassVar[list[ArqJob]] = quick_job_functions()
+    queue_name = QUICK_QUEUE
+    redis_settings = _attrs["redis_settings"]
+    poll_delay = _attrs["poll_delay"]
+    max_jobs = _attrs["quick_max_jobs"]
+    job_timeout = _attrs["job_timeout"]
+    max_tries = _attrs["max_tries"]
+    keep_result = 0
+    job_completion_wait = WorkerSettings.job_completion_wait
+
+
 class SystemWorkerSettings:
     """The cron jobs, on a queue of their own: the stall watchdog, the recovery of what a dead worker
     left running and the schedules never wait behind a backlog of daily runs (in the background queue
@@ -224,12 +267,19 @@ class SystemWorkerSettings:
     job_completion_wait = WorkerSettings.job_completion_wait
 
 
-WORKERS = (WorkerSettings, InteractiveWorkerSettings, SystemWorkerSettings)
+WORKERS = (
+    WorkerSettings,
+    InteractiveWorkerSettings,
+    FirstSyncWorkerSettings,
+    QuickWorkerSettings,
+    SystemWorkerSettings,
+)
 
 
 def build_workers(ctx: dict[str, Any], pool: Any) -> list[Worker]:
-    """The workers of a process (background, interactive, cron), sharing ``ctx`` (the app context) and
-    one Redis pool; the caller runs ``startup``/``shutdown`` once for all and handles the signals."""
+    """The workers of a process (background, interactive, first sync, quick, cron), sharing ``ctx`` (the
+    app context) and one Redis pool; the caller runs ``startup``/``shutdown`` once for all and handles
+    the signals."""
     common: dict[str, Any] = {
         "ctx": ctx,
         "redis_pool": pool,

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.accounts.addresses import require_verified
 from janitor.accounts.models import Account
 from janitor.accounts.repository import AccountRepository
 from janitor.core.config import Settings
@@ -63,6 +64,16 @@ async def current_account(
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+async def verified_account(account: CurrentAccount, session: SessionDep, settings: SettingsDep) -> Account:
+    """The signed-in account, if it may connect servers: its address confirmed, or the operator not
+    requiring it (``EmailNotVerified`` else; accounts/addresses.py)."""
+    await require_verified(session, settings, account)
+    return account
+
+
+VerifiedAccount = Annotated[Account, Depends(verified_account)]
 
 
 def data_changed(*changes: Change) -> Any:

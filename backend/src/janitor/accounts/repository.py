@@ -109,11 +109,15 @@ class AccountTokenRepository:
         )
         return result.scalar_one_or_none() is not None
 
-    async def revoke_all(self, account_id: uuid.UUID, now: datetime, *, purpose: str | None = None) -> None:
-        """End the account's live tokens (of ``purpose``, or every one)."""
+    async def revoke_all(
+        self, account_id: uuid.UUID, now: datetime, *, purpose: str | tuple[str, ...] | None = None
+    ) -> None:
+        """End the account's live tokens (of ``purpose`` or purposes, or every one)."""
         query = update(AccountToken).where(
             AccountToken.account_id == account_id, AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None)
         )
-        if purpose is not None:
+        if isinstance(purpose, str):
             query = query.where(AccountToken.purpose == purpose)
+        elif purpose is not None:
+            query = query.where(AccountToken.purpose.in_(purpose))
         await self.session.execute(query.values(revoked_at=now))

@@ -27,6 +27,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts.errors import InvalidResetToken, PasswordRejected
+from janitor.accounts.limits import consume, subject
 from janitor.accounts.models import Account, AccountToken, TokenPurpose
 from janitor.accounts.passwords import check_new_password
 from janitor.accounts.repository import AccountRepository, AccountTokenRepository, RefreshTokenRepository
@@ -51,6 +52,11 @@ RESET_PATH = "/reset-password"
 PER_ADDRESS = Limit("forgot-address", 3, 3600)
 
 
+# The links a password change ends (each was asked for under the old password); a verification link
+# and an undo of a change of e-mail stay (accounts/addresses.py).
+PASSWORD_LINKS = (TokenPurpose.PASSWORD_RESET, TokenPurpose.CHANGE_EMAIL)
+
+
 def hash_token(token: str) -> str:
     # 256 random bits: a fast hash is enough, and lets the token be looked up by it.
     return hashlib.sha256(token.encode()).hexdigest()
@@ -60,11 +66,6 @@ def password_fingerprint(password_hash: str) -> str:
     """What a token remembers of the password it was issued under: any new hash (bcrypt salts each
     one, so even the same password set again) gives another fingerprint."""
     return hashlib.sha256(b"password-fingerprint|" + password_hash.encode()).hexdigest()
-
-
-def _subject(*parts: str) -> str:
-    # Keys in Redis never hold an email in clear.
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 class PasswordReset:
@@ -87,13 +88,6 @@ class PasswordReset:
         self.cipher = TokenCipher.from_settings(settings)
         self.reset_ip_limit = Limit("reset-ip", settings.login_attempts_per_ip, settings.login_window_seconds)
 
-    async def _consume(self, limit: Limit, subject: str, *, ip: str) -> None:
-        try:
-            await self.limiter.consume(limit, subject)
-        except RateLimited:
-            self.events.record(SecurityEvent.RATE_LIMITED, client=ip, limit=limit.name)
-            raise
-
     def _link(self, token: str) -> str:
         return f"{self.settings.public_url}{RESET_PATH}?token={token}"
 
@@ -105,7 +99,7 @@ class PasswordReset:
         except ValueError:  # every stored address passed this: no account has this one
             return
         try:
-            await self.limiter.consume(PER_ADDRESS, _subject(email))
+            await self.limiter.consume(PER_ADDRESS, subject(email))
         except RateLimited:
             return
         account = await self.accounts.by_email(email)
@@ -131,7 +125,7 @@ class PasswordReset:
 
     async def reset(self, *, token: str, new_password: str, ip: str) -> None:
         """Set the password of the account ``token`` was mailed to, once (``InvalidResetToken`` else)."""
-        await self._consume(self.reset_ip_limit, _subject(ip), ip=ip)
+        await consume(self.limiter, self.events, self.reset_ip_limit, subject(ip), ip=ip)
         now = clock.utcnow()
         row = await self.tokens.by_hash(TokenPurpose.PASSWORD_RESET, hash_token(token))
         if row is None or row.used_at is not None or row.revoked_at is not None or row.expires_at <= now:
@@ -169,7 +163,10 @@ class PasswordReset:
         # on, every refresh token is revoked, and so is any other link still out.
         account.session_version = Account.session_version + 1
         await RefreshTokenRepository(self.db).revoke_all(account.id, now)
-        await self.tokens.revoke_all(account.id, now)
+        await self.tokens.revoke_all(account.id, now, purpose=PASSWORD_LINKS)
+        # The link came to the account's inbox: that proves the address as a verification link would.
+        if account.email_verified_at is None:
+            account.email_verified_at = now
         await self.db.flush()
 
 
@@ -180,12 +177,7 @@ def forgot_ip_limit(settings: Settings) -> Limit:
 
 async def count_request(ctx: AppContext, events: SecurityEvents, *, ip: str) -> None:
     """A "forgot password" request from ``ip``, in the request (``RateLimited`` past the limit)."""
-    limit = forgot_ip_limit(ctx.settings)
-    try:
-        await ctx.limiter.consume(limit, _subject(ip))
-    except RateLimited:
-        events.record(SecurityEvent.RATE_LIMITED, client=ip, limit=limit.name)
-        raise
+    await consume(ctx.limiter, events, forgot_ip_limit(ctx.settings), subject(ip), ip=ip)
 
 
 async def send_link(ctx: AppContext, events: SecurityEvents, email: str) -> None:

@@ -5,11 +5,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Response, status
 
+from janitor.accounts.addresses import EmailAddresses
 from janitor.accounts.deps import CurrentAccount
 from janitor.accounts.errors import (
     AccountDisabled,
+    AlreadyVerified,
+    EmailRejected,
     EmailTaken,
     InvalidCredentials,
+    InvalidEmailLink,
     InvalidRefreshToken,
     InvalidResetToken,
     PasswordRejected,
@@ -21,13 +25,17 @@ from janitor.accounts.schemas import (
     ChangePasswordIn,
     Credentials,
     DeleteAccountIn,
+    EmailChangeIn,
+    EmailConfirmedOut,
+    EmailLinkIn,
     ForgotPasswordIn,
     ForgotPasswordOut,
+    MailSentOut,
     ResetPasswordIn,
     Session,
     SignupIn,
 )
-from janitor.accounts.service import AuthService, IssuedSession
+from janitor.accounts.service import AuthService, IssuedSession, account_out
 from janitor.core.config import Settings
 from janitor.core.deps import ClientIP, ContextDep, SecurityEventsDep, SessionDep, UowDep
 from janitor.core.errors import RateLimited, Unauthorized, error_responses
@@ -42,11 +50,18 @@ account_router = APIRouter(prefix="/api/v1/account", tags=["account"])
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
 
 
-def _service(session: SessionDep, ctx: ContextDep, events: SecurityEventsDep) -> AuthService:
-    return AuthService(session, settings=ctx.settings, limiter=ctx.limiter, events=events)
+def _service(uow: UowDep, ctx: ContextDep, events: SecurityEventsDep) -> AuthService:
+    return AuthService(uow.session, uow.jobs, settings=ctx.settings, limiter=ctx.limiter, events=events)
 
 
 Service = Annotated[AuthService, Depends(_service)]
+
+
+def _addresses(uow: UowDep, ctx: ContextDep, events: SecurityEventsDep) -> EmailAddresses:
+    return EmailAddresses(uow.session, uow.jobs, settings=ctx.settings, limiter=ctx.limiter, events=events)
+
+
+Addresses = Annotated[EmailAddresses, Depends(_addresses)]
 
 
 def _reset_service(uow: UowDep, ctx: ContextDep, events: SecurityEventsDep) -> PasswordReset:
@@ -133,9 +148,51 @@ async def reset_password(body: ResetPasswordIn, service: ResetService, ip: Clien
 
 
 @account_router.get("", responses=error_responses(Unauthorized))
-async def me(account: CurrentAccount) -> AccountOut:
+async def me(account: CurrentAccount, session: SessionDep, ctx: ContextDep) -> AccountOut:
     """The signed-in account."""
-    return AccountOut.model_validate(account)
+    return await account_out(session, ctx.settings, account)
+
+
+@account_router.post(
+    "/email/verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(Unauthorized, AlreadyVerified, RateLimited),
+)
+async def send_verification(account: CurrentAccount, addresses: Addresses, ip: ClientIP) -> MailSentOut:
+    """Mail the link that confirms the account's address again (a few times an hour at most; the
+    newest link is the one that works)."""
+    await addresses.resend(account, ip=ip)
+    return MailSentOut(detail=f"We sent a new link to {account.email}. It may take a minute to arrive.")
+
+
+@account_router.post(
+    "/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(Unauthorized, WrongPassword, EmailRejected, EmailTaken, RateLimited),
+)
+async def change_email(body: EmailChangeIn, account: CurrentAccount, addresses: Addresses, ip: ClientIP) -> MailSentOut:
+    """Ask to move the account to another address: a link goes to the new address, and the account
+    keeps its current one until the link is followed. Asks for the password again."""
+    await addresses.request_change(account, new_email=body.new_email, password=body.password, ip=ip)
+    return MailSentOut(
+        detail=f"We sent a link to {body.new_email}. Open it to confirm; until then your address stays {account.email}."
+    )
+
+
+@account_router.post("/email/verify", responses=error_responses(InvalidEmailLink, EmailTaken, RateLimited))
+async def confirm_email(body: EmailLinkIn, addresses: Addresses, ip: ClientIP) -> EmailConfirmedOut:
+    """Follow the link of a confirmation mail: it confirms the account's address, or moves the account
+    to the new address it was sent to. No sign-in needed (the link is the proof)."""
+    confirmed = await addresses.confirm(token=body.token, ip=ip)
+    return EmailConfirmedOut(email=confirmed.email, changed=confirmed.changed)
+
+
+@account_router.post("/email/undo", responses=error_responses(InvalidEmailLink, EmailTaken, RateLimited))
+async def undo_email_change(body: EmailLinkIn, addresses: Addresses, ip: ClientIP) -> EmailConfirmedOut:
+    """Follow the link of an "address changed" mail: the account moves back to the old address and
+    every session ends. No sign-in needed (the link is the proof)."""
+    email = await addresses.undo(token=body.token, ip=ip)
+    return EmailConfirmedOut(email=email, changed=True)
 
 
 @account_router.post("/password", responses=error_responses(Unauthorized, PasswordRejected, WrongPassword))

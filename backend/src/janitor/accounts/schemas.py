@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from janitor.core.schemas import InputModel
 from janitor.core.security import BCRYPT_MAX_BYTES
@@ -88,17 +88,40 @@ class ForgotPasswordOut(BaseModel):
     detail: str
 
 
+class MailSentOut(BaseModel):
+    """A mail is on its way; ``detail`` says where and what to do with it."""
+
+    detail: str
+
+
 class DeleteAccountIn(InputModel):
     password: str = Field(max_length=1024)
 
 
 class AccountOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     email: str
     created_at: datetime
     is_operator: bool = Field(description="Runs the service: sees the operator console (granted on the command line)")
+    email_verification: Literal["verified", "pending", "not_required"] = Field(
+        description="`pending`: the address is not confirmed yet and no server can be connected until it is "
+        "(the link is in the sign-up mail; `POST /api/v1/account/email/verification` sends it again); "
+        "`not_required`: not confirmed, and the operator does not require it"
+    )
+
+
+class EmailChangeIn(InputModel):
+    new_email: Email
+    password: str = Field(max_length=1024, description="The account's password, asked again")
+
+
+class EmailLinkIn(InputModel):
+    token: str = Field(min_length=1, max_length=256, description="The token of the link in the mail")
+
+
+class EmailConfirmedOut(BaseModel):
+    email: str
+    changed: bool = Field(description="True when the link moved the account to a new address")
 
 
 class Session(BaseModel):

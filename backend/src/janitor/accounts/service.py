@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from janitor.accounts.addresses import EmailAddresses, verification_required, verification_status
 from janitor.accounts.errors import (
     AccountDisabled,
     EmailTaken,
@@ -21,13 +21,17 @@ from janitor.accounts.errors import (
     RefreshTokenReused,
     WrongPassword,
 )
+from janitor.accounts.limits import consume, subject
 from janitor.accounts.models import Account, RefreshToken
 from janitor.accounts.passwords import check_new_password
 from janitor.accounts.repository import AccountRepository, AccountTokenRepository, RefreshTokenRepository
+from janitor.accounts.reset import CHANGED_MAIL, PASSWORD_LINKS
 from janitor.accounts.schemas import AccountOut, Session
 from janitor.core.audit import SecurityEvent, SecurityEvents
 from janitor.core.config import Settings
+from janitor.core.crypto import TokenCipher
 from janitor.core.errors import RateLimited
+from janitor.core.queue import JobBuffer
 from janitor.core.ratelimit import Limit, RateLimiter
 from janitor.core.security import (
     hash_password,
@@ -36,8 +40,11 @@ from janitor.core.security import (
     new_refresh_token,
     verify_password,
 )
+from janitor.mail.outbox import queue_mail
 
 log = structlog.get_logger(__name__)
+
+DELETED_MAIL = "account_deleted"
 
 
 @dataclass(frozen=True)
@@ -46,16 +53,32 @@ class IssuedSession:
     refresh_token: str
 
 
-def _subject(*parts: str) -> str:
-    # Keys in Redis never hold an email in clear.
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+async def account_out(session: AsyncSession, settings: Settings, account: Account) -> AccountOut:
+    required = await verification_required(session, settings)
+    return AccountOut(
+        id=account.id,
+        email=account.email,
+        created_at=account.created_at,
+        is_operator=account.is_operator,
+        email_verification=verification_status(account, required=required),
+    )
 
 
 class AuthService:
+    """Sign-up, sign-in, sessions, password change and account deletion; the mails they send (the
+    address's confirmation link, "password changed") go once the transaction commits (``jobs``)."""
+
     def __init__(
-        self, session: AsyncSession, *, settings: Settings, limiter: RateLimiter, events: SecurityEvents
+        self,
+        session: AsyncSession,
+        jobs: JobBuffer,
+        *,
+        settings: Settings,
+        limiter: RateLimiter,
+        events: SecurityEvents,
     ) -> None:
         self.db = session
+        self.jobs = jobs
         self.settings = settings
         self.limiter = limiter
         self.events = events
@@ -66,12 +89,8 @@ class AuthService:
         self.login_fail_limit = Limit("login-fail", s.login_failures_per_account_ip, s.login_window_seconds)
         self.signup_ip_limit = Limit("signup-ip", s.signups_per_ip, s.signup_window_seconds)
 
-    async def _consume(self, limit: Limit, subject: str, *, ip: str) -> None:
-        try:
-            await self.limiter.consume(limit, subject)
-        except RateLimited:
-            self.events.record(SecurityEvent.RATE_LIMITED, client=ip, limit=limit.name)
-            raise
+    async def _consume(self, limit: Limit, key: str, *, ip: str) -> None:
+        await consume(self.limiter, self.events, limit, key, ip=ip)
 
     async def _issue(self, account: Account, *, family_id: uuid.UUID | None = None) -> IssuedSession:
         now = datetime.now(UTC)
@@ -92,13 +111,12 @@ class AuthService:
             ttl_seconds=ttl,
             session_version=account.session_version,
         )
-        return IssuedSession(
-            Session(access_token=access, expires_in=ttl, account=AccountOut.model_validate(account)), plain
-        )
+        out = await account_out(self.db, self.settings, account)
+        return IssuedSession(Session(access_token=access, expires_in=ttl, account=out), plain)
 
     async def signup(self, *, email: str, password: str, ip: str) -> IssuedSession:
         check_new_password(password, field="password", email=email)
-        await self._consume(self.signup_ip_limit, _subject(ip), ip=ip)
+        await self._consume(self.signup_ip_limit, subject(ip), ip=ip)
         if await self.accounts.by_email(email) is not None:
             raise EmailTaken()
         hashed = await hash_password(password, rounds=self.settings.bcrypt_rounds)
@@ -110,13 +128,18 @@ class AuthService:
             raise EmailTaken() from None
         await self.db.refresh(account)
         log.info("account_created", account_id=str(account.id))
+        if await verification_required(self.db, self.settings):
+            addresses = EmailAddresses(
+                self.db, self.jobs, settings=self.settings, limiter=self.limiter, events=self.events
+            )
+            await addresses.send_verification(account)
         return await self._issue(account)
 
     async def login(self, *, email: str, password: str, ip: str) -> IssuedSession:
         # Per address for everything, and per (account, address) for failures: a stranger
         # elsewhere can exhaust only their own budget, never lock the owner out.
-        await self._consume(self.login_ip_limit, _subject(ip), ip=ip)
-        pair = _subject(email, ip)
+        await self._consume(self.login_ip_limit, subject(ip), ip=ip)
+        pair = subject(email, ip)
         account = await self.accounts.by_email(email)
         account_id = account.id if account else None
         try:
@@ -183,10 +206,19 @@ class AuthService:
         account.session_version = Account.session_version + 1
         await self.tokens.revoke_all(account.id, now)
         # A reset link still out would set the password again (its fingerprint no longer matches
-        # either; this says so in the row).
-        await AccountTokenRepository(self.db).revoke_all(account.id, now)
+        # either; this says so in the row), and so would a change of e-mail asked for before.
+        await AccountTokenRepository(self.db).revoke_all(account.id, now, purpose=PASSWORD_LINKS)
         await self.db.flush()
         await self.db.refresh(account, ["session_version"])
+        queue_mail(
+            self.db,
+            self.jobs,
+            TokenCipher.from_settings(self.settings),
+            account_id=account.id,
+            to=account.email,
+            template=CHANGED_MAIL,
+            values={"site": self.settings.public_url},
+        )
         self.events.record(SecurityEvent.PASSWORD_CHANGED, client=ip, account_id=account.id)
         return await self._issue(account)
 
@@ -199,5 +231,16 @@ class AuthService:
             self.events.record(SecurityEvent.REAUTH_FAILED, client=ip, account_id=account.id, action="delete_account")
             raise WrongPassword("The password is not correct; the account was not deleted.")
         await before()
+        email = account.email
         await self.accounts.delete(account)
+        # Of no account: the account's own rows go with it.
+        queue_mail(
+            self.db,
+            self.jobs,
+            TokenCipher.from_settings(self.settings),
+            account_id=None,
+            to=email,
+            template=DELETED_MAIL,
+            values={"site": self.settings.public_url},
+        )
         self.events.record(SecurityEvent.ACCOUNT_DELETED, client=ip, account_id=account.id)

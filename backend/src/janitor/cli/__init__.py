@@ -1,5 +1,6 @@
 """The operator's command line, ``janitor`` (or ``python -m janitor.cli``): migrate, check-config,
-rotate-keys, deletions, accounts, operator, sync, send-test-mail. ``janitor COMMAND --help`` says more."""
+rotate-keys, deletions, accounts, operator, sync, verification,
+send-test-mail. ``janitor COMMAND --help`` says more."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
+from janitor.accounts.addresses import set_verification_required, verification_required
 from janitor.accounts.admin import NoSuchAccount, set_disabled
 from janitor.cli import tenants
 from janitor.connections.models import Connection
@@ -90,6 +92,19 @@ async def accounts_switch(settings: Settings, email: str, *, disabled: bool) -> 
     )
 
 
+async def verification_switch(settings: Settings, action: str) -> bool:
+    """``janitor verification on|off|status``: whether new addresses must be confirmed before a
+    server can be connected. Once used, it wins over ``JANITOR_EMAIL_VERIFICATION``."""
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            if action != "status":
+                await set_verification_required(session, action == "on")
+            return await verification_required(session, settings)
+    finally:
+        await engine.dispose()
+
+
 def send_test_mail(settings: Settings, address: str) -> int:
     """Send the test mail to ``address`` now (not through the worker): the operator sees at once
     whether the SMTP settings work, and why not."""
@@ -163,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full", action="store_true", help="read everything (a full pass), not only what changed")
     run.add_argument("--wait", action="store_true", help="wait for the sync to end and print how it went")
     run.add_argument("--timeout", type=float, default=3600, help="with --wait: give up waiting after this many seconds")
+    verification = sub.add_parser(
+        "verification", help="whether accounts must confirm their e-mail address before connecting a server"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    verification.add_parser("on", help="require it (unconfirmed accounts can look around, not connect servers)")
+    verification.add_parser("off", help="do not require it (e.g. a self-hosted install for one household)")
+    verification.add_parser("status", help="show whether it is required")
     test_mail = sub.add_parser("send-test-mail", help="send a test mail now through the JANITOR_SMTP_* settings")
     test_mail.add_argument("address", help="where to send it")
     return parser
@@ -213,6 +234,14 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if args.command == "sync":
         return _sync(settings, args)
+    if args.command == "verification":
+        required = asyncio.run(verification_switch(settings, args.action))
+        print(
+            "e-mail verification is ON: accounts confirm their address before connecting a server"
+            if required
+            else "e-mail verification is OFF: any signed-in account can connect a server"
+        )
+        return 0
     if args.command == "send-test-mail":
         return send_test_mail(settings, args.address)
     if args.command == "rotate-keys":

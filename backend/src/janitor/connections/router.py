@@ -5,7 +5,8 @@ from functools import partial
 
 from fastapi import APIRouter, status
 
-from janitor.accounts.deps import CurrentAccount, data_changed
+from janitor.accounts.deps import CurrentAccount, VerifiedAccount, data_changed
+from janitor.accounts.errors import EmailNotVerified
 from janitor.connections.errors import (
     ConnectionExists,
     ConnectionNotFound,
@@ -42,7 +43,9 @@ from janitor.core.events import Change, EventsDep
 
 router = APIRouter(prefix="/api/v1", tags=["connections"])
 
-SAVE_ERRORS = error_responses(Unauthorized, ConnectionValidationFailed, ConnectionExists)
+# Connecting a server (and every step that reaches a new one) needs a confirmed address while the
+# operator requires it (accounts/addresses.py).
+SAVE_ERRORS = error_responses(Unauthorized, EmailNotVerified, ConnectionValidationFailed, ConnectionExists)
 
 
 def _service(session: SessionDep, account: CurrentAccount, ctx: ContextDep) -> ConnectionService:
@@ -124,7 +127,7 @@ async def test_connection(
 
 @router.post("/connections/plex/manual", status_code=status.HTTP_201_CREATED, responses=SAVE_ERRORS)
 async def add_plex_manual(
-    body: PlexManualIn, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+    body: PlexManualIn, session: SessionDep, account: VerifiedAccount, ctx: ContextDep
 ) -> ConnectionOut:
     """Connect a Plex Media Server by URL and token."""
     connection = await _service(session, account, ctx).create(
@@ -134,7 +137,7 @@ async def add_plex_manual(
 
 
 @router.post("/connections/plex/pins", status_code=status.HTTP_201_CREATED, responses=SAVE_ERRORS)
-async def start_plex_signin(session: SessionDep, account: CurrentAccount, ctx: ContextDep) -> PlexPinOut:
+async def start_plex_signin(session: SessionDep, account: VerifiedAccount, ctx: ContextDep) -> PlexPinOut:
     """Start "Sign in with Plex": open `auth_url` in a browser, then poll the PIN."""
     return await PlexSignIn(_service(session, account, ctx), ctx.redis).start()
 
@@ -154,20 +157,29 @@ async def check_plex_signin(
     "/connections/plex/pins/{pin_id:int}/connect",
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(
-        Unauthorized, PinNotFound, PinNotClaimed, PlexServerNotFound, ConnectionValidationFailed, ConnectionExists
+        Unauthorized,
+        EmailNotVerified,
+        PinNotFound,
+        PinNotClaimed,
+        PlexServerNotFound,
+        ConnectionValidationFailed,
+        ConnectionExists,
     ),
 )
 async def connect_plex_server(
-    pin_id: int, body: PlexFromPinIn, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+    pin_id: int, body: PlexFromPinIn, session: SessionDep, account: VerifiedAccount, ctx: ContextDep
 ) -> ConnectionOut:
     """Connect the chosen server: its addresses are tried local first, then remote, then relay."""
     signin = PlexSignIn(_service(session, account, ctx), ctx.redis)
     return to_out(await signin.connect(pin_id, body.client_identifier))
 
 
-@router.post("/connections/jellyfin/probe", responses=error_responses(Unauthorized, ConnectionValidationFailed))
+@router.post(
+    "/connections/jellyfin/probe",
+    responses=error_responses(Unauthorized, EmailNotVerified, ConnectionValidationFailed),
+)
 async def probe_jellyfin(
-    body: JellyfinProbeIn, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+    body: JellyfinProbeIn, session: SessionDep, account: VerifiedAccount, ctx: ContextDep
 ) -> JellyfinProbeOut:
     """Check a Jellyfin URL and API key and list its users, to choose the one the app acts as."""
     return await _service(session, account, ctx).probe_jellyfin(
@@ -177,7 +189,7 @@ async def probe_jellyfin(
 
 @router.post("/connections/jellyfin", status_code=status.HTTP_201_CREATED, responses=SAVE_ERRORS)
 async def add_jellyfin(
-    body: JellyfinIn, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+    body: JellyfinIn, session: SessionDep, account: VerifiedAccount, ctx: ContextDep
 ) -> ConnectionOut:
     """Connect a Jellyfin server with an API key, acting as the given user."""
     connection = await _service(session, account, ctx).create(
@@ -193,7 +205,7 @@ async def add_jellyfin(
 
 @router.post("/connections/jellyseerr", status_code=status.HTTP_201_CREATED, responses=SAVE_ERRORS)
 async def add_jellyseerr(
-    body: JellyseerrIn, session: SessionDep, account: CurrentAccount, ctx: ContextDep
+    body: JellyseerrIn, session: SessionDep, account: VerifiedAccount, ctx: ContextDep
 ) -> ConnectionOut:
     """Connect a Jellyseerr (or Seerr) server with its API key."""
     connection = await _service(session, account, ctx).create(

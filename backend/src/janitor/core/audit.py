@@ -24,9 +24,20 @@ class SecurityEvent(StrEnum):
     REAUTH_FAILED = "reauth_failed"  # a wrong password when changing the password or deleting the account
     PASSWORD_CHANGED = "password_changed"
     ACCOUNT_DELETED = "account_deleted"
+    EMAIL_VERIFIED = "email_verified"
+    EMAIL_CHANGED = "email_changed"
+    EMAIL_CHANGE_UNDONE = "email_change_undone"  # the old address took the account back: every session ends
 
 
-_NOTICE = frozenset({SecurityEvent.PASSWORD_CHANGED, SecurityEvent.ACCOUNT_DELETED})
+_NOTICE = frozenset(
+    {
+        SecurityEvent.PASSWORD_CHANGED,
+        SecurityEvent.ACCOUNT_DELETED,
+        SecurityEvent.EMAIL_VERIFIED,
+        SecurityEvent.EMAIL_CHANGED,
+        SecurityEvent.EMAIL_CHANGE_UNDONE,
+    }
+)
 
 
 class SecurityEvents:

@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     # How long the link of a "forgot password" mail works (single use; a newer link or any password
     # change revokes it first).
     password_reset_minutes: int = Field(default=30, ge=5, le=1440)
+    # Whether a new account (or a new address) must be confirmed from its inbox before a server can be
+    # connected: the install's default; the operator can switch it at run time (`janitor verification
+    # on|off`, which wins once used). A self-hosted install for one household can turn it off.
+    email_verification: bool = True
+    # How long the link that confirms an address works (sign-up, change of e-mail; a newer link revokes it).
+    email_link_hours: int = Field(default=48, ge=1, le=720)
+    # How long the old address can undo a change of e-mail.
+    email_undo_days: int = Field(default=7, ge=1, le=90)
     # The address users reach the app at, without a trailing slash: the links in mails point here.
     public_url: str = "http://localhost:8000"
     # Addresses or networks of the reverse proxies in front of the API. Only a connection from one
@@ -111,9 +119,14 @@ class Settings(BaseSettings):
 
     worker_poll_delay: float = Field(default=0.1, gt=0)
     # Jobs each worker process runs at once from the background queue (daily syncs, deletion runs, …)
-    # and, in slots of their own, from the interactive queue (first syncs, Refresh, dashboard figures).
+    # and, in slots of their own (core/queue.py), from the interactive queue (Refresh), the first-sync
+    # queue (the sync after connecting a server) and the quick one (mails, dashboard figures after an
+    # edit). First syncs: one per ~1.5 cores the worker and Postgres share: one keeps 1.45 cores busy,
+    # so on 2 cores a second at once only halves the speed of both (bench/README.md, "Soak").
     worker_max_jobs: int = Field(default=4, ge=1)
     worker_interactive_max_jobs: int = Field(default=2, ge=1)
+    worker_first_sync_max_jobs: int = Field(default=1, ge=1)
+    worker_quick_max_jobs: int = Field(default=4, ge=1)
     worker_job_timeout_seconds: int = Field(default=3600, ge=1)
     worker_max_tries: int = Field(default=5, ge=1)
     heartbeat_cron_minutes: int = Field(default=15, ge=1, le=60)

@@ -1,10 +1,18 @@
 """Jobs are published only after the unit of work that asked for them has committed.
 
-Two arq queues. **Interactive** work, what a person is waiting for (the first sync after connecting a
-server, a Refresh click, the dashboard figures after an edit), has its own queue and its own slots in
-every worker process, so it starts at once however long the **background** queue (the daily runs,
-deletion runs, fan-outs) has grown. A Refresh clicked while the account's scheduled run still waits in
-the background queue moves that run to the interactive queue (one run per account, never two)."""
+The tenants' jobs go to four arq queues, each with its own slots in every worker process, so what a
+person waits for starts at once however long the **background** queue (the daily runs, deletion runs,
+fan-outs) has grown:
+
+* **interactive**: a Refresh click. A Refresh clicked while the account's scheduled run still waits in
+  the background queue moves that run here (one run per account, never two).
+* **first sync**: the sync after connecting a server. A new account's first run reads everything, and
+  newcomers come in waves (a launch, a mention): one per worker process on a small machine
+  (``Settings.worker_first_sync_max_jobs``; one keeps 1.45 of 2 cores busy, a second at once only
+  halves both), and apart from the Refresh clicks, so an existing customer's click never waits
+  behind a wave of newcomers.
+* **quick**: short jobs someone also waits for (a mail, the dashboard figures after an edit), never
+  behind a sync of any kind."""
 
 from __future__ import annotations
 
@@ -20,7 +28,9 @@ log = structlog.get_logger(__name__)
 
 BACKGROUND_QUEUE = default_queue_name  # "arq:queue"
 INTERACTIVE_QUEUE = default_queue_name + ":interactive"
-QUEUES = (INTERACTIVE_QUEUE, BACKGROUND_QUEUE)  # the tenants' jobs
+FIRST_SYNC_QUEUE = default_queue_name + ":first_sync"
+QUICK_QUEUE = default_queue_name + ":quick"
+QUEUES = (INTERACTIVE_QUEUE, FIRST_SYNC_QUEUE, QUICK_QUEUE, BACKGROUND_QUEUE)  # the tenants' jobs
 SYSTEM_QUEUE = default_queue_name + ":system"  # the worker's cron jobs only (janitor_worker.main)
 # arq scores a queued job with the time (ms) it may run; a moved job is due at once. Not 0: arq takes a
 # score of 0 for "no longer queued" and skips the job.
@@ -70,8 +80,10 @@ class JobBuffer:
     pending: list[PendingJob] = field(default_factory=list)
     promotions: list[str] = field(default_factory=list)
 
-    def enqueue(self, name: str, *args: Any, dedupe_id: str, interactive: bool = False) -> None:
-        queue = INTERACTIVE_QUEUE if interactive else BACKGROUND_QUEUE
+    def enqueue(self, name: str, *args: Any, dedupe_id: str, queue: str = BACKGROUND_QUEUE) -> None:
+        """``queue``: one of ``QUEUES`` (see the module's docstring)."""
+        if queue not in QUEUES:
+            raise ValueError(f"not a tenant queue: {queue}")
         self.pending.append(PendingJob(name, args, dedupe_id, queue))
 
     def promote(self, dedupe_id: str) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from janitor.core.db import Base, connection_tenant_key, new_id
+from janitor.core.flags import ServiceFlag as ServiceFlag  # the kill switch's table, shared by every switch
 
 GB = 1_000_000_000
 
@@ -121,19 +122,6 @@ class LibraryDeletionDelay(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     connection_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     delay_hours: Mapped[int] = mapped_column(Integer)
-
-
-class ServiceFlag(Base):
-    """Operator switches of the whole deployment (``deletions_disabled``: the global kill switch)."""
-
-    __tablename__ = "service_flags"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    note: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
 
 
 class QueuedDeletion(Base):

@@ -20,18 +20,22 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pydantic import SecretStr
 from redis.asyncio import Redis
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from janitor.core.config import Settings
 from janitor.core.context import build_context, close_context
+from janitor.core.crypto import TokenCipher
 from janitor.core.deps import AppContext
 from janitor.core.migrations import upgrade_to_head
 from janitor.devtools.services import PostgresServer, RedisServer
+from janitor.mail.models import OutgoingMail
 from janitor.main import create_app
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -115,6 +119,9 @@ def settings(database_url: str, services: Services) -> Settings:
         log_json=True,
         log_level="INFO",
         worker_poll_delay=0.01,
+        # The suites connect servers right after signing up; the verification tests turn it on with
+        # the operator's switch (accounts/addresses.py).
+        email_verification=False,
     )
 
 
@@ -179,6 +186,25 @@ class SignedUp:
 
 
 SignupFn = Callable[..., Awaitable[SignedUp]]
+
+
+async def queued_mails(ctx: AppContext, account_id: uuid.UUID) -> list[tuple[str, str, dict[str, str]]]:
+    """The account's mails in the outbox, oldest first: (template, to, values decrypted)."""
+    cipher = TokenCipher.from_settings(ctx.settings)
+    async with ctx.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(OutgoingMail).where(OutgoingMail.account_id == account_id).order_by(OutgoingMail.created_at)
+            )
+        ).all()
+    return [
+        (
+            r.template,
+            r.to_address,
+            orjson.loads(cipher.decrypt(r.values_ciphertext, account_id=account_id, connection_id=r.id)),
+        )
+        for r in rows
+    ]
 
 
 @pytest.fixture

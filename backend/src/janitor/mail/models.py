@@ -28,7 +28,8 @@ class OutgoingMail(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # None: a mail of no account (the notice that an account was deleted), sent by its own job.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     to_address: Mapped[str] = mapped_column(String(320))
     template: Mapped[str] = mapped_column(String(40))
     values_ciphertext: Mapped[str] = mapped_column(Text)

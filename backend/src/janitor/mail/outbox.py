@@ -21,7 +21,7 @@ from janitor.core.config import Settings
 from janitor.core.crypto import CredentialError, TokenCipher
 from janitor.core.db import new_id
 from janitor.core.errors import TransientError
-from janitor.core.queue import JobBuffer
+from janitor.core.queue import QUICK_QUEUE, JobBuffer
 from janitor.mail import smtp
 from janitor.mail.compose import render
 from janitor.mail.errors import MailError
@@ -31,6 +31,10 @@ log = structlog.get_logger(__name__)
 
 # The worker's job (``jobs.names.JobName.SEND_MAIL`` is the same name).
 JOB = "send_mail"
+# Mails of no account (the notice that an account was deleted: its rows are gone with it) are sent
+# by a job of their own, not a tenant's (janitor_worker.main), and their values are bound to this id.
+SYSTEM_JOB = "send_system_mail"
+NO_ACCOUNT = uuid.UUID(int=0)
 MAX_AGE = timedelta(hours=24)
 BATCH = 50
 
@@ -40,33 +44,41 @@ def queue_mail(
     jobs: JobBuffer,
     cipher: TokenCipher,
     *,
-    account_id: uuid.UUID,
+    account_id: uuid.UUID | None,
     to: str,
     template: str,
     values: dict[str, str],
 ) -> OutgoingMail:
     """Queue the mail ``template`` to ``to`` (rendered now, so a missing value fails here and not in
-    the worker); it is sent once the caller's transaction commits and ``jobs`` is flushed."""
+    the worker); it is sent once the caller's transaction commits and ``jobs`` is flushed. A mail of
+    no account (``account_id`` None) outlives the account it is about."""
     render(template, to, **values)
     row_id = new_id()
     # The row's id binds the ciphertext to it, as a connection's id binds its token.
-    ciphertext = cipher.encrypt(orjson.dumps(values).decode(), account_id=account_id, connection_id=row_id)
+    ciphertext = cipher.encrypt(
+        orjson.dumps(values).decode(), account_id=account_id or NO_ACCOUNT, connection_id=row_id
+    )
     row = OutgoingMail(id=row_id, account_id=account_id, to_address=to, template=template, values_ciphertext=ciphertext)
     session.add(row)
-    jobs.enqueue(JOB, str(account_id), dedupe_id=f"{JOB}:{account_id}", interactive=True)
+    if account_id is None:
+        jobs.enqueue(SYSTEM_JOB, dedupe_id=SYSTEM_JOB, queue=QUICK_QUEUE)
+    else:
+        jobs.enqueue(JOB, str(account_id), dedupe_id=f"{JOB}:{account_id}", queue=QUICK_QUEUE)
     return row
 
 
-async def send_pending(session: AsyncSession, settings: Settings, account_id: uuid.UUID) -> int:
-    """Send the account's pending mails, committing after each (see the module's docstring). Returns
-    how many were sent; raises ``TransientError`` when the server asked to try again later."""
+async def send_pending(session: AsyncSession, settings: Settings, account_id: uuid.UUID | None) -> int:
+    """Send the account's pending mails (None: the mails of no account), committing after each (see the
+    module's docstring). Returns how many were sent; raises ``TransientError`` when the server asked
+    to try again later."""
     cipher = TokenCipher.from_settings(settings)
+    whose = OutgoingMail.account_id.is_(None) if account_id is None else OutgoingMail.account_id == account_id
     sent = 0
     while True:
         rows = (
             await session.scalars(
                 select(OutgoingMail)
-                .where(OutgoingMail.account_id == account_id, OutgoingMail.status == MailStatus.PENDING)
+                .where(whose, OutgoingMail.status == MailStatus.PENDING)
                 .order_by(OutgoingMail.created_at, OutgoingMail.id)
                 .limit(BATCH)
             )
@@ -87,7 +99,9 @@ async def _send_one(session: AsyncSession, settings: Settings, cipher: TokenCiph
         return False
     row.attempts += 1
     try:
-        values = orjson.loads(cipher.decrypt(row.values_ciphertext, account_id=row.account_id, connection_id=row.id))
+        values = orjson.loads(
+            cipher.decrypt(row.values_ciphertext, account_id=row.account_id or NO_ACCOUNT, connection_id=row.id)
+        )
         await smtp.send(settings, render(row.template, row.to_address, **values))
     except CredentialError as exc:
         row.status, row.last_error = MailStatus.FAILED, str(exc)

@@ -6,6 +6,7 @@ import uuid
 
 from janitor.core.deps import UnitOfWork
 from janitor.core.events import Change, Events
+from janitor.core.queue import QUICK_QUEUE
 from janitor.jobs.names import JobName, dedupe_id
 
 
@@ -13,12 +14,12 @@ async def summary_later(uow: UnitOfWork, account_id: uuid.UUID) -> None:
     # The dashboard's figures are recomputed after the write, instead of by the next dashboard read. One
     # pending job per account: any number of writes before it starts are one recompute (the job looks
     # again for those made while it runs).
-    # Interactive: the person who made the edit looks at the dashboard next, even while daily runs queue.
+    # Quick: the person who made the edit looks at the dashboard next, even while syncs run.
     uow.jobs.enqueue(
         JobName.REPORT_SUMMARY,
         str(account_id),
         dedupe_id=dedupe_id(JobName.REPORT_SUMMARY, account_id),
-        interactive=True,
+        queue=QUICK_QUEUE,
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.connections.errors import ConnectionNotFound
 from janitor.connections.repository import ConnectionRepository
-from janitor.core.queue import JobBuffer
+from janitor.core.queue import BACKGROUND_QUEUE, FIRST_SYNC_QUEUE, INTERACTIVE_QUEUE, JobBuffer
 from janitor.jobs.names import JobName, dedupe_id
 from janitor.sync.errors import NothingToSync, SyncRunNotFound
 from janitor.sync.models import ACTIVE, SyncRun, SyncStatus, SyncTrigger
@@ -45,6 +45,13 @@ class SyncService:
         With no server connected there is nothing to read: ``NothingToSync`` (a run would end at once,
         "complete" with nothing in it, which reads as if the servers were empty)."""
         interactive = trigger != SyncTrigger.SCHEDULE  # someone is waiting for it (core/queue.py)
+        queue = (
+            FIRST_SYNC_QUEUE
+            if trigger == SyncTrigger.CONNECTION
+            else INTERACTIVE_QUEUE
+            if interactive
+            else BACKGROUND_QUEUE
+        )
         active = await self.runs.active()
         if active is not None:
             if interactive and active.status == SyncStatus.QUEUED and self.jobs is not None:
@@ -73,9 +80,7 @@ class SyncService:
             raise RuntimeError("starting a run needs a job buffer")
         # One active run per tenant is the database's rule (a partial unique index); the job id is the
         # run's, so a run started after a crashed worker is never blocked by the dead job's keys.
-        self.jobs.enqueue(
-            JobName.SYNC, str(self.account_id), dedupe_id=dedupe_id(JobName.SYNC, run.id), interactive=interactive
-        )
+        self.jobs.enqueue(JobName.SYNC, str(self.account_id), dedupe_id=dedupe_id(JobName.SYNC, run.id), queue=queue)
         return run, True
 
     async def start_for_new_server(self, connection_id: uuid.UUID) -> tuple[SyncRun, bool]:
