@@ -5,18 +5,25 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Run the operator's command line (`janitor …`) against the stack under test, as an operator would
- * on the server: with the settings devstack wrote to E2E_STACK_ENV. Returns what it printed.
+ * Run the operator's command line (`janitor …`, the entry point the app installs) against the stack
+ * under test, as an operator would on the server: with the settings devstack wrote to
+ * E2E_STACK_ENV. `input` is what the command reads on its standard input (a `--password-stdin`).
+ * Returns what it printed.
  */
-export function operator(...args: string[]): string {
+export function operatorWith(input: string | undefined, ...args: string[]): string {
 	const env: NodeJS.ProcessEnv = { ...process.env };
 	for (const line of readFileSync(process.env.E2E_STACK_ENV!, 'utf-8').split('\n')) {
 		const at = line.indexOf('=');
 		if (at > 0) env[line.slice(0, at)] = line.slice(at + 1);
 	}
-	return execFileSync('uv', ['run', 'python', '-m', 'janitor.cli', ...args], {
+	return execFileSync('uv', ['run', 'janitor', ...args], {
 		cwd: ROOT,
 		env,
-		encoding: 'utf-8'
+		encoding: 'utf-8',
+		input
 	});
+}
+
+export function operator(...args: string[]): string {
+	return operatorWith(undefined, ...args);
 }

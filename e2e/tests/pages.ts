@@ -59,6 +59,9 @@ export const SIGNED_IN_PAGES: readonly AppPage[] = [
 	{ path: '/deletions/audit', heading: 'Deletions', rows: 'audit-event' },
 	{ path: '/deletions/settings', heading: 'Deletions', rows: 'library-delays' },
 	{ path: '/settings', heading: 'Settings' },
+	// Visited by a tenant: the "operators only" page (the console itself, with an operator's session,
+	// has its own accessibility and 390 px checks in operator-console.spec.ts).
+	{ path: '/operator', heading: 'Operator console' },
 	{ path: '/reports/no-such-report', heading: 'Page not found' }
 ];
 

@@ -31,6 +31,8 @@ from janitor.core.security import dummy_hash
 from janitor.core.spa import SPAStaticFiles, spa_available
 from janitor.deletions.router import router as deletions_router
 from janitor.deletions.schedule_router import router as schedule_router
+from janitor.export.router import router as export_router
+from janitor.operator.router import router as operator_router
 from janitor.people.assignment_router import router as assignments_router
 from janitor.people.router import router as people_router
 from janitor.reports import events as report_events
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(schedule_router)
     app.include_router(deletions_router)
     app.include_router(setup_router)
+    app.include_router(export_router)
+    app.include_router(operator_router)
     if settings.serve_metrics:
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         app.add_route("/metrics", metrics_endpoint(token), include_in_schema=False)

@@ -24,6 +24,7 @@ from janitor.library.models import (
     WatchEvent,
 )
 from janitor.mail.models import OutgoingMail
+from janitor.operator.models import OperatorAuditEntry
 from janitor.people.models import Assignment, LinkDismissal, Person, PersonMember
 from janitor.reports.models import DuplicateKeeper, LargeDismissal, ReportSettings
 from janitor.setup.models import SetupChecklist
@@ -49,6 +50,7 @@ __all__ = [
     "MediaCopy",
     "MediaItem",
     "MediaRequest",
+    "OperatorAuditEntry",
     "OutgoingMail",
     "Person",
     "PersonMember",

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +31,13 @@ class Account(TimestampMixin, Base):
     # the account can sign in and look around but cannot connect a server (unless the operator turned
     # verification off). Accounts that existed before verification count as verified.
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Whoever runs the service: the operator console and its API (``/api/v1/operator``). Granted and
+    # revoked only on the command line (``janitor operator grant|revoke EMAIL``), never by the API.
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # When a session was last issued or renewed (sign-up, sign-in, refresh-token use, password
+    # change): what the operator console shows as the last sign-in. A refresh renews the session
+    # every few minutes while the app is open, so this reads as "last seen".
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RefreshToken(Base):

@@ -102,6 +102,7 @@ class AccountOut(BaseModel):
     id: uuid.UUID
     email: str
     created_at: datetime
+    is_operator: bool = Field(description="Runs the service: sees the operator console (granted on the command line)")
     email_verification: Literal["verified", "pending", "not_required"] = Field(
         description="`pending`: the address is not confirmed yet and no server can be connected until it is "
         "(the link is in the sign-up mail; `POST /api/v1/account/email/verification` sends it again); "

@@ -59,6 +59,7 @@ async def account_out(session: AsyncSession, settings: Settings, account: Accoun
         id=account.id,
         email=account.email,
         created_at=account.created_at,
+        is_operator=account.is_operator,
         email_verification=verification_status(account, required=required),
     )
 
@@ -93,6 +94,7 @@ class AuthService:
 
     async def _issue(self, account: Account, *, family_id: uuid.UUID | None = None) -> IssuedSession:
         now = datetime.now(UTC)
+        account.last_sign_in_at = now  # the operator console's "last sign-in"
         plain = new_refresh_token()
         await self.tokens.add(
             RefreshToken(

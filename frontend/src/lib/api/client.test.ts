@@ -14,6 +14,7 @@ const account = {
 	id: 'a1',
 	email: 'a@example.com',
 	created_at: '2026-11-22T00:00:00Z',
+	is_operator: false,
 	email_verification: 'verified' as const
 };
 

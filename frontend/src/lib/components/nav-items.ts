@@ -1,6 +1,7 @@
 import type { Component } from 'svelte';
 import ClipboardList from '@lucide/svelte/icons/clipboard-list';
 import Rocket from '@lucide/svelte/icons/rocket';
+import ServerCog from '@lucide/svelte/icons/server-cog';
 import LayoutDashboard from '@lucide/svelte/icons/layout-dashboard';
 import ListChecks from '@lucide/svelte/icons/list-checks';
 import LibraryBig from '@lucide/svelte/icons/library-big';
@@ -46,12 +47,16 @@ export const NAV: NavGroup[] = [
 /** The setup checklist: in the sidebar while it is neither finished nor dismissed (sidebar-nav.svelte). */
 export const SETUP_ITEM: NavItem = { href: '/setup', label: 'Get started', icon: Rocket };
 
+/** The operator console: in the sidebar's System group for operators only (sidebar-nav.svelte). */
+export const OPERATOR_ITEM: NavItem = { href: '/operator', label: 'Operator', icon: ServerCog };
+
 export function isActive(pathname: string, href: string): boolean {
 	return pathname === href || pathname.startsWith(href + '/');
 }
 
 export function currentNavItem(pathname: string): NavItem | undefined {
 	if (isActive(pathname, SETUP_ITEM.href)) return SETUP_ITEM;
+	if (isActive(pathname, OPERATOR_ITEM.href)) return OPERATOR_ITEM;
 	for (const group of NAV)
 		for (const item of group.items) if (isActive(pathname, item.href)) return item;
 	return undefined;

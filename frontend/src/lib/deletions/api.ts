@@ -1,10 +1,8 @@
 /** Deletion lists through the typed client (Bearer token and refresh-on-401 included). */
 import { api } from '$lib/api';
 import { attempt, type Attempt } from '$lib/api/attempt';
-import { networkError, toApiError } from '$lib/api/errors';
 import type { components } from '$lib/api/schema';
-import { downloadName } from '$lib/allowlists/lists';
-import { saveBlob } from '$lib/download';
+import { fetchDownload } from '$lib/download';
 import { auditExportQuery, auditQuery, historyQuery, queueQuery, type ListState } from './query';
 
 type Schemas = components['schemas'];
@@ -31,24 +29,13 @@ export function fetchAudit(state: ListState): Promise<Attempt<Schemas['AuditPage
  * Download the filtered audit log as CSV. A plain link cannot carry the Bearer token, so the file is
  * fetched through the client and handed to the browser as a blob.
  */
-export async function downloadAuditCsv(state: ListState): Promise<Attempt<string>> {
-	let blob: Blob;
-	let name: string;
-	try {
-		const res = await api.GET('/api/v1/deletions/audit.csv', {
-			params: { query: auditExportQuery(state) },
-			parseAs: 'blob'
-		});
-		if (!res.response.ok || !res.data)
-			return { ok: false, error: toApiError(res.error, res.response) };
-		blob = res.data as Blob;
-		name = downloadName(
-			res.response.headers.get('Content-Disposition'),
-			'media-janitor-deletion-audit.csv'
-		);
-	} catch {
-		return { ok: false, error: networkError() };
-	}
-	saveBlob(blob, name);
-	return { ok: true, value: name };
+export function downloadAuditCsv(state: ListState): Promise<Attempt<string>> {
+	return fetchDownload(
+		() =>
+			api.GET('/api/v1/deletions/audit.csv', {
+				params: { query: auditExportQuery(state) },
+				parseAs: 'blob'
+			}),
+		'media-janitor-deletion-audit.csv'
+	);
 }

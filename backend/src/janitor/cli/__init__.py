@@ -1,5 +1,6 @@
-"""Operational commands: ``python -m janitor.cli migrate | check-config | rotate-keys | deletions |
-accounts | verification | send-test-mail``."""
+"""The operator's command line, ``janitor`` (or ``python -m janitor.cli``): migrate, check-config,
+rotate-keys, deletions, accounts, operator, sync, verification,
+send-test-mail. ``janitor COMMAND --help`` says more."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from sqlalchemy import select, update
 
 from janitor.accounts.addresses import set_verification_required, verification_required
 from janitor.accounts.admin import NoSuchAccount, set_disabled
+from janitor.cli import tenants
 from janitor.connections.models import Connection
 from janitor.core.config import Settings
 from janitor.core.crypto import TokenCipher
 from janitor.core.db import create_engine, create_sessionmaker
+from janitor.core.errors import AppError
 from janitor.deletions.switches import Switch, global_switch, set_global_switch
 from janitor.mail import smtp
 from janitor.mail.compose import render
@@ -119,9 +122,18 @@ def send_test_mail(settings: Settings, address: str) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="janitor")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _by_email(actions: argparse._SubParsersAction[argparse.ArgumentParser], **helps: str) -> None:
+    """Sub-commands that take one account's e-mail address, each with its help."""
+    for action, what in helps.items():
+        actions.add_parser(action, help=what).add_argument("email", help="the account's e-mail address")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="janitor",
+        description="Media Janitor's operator commands. Settings come from the environment (JANITOR_*) and .env.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("migrate", help="apply every Alembic migration (run before the API and the worker)")
     sub.add_parser("check-config", help="validate the settings from the environment and .env")
     sub.add_parser(
@@ -129,45 +141,99 @@ def main(argv: list[str] | None = None) -> int:
         help="re-encrypt every stored server token with the newest key of JANITOR_FERNET_KEYS",
     )
     deletions = sub.add_parser("deletions", help="the global kill switch of every deletion").add_subparsers(
-        dest="action", required=True
+        dest="action", required=True, metavar="ACTION"
     )
     disable = deletions.add_parser("disable", help="stop every deletion of every account now (queued rows wait)")
     disable.add_argument("--note", help="why, shown to the owners", default=None)
     deletions.add_parser("enable", help="let deletions go on (each account's own switches and dry-run still apply)")
     deletions.add_parser("status", help="show whether deletions are disabled")
-    accounts = sub.add_parser("accounts", help="an account's access to the service").add_subparsers(
-        dest="action", required=True
+    accounts = sub.add_parser("accounts", help="create an account; disable or enable one").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
     )
-    for action, what in (
-        ("disable", "sign the account out everywhere and refuse its sign-ins, syncs and deletions"),
-        ("enable", "let a disabled account sign in and run again"),
-    ):
-        accounts.add_parser(action, help=what).add_argument("email", help="the account's e-mail address")
+    create = accounts.add_parser(
+        "create", help="create an account, verified at once (the password is asked for, or read from stdin)"
+    )
+    create.add_argument("email", help="the new account's e-mail address")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+    )
+    _by_email(
+        accounts,
+        disable="sign the account out everywhere and refuse its sign-ins, syncs and deletions",
+        enable="let a disabled account sign in and run again",
+    )
+    operator = sub.add_parser("operator", help="grant or revoke the operator role (the console)").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    _by_email(
+        operator,
+        grant="make the account an operator: it sees the operator console at /operator",
+        revoke="take the operator role away",
+    )
+    sync = sub.add_parser("sync", help="sync an account's servers").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    run = sync.add_parser("run", help="queue a sync of every server of the account, as its Refresh button does")
+    run.add_argument("email", help="the account's e-mail address")
+    run.add_argument("--full", action="store_true", help="read everything (a full pass), not only what changed")
+    run.add_argument("--wait", action="store_true", help="wait for the sync to end and print how it went")
+    run.add_argument("--timeout", type=float, default=3600, help="with --wait: give up waiting after this many seconds")
     verification = sub.add_parser(
         "verification", help="whether accounts must confirm their e-mail address before connecting a server"
-    ).add_subparsers(dest="action", required=True)
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
     verification.add_parser("on", help="require it (unconfirmed accounts can look around, not connect servers)")
     verification.add_parser("off", help="do not require it (e.g. a self-hosted install for one household)")
     verification.add_parser("status", help="show whether it is required")
     test_mail = sub.add_parser("send-test-mail", help="send a test mail now through the JANITOR_SMTP_* settings")
     test_mail.add_argument("address", help="where to send it")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _accounts(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "create":
+        password = tenants.read_password(from_stdin=args.password_stdin)
+        account = asyncio.run(tenants.create_account(settings, args.email, password))
+        print(f"created {account.email} (verified); it can sign in now")
+    else:
+        print(asyncio.run(accounts_switch(settings, args.email, disabled=args.action == "disable")))
+    return 0
+
+
+def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    said, ok = asyncio.run(tenants.run_sync(settings, args.email, full=args.full, wait=args.wait, limit=args.timeout))
+    print(said, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         settings = Settings()
     except ValidationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _run(settings, args)
+    except (NoSuchAccount, tenants.CommandFailed) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except AppError as exc:  # the API's own refusals (a common password, a taken address, no server)
+        print(exc.detail, file=sys.stderr)
+        return 2
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "deletions":
         switch = asyncio.run(deletions_switch(settings, args.action, note=getattr(args, "note", None)))
         print(describe(switch))
         return 0
     if args.command == "accounts":
-        try:
-            print(asyncio.run(accounts_switch(settings, args.email, disabled=args.action == "disable")))
-        except NoSuchAccount as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
+        return _accounts(settings, args)
+    if args.command == "operator":
+        print(asyncio.run(tenants.set_operator(settings, args.email, operator=args.action == "grant")))
         return 0
+    if args.command == "sync":
+        return _sync(settings, args)
     if args.command == "verification":
         required = asyncio.run(verification_switch(settings, args.action))
         print(
