@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { expectNoViolations, expectShell, logIn, signUp } from './helpers';
 import { linkIn, nthMailTo } from './mail';
-import { operator } from './operator';
+import { newOperator, operator } from './operator';
 import { addJellyseerr, connectionRow, simInfo } from './sim';
 
 // The stack under test does not require verification (devstack --ephemeral): these tests turn the
@@ -52,6 +52,30 @@ test.describe('e-mail verification', () => {
 		await expect(banner).toBeHidden();
 		await addJellyseerr(page, sim);
 		await expect(connectionRow(page, 'Jellyseerr')).toBeVisible();
+	});
+
+	test('an operator sends an unconfirmed account its link again from the console', async ({
+		page,
+		browser
+	}) => {
+		const tenantContext = await browser.newContext();
+		const { email } = await signUp(await tenantContext.newPage());
+		await nthMailTo(email, 1);
+		const op = await newOperator();
+		await page.goto('/login');
+		await logIn(page, op.email, op.password);
+		await expectShell(page, op.email);
+		await page.goto(`/operator?q=${encodeURIComponent(email)}`);
+		const row = page.getByTestId('tenant-row').filter({ hasText: email });
+		await expect(row).toHaveCount(1);
+		await row.getByRole('button', { name: `Send link to ${email}` }).click();
+		await expect(row.getByRole('status')).toHaveText('Link sent');
+		const mail = await nthMailTo(email, 2);
+		expect(mail.subject).toBe('Media Janitor: confirm your e-mail address');
+		await expect(page.getByTestId('audit-action').first()).toHaveText(
+			'Sent the verification link again'
+		);
+		await tenantContext.close();
 	});
 
 	test('an old or garbled link says to ask for a new one', async ({ page }) => {

@@ -1,14 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
-import {
-	expectFitsWidth,
-	expectNoViolations,
-	expectShell,
-	logIn,
-	newPassword,
-	signUp,
-	uniqueEmail
-} from './helpers';
-import { operator, operatorWith } from './operator';
+import { expectFitsWidth, expectNoViolations, expectShell, logIn, signUp } from './helpers';
+import { newOperator, operator } from './operator';
 
 /**
  * The operator console: an account made an operator on the command line (`janitor accounts create`,
@@ -21,16 +13,6 @@ import { operator, operatorWith } from './operator';
 test.afterEach(() => {
 	operator('deletions', 'enable');
 });
-
-async function newOperator(): Promise<{ email: string; password: string }> {
-	const email = uniqueEmail();
-	const password = newPassword();
-	expect(operatorWith(`${password}\n`, 'accounts', 'create', email, '--password-stdin')).toContain(
-		`created ${email} (verified)`
-	);
-	expect(operator('operator', 'grant', email)).toContain(`${email} is an operator`);
-	return { email, password };
-}
 
 function tenantRow(page: Page, email: string) {
 	return page.getByTestId('tenant-row').filter({ has: page.getByText(email, { exact: true }) });

@@ -1,6 +1,8 @@
+import { expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { newPassword, uniqueEmail } from './helpers';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,4 +28,15 @@ export function operatorWith(input: string | undefined, ...args: string[]): stri
 
 export function operator(...args: string[]): string {
 	return operatorWith(undefined, ...args);
+}
+
+/** A new account made an operator on the command line (`janitor accounts create`, `operator grant`). */
+export async function newOperator(): Promise<{ email: string; password: string }> {
+	const email = uniqueEmail();
+	const password = newPassword();
+	expect(operatorWith(`${password}\n`, 'accounts', 'create', email, '--password-stdin')).toContain(
+		`created ${email} (verified)`
+	);
+	expect(operator('operator', 'grant', email)).toContain(`${email} is an operator`);
+	return { email, password };
 }

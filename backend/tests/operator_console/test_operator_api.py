@@ -9,18 +9,20 @@ import io
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from janitor import cli
 from janitor.cli import tenants
 from janitor.connections.models import Library
 from janitor.core.config import Settings
 from janitor.core.deps import AppContext
-from janitor.core.queue import INTERACTIVE_QUEUE
+from janitor.core.queue import FIRST_SYNC_QUEUE, INTERACTIVE_QUEUE
 from janitor.deletions.switches import global_switch
-from janitor.devtools.pytest_plugin import SignupFn
+from janitor.devtools.pytest_plugin import SignupFn, queued_mails
 from janitor.library.models import MediaItem
 from janitor.operator.models import OperatorAuditEntry
 
@@ -174,7 +176,7 @@ async def test_an_operator_cannot_disable_themself_and_an_unknown_tenant_is_404(
     assert me.status_code == 400 and me.json()["error"] == "cannot_disable_self"
     assert "Ask another operator" in me.json()["detail"]
     assert (await client.get("/api/v1/account", headers=operator.headers)).status_code == 200
-    for action in ("disable", "enable", "export"):
+    for action in ("disable", "enable", "export", "verification"):
         method = "GET" if action == "export" else "POST"
         gone = await client.request(method, f"{PREFIX}/tenants/{uuid.uuid4()}/{action}", headers=operator.headers)
         assert gone.status_code == 404 and gone.json()["error"] == "tenant_not_found", action
@@ -224,9 +226,10 @@ async def test_queue_depth_and_failing_syncs_across_tenants(
     await ctx.redis.enqueue_job("sync", "x", _job_id="a", _queue_name=INTERACTIVE_QUEUE)
     await ctx.redis.enqueue_job("sync", "y", _job_id="b")
     await ctx.redis.enqueue_job("sync", "z", _job_id="c")
+    await ctx.redis.enqueue_job("sync", "w", _job_id="d", _queue_name=FIRST_SYNC_QUEUE)
 
     depth = (await client.get(f"{PREFIX}/queue", headers=operator.headers)).json()
-    assert depth == {"interactive": 1, "background": 2}
+    assert depth == {"interactive": 1, "first_sync": 1, "quick": 0, "background": 2}
     runs = (await client.get(f"{PREFIX}/failing-syncs", headers=operator.headers)).json()
     assert [(r["email"], r["status"], r["error"]) for r in runs] == [
         (failing.email, "failed", "timed out"),
@@ -276,3 +279,23 @@ async def test_usage_csv_has_a_header_and_a_row_per_tenant(
     async with ctx.sessionmaker() as s:
         entry = (await s.scalars(select(OperatorAuditEntry).where(OperatorAuditEntry.action == "usage_exported"))).one()
     assert (entry.actor_id, entry.note) == (operator.account_id, "2 tenants")
+
+
+async def test_an_operator_sends_a_tenant_its_verification_link_again(
+    client: httpx.AsyncClient, make_operator: MakeOperator, signup: SignupFn, ctx: AppContext, settings: Settings
+) -> None:
+    await cli.verification_switch(settings, "on")
+    operator, tenant = await make_operator(), await signup()
+    r = await client.post(f"{PREFIX}/tenants/{tenant.account_id}/verification", headers=operator.headers)
+    assert r.status_code == 202, r.text
+    assert r.json()["email"] == tenant.email and r.json()["verified"] is False
+    mails = await queued_mails(ctx, tenant.account_id)
+    assert [(t, to) for t, to, _ in mails] == [("verify_email", tenant.email)] * 2  # the sign-up's, and this one
+    link = mails[-1][2]["link"]
+    (token,) = parse_qs(urlsplit(link).query)["token"]
+    assert (await client.post("/api/v1/account/email/verify", json={"token": token})).status_code == 200
+    again = await client.post(f"{PREFIX}/tenants/{tenant.account_id}/verification", headers=operator.headers)
+    assert again.status_code == 409 and again.json()["error"] == "already_verified"
+    async with ctx.sessionmaker() as s:
+        actions = (await s.scalars(select(OperatorAuditEntry.action).order_by(OperatorAuditEntry.id))).all()
+    assert actions == ["operator_granted", "verification_sent"]

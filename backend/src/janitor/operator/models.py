@@ -16,6 +16,7 @@ class OperatorAction(StrEnum):
     TENANT_ENABLED = "tenant_enabled"
     DELETIONS_DISABLED = "deletions_disabled"  # the global kill switch turned on
     DELETIONS_ENABLED = "deletions_enabled"
+    VERIFICATION_SENT = "verification_sent"  # the link that confirms a tenant's address, mailed again
     TENANT_EXPORTED = "tenant_exported"  # a tenant's data export, downloaded by an operator
     USAGE_EXPORTED = "usage_exported"  # the usage figures of every tenant (CSV)
     OPERATOR_GRANTED = "operator_granted"  # on the command line

@@ -7,9 +7,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Response, status
 
-from janitor.core.deps import ContextDep, SessionDep
+from janitor.accounts.addresses import EmailAddresses
+from janitor.accounts.errors import AlreadyVerified
+from janitor.core.deps import ContextDep, SecurityEventsDep, SessionDep, UowDep
 from janitor.core.errors import Unauthorized, error_responses
 from janitor.export.schemas import TenantExport
 from janitor.export.service import filename
@@ -64,6 +66,20 @@ async def enable_tenant(
     """Enable a disabled account again: it can sign in, and its syncs and deletions run."""
     note = body.note if body else None
     return await OperatorService(session, operator).set_disabled(account_id, disabled=False, note=note)
+
+
+@router.post(
+    "/tenants/{account_id}/verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(*GUARDED, TenantNotFound, AlreadyVerified),
+)
+async def send_tenant_verification(
+    account_id: uuid.UUID, uow: UowDep, ctx: ContextDep, events: SecurityEventsDep, operator: CurrentOperator
+) -> TenantOut:
+    """Mail an account the link that confirms its e-mail address again (its newest link is the one that
+    works); 409 once the address is confirmed. Recorded in the operator audit log."""
+    addresses = EmailAddresses(uow.session, uow.jobs, settings=ctx.settings, limiter=ctx.limiter, events=events)
+    return await OperatorService(uow.session, operator).send_verification(account_id, addresses)
 
 
 @router.get("/tenants/{account_id}/export", responses=error_responses(*GUARDED, TenantNotFound))

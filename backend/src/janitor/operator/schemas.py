@@ -51,7 +51,9 @@ class KillSwitchOut(BaseModel):
 
 
 class QueueDepthOut(BaseModel):
-    interactive: int = Field(description="Jobs waiting in the interactive queue (first syncs, Refresh clicks)")
+    interactive: int = Field(description="Jobs waiting in the interactive queue (Refresh clicks)")
+    first_sync: int = Field(description="Jobs waiting in the first-sync queue (the sync after connecting a server)")
+    quick: int = Field(description="Jobs waiting in the quick queue (mails, dashboard figures)")
     background: int = Field(description="Jobs waiting in the background queue (daily syncs, deletion runs)")
 
 

@@ -10,9 +10,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from janitor.accounts import admin
+from janitor.accounts.addresses import EmailAddresses
+from janitor.accounts.errors import AlreadyVerified
 from janitor.accounts.models import Account
 from janitor.core.csv_writer import to_csv
-from janitor.core.queue import BACKGROUND_QUEUE, INTERACTIVE_QUEUE, queue_depth
+from janitor.core.queue import BACKGROUND_QUEUE, FIRST_SYNC_QUEUE, INTERACTIVE_QUEUE, QUICK_QUEUE, queue_depth
 from janitor.deletions.switches import Switch, global_switch, set_global_switch
 from janitor.export.schemas import TenantExport
 from janitor.export.service import tenant_export
@@ -97,6 +99,18 @@ class OperatorService:
         figures = await self.tenants.figures([account.id], now=datetime.now(UTC))
         return _tenant(account, figures[account.id])
 
+    async def send_verification(self, account_id: uuid.UUID, addresses: EmailAddresses) -> TenantOut:
+        """Mail the tenant the link that confirms its address again (a newer link revokes the older
+        one); ``AlreadyVerified`` once it is confirmed. Not limited like the tenant's own "send again":
+        the operator is answering someone who asked."""
+        target = await self._target(account_id)
+        if target.email_verified_at is not None:
+            raise AlreadyVerified()
+        await addresses.send_verification(target)
+        await audit.record(self.session, OperatorAction.VERIFICATION_SENT, actor=self.operator, target=target)
+        figures = await self.tenants.figures([target.id], now=datetime.now(UTC))
+        return _tenant(target, figures[target.id])
+
     async def kill_switch(self) -> KillSwitchOut:
         return _switch(await global_switch(self.session))
 
@@ -168,4 +182,9 @@ class OperatorService:
 
 async def queue_figures(redis: Redis) -> QueueDepthOut:
     depth = await queue_depth(redis)
-    return QueueDepthOut(interactive=depth[INTERACTIVE_QUEUE], background=depth[BACKGROUND_QUEUE])
+    return QueueDepthOut(
+        interactive=depth[INTERACTIVE_QUEUE],
+        first_sync=depth[FIRST_SYNC_QUEUE],
+        quick=depth[QUICK_QUEUE],
+        background=depth[BACKGROUND_QUEUE],
+    )

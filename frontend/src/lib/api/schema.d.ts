@@ -1504,6 +1504,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operator/tenants/{account_id}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Tenant Verification
+         * @description Mail an account the link that confirms its e-mail address again (its newest link is the one that
+         *     works); 409 once the address is confirmed. Recorded in the operator audit log.
+         */
+        post: operations["send_tenant_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/operator/usage.csv": {
         parameters: {
             query?: never;
@@ -3924,10 +3945,20 @@ export interface components {
              */
             background: number;
             /**
+             * First Sync
+             * @description Jobs waiting in the first-sync queue (the sync after connecting a server)
+             */
+            first_sync: number;
+            /**
              * Interactive
-             * @description Jobs waiting in the interactive queue (first syncs, Refresh clicks)
+             * @description Jobs waiting in the interactive queue (Refresh clicks)
              */
             interactive: number;
+            /**
+             * Quick
+             * @description Jobs waiting in the quick queue (mails, dashboard figures)
+             */
+            quick: number;
         };
         /** QueueGroupIn */
         QueueGroupIn: {
@@ -9586,6 +9617,73 @@ export interface operations {
             };
             /** @description `tenant_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error: `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    send_tenant_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantOut"];
+                };
+            };
+            /** @description `not_authenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `operators_only` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `already_verified` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -43,6 +43,15 @@ export function setTenantDisabled(
 	return attempt(() => api.POST(path, { params: { path: { account_id: id } }, body: { note } }));
 }
 
+/** Mail an account the link that confirms its e-mail address again. */
+export function sendVerification(id: string): Promise<Attempt<Tenant>> {
+	return attempt(() =>
+		api.POST('/api/v1/operator/tenants/{account_id}/verification', {
+			params: { path: { account_id: id } }
+		})
+	);
+}
+
 export function setKillSwitch(
 	disabled: boolean,
 	note: string | null

@@ -54,7 +54,8 @@ const ACTIONS: Record<string, string> = {
 	usage_exported: 'Downloaded the usage figures',
 	operator_granted: 'Granted the operator role',
 	operator_revoked: 'Revoked the operator role',
-	account_created: 'Created an account'
+	account_created: 'Created an account',
+	verification_sent: 'Sent the verification link again'
 };
 
 /** An operator audit action in words (an action this version does not know is shown as it is). */
