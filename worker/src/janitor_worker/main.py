@@ -162,11 +162,6 @@ def job_functions() -> list[ArqJob]:
 QUICK_JOBS = frozenset({JobName.SEND_MAIL, JobName.REPORT_SUMMARY})
 
 
-def quick_job_functions() -> list[ArqJob]:
-    tenants = [tenant_job(name, handler) for name, handler in TENANT_HANDLERS.items() if name in QUICK_JOBS]
-    return [*tenants, send_system_mail]
-
-
 def _settings_attrs() -> dict[str, Any]:
     s = get_settings()
     return {
@@ -201,48 +196,50 @@ class WorkerSettings:
     job_completion_wait = 30  # on SIGTERM, let running jobs finish (up to 30 s) before cancelling
 
 
-# Each settings class spells its attributes out: arq reads a settings class's own ``__dict__``, so a
-# subclass would not carry its parent's.
-class InteractiveWorkerSettings:
-    """The interactive queue's worker: the same jobs, no cron, its own slots."""
-
-    functions: ClassVar[list[ArqJob]] = WorkerSettings.functions
-    queue_name = INTERACTIVE_QUEUE
-    redis_settings = _attrs["redis_settings"]
-    poll_delay = _attrs["poll_delay"]
-    max_jobs = _attrs["interactive_max_jobs"]
-    job_timeout = _attrs["job_timeout"]
-    max_tries = _attrs["max_tries"]
-    keep_result = 0
-    job_completion_wait = WorkerSettings.job_completion_wait
-
-
-class FirstSyncWorkerSettings:
-    """The first-sync queue's worker: the sync after connecting a server, in slots of its own."""
-
-    functions: ClassVar[list[ArqJob]] = [tenant_job(JobName.SYNC, TENANT_HANDLERS[JobName.SYNC])]
-    queue_name = FIRST_SYNC_QUEUE
-    redis_settings = _attrs["redis_settings"]
-    poll_delay = _attrs["poll_delay"]
-    max_jobs = _attrs["first_sync_max_jobs"]
-    job_timeout = _attrs["job_timeout"]
-    max_tries = _attrs["max_tries"]
-    keep_result = 0
-    job_completion_wait = WorkerSettings.job_completion_wait
+def _lane(name: str, doc: str, queue_name: str, functions: list[ArqJob], max_jobs: int) -> type:
+    """The settings class of a tenant queue's worker besides the background one: its own queue and
+    slots, no cron. Built with every attribute in the class's own ``__dict__``: arq reads only that, so
+    a subclass of ``WorkerSettings`` would not carry its parent's."""
+    attrs = {
+        "__doc__": doc,
+        "functions": functions,
+        "queue_name": queue_name,
+        "redis_settings": _attrs["redis_settings"],
+        "poll_delay": _attrs["poll_delay"],
+        "max_jobs": max_jobs,
+        "job_timeout": _attrs["job_timeout"],
+        "max_tries": _attrs["max_tries"],
+        "keep_result": 0,
+        "job_completion_wait": WorkerSettings.job_completion_wait,
+    }
+    return type(name, (), attrs)
 
 
-class QuickWorkerSettings:
-    """The quick queue's worker: mails and the dashboard figures, in slots no sync can take."""
+def _of(*names: str) -> list[ArqJob]:
+    return [job for job in WorkerSettings.functions if job.__name__ in names]
 
-    functions: ClassVar[list[ArqJob]] = quick_job_functions()
-    queue_name = QUICK_QUEUE
-    redis_settings = _attrs["redis_settings"]
-    poll_delay = _attrs["poll_delay"]
-    max_jobs = _attrs["quick_max_jobs"]
-    job_timeout = _attrs["job_timeout"]
-    max_tries = _attrs["max_tries"]
-    keep_result = 0
-    job_completion_wait = WorkerSettings.job_completion_wait
+
+InteractiveWorkerSettings = _lane(
+    "InteractiveWorkerSettings",
+    "The interactive queue's worker (Refresh): the same jobs, its own slots.",
+    INTERACTIVE_QUEUE,
+    WorkerSettings.functions,
+    _attrs["interactive_max_jobs"],
+)
+FirstSyncWorkerSettings = _lane(
+    "FirstSyncWorkerSettings",
+    "The first-sync queue's worker: the sync after connecting a server, in slots of its own.",
+    FIRST_SYNC_QUEUE,
+    _of(JobName.SYNC),
+    _attrs["first_sync_max_jobs"],
+)
+QuickWorkerSettings = _lane(
+    "QuickWorkerSettings",
+    "The quick queue's worker: mails and the dashboard figures, in slots no sync can take.",
+    QUICK_QUEUE,
+    [*_of(*QUICK_JOBS), send_system_mail],
+    _attrs["quick_max_jobs"],
+)
 
 
 class SystemWorkerSettings:
