@@ -175,13 +175,8 @@ class EmailAddresses:
 
     async def _live(self, token: str, *purposes: TokenPurpose) -> tuple[AccountToken, Account]:
         now = clock.utcnow()
-        for purpose in purposes:
-            row = await self.tokens.by_hash(purpose, hash_token(token))
-            if row is not None:
-                break
-        else:
-            raise InvalidEmailLink()
-        if row.used_at is not None or row.revoked_at is not None or row.expires_at <= now:
+        row = await self.tokens.by_hash(purposes, hash_token(token))
+        if row is None or row.used_at is not None or row.revoked_at is not None or row.expires_at <= now:
             raise InvalidEmailLink()
         account = await self.accounts.get(row.account_id)
         if account is None or account.disabled_at is not None:

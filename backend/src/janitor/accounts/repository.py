@@ -89,9 +89,11 @@ class AccountTokenRepository:
         self.session.add(token)
         await self.session.flush()
 
-    async def by_hash(self, purpose: str, token_hash: str) -> AccountToken | None:
+    async def by_hash(self, purpose: str | tuple[str, ...], token_hash: str) -> AccountToken | None:
+        """The token of this hash if it is of ``purpose`` (or of one of them)."""
+        purposes = (purpose,) if isinstance(purpose, str) else purpose
         return await self.session.scalar(
-            select(AccountToken).where(AccountToken.token_hash == token_hash, AccountToken.purpose == purpose)
+            select(AccountToken).where(AccountToken.token_hash == token_hash, AccountToken.purpose.in_(purposes))
         )
 
     async def use(self, token_id: uuid.UUID, now: datetime) -> bool:
