@@ -35,9 +35,13 @@ async def find(session: AsyncSession, email: str) -> Account:
 
 
 async def set_disabled(session: AsyncSession, email: str, *, disabled: bool) -> Account:
-    """Disable the account of ``email`` (it is signed out at once: every access token is refused and
-    every refresh token revoked; its jobs are skipped from now on) or enable it again."""
-    account = await find(session, email)
+    """``switch_disabled`` for the account of ``email``."""
+    return await switch_disabled(session, await find(session, email), disabled=disabled)
+
+
+async def switch_disabled(session: AsyncSession, account: Account, *, disabled: bool) -> Account:
+    """Disable ``account`` (it is signed out at once: every access token is refused and every refresh
+    token revoked; its jobs are skipped from now on) or enable it again."""
     now = datetime.now(UTC)
     if disabled and account.disabled_at is None:
         account.disabled_at = now

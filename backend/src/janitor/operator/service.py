@@ -93,7 +93,7 @@ class OperatorService:
         target = await self._target(account_id)
         if disabled and target.id == self.operator.id:
             raise CannotDisableSelf()
-        account = await admin.set_disabled(self.session, target.email, disabled=disabled)
+        account = await admin.switch_disabled(self.session, target, disabled=disabled)
         action = OperatorAction.TENANT_DISABLED if disabled else OperatorAction.TENANT_ENABLED
         await audit.record(self.session, action, actor=self.operator, target=account, note=note)
         figures = await self.tenants.figures([account.id], now=datetime.now(UTC))
