@@ -52,6 +52,8 @@ test.describe('e-mail verification', () => {
 		await expect(banner).toBeHidden();
 		await addJellyseerr(page, sim);
 		await expect(connectionRow(page, 'Jellyseerr')).toBeVisible();
+		await page.goto('/settings');
+		await expect(page.getByTestId('email-status')).toHaveText('Yes');
 	});
 
 	test('an operator sends an unconfirmed account its link again from the console', async ({
@@ -94,6 +96,7 @@ test('a change of e-mail is confirmed from the new address, and the old one can 
 	const { email, password } = await signUp(page);
 	const moved = email.replace('@', '+moved@');
 	await page.goto('/settings');
+	await expect(page.getByTestId('email-status')).toHaveText('No (not required on this service)');
 	const form = page.getByRole('region', { name: 'Change e-mail address' });
 	await form.getByLabel('New e-mail address').fill(moved);
 	await form.getByLabel('Your password').fill('not my password at all');
